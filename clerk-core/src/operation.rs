@@ -1,0 +1,192 @@
+//! The operation descriptor: one static entry per Backend API operation.
+//!
+//! The table itself is generated from Clerk's OpenAPI spec into
+//! [`crate::generated::operations`]; this module only defines its shape, so the
+//! generic JSON call, the typed methods, the C library and the bindings all read
+//! the same data.
+
+use serde::Serialize;
+
+/// HTTP method of an operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Method {
+    /// `GET`
+    Get,
+    /// `POST`
+    Post,
+    /// `PUT`
+    Put,
+    /// `PATCH`
+    Patch,
+    /// `DELETE`
+    Delete,
+}
+
+impl Method {
+    /// The method as it appears on the wire (`"GET"`, ...).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+
+    /// Whether repeating the request cannot change the outcome (RFC 9110 section 9.2.2).
+    pub const fn is_idempotent(self) -> bool {
+        matches!(self, Method::Get | Method::Put | Method::Delete)
+    }
+
+    /// Parses a method name, case-insensitively.
+    pub fn parse(name: &str) -> Option<Method> {
+        Some(match name.to_ascii_uppercase().as_str() {
+            "GET" => Method::Get,
+            "POST" => Method::Post,
+            "PUT" => Method::Put,
+            "PATCH" => Method::Patch,
+            "DELETE" => Method::Delete,
+            _ => return None,
+        })
+    }
+}
+
+impl std::fmt::Display for Method {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where a parameter of the flat params object goes in the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Location {
+    /// Substituted into the path template (`/users/{user_id}`), percent-encoded.
+    Path,
+    /// Appended to the query string; arrays repeat the key (`a=1&a=2`).
+    Query,
+    /// A field of the JSON object body.
+    Body,
+    /// A part of a `multipart/form-data` body.
+    Multipart,
+}
+
+/// The JSON type a parameter accepts; the generic call checks values against it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ParamType {
+    /// A JSON string.
+    String,
+    /// A JSON integer.
+    Integer,
+    /// Any JSON number.
+    Number,
+    /// A JSON boolean.
+    Boolean,
+    /// A JSON array (of anything).
+    Array,
+    /// A JSON object.
+    Object,
+    /// A file for a multipart part: `{"filename", "content_base64", "content_type"?}`.
+    File,
+    /// Any JSON value (the spec leaves the type open).
+    Any,
+}
+
+/// One parameter of an operation, as it appears in the flat params object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Param {
+    /// The spec's name of the parameter or body field; also its key in the params object.
+    pub name: &'static str,
+    /// Where it goes in the request.
+    #[serde(rename = "in")]
+    pub location: Location,
+    /// Whether the spec requires it.
+    pub required: bool,
+    /// The JSON type it accepts.
+    #[serde(rename = "type")]
+    pub ty: ParamType,
+    /// Whether the spec allows `null` for it.
+    pub nullable: bool,
+}
+
+/// The kind of request body an operation takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Body {
+    /// No body.
+    None,
+    /// A JSON object whose properties are the [`Location::Body`] params.
+    Object {
+        /// Whether the spec requires a body.
+        required: bool,
+    },
+    /// A JSON body that is not an object with known fields (an array, or a free-form
+    /// object): given whole through the `"$body"` key.
+    Whole {
+        /// Whether the spec requires a body.
+        required: bool,
+    },
+    /// A `multipart/form-data` body whose parts are the [`Location::Multipart`] params.
+    Multipart {
+        /// Whether the spec requires a body.
+        required: bool,
+    },
+}
+
+/// How a list operation pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Pagination {
+    /// Not a paginated list.
+    None,
+    /// `limit`/`offset` query parameters; the response is `{"data": [...], "total_count": n}`.
+    DataTotalCount,
+    /// `limit`/`offset` query parameters; the response is a bare JSON array.
+    BareArray,
+}
+
+/// One Backend API operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Operation {
+    /// The spec's `operationId`, e.g. `GetUserList`.
+    pub operation_id: &'static str,
+    /// The stable snake_case `resource.method` name, e.g. `users.list`.
+    pub name: &'static str,
+    /// The HTTP method.
+    pub method: Method,
+    /// The path template below the API root, e.g. `/users/{user_id}`.
+    pub path: &'static str,
+    /// Path, query, body and multipart parameters, by their spec names.
+    pub params: &'static [Param],
+    /// The request body kind.
+    pub body: Body,
+    /// How the operation pages, if it is a list.
+    pub pagination: Pagination,
+    /// Whether the operation is marked deprecated in the spec.
+    pub deprecated: bool,
+    /// The spec's one-line summary.
+    pub summary: &'static str,
+}
+
+impl Operation {
+    /// The parameter with this name, if the operation has one.
+    pub fn param(&self, name: &str) -> Option<&'static Param> {
+        self.params.iter().find(|p| p.name == name)
+    }
+}
+
+/// Looks an operation up by `operationId` (`GetUserList`) or by `resource.method`
+/// name (`users.list`).
+pub fn find(name: &str) -> Option<&'static Operation> {
+    crate::generated::operations::OPERATIONS
+        .iter()
+        .find(|op| op.operation_id == name || op.name == name)
+}
+
+/// Every operation of the spec the library was generated from, in a stable order.
+pub fn all() -> &'static [Operation] {
+    crate::generated::operations::OPERATIONS
+}

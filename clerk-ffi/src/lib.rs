@@ -1,0 +1,1 @@
+//! C library over clerk-core (skeleton).
