@@ -22,3 +22,15 @@ impl Client {
         todo!()
     }
 }
+
+impl Client {
+    /// Lazily pages through a list operation with typed params, yielding typed items.
+    pub fn paginate_typed<P: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        op: &'static Operation,
+        params: &P,
+    ) -> crate::pagination::Paginator<T> {
+        let _ = (op, params);
+        todo!()
+    }
+}

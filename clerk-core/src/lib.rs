@@ -6,6 +6,7 @@ pub mod client;
 pub mod error;
 pub mod generated;
 pub mod operation;
+pub mod pagination;
 
 pub use client::{Client, ClientBuilder};
 pub use error::{ApiError, ClerkError, Error, Result};

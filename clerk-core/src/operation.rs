@@ -190,3 +190,18 @@ pub fn find(name: &str) -> Option<&'static Operation> {
 pub fn all() -> &'static [Operation] {
     crate::generated::operations::OPERATIONS
 }
+
+/// A file for a multipart part (profile image, logo).
+///
+/// In the flat params JSON it is `{"filename": "...", "content_base64": "...",
+/// "content_type": "image/png"}` (`content_type` optional, guessed from nothing:
+/// `application/octet-stream` when absent).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct File {
+    /// The file name sent in the part's `Content-Disposition`.
+    pub filename: String,
+    /// The part's `Content-Type`; `application/octet-stream` when `None`.
+    pub content_type: Option<String>,
+    /// The file's bytes.
+    pub content: Vec<u8>,
+}

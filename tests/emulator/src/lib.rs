@@ -1,0 +1,1 @@
+//! clerk-emulator (skeleton).
