@@ -53,7 +53,11 @@ impl fmt::Display for ApiError {
         match self.errors.first() {
             Some(first) => {
                 write!(f, " {}: {}", first.code, first.message)?;
-                if let Some(long) = first.long_message.as_deref().filter(|l| *l != first.message) {
+                if let Some(long) = first
+                    .long_message
+                    .as_deref()
+                    .filter(|l| *l != first.message)
+                {
                     write!(f, " ({long})")?;
                 }
                 if self.errors.len() > 1 {
