@@ -257,7 +257,7 @@ fn unknown_enum_values_and_fields_survive() {
     }))
     .unwrap();
     assert_eq!(deleted.id.as_deref(), Some("user_1"));
-    assert_eq!(deleted.deleted, true);
+    assert!(deleted.deleted);
     let back = serde_json::to_value(&deleted).unwrap();
     assert_eq!(
         back,
