@@ -231,3 +231,125 @@ fn rustfmt(source: &str, workspace: &Path) -> Result<String, String> {
     }
     String::from_utf8(output.stdout).map_err(|e| e.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn workspace() -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .unwrap()
+            .to_path_buf()
+    }
+
+    /// A small spec: a self-referencing schema, a string enum, and one operation per
+    /// body kind.
+    fn mini_spec(extra_query: Option<&str>, path: &str) -> String {
+        let mut query = vec![
+            json!({"name": "limit", "in": "query", "schema": {"type": "integer"}}),
+            json!({"name": "offset", "in": "query", "schema": {"type": "integer"}}),
+        ];
+        if let Some(name) = extra_query {
+            query.push(json!({"name": name, "in": "query", "schema": {"type": "string"}}));
+        }
+        json!({
+            "openapi": "3.0.3",
+            "info": {"version": "2000-01-01"},
+            "paths": {
+                path: {
+                    "get": {
+                        "operationId": "ListNodes", "x-speakeasy-group": "nodes",
+                        "x-speakeasy-name-override": "list", "summary": "List nodes",
+                        "parameters": query,
+                        "responses": {"200": {"content": {"application/json": {"schema":
+                            {"type": "array", "items": {"$ref": "#/components/schemas/Node"}}}}}}
+                    },
+                    "post": {
+                        "operationId": "CreateNode", "x-speakeasy-group": "nodes",
+                        "x-speakeasy-name-override": "create", "summary": "Create a node",
+                        "requestBody": {"required": true, "content": {"application/json": {"schema": {
+                            "type": "object", "required": ["name"],
+                            "properties": {"name": {"type": "string"}, "kind": {"$ref": "#/components/schemas/Kind"}}
+                        }}}},
+                        "responses": {"200": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Node"}}}}}
+                    }
+                }
+            },
+            "components": {"schemas": {
+                "Node": {"type": "object", "required": ["name", "parent"], "properties": {
+                    "name": {"type": "string"},
+                    "parent": {"$ref": "#/components/schemas/Node", "nullable": true},
+                    "children": {"type": "array", "items": {"$ref": "#/components/schemas/Node"}}
+                }},
+                "Kind": {"type": "string", "enum": ["leaf", "branch"]}
+            }}
+        })
+        .to_string()
+    }
+
+    #[test]
+    fn recursive_schemas_are_boxed_and_output_is_stable() {
+        let files = generate(&mini_spec(None, "/nodes"), "mini.json", &workspace());
+        let models = &files["models.rs"];
+        assert!(models.contains("pub parent: Option<Box<Node>>"), "{models}");
+        assert!(
+            models.contains("pub children: Option<Vec<Node>>"),
+            "{models}"
+        );
+        assert!(models.contains("Unknown(String)"), "{models}");
+        let table = &files["operations.rs"];
+        assert!(
+            table.contains("pagination: Pagination::BareArray"),
+            "{table}"
+        );
+        assert!(
+            table.contains("body: Body::Object { required: true }"),
+            "{table}"
+        );
+        let resources = &files["resources.rs"];
+        assert!(resources.contains("pub fn list_all("), "{resources}");
+        assert!(
+            resources.contains("crate::Result<models::Node>"),
+            "{resources}"
+        );
+        assert_eq!(
+            files,
+            generate(&mini_spec(None, "/nodes"), "mini.json", &workspace())
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "used by two parameters")]
+    fn a_query_param_named_like_a_body_field_is_refused() {
+        // `name` is a body field of CreateNode; a query param of the same name would
+        // make the key of the flat params object ambiguous.
+        let spec = mini_spec(None, "/nodes");
+        let mut value: Value = serde_json::from_str(&spec).unwrap();
+        value["paths"]["/nodes"]["post"]["parameters"] =
+            json!([{"name": "name", "in": "query", "schema": {"type": "string"}}]);
+        generate(&value.to_string(), "mini.json", &workspace());
+    }
+
+    #[test]
+    #[should_panic(expected = "no path parameter of that name")]
+    fn a_path_placeholder_without_a_param_is_refused() {
+        generate(
+            &mini_spec(None, "/nodes/{node_id}"),
+            "mini.json",
+            &workspace(),
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "add it to FALLBACK_METHODS")]
+    fn an_operation_without_names_needs_a_deliberate_one() {
+        let spec = mini_spec(Some("q"), "/nodes");
+        let mut value: Value = serde_json::from_str(&spec).unwrap();
+        let get = value["paths"]["/nodes"]["get"].as_object_mut().unwrap();
+        get.remove("x-speakeasy-group");
+        get.insert("tags".into(), json!(["Nodes"]));
+        generate(&value.to_string(), "mini.json", &workspace());
+    }
+}
