@@ -47,36 +47,26 @@ impl Spec {
     }
 }
 
-/// Doc comment lines (`///`, or `//!` with `inner`) for spec text, made safe for rustdoc:
-/// code fences become `text` blocks (never doctests), and leading indentation is dropped
-/// so markdown does not read indented lines as code blocks.
-pub fn doc_comment(text: &str, indent: &str) -> String {
+/// `///` doc comment lines for spec text, made safe for rustdoc: code fences become
+/// `text` blocks (never doctests), and leading indentation is dropped so markdown does
+/// not read indented lines as code blocks.
+pub fn doc_comment(text: &str) -> String {
     let mut out = String::new();
     let mut in_fence = false;
-    let text = text.replace("\r\n", "\n");
-    let trimmed = text.trim();
-    if trimmed.is_empty() {
-        return out;
-    }
-    for line in trimmed.lines() {
-        let mut line = line.trim().to_string();
-        if let Some(info) = line.strip_prefix("```") {
-            if in_fence {
-                line = "```".to_string();
-            } else {
-                let _ = info;
-                line = "```text".to_string();
-            }
+    for line in text.replace("\r\n", "\n").trim().lines() {
+        let mut line = line.trim();
+        if line.starts_with("```") {
+            line = if in_fence { "```" } else { "```text" };
             in_fence = !in_fence;
         }
         if line.is_empty() {
-            out.push_str(&format!("{indent}///\n"));
+            out.push_str("///\n");
         } else {
-            out.push_str(&format!("{indent}/// {line}\n"));
+            out.push_str(&format!("/// {line}\n"));
         }
     }
     if in_fence {
-        out.push_str(&format!("{indent}/// ```\n"));
+        out.push_str("/// ```\n");
     }
     out
 }

@@ -557,7 +557,7 @@ pub fn render_params(spec: &Spec, ops: &[Op]) -> String {
             );
         }
         let doc = format!(
-            "Params of `{}` ([`operations::{}`]).",
+            "Params of `{}` ([`super::operations::{}`]).",
             op.name, op.const_name
         );
         sink.items
@@ -571,8 +571,6 @@ pub fn render_params(spec: &Spec, ops: &[Op]) -> String {
 use serde::Serialize;
 
 use super::models;
-#[allow(unused_imports)]
-use super::operations;
 
 "
     );
@@ -663,7 +661,7 @@ impl crate::Client {{
                 methods.insert(method.clone()),
                 "{resource}: two methods named {method}"
             );
-            out.push_str(&doc_comment(&doc, ""));
+            out.push_str(&doc_comment(&doc));
             out.push_str(&format!(
                 "pub fn {method}(&self{param_decl}) -> crate::Result<{}> {{ self.client.call_typed(&operations::{}, {param_arg}) }}\n\n",
                 op.response_ty, op.const_name

@@ -489,7 +489,7 @@ pub fn render_items(items: &[Item], module: Module, out: &mut String) {
     for item in items {
         match item {
             Item::Struct { name, doc, fields } => {
-                out.push_str(&doc_comment(doc, ""));
+                out.push_str(&doc_comment(doc));
                 out.push_str(&format!("#[derive({derive})]\npub struct {name} {{\n"));
                 for field in fields {
                     render_field(field, module, out);
@@ -502,7 +502,7 @@ pub fn render_items(items: &[Item], module: Module, out: &mut String) {
                 } else {
                     doc.clone()
                 };
-                out.push_str(&doc_comment(&doc, ""));
+                out.push_str(&doc_comment(&doc));
                 let derive = match module {
                     Module::Models => "Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize",
                     Module::Params => "Debug, Clone, PartialEq, Eq, Hash, Serialize",
@@ -527,7 +527,7 @@ pub fn render_items(items: &[Item], module: Module, out: &mut String) {
                 );
             }
             Item::Alias { name, doc, ty } => {
-                out.push_str(&doc_comment(doc, ""));
+                out.push_str(&doc_comment(doc));
                 out.push_str(&format!("pub type {name} = {ty};\n\n"));
             }
         }
@@ -535,7 +535,7 @@ pub fn render_items(items: &[Item], module: Module, out: &mut String) {
 }
 
 fn render_field(field: &Field, module: Module, out: &mut String) {
-    out.push_str(&doc_comment(&field.doc, ""));
+    out.push_str(&doc_comment(&field.doc));
     let mut attrs: Vec<String> = Vec::new();
     if serde_name(&field.ident) != field.json_name && field.serde_override.is_none() {
         attrs.push(format!("rename = {:?}", field.json_name));
