@@ -173,7 +173,9 @@ use serde::{{Deserialize, Serialize}};
     out.push_str(
         "/// Deserializes `value` as the type of the schema `name`, serializes it back and
 /// deserializes that again (a consistency check for the spec's examples in tests).
+/// `#[inline]`: compiled only where called (the tests), not into every build of the library.
 #[doc(hidden)]
+#[inline]
 pub fn deserialize_by_schema_name(name: &str, value: &serde_json::Value) -> Result<(), String> {
     fn check<T: serde::de::DeserializeOwned + Serialize>(value: &serde_json::Value) -> Result<(), String> {
         let parsed = T::deserialize(value).map_err(|e| e.to_string())?;
