@@ -25,6 +25,9 @@
 /// `Clerk-API-Version` header.
 pub const SPEC_VERSION: &str = "2026-05-12";
 
+#[cfg(feature = "contract")]
+#[doc(hidden)]
+pub mod contract;
 pub mod models;
 pub mod operations;
 pub mod params;

@@ -111,8 +111,9 @@ pub fn generate(spec_json: &str, spec_label: &str, workspace: &Path) -> BTreeMap
     files.insert("operations.rs".to_string(), ops::render_table(&operations));
     files.insert(
         "params.rs".to_string(),
-        ops::render_params(&spec, &operations),
+        ops::add_contract_derives(&ops::render_params(&spec, &operations)),
     );
+    files.insert("contract.rs".to_string(), ops::render_contract(&operations));
     files.insert(
         "resources.rs".to_string(),
         ops::render_resources(&operations),
@@ -151,6 +152,9 @@ fn render_mod(version: &str, spec_label: &str) -> String {
 /// `Clerk-API-Version` header.
 pub const SPEC_VERSION: &str = {version:?};
 
+#[cfg(feature = \"contract\")]
+#[doc(hidden)]
+pub mod contract;
 pub mod models;
 pub mod operations;
 pub mod params;
