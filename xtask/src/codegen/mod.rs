@@ -137,7 +137,7 @@ pub fn generate(spec_json: &str, spec_label: &str, workspace: &Path) -> BTreeMap
 fn render_mod(version: &str, spec_label: &str) -> String {
     format!(
         "{HEADER}//! Code generated from Clerk's Backend API OpenAPI spec, version {version}
-//! (`{spec_label}`).
+//! (`{spec_label}`, read from `../shared/openapi/` by default).
 //!
 //! - [`models`]: a type for each schema of the spec;
 //! - [`operations`]: the operation table every way of calling the API reads;
