@@ -362,11 +362,20 @@ fn response(spec: &Spec, op: &Value) -> (String, Option<Value>) {
     else {
         return ("serde_json::Value".into(), None);
     };
+    let named = success
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.strip_prefix("#/components/responses/"))
+        .and_then(|name| spec.response_types.get(name));
     let success = spec.resolve(success);
     let Some(schema) = success.pointer("/content/application~1json/schema") else {
         return ("serde_json::Value".into(), None);
     };
-    (type_of_response(schema), Some(schema.clone()))
+    let rust = match named {
+        Some(rust) => format!("models::{rust}"),
+        None => type_of_response(schema),
+    };
+    (rust, Some(schema.clone()))
 }
 
 /// A model type for a `$ref`, `Vec<model>` for an array of them, JSON otherwise.
@@ -385,13 +394,19 @@ fn type_of_response(schema: &Value) -> String {
 /// The element type of an array schema (through a `$ref` to an array alias).
 fn element_type(spec: &Spec, array: &Value) -> String {
     let resolved = spec.resolve(array);
-    match resolved.get("items") {
-        Some(items) => match schema_ref_name(items) {
-            Some(name) => format!("models::{}", model_name(name)),
-            None => "serde_json::Value".into(),
-        },
-        None => "serde_json::Value".into(),
+    let Some(items) = resolved.get("items") else {
+        return "serde_json::Value".into();
+    };
+    if let Some(name) = schema_ref_name(items) {
+        return format!("models::{}", model_name(name));
     }
+    // An alias of an array of inline objects: the models name the element `<Alias>Item`.
+    if let Some(alias) = schema_ref_name(array)
+        && spec.has_props(items)
+    {
+        return format!("models::{}Item", model_name(alias));
+    }
+    "serde_json::Value".into()
 }
 
 fn rust_str(text: &str) -> String {
@@ -670,11 +685,12 @@ impl crate::Client {{
                 op.response_ty, op.const_name
             ));
             if let Some(item) = &op.item_ty {
-                // `list_all` is also a spec method of `organization_domains`: the
-                // auto-paging variant of its `list` then becomes `list_iter`.
+                // `<method>_all`, unless that reads badly or is taken: `list_all` is also
+                // a spec method of `organization_domains`, so its `list` pages with
+                // `list_iter`, and `list_all` itself with `list_all_iter`.
                 let spec_method_named = |name: &str| ops.iter().any(|o| o.method == name);
                 let mut all = format!("{}_all", op.method);
-                if spec_method_named(&all) {
+                if op.method.ends_with("_all") || spec_method_named(&all) {
                     all = format!("{}_iter", op.method);
                 }
                 let all = ident(&all);
