@@ -79,14 +79,14 @@ pub fn call_typed(client: &Client, operation_id: &str, params: &Value) -> Result
             )
         }
         "AttemptEmailAddressVerification" => {
-            run::<params::AttemptEmailAddressVerificationParams, serde_json::Value>(
+            run::<params::AttemptEmailAddressVerificationParams, models::VerificationResponse>(
                 client,
                 &operations::ATTEMPT_EMAIL_ADDRESS_VERIFICATION,
                 params,
             )
         }
         "AttemptPhoneNumberVerification" => {
-            run::<params::AttemptPhoneNumberVerificationParams, serde_json::Value>(
+            run::<params::AttemptPhoneNumberVerificationParams, models::VerificationResponse>(
                 client,
                 &operations::ATTEMPT_PHONE_NUMBER_VERIFICATION,
                 params,
@@ -196,7 +196,7 @@ pub fn call_typed(client: &Client, operation_id: &str, params: &Value) -> Result
             &operations::CREATE_JWT_TEMPLATE,
             params,
         ),
-        "CreateMachine" => run::<params::CreateMachineParams, serde_json::Value>(
+        "CreateMachine" => run::<params::CreateMachineParams, models::MachineCreatedResponse>(
             client,
             &operations::CREATE_MACHINE,
             params,
@@ -345,13 +345,14 @@ pub fn call_typed(client: &Client, operation_id: &str, params: &Value) -> Result
             &operations::DELETE_DIRECTORY,
             params,
         ),
-        "DeleteDirectoryGroupRoleMapping" => {
-            run::<params::DeleteDirectoryGroupRoleMappingParams, serde_json::Value>(
-                client,
-                &operations::DELETE_DIRECTORY_GROUP_ROLE_MAPPING,
-                params,
-            )
-        }
+        "DeleteDirectoryGroupRoleMapping" => run::<
+            params::DeleteDirectoryGroupRoleMappingParams,
+            models::DirectoryGroupRoleMappingDeletedResponse,
+        >(
+            client,
+            &operations::DELETE_DIRECTORY_GROUP_ROLE_MAPPING,
+            params,
+        ),
         "DeleteDomain" => run::<params::DeleteDomainParams, models::DeletedObject>(
             client,
             &operations::DELETE_DOMAIN,
@@ -380,16 +381,15 @@ pub fn call_typed(client: &Client, operation_id: &str, params: &Value) -> Result
             &operations::DELETE_JWT_TEMPLATE,
             params,
         ),
-        "DeleteMachine" => run::<params::DeleteMachineParams, serde_json::Value>(
+        "DeleteMachine" => run::<params::DeleteMachineParams, models::MachineDeletedResponse>(
             client,
             &operations::DELETE_MACHINE,
             params,
         ),
-        "DeleteMachineScope" => run::<params::DeleteMachineScopeParams, serde_json::Value>(
-            client,
-            &operations::DELETE_MACHINE_SCOPE,
-            params,
-        ),
+        "DeleteMachineScope" => run::<
+            params::DeleteMachineScopeParams,
+            models::MachineScopeDeletedResponse,
+        >(client, &operations::DELETE_MACHINE_SCOPE, params),
         "DeleteOAuthApplication" => run::<
             params::DeleteOAuthApplicationParams,
             models::DeletedObject,
@@ -451,11 +451,10 @@ pub fn call_typed(client: &Client, operation_id: &str, params: &Value) -> Result
             params,
         ),
         "DeleteSCIMGroupRoleMapping" => {
-            run::<params::DeleteSCIMGroupRoleMappingParams, serde_json::Value>(
-                client,
-                &operations::DELETE_SCIM_GROUP_ROLE_MAPPING,
-                params,
-            )
+            run::<
+                params::DeleteSCIMGroupRoleMappingParams,
+                models::SCIMGroupRoleMappingDeletedResponse,
+            >(client, &operations::DELETE_SCIM_GROUP_ROLE_MAPPING, params)
         }
         "DeleteSvixApp" => run::<serde_json::Map<String, Value>, serde_json::Value>(
             client,
@@ -606,11 +605,10 @@ pub fn call_typed(client: &Client, operation_id: &str, params: &Value) -> Result
             &operations::GET_MACHINE,
             params,
         ),
-        "GetMachineSecretKey" => run::<params::GetMachineSecretKeyParams, serde_json::Value>(
-            client,
-            &operations::GET_MACHINE_SECRET_KEY,
-            params,
-        ),
+        "GetMachineSecretKey" => run::<
+            params::GetMachineSecretKeyParams,
+            models::MachineSecretKeyResponse,
+        >(client, &operations::GET_MACHINE_SECRET_KEY, params),
         "GetOAuthAccessToken" => {
             run::<params::GetOAuthAccessTokenParams, models::OAuthAccessToken>(
                 client,
@@ -773,18 +771,19 @@ pub fn call_typed(client: &Client, operation_id: &str, params: &Value) -> Result
         >(
             client, &operations::LIST_BLOCKLIST_IDENTIFIERS, params
         ),
-        "ListDirectories" => run::<params::ListDirectoriesParams, serde_json::Value>(
+        "ListDirectories" => run::<params::ListDirectoriesParams, models::DirectoryListResponse>(
             client,
             &operations::LIST_DIRECTORIES,
             params,
         ),
-        "ListDirectoryGroupRoleMappings" => {
-            run::<params::ListDirectoryGroupRoleMappingsParams, serde_json::Value>(
-                client,
-                &operations::LIST_DIRECTORY_GROUP_ROLE_MAPPINGS,
-                params,
-            )
-        }
+        "ListDirectoryGroupRoleMappings" => run::<
+            params::ListDirectoryGroupRoleMappingsParams,
+            models::DirectoryGroupRoleMappingListResponse,
+        >(
+            client,
+            &operations::LIST_DIRECTORY_GROUP_ROLE_MAPPINGS,
+            params,
+        ),
         "ListDomains" => run::<serde_json::Map<String, Value>, models::Domains>(
             client,
             &operations::LIST_DOMAINS,
@@ -822,7 +821,7 @@ pub fn call_typed(client: &Client, operation_id: &str, params: &Value) -> Result
             &operations::LIST_JWT_TEMPLATES,
             params,
         ),
-        "ListMachines" => run::<params::ListMachinesParams, serde_json::Value>(
+        "ListMachines" => run::<params::ListMachinesParams, models::MachineListResponse>(
             client,
             &operations::LIST_MACHINES,
             params,
@@ -890,27 +889,26 @@ pub fn call_typed(client: &Client, operation_id: &str, params: &Value) -> Result
             &operations::LIST_SAML_CONNECTIONS,
             params,
         ),
-        "ListSCIMDirectories" => run::<params::ListSCIMDirectoriesParams, serde_json::Value>(
-            client,
-            &operations::LIST_SCIM_DIRECTORIES,
-            params,
-        ),
+        "ListSCIMDirectories" => run::<
+            params::ListSCIMDirectoriesParams,
+            models::SCIMDirectoryListResponse,
+        >(client, &operations::LIST_SCIM_DIRECTORIES, params),
         "ListSCIMGroupRoleMappings" => run::<
             params::ListSCIMGroupRoleMappingsParams,
-            serde_json::Value,
+            models::SCIMGroupRoleMappingListResponse,
         >(
             client, &operations::LIST_SCIM_GROUP_ROLE_MAPPINGS, params
         ),
-        "ListUserTrustedDevices" => run::<params::ListUserTrustedDevicesParams, serde_json::Value>(
-            client,
-            &operations::LIST_USER_TRUSTED_DEVICES,
-            params,
+        "ListUserTrustedDevices" => run::<
+            params::ListUserTrustedDevicesParams,
+            models::TrustedDeviceListResponse,
+        >(
+            client, &operations::LIST_USER_TRUSTED_DEVICES, params
         ),
-        "ListWaitlistEntries" => run::<params::ListWaitlistEntriesParams, serde_json::Value>(
-            client,
-            &operations::LIST_WAITLIST_ENTRIES,
-            params,
-        ),
+        "ListWaitlistEntries" => run::<
+            params::ListWaitlistEntriesParams,
+            models::WaitlistEntriesResponse,
+        >(client, &operations::LIST_WAITLIST_ENTRIES, params),
         "LockUser" => {
             run::<params::LockUserParams, models::User>(client, &operations::LOCK_USER, params)
         }
@@ -921,14 +919,14 @@ pub fn call_typed(client: &Client, operation_id: &str, params: &Value) -> Result
             client, &operations::MERGE_ORGANIZATION_METADATA, params
         ),
         "PrepareEmailAddressVerification" => {
-            run::<params::PrepareEmailAddressVerificationParams, serde_json::Value>(
+            run::<params::PrepareEmailAddressVerificationParams, models::VerificationResponse>(
                 client,
                 &operations::PREPARE_EMAIL_ADDRESS_VERIFICATION,
                 params,
             )
         }
         "PreparePhoneNumberVerification" => {
-            run::<params::PreparePhoneNumberVerificationParams, serde_json::Value>(
+            run::<params::PreparePhoneNumberVerificationParams, models::VerificationResponse>(
                 client,
                 &operations::PREPARE_PHONE_NUMBER_VERIFICATION,
                 params,
@@ -969,13 +967,14 @@ pub fn call_typed(client: &Client, operation_id: &str, params: &Value) -> Result
             &operations::REMOVE_USER_PASSWORD,
             params,
         ),
-        "ReplaceDirectoryGroupRoleMappings" => {
-            run::<params::ReplaceDirectoryGroupRoleMappingsParams, serde_json::Value>(
-                client,
-                &operations::REPLACE_DIRECTORY_GROUP_ROLE_MAPPINGS,
-                params,
-            )
-        }
+        "ReplaceDirectoryGroupRoleMappings" => run::<
+            params::ReplaceDirectoryGroupRoleMappingsParams,
+            models::DirectoryGroupRoleMappingListResponse,
+        >(
+            client,
+            &operations::REPLACE_DIRECTORY_GROUP_ROLE_MAPPINGS,
+            params,
+        ),
         "ReplaceOrganizationMetadata" => {
             run::<params::ReplaceOrganizationMetadataParams, models::Organization>(
                 client,
@@ -993,13 +992,14 @@ pub fn call_typed(client: &Client, operation_id: &str, params: &Value) -> Result
             &operations::REPLACE_ROLE_SET,
             params,
         ),
-        "ReplaceSCIMGroupRoleMappings" => {
-            run::<params::ReplaceSCIMGroupRoleMappingsParams, serde_json::Value>(
-                client,
-                &operations::REPLACE_SCIM_GROUP_ROLE_MAPPINGS,
-                params,
-            )
-        }
+        "ReplaceSCIMGroupRoleMappings" => run::<
+            params::ReplaceSCIMGroupRoleMappingsParams,
+            models::SCIMGroupRoleMappingListResponse,
+        >(
+            client,
+            &operations::REPLACE_SCIM_GROUP_ROLE_MAPPINGS,
+            params,
+        ),
         "ReplaceUserEmailAddress" => run::<
             params::ReplaceUserEmailAddressParams,
             models::EmailAddress,
@@ -1033,11 +1033,10 @@ pub fn call_typed(client: &Client, operation_id: &str, params: &Value) -> Result
             &operations::REVOKE_AGENT_TASK,
             params,
         ),
-        "RevokeInvitation" => run::<params::RevokeInvitationParams, serde_json::Value>(
-            client,
-            &operations::REVOKE_INVITATION,
-            params,
-        ),
+        "RevokeInvitation" => run::<
+            params::RevokeInvitationParams,
+            models::InvitationRevokedResponse,
+        >(client, &operations::REVOKE_INVITATION, params),
         "RevokeOAuthApplicationToken" => {
             run::<params::RevokeOAuthApplicationTokenParams, serde_json::Value>(
                 client,
@@ -1073,10 +1072,11 @@ pub fn call_typed(client: &Client, operation_id: &str, params: &Value) -> Result
             &operations::ROTATE_DIRECTORY_API_KEY,
             params,
         ),
-        "RotateMachineSecretKey" => run::<params::RotateMachineSecretKeyParams, serde_json::Value>(
-            client,
-            &operations::ROTATE_MACHINE_SECRET_KEY,
-            params,
+        "RotateMachineSecretKey" => run::<
+            params::RotateMachineSecretKeyParams,
+            models::MachineSecretKeyResponse,
+        >(
+            client, &operations::ROTATE_MACHINE_SECRET_KEY, params
         ),
         "RotateOAuthApplicationSecret" => {
             run::<params::RotateOAuthApplicationSecretParams, models::OAuthApplicationWithSecret>(
@@ -1149,7 +1149,7 @@ pub fn call_typed(client: &Client, operation_id: &str, params: &Value) -> Result
         ),
         "UpdateInstanceAuthConfig" => run::<
             params::UpdateInstanceAuthConfigParams,
-            serde_json::Value,
+            models::InstanceSettingsResponse,
         >(
             client, &operations::UPDATE_INSTANCE_AUTH_CONFIG, params
         ),
