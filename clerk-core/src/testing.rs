@@ -184,20 +184,40 @@ pub fn mint_session_token(key: &TestKey, extra: &Value) -> Result<String, Error>
 
 /// [`mint_session_token`] as of `now` (Unix seconds).
 pub fn mint_session_token_at(key: &TestKey, extra: &Value, now: i64) -> Result<String, Error> {
+    mint_with_header_at(key, &Value::Null, extra, now)
+}
+
+/// Like [`mint_session_token_at`], also overlaying the default header (`alg` RS256, `typ`
+/// JWT, `kid`, session `cat`) with `header` (a `null` value removes a field). The
+/// signature follows the resulting `alg` (RS384/RS512, else RS256).
+pub fn mint_with_header_at(key: &TestKey, header: &Value, extra: &Value, now: i64) -> Result<String, Error> {
     let mut claims = default_claims(now);
+    overlay(&mut claims, extra, "extra claims")?;
+    let mut full_header = Map::new();
+    full_header.insert("alg".into(), json!("RS256"));
+    full_header.insert("typ".into(), json!("JWT"));
+    full_header.insert("kid".into(), json!(key.kid));
+    full_header.insert("cat".into(), json!("cl_B7d4PD111AAA"));
+    overlay(&mut full_header, header, "header")?;
+    key.sign_raw(&Value::Object(full_header), &Value::Object(claims))
+}
+
+/// Overlays `extra` (an object, or null for nothing) on `base`; null values remove.
+fn overlay(base: &mut Map<String, Value>, extra: &Value, what: &str) -> Result<(), Error> {
     match extra {
-        Value::Null => {}
+        Value::Null => Ok(()),
         Value::Object(extra) => {
             for (name, value) in extra {
                 if value.is_null() {
-                    claims.remove(name);
+                    base.remove(name);
                 } else {
-                    claims.insert(name.clone(), value.clone());
+                    base.insert(name.clone(), value.clone());
                 }
             }
+            Ok(())
         }
-        _ => return Err(Error::InvalidParams { message: "extra claims must be a JSON object".to_owned() }),
+        _ => Err(Error::InvalidParams {
+            message: format!("{what} must be a JSON object"),
+        }),
     }
-    let header = json!({ "alg": "RS256", "typ": "JWT", "kid": key.kid, "cat": "cl_B7d4PD111AAA" });
-    key.sign_raw(&header, &Value::Object(claims))
 }

@@ -191,11 +191,12 @@ pub(crate) struct ClaimRules {
     pub(crate) issuer: Vec<String>,
 }
 
+#[derive(Clone)]
 enum KeySource {
     /// A networkless PEM key, or why it cannot be used (reported like the reference:
     /// as `token-verification-failed` at the signature step).
     Pem(Arc<Result<RsaKey, String>>),
-    Jwks(JwksCache),
+    Jwks(Arc<JwksCache>),
     Unconfigured,
 }
 
@@ -233,6 +234,7 @@ impl fmt::Debug for Verifier {
 
 /// Builder of [`Verifier`].
 pub struct VerifierBuilder {
+    shared_keys: Option<KeySource>,
     pem: Option<String>,
     client: Option<Client>,
     source: Option<Arc<dyn JwksSource>>,
@@ -245,6 +247,7 @@ pub struct VerifierBuilder {
 impl Default for VerifierBuilder {
     fn default() -> Self {
         VerifierBuilder {
+            shared_keys: None,
             pem: None,
             client: None,
             source: None,
@@ -273,6 +276,14 @@ impl VerifierBuilder {
     /// precedence over a client's JWKS.
     pub fn pem_key(mut self, pem: impl Into<String>) -> Self {
         self.pem = Some(pem.into()).filter(|p: &String| !p.trim().is_empty());
+        self
+    }
+
+    /// Uses the keys (PEM key or JWKS cache) and client of an existing verifier, so that
+    /// verifiers with different claim rules share one cache.
+    pub fn keys_from(mut self, verifier: &Verifier) -> Self {
+        self.shared_keys = Some(verifier.inner.keys.clone());
+        self.client = verifier.inner.client.clone();
         self
     }
 
@@ -357,12 +368,14 @@ impl VerifierBuilder {
     /// `token-verification-failed` at the signature step, exactly where the reference
     /// fails (used by the CLI's batch mode to mirror the reference case by case).
     pub fn build_lenient(self) -> Verifier {
-        let keys = if let Some(pem) = &self.pem {
+        let keys = if let Some(shared) = self.shared_keys {
+            shared
+        } else if let Some(pem) = &self.pem {
             KeySource::Pem(Arc::new(RsaKey::from_pem(pem)))
         } else if let Some(source) = self.source {
-            KeySource::Jwks(JwksCache::new(source, self.timing))
+            KeySource::Jwks(Arc::new(JwksCache::new(source, self.timing)))
         } else if let Some(client) = self.client.as_ref().filter(|c| c.secret_key().is_some()) {
-            KeySource::Jwks(JwksCache::new(Arc::new(client.clone()), self.timing))
+            KeySource::Jwks(Arc::new(JwksCache::new(Arc::new(client.clone()), self.timing)))
         } else {
             KeySource::Unconfigured
         };
