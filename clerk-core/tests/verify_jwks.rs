@@ -24,10 +24,16 @@ fn token_with_kid(kid: Value) -> String {
 }
 
 fn verifier(source: Arc<FakeSource>, clock: Arc<FixedClock>) -> Verifier {
-    Verifier::builder().jwks_source(source).clock(clock).build().unwrap()
+    Verifier::builder()
+        .jwks_source(source)
+        .clock(clock)
+        .build()
+        .unwrap()
 }
 
-fn reason_of(result: Result<clerk_core::verify::SessionClaims, clerk_core::verify::VerifyError>) -> Reason {
+fn reason_of(
+    result: Result<clerk_core::verify::SessionClaims, clerk_core::verify::VerifyError>,
+) -> Reason {
     result.expect_err("expected a rejection").reason
 }
 
@@ -45,7 +51,8 @@ fn keys_are_fetched_once_and_reused_until_the_ttl() {
     assert_eq!(source.count(), 1);
     // Past the 5-minute TTL, one refresh.
     clock.advance(Duration::from_secs(5 * 60));
-    v.verify(&mint_with_header_at(key_a(), &Value::Null, &json!({}), N + 300).unwrap()).unwrap();
+    v.verify(&mint_with_header_at(key_a(), &Value::Null, &json!({}), N + 300).unwrap())
+        .unwrap();
     assert_eq!(source.count(), 2);
 }
 
@@ -53,7 +60,9 @@ fn keys_are_fetched_once_and_reused_until_the_ttl() {
 fn separate_verifiers_have_separate_caches() {
     let source = FakeSource::serving(&[key_a()]);
     let clock = Arc::new(FixedClock::new(N * 1000));
-    verifier(source.clone(), clock.clone()).verify(&token_a()).unwrap();
+    verifier(source.clone(), clock.clone())
+        .verify(&token_a())
+        .unwrap();
     verifier(source.clone(), clock).verify(&token_a()).unwrap();
     assert_eq!(source.count(), 2);
 }
@@ -67,11 +76,17 @@ fn unknown_kid_refetches_at_most_once_per_interval() {
     assert_eq!(source.count(), 1);
 
     // Right after a fetch, an unknown kid is answered from the cache.
-    assert_eq!(reason_of(v.verify(&token_with_kid(json!("kid_unknown_1")))), Reason::JwkKidMismatch);
+    assert_eq!(
+        reason_of(v.verify(&token_with_kid(json!("kid_unknown_1")))),
+        Reason::JwkKidMismatch
+    );
     assert_eq!(source.count(), 1);
     // A spray of unknown kids costs nothing.
     for i in 0..20 {
-        assert_eq!(reason_of(v.verify(&token_with_kid(json!(format!("spray_{i}"))))), Reason::JwkKidMismatch);
+        assert_eq!(
+            reason_of(v.verify(&token_with_kid(json!(format!("spray_{i}"))))),
+            Reason::JwkKidMismatch
+        );
     }
     assert_eq!(source.count(), 1);
     // After the interval, one refetch; a key added meanwhile (rotation) is found.
@@ -89,8 +104,14 @@ fn unknown_kid_refetches_at_most_once_per_interval() {
 fn a_missing_or_non_string_kid_is_a_kid_mismatch() {
     let source = FakeSource::serving(&[key_a()]);
     let v = verifier(source, Arc::new(FixedClock::new(N * 1000)));
-    assert_eq!(reason_of(v.verify(&token_with_kid(Value::Null))), Reason::JwkKidMismatch);
-    assert_eq!(reason_of(v.verify(&token_with_kid(json!(5)))), Reason::JwkKidMismatch);
+    assert_eq!(
+        reason_of(v.verify(&token_with_kid(Value::Null))),
+        Reason::JwkKidMismatch
+    );
+    assert_eq!(
+        reason_of(v.verify(&token_with_kid(json!(5)))),
+        Reason::JwkKidMismatch
+    );
 }
 
 #[test]
@@ -118,12 +139,18 @@ fn concurrent_misses_share_one_fetch() {
     let v = verifier(source.clone(), Arc::new(FixedClock::new(N * 1000)));
     let token = token_a();
     std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..8).map(|_| scope.spawn(|| v.verify(&token).map(|c| c.sub))).collect();
+        let handles: Vec<_> = (0..8)
+            .map(|_| scope.spawn(|| v.verify(&token).map(|c| c.sub)))
+            .collect();
         for handle in handles {
             assert_eq!(handle.join().unwrap().unwrap(), "user_test");
         }
     });
-    assert_eq!(source.count(), 1, "single-flight: one fetch for eight concurrent misses");
+    assert_eq!(
+        source.count(),
+        1,
+        "single-flight: one fetch for eight concurrent misses"
+    );
 }
 
 #[test]
@@ -142,7 +169,8 @@ fn stale_keys_keep_serving_while_refreshes_fail() {
     source.set(Err(JwksFetchError::Failed("503 from upstream".into())));
 
     clock.advance(Duration::from_secs(301));
-    v.verify(&token_a()).expect("stale key served after a failed refresh");
+    v.verify(&token_a())
+        .expect("stale key served after a failed refresh");
     assert_eq!(source.count(), 2);
     // Within the refetch interval, no new attempt against the failing source.
     v.verify(&token_a()).unwrap();
@@ -153,7 +181,10 @@ fn stale_keys_keep_serving_while_refreshes_fail() {
 
     // Beyond TTL + max stale, the failure surfaces.
     clock.set((N + 300 + 600) * 1000);
-    assert_eq!(reason_of(v.verify(&token_a())), Reason::JwkRemoteFailedToLoad);
+    assert_eq!(
+        reason_of(v.verify(&token_a())),
+        Reason::JwkRemoteFailedToLoad
+    );
 
     // Recovery.
     source.set(Ok(jwks_of(&[key_a()])));
@@ -165,15 +196,27 @@ fn stale_keys_keep_serving_while_refreshes_fail() {
 fn fetch_errors_map_to_reasons() {
     let clock = Arc::new(FixedClock::new(N * 1000));
     let cases = [
-        (Err(JwksFetchError::SecretKeyInvalid("bad key".into())), Reason::SecretKeyInvalid),
-        (Err(JwksFetchError::Failed("boom".into())), Reason::JwkRemoteFailedToLoad),
-        (Ok(r#"{"keys": []}"#.to_owned()), Reason::JwkRemoteFailedToLoad),
+        (
+            Err(JwksFetchError::SecretKeyInvalid("bad key".into())),
+            Reason::SecretKeyInvalid,
+        ),
+        (
+            Err(JwksFetchError::Failed("boom".into())),
+            Reason::JwkRemoteFailedToLoad,
+        ),
+        (
+            Ok(r#"{"keys": []}"#.to_owned()),
+            Reason::JwkRemoteFailedToLoad,
+        ),
         (Ok("not json".to_owned()), Reason::JwkRemoteFailedToLoad),
     ];
     for (answer, expected) in cases {
         let source = FakeSource::serving(&[]);
         source.set(answer);
-        assert_eq!(reason_of(verifier(source, clock.clone()).verify(&token_a())), expected);
+        assert_eq!(
+            reason_of(verifier(source, clock.clone()).verify(&token_a())),
+            expected
+        );
     }
 }
 
@@ -190,10 +233,19 @@ fn a_jwk_for_another_algorithm_cannot_be_used() {
 fn header_checks_come_after_key_selection_in_jwks_mode() {
     let source = FakeSource::serving(&[key_a()]);
     let v = verifier(source, Arc::new(FixedClock::new(N * 1000)));
-    let none_unknown = mint_with_header_at(key_a(), &json!({"alg": "none", "kid": "zzz"}), &json!({}), N).unwrap();
+    let none_unknown = mint_with_header_at(
+        key_a(),
+        &json!({"alg": "none", "kid": "zzz"}),
+        &json!({}),
+        N,
+    )
+    .unwrap();
     assert_eq!(reason_of(v.verify(&none_unknown)), Reason::JwkKidMismatch);
     let none_known = mint_with_header_at(key_a(), &json!({"alg": "none"}), &json!({}), N).unwrap();
-    assert_eq!(reason_of(v.verify(&none_known)), Reason::TokenInvalidAlgorithm);
+    assert_eq!(
+        reason_of(v.verify(&none_known)),
+        Reason::TokenInvalidAlgorithm
+    );
 }
 
 fn loopback_client(url: &str) -> Client {
@@ -218,7 +270,10 @@ fn a_real_client_fetches_v1_jwks_with_the_secret_key() {
     let requests = server.requests();
     assert_eq!(requests.len(), 1);
     assert_eq!(requests[0].request_line, "GET /v1/jwks HTTP/1.1");
-    assert_eq!(requests[0].header("authorization"), Some("Bearer sk_test_loopback"));
+    assert_eq!(
+        requests[0].header("authorization"),
+        Some("Bearer sk_test_loopback")
+    );
 }
 
 #[test]
@@ -240,12 +295,18 @@ fn a_real_client_maps_clerk_key_invalid() {
         .clock(Arc::new(FixedClock::new(N * 1000)))
         .build()
         .unwrap();
-    assert_eq!(reason_of(v.verify(&token_a())), Reason::JwkRemoteFailedToLoad);
+    assert_eq!(
+        reason_of(v.verify(&token_a())),
+        Reason::JwkRemoteFailedToLoad
+    );
 }
 
 #[test]
 fn a_client_without_secret_key_cannot_resolve_keys() {
-    let client = Client::builder().api_url("http://127.0.0.1:9").build().unwrap();
+    let client = Client::builder()
+        .api_url("http://127.0.0.1:9")
+        .build()
+        .unwrap();
     let v = Verifier::from_client(client);
     assert_eq!(reason_of(v.verify(&token_a())), Reason::JwkFailedToResolve);
 }

@@ -6,7 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clerk_core::testing::{TestKey, mint_with_header_at};
-use clerk_core::verify::{FixedClock, Reason, SessionClaims, Verifier, VerifierBuilder, VerifyError};
+use clerk_core::verify::{
+    FixedClock, Reason, SessionClaims, Verifier, VerifierBuilder, VerifyError,
+};
 use serde_json::{Value, json};
 use verify_common::{N, key_a, key_b};
 
@@ -53,19 +55,32 @@ fn verifier_is_clone_send_sync() {
 
 #[test]
 fn a_valid_token_yields_typed_claims() {
-    let claims = verifier().verify(&claims(json!({"sub": "user_9", "act": {"sub": "user_admin"}}))).unwrap();
+    let claims = verifier()
+        .verify(&claims(
+            json!({"sub": "user_9", "act": {"sub": "user_admin"}}),
+        ))
+        .unwrap();
     assert_eq!(claims.sub, "user_9");
     assert_eq!(claims.sid.as_deref(), Some("sess_test"));
     assert_eq!(claims.exp, N + 60);
     assert_eq!(claims.version, Some(2));
-    assert_eq!(claims.act, Some(json!({"sub": "user_admin"})));
+    assert_eq!(claims.act(), Some(&json!({"sub": "user_admin"})));
     assert_eq!(claims.raw_claims()["sub"], "user_9");
 }
 
 #[test]
 fn decode_failures_are_token_invalid() {
     let v = verifier();
-    for bad in ["", "a.b", "a.b.c.d", "!!.e30.", "e30.e30.***", "bm90IGpzb24.e30.", "MQ.e30.", "e30.W10."] {
+    for bad in [
+        "",
+        "a.b",
+        "a.b.c.d",
+        "!!.e30.",
+        "e30.e30.***",
+        "bm90IGpzb24.e30.",
+        "MQ.e30.",
+        "e30.W10.",
+    ] {
         assert_eq!(reason(v.verify(bad)), Reason::TokenInvalid, "{bad:?}");
     }
 }
@@ -80,13 +95,22 @@ fn padding_is_tolerated() {
 #[test]
 fn machine_category_is_refused_other_categories_pass() {
     let v = verifier();
-    assert_eq!(reason(v.verify(&token(json!({"cat": "cl_B7d4PD333AAA"}), Value::Null))), Reason::TokenInvalid);
-    // The category is checked before the algorithm.
     assert_eq!(
-        reason(v.verify(&token(json!({"cat": "cl_B7d4PD333AAA", "alg": "none"}), Value::Null))),
+        reason(v.verify(&token(json!({"cat": "cl_B7d4PD333AAA"}), Value::Null))),
         Reason::TokenInvalid
     );
-    assert!(v.verify(&token(json!({"cat": "cl_other"}), Value::Null)).is_ok());
+    // The category is checked before the algorithm.
+    assert_eq!(
+        reason(v.verify(&token(
+            json!({"cat": "cl_B7d4PD333AAA", "alg": "none"}),
+            Value::Null
+        ))),
+        Reason::TokenInvalid
+    );
+    assert!(
+        v.verify(&token(json!({"cat": "cl_other"}), Value::Null))
+            .is_ok()
+    );
     assert!(v.verify(&token(json!({"cat": null}), Value::Null)).is_ok());
 }
 
@@ -95,7 +119,10 @@ fn typ_absent_or_exactly_jwt() {
     let v = verifier();
     assert!(v.verify(&token(json!({"typ": null}), Value::Null)).is_ok());
     for typ in [json!("jwt"), json!("at+jwt"), json!(5)] {
-        assert_eq!(reason(v.verify(&token(json!({ "typ": typ }), Value::Null))), Reason::TokenInvalid);
+        assert_eq!(
+            reason(v.verify(&token(json!({ "typ": typ }), Value::Null))),
+            Reason::TokenInvalid
+        );
     }
 }
 
@@ -110,8 +137,14 @@ fn only_rsa_pkcs1_algorithms() {
         );
     }
     // Deviation: RS384 and RS512 work with a PEM key.
-    assert!(v.verify(&token(json!({"alg": "RS384"}), Value::Null)).is_ok());
-    assert!(v.verify(&token(json!({"alg": "RS512"}), Value::Null)).is_ok());
+    assert!(
+        v.verify(&token(json!({"alg": "RS384"}), Value::Null))
+            .is_ok()
+    );
+    assert!(
+        v.verify(&token(json!({"alg": "RS512"}), Value::Null))
+            .is_ok()
+    );
 }
 
 #[test]
@@ -120,16 +153,26 @@ fn signature_is_checked_before_claims() {
     let expired = claims(json!({"exp": N - 100}));
     let other = mint_with_header_at(key_b(), &Value::Null, &json!({"exp": N - 100}), N).unwrap();
     assert_eq!(reason(v.verify(&other)), Reason::TokenInvalidSignature);
-    assert_eq!(reason(v.verify(&with_signature_of(&expired, &claims(json!({}))))), Reason::TokenInvalidSignature);
+    assert_eq!(
+        reason(v.verify(&with_signature_of(&expired, &claims(json!({}))))),
+        Reason::TokenInvalidSignature
+    );
     let (head, _) = expired.rsplit_once('.').unwrap();
-    assert_eq!(reason(v.verify(&format!("{head}."))), Reason::TokenInvalidSignature);
+    assert_eq!(
+        reason(v.verify(&format!("{head}."))),
+        Reason::TokenInvalidSignature
+    );
 }
 
 #[test]
 fn sub_must_be_a_string() {
     let v = verifier();
     for sub in [Value::Null, json!(5), json!(["a"])] {
-        let t = if sub.is_null() { claims(json!({"sub": null})) } else { claims(json!({ "sub": sub })) };
+        let t = if sub.is_null() {
+            claims(json!({"sub": null}))
+        } else {
+            claims(json!({ "sub": sub }))
+        };
         assert_eq!(reason(v.verify(&t)), Reason::TokenVerificationFailed);
     }
     assert!(v.verify(&claims(json!({"sub": ""}))).is_ok());
@@ -140,28 +183,54 @@ fn audience_rules() {
     let v = builder().audience(["api"]).build().unwrap();
     assert!(v.verify(&claims(json!({"aud": "api"}))).is_ok());
     assert!(v.verify(&claims(json!({"aud": ["web", "api"]}))).is_ok());
-    assert!(v.verify(&claims(json!({"aud": ""}))).is_ok(), "an empty aud is not checked");
+    assert!(
+        v.verify(&claims(json!({"aud": ""}))).is_ok(),
+        "an empty aud is not checked"
+    );
     assert!(v.verify(&claims(json!({"aud": []}))).is_ok());
     assert!(v.verify(&claims(json!({}))).is_ok());
-    assert_eq!(reason(v.verify(&claims(json!({"aud": "web"})))), Reason::TokenVerificationFailed);
-    assert_eq!(reason(v.verify(&claims(json!({"aud": ["web"]})))), Reason::TokenVerificationFailed);
+    assert_eq!(
+        reason(v.verify(&claims(json!({"aud": "web"})))),
+        Reason::TokenVerificationFailed
+    );
+    assert_eq!(
+        reason(v.verify(&claims(json!({"aud": ["web"]})))),
+        Reason::TokenVerificationFailed
+    );
     // Deviation: a wrongly typed aud is refused.
-    assert_eq!(reason(v.verify(&claims(json!({"aud": 5})))), Reason::TokenVerificationFailed);
+    assert_eq!(
+        reason(v.verify(&claims(json!({"aud": 5})))),
+        Reason::TokenVerificationFailed
+    );
     // Without an audience option, aud is ignored.
     assert!(verifier().verify(&claims(json!({"aud": "web"}))).is_ok());
 }
 
 #[test]
 fn authorized_parties_match_exactly() {
-    let v = builder().authorized_parties(["https://app.example.test"]).build().unwrap();
-    assert!(v.verify(&claims(json!({"azp": "https://app.example.test"}))).is_ok());
-    for azp in [json!("https://app.example.test/"), json!("https://evil.test"), json!(""), json!(5)] {
+    let v = builder()
+        .authorized_parties(["https://app.example.test"])
+        .build()
+        .unwrap();
+    assert!(
+        v.verify(&claims(json!({"azp": "https://app.example.test"})))
+            .is_ok()
+    );
+    for azp in [
+        json!("https://app.example.test/"),
+        json!("https://evil.test"),
+        json!(""),
+        json!(5),
+    ] {
         assert_eq!(
             reason(v.verify(&claims(json!({ "azp": azp })))),
             Reason::TokenInvalidAuthorizedParties
         );
     }
-    assert_eq!(reason(v.verify(&claims(json!({"azp": null})))), Reason::TokenInvalidAuthorizedParties);
+    assert_eq!(
+        reason(v.verify(&claims(json!({"azp": null})))),
+        Reason::TokenInvalidAuthorizedParties
+    );
     // azp is checked before exp.
     assert_eq!(
         reason(v.verify(&claims(json!({"azp": "x", "exp": N - 100})))),
@@ -171,61 +240,123 @@ fn authorized_parties_match_exactly() {
 
 #[test]
 fn issuer_rules() {
-    let v = builder().issuer(["https://clerk.example.test"]).build().unwrap();
+    let v = builder()
+        .issuer(["https://clerk.example.test"])
+        .build()
+        .unwrap();
     assert!(v.verify(&claims(json!({}))).is_ok());
-    assert_eq!(reason(v.verify(&claims(json!({"iss": "https://other"})))), Reason::TokenInvalidIssuer);
-    assert_eq!(reason(v.verify(&claims(json!({"iss": null})))), Reason::TokenInvalidIssuer);
-    assert_eq!(reason(v.verify(&claims(json!({"iss": 5})))), Reason::TokenInvalidIssuer);
+    assert_eq!(
+        reason(v.verify(&claims(json!({"iss": "https://other"})))),
+        Reason::TokenInvalidIssuer
+    );
+    assert_eq!(
+        reason(v.verify(&claims(json!({"iss": null})))),
+        Reason::TokenInvalidIssuer
+    );
+    assert_eq!(
+        reason(v.verify(&claims(json!({"iss": 5})))),
+        Reason::TokenInvalidIssuer
+    );
 }
 
 #[test]
 fn expiry_boundaries_with_default_skew() {
     let v = verifier();
     assert!(v.verify(&claims(json!({"exp": N - 4}))).is_ok());
-    assert_eq!(reason(v.verify(&claims(json!({"exp": N - 5})))), Reason::TokenExpired);
+    assert_eq!(
+        reason(v.verify(&claims(json!({"exp": N - 5})))),
+        Reason::TokenExpired
+    );
     // Fractional exp counts in whole seconds (truncated).
     assert!(v.verify(&claims(json!({"exp": (N as f64) - 3.1}))).is_ok());
-    assert_eq!(reason(v.verify(&claims(json!({"exp": (N as f64) - 4.5})))), Reason::TokenExpired);
+    assert_eq!(
+        reason(v.verify(&claims(json!({"exp": (N as f64) - 4.5})))),
+        Reason::TokenExpired
+    );
 }
 
 #[test]
 fn expiry_boundaries_with_zero_skew() {
     let v = builder().clock_skew(Duration::ZERO).build().unwrap();
-    assert_eq!(reason(v.verify(&claims(json!({"exp": N})))), Reason::TokenExpired);
+    assert_eq!(
+        reason(v.verify(&claims(json!({"exp": N})))),
+        Reason::TokenExpired
+    );
     assert!(v.verify(&claims(json!({"exp": N + 1}))).is_ok());
     assert!(v.verify(&claims(json!({"nbf": N}))).is_ok());
-    assert_eq!(reason(v.verify(&claims(json!({"nbf": N + 1})))), Reason::TokenNotActiveYet);
+    assert_eq!(
+        reason(v.verify(&claims(json!({"nbf": N + 1})))),
+        Reason::TokenNotActiveYet
+    );
 }
 
 #[test]
 fn not_before_and_issued_at_boundaries() {
     let v = verifier();
     assert!(v.verify(&claims(json!({"nbf": N + 5}))).is_ok());
-    assert_eq!(reason(v.verify(&claims(json!({"nbf": N + 6})))), Reason::TokenNotActiveYet);
+    assert_eq!(
+        reason(v.verify(&claims(json!({"nbf": N + 6})))),
+        Reason::TokenNotActiveYet
+    );
     assert!(v.verify(&claims(json!({"iat": N + 5}))).is_ok());
-    assert_eq!(reason(v.verify(&claims(json!({"iat": N + 6})))), Reason::TokenIatInTheFuture);
-    assert!(v.verify(&claims(json!({"nbf": null, "iat": null}))).is_ok(), "absent nbf/iat pass");
+    assert_eq!(
+        reason(v.verify(&claims(json!({"iat": N + 6})))),
+        Reason::TokenIatInTheFuture
+    );
+    assert!(
+        v.verify(&claims(json!({"nbf": null, "iat": null}))).is_ok(),
+        "absent nbf/iat pass"
+    );
     // Order: exp, then nbf, then iat.
-    assert_eq!(reason(v.verify(&claims(json!({"exp": N - 100, "nbf": N + 100})))), Reason::TokenExpired);
-    assert_eq!(reason(v.verify(&claims(json!({"nbf": N + 100, "iat": N + 100})))), Reason::TokenNotActiveYet);
+    assert_eq!(
+        reason(v.verify(&claims(json!({"exp": N - 100, "nbf": N + 100})))),
+        Reason::TokenExpired
+    );
+    assert_eq!(
+        reason(v.verify(&claims(json!({"nbf": N + 100, "iat": N + 100})))),
+        Reason::TokenNotActiveYet
+    );
 }
 
 #[test]
 fn wrong_date_types_and_out_of_range_dates() {
     let v = verifier();
-    for bad in [json!({"exp": null}), json!({"exp": "1"}), json!({"nbf": "x"}), json!({"iat": [1]})] {
-        assert_eq!(reason(v.verify(&claims(bad.clone()))), Reason::TokenVerificationFailed, "{bad}");
+    for bad in [
+        json!({"exp": null}),
+        json!({"exp": "1"}),
+        json!({"nbf": "x"}),
+        json!({"iat": [1]}),
+    ] {
+        assert_eq!(
+            reason(v.verify(&claims(bad.clone()))),
+            Reason::TokenVerificationFailed,
+            "{bad}"
+        );
     }
     // A JSON null nbf is present-but-wrong (as in JavaScript), unlike an absent one.
     let raw_null_nbf = {
         let header = json!({"alg": "RS256", "typ": "JWT"});
-        key_a().sign_raw(&header, &json!({"sub": "u", "exp": N + 60, "nbf": null})).unwrap()
+        key_a()
+            .sign_raw(&header, &json!({"sub": "u", "exp": N + 60, "nbf": null}))
+            .unwrap()
     };
-    assert_eq!(reason(v.verify(&raw_null_nbf)), Reason::TokenVerificationFailed);
+    assert_eq!(
+        reason(v.verify(&raw_null_nbf)),
+        Reason::TokenVerificationFailed
+    );
     // Deviation: beyond year 9999 is refused instead of never expiring.
-    assert_eq!(reason(v.verify(&claims(json!({"exp": 1e13})))), Reason::TokenVerificationFailed);
-    assert_eq!(reason(v.verify(&claims(json!({"nbf": 253_402_300_800_i64})))), Reason::TokenVerificationFailed);
-    assert!(v.verify(&claims(json!({"exp": 253_402_300_799_i64}))).is_ok());
+    assert_eq!(
+        reason(v.verify(&claims(json!({"exp": 1e13})))),
+        Reason::TokenVerificationFailed
+    );
+    assert_eq!(
+        reason(v.verify(&claims(json!({"nbf": 253_402_300_800_i64})))),
+        Reason::TokenVerificationFailed
+    );
+    assert!(
+        v.verify(&claims(json!({"exp": 253_402_300_799_i64})))
+            .is_ok()
+    );
 }
 
 #[test]
@@ -239,7 +370,10 @@ fn status_sid_and_version_are_not_checked() {
 #[test]
 fn no_key_configured() {
     let v = Verifier::builder().build().unwrap();
-    assert_eq!(reason(v.verify(&claims(json!({})))), Reason::JwkFailedToResolve);
+    assert_eq!(
+        reason(v.verify(&claims(json!({})))),
+        Reason::JwkFailedToResolve
+    );
     // Decoding still comes first.
     assert_eq!(reason(v.verify("a.b")), Reason::TokenInvalid);
 }
@@ -249,26 +383,46 @@ fn pem_formats_and_sizes() {
     let t = claims(json!({}));
     // PKCS#1 public key PEM and literal "\n" (as env files hold) are accepted.
     let pem = key_a().public_key_pem().replace('\n', "\\n");
-    assert!(Verifier::builder().pem_key(pem).clock(Arc::new(FixedClock::new(N * 1000))).build().unwrap().verify(&t).is_ok());
+    assert!(
+        Verifier::builder()
+            .pem_key(pem)
+            .clock(Arc::new(FixedClock::new(N * 1000)))
+            .build()
+            .unwrap()
+            .verify(&t)
+            .is_ok()
+    );
     let big = TestKey::generate_bits("big", 3072).unwrap();
     let v = Verifier::builder()
         .pem_key(big.public_key_pem())
         .clock(Arc::new(FixedClock::new(N * 1000)))
         .build()
         .unwrap();
-    assert!(v.verify(&mint_with_header_at(&big, &Value::Null, &json!({}), N).unwrap()).is_ok());
-    assert!(Verifier::from_pem("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----").is_err());
+    assert!(
+        v.verify(&mint_with_header_at(&big, &Value::Null, &json!({}), N).unwrap())
+            .is_ok()
+    );
+    assert!(
+        Verifier::from_pem("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----").is_err()
+    );
     // A lenient build reports the unusable key at the signature step.
     let lenient = Verifier::builder().pem_key("garbage").build_lenient();
     assert_eq!(reason(lenient.verify(&t)), Reason::TokenVerificationFailed);
-    assert_eq!(reason(lenient.verify(&token(json!({"alg": "HS256"}), Value::Null))), Reason::TokenInvalidAlgorithm);
+    assert_eq!(
+        reason(lenient.verify(&token(json!({"alg": "HS256"}), Value::Null))),
+        Reason::TokenInvalidAlgorithm
+    );
 }
 
 #[test]
 fn private_key_formats_mint_the_same_verifiable_tokens() {
     let pkcs8 = key_a().private_key_pem();
     let reloaded = TestKey::from_pem("kid_a", &pkcs8).unwrap();
-    assert!(verifier().verify(&mint_with_header_at(&reloaded, &Value::Null, &json!({}), N).unwrap()).is_ok());
+    assert!(
+        verifier()
+            .verify(&mint_with_header_at(&reloaded, &Value::Null, &json!({}), N).unwrap())
+            .is_ok()
+    );
 }
 
 #[test]
@@ -297,8 +451,11 @@ fn v1_organization_claims() {
     let c = verifier()
         .verify(&claims(json!({"v": null, "org_id": "org_1", "org_role": "org:admin", "org_slug": "acme", "org_permissions": ["org:a:read"]})))
         .unwrap();
-    let org = c.organization.unwrap();
-    assert_eq!((org.id.as_str(), org.role.as_deref()), ("org_1", Some("org:admin")));
+    let org = c.organization().unwrap();
+    assert_eq!(
+        (org.id.as_str(), org.role.as_deref()),
+        ("org_1", Some("org:admin"))
+    );
     assert_eq!(org.permissions, vec!["org:a:read".to_owned()]);
 }
 
