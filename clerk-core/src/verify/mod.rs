@@ -1,14 +1,24 @@
 //! Session token verification, request authentication and machine tokens.
 //!
 //! Behaviour follows Clerk's own server SDK (`@clerk/backend` 3.25): the same checks in
-//! the same order with the same kebab-case [`Reason`] codes, with a few deliberate
-//! deviations (see `docs/verification.md` in the repository):
-//! - PEM keys: any RSA key of 2048 to 8192 bits, and RS384/RS512 are honoured;
+//! the same order with the same kebab-case [`Reason`] codes (checked case by case by
+//! `tests/differential/run.sh`). Deliberate deviations:
+//! - PEM keys: any RSA key of 2048 to 8192 bits (SubjectPublicKeyInfo or PKCS#1), and
+//!   RS384/RS512 are honoured; text that is not an RSA key is refused as unusable
+//!   (`token-verification-failed`) where the reference may turn it into a tiny
+//!   "modulus" and report `token-invalid-signature`;
 //! - unknown `kid`s refetch the JWKS at most once per interval (default 10 s), and
 //!   cached keys keep serving while refreshes fail, up to a bound (stale-if-error);
-//! - `exp`/`nbf`/`iat` beyond the years 0001..=9999 are `token-verification-failed`;
-//! - an `aud` of the wrong JSON type is `token-verification-failed` when an audience
-//!   is configured (the reference silently accepts it).
+//! - `exp`/`nbf`/`iat` outside the years 0001..=9999 are `token-verification-failed`
+//!   (the reference's date arithmetic breaks and such a token never expires);
+//! - an `aud` of the wrong JSON type is `token-verification-failed` when an audience is
+//!   configured (the reference lets it through);
+//! - a header or payload that is JSON but not an object is `token-invalid`;
+//! - machine tokens are verified at the spec's paths below `/v1` (see [`machine`]).
+//!
+//! Request authentication ([`authenticate_request`]) covers the header and cookie flows
+//! and the handshake decision; satellite domains, dev-browser sync and token refresh are
+//! out of scope (see [`request`]).
 //!
 //! ```no_run
 //! use clerk_core::verify::Verifier;

@@ -17,6 +17,8 @@ const USAGE: &str = "usage:
   clerk verify --jsonl   (JSON lines on stdin: {token, jwtKey, authorizedParties, now,
                           clockSkewInMs, audience, issuer}; one result line each)
   clerk webhook verify --secret whsec_... --header 'svix-id: ...' ... [--now SECONDS] [BODY_FILE]
+  clerk webhook sign --secret whsec_... --id MSG_ID --timestamp SECONDS [BODY_FILE]
+                     (prints the svix-signature header value, for testing receivers)
   clerk token mint --key PRIVATE_KEY_PEM_FILE --kid KID [--claims JSON] [--header JSON] [--now SECONDS]
 Without --jwt-key, CLERK_JWT_KEY or (with CLERK_SECRET_KEY) the instance JWKS is used.";
 
@@ -33,7 +35,8 @@ pub fn run(command: &str, args: &[String]) -> i32 {
         "verify" => verify(args),
         "webhook" => match args.first().map(String::as_str) {
             Some("verify") => webhook_verify(&args[1..]),
-            _ => Err(usage("expected `clerk webhook verify ...`")),
+            Some("sign") => webhook_sign(&args[1..]),
+            _ => Err(usage("expected `clerk webhook verify ...` or `clerk webhook sign ...`")),
         },
         "token" => match args.first().map(String::as_str) {
             Some("mint") => token_mint(&args[1..]),
@@ -333,17 +336,7 @@ fn webhook_verify(args: &[String]) -> Result<i32, UsageError> {
             .ok_or_else(|| usage(format!("--header {header:?} is not 'name: value'")))?;
         headers.push((name.trim().to_owned(), value.trim().to_owned()));
     }
-    let body = match args.positional.as_slice() {
-        [] => {
-            let mut body = Vec::new();
-            std::io::stdin()
-                .read_to_end(&mut body)
-                .map_err(|e| usage(format!("reading stdin: {e}")))?;
-            body
-        }
-        [path] => std::fs::read(path).map_err(|e| usage(format!("cannot read {path}: {e}")))?,
-        _ => return Err(usage("at most one BODY_FILE")),
-    };
+    let body = read_body(&args.positional)?;
     let pairs = headers.iter().map(|(n, v)| (n.as_str(), v.as_str()));
     let result = match args.one("now")? {
         Some(now) => webhook.verify_at(&body, pairs, parse_seconds(&now)?.trunc() as i64),
@@ -362,6 +355,34 @@ fn webhook_verify(args: &[String]) -> Result<i32, UsageError> {
             Ok(1)
         }
     }
+}
+
+fn read_body(positional: &[String]) -> Result<Vec<u8>, UsageError> {
+    match positional {
+        [] => {
+            let mut body = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut body)
+                .map_err(|e| usage(format!("reading stdin: {e}")))?;
+            Ok(body)
+        }
+        [path] => std::fs::read(path).map_err(|e| usage(format!("cannot read {path}: {e}"))),
+        _ => Err(usage("at most one BODY_FILE")),
+    }
+}
+
+fn webhook_sign(args: &[String]) -> Result<i32, UsageError> {
+    let args = Args::parse(args, &["secret", "id", "timestamp"], &[])?;
+    let secret = args.one("secret")?.ok_or_else(|| usage("--secret is required"))?;
+    let webhook = Webhook::new(&secret).map_err(|e| usage(format!("--secret: {e}")))?;
+    let id = args.one("id")?.ok_or_else(|| usage("--id is required"))?;
+    let timestamp = args.one("timestamp")?.ok_or_else(|| usage("--timestamp is required"))?;
+    let timestamp: i64 = timestamp
+        .parse()
+        .map_err(|_| usage(format!("--timestamp {timestamp:?} is not whole seconds")))?;
+    let body = read_body(&args.positional)?;
+    println!("v1,{}", webhook.sign(&id, timestamp, &body));
+    Ok(0)
 }
 
 fn parse_json_arg(name: &str, text: Option<String>) -> Result<Value, UsageError> {
