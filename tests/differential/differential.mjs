@@ -6,6 +6,10 @@
 // usage: node differential.mjs PATH_TO_CLERK_BINARY
 import { spawn } from 'node:child_process';
 import http from 'node:http';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import crypto from 'node:crypto';
 import { verifyToken } from '@clerk/backend';
 import { __experimental_JWTPayloadToAuthObjectProperties as toAuthProperties } from '@clerk/shared/jwtPayloadParser';
@@ -251,6 +255,27 @@ add('v2 big masks', token({
 }));
 add('v2 malformed mask', token({ claims: { fea: 'o:a,o:b', o: { id: 'org_4', rol: 'x', per: 'read,write', fpm: 'x,3' } } }));
 add('v2 without o', token({ claims: { fea: 'o:a', org_id: 'org_legacy' } }));
+
+// Tokens minted by `clerk token mint` (PKCS#8 and PKCS#1 private keys) must satisfy the
+// reference too.
+{
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'clerk-differential-'));
+  const formats = { pkcs8: 'pkcs8', pkcs1: 'pkcs1' };
+  for (const [label, type] of Object.entries(formats)) {
+    const file = path.join(dir, `${label}.pem`);
+    fs.writeFileSync(file, keyA.privateKey.export({ type, format: 'pem' }));
+    const minted = execFileSync(clerkBinary, [
+      'token', 'mint', '--key', file, '--kid', 'ins_key_1', '--now', String(N),
+      '--claims', JSON.stringify({ sub: 'user_minted', o: { id: 'org_m', rol: 'admin', per: 'read', fpm: '1' }, fea: 'o:x' }),
+    ], { encoding: 'utf8' }).trim();
+    add(`clerk token mint (${label} key)`, minted);
+    const rs512 = execFileSync(clerkBinary, [
+      'token', 'mint', '--key', file, '--kid', 'ins_key_1', '--now', String(N), '--header', '{"alg":"RS512"}',
+    ], { encoding: 'utf8' }).trim();
+    add(`clerk token mint RS512 (${label} key, deviation)`, rs512, {}, { ok: true });
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+}
 
 // ---- JWKS mode: keys from GET {apiUrl}/v1/jwks on a loopback server ----
 const jwk = (pair, kid, alg) => ({ ...pair.publicKey.export({ format: 'jwk' }), kid, use: 'sig', ...(alg ? { alg } : {}) });
