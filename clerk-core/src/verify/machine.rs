@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::{Reason, Verifier, VerifyError, jwt};
-use crate::{Client, Error, Method};
+use crate::{Client, Error};
 
 /// The kind of a machine token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -64,10 +64,10 @@ pub trait MachineBackend: Send + Sync {
 }
 
 impl MachineBackend for Client {
+    /// One generic call of the spec's verify operation (`POST /v1/...`).
     fn verify_opaque(&self, token_type: MachineTokenType, token: &str) -> Result<String, Error> {
-        let (_, path, field) = token_type.verify_operation();
-        let body = json!({ field: token });
-        Ok(self.request(Method::Post, path, &[], Some(&body))?.body)
+        let (operation_id, _, field) = token_type.verify_operation();
+        Ok(self.call(operation_id, &json!({ field: token }))?.body)
     }
 }
 
@@ -242,6 +242,23 @@ mod tests {
             MachineTokenType::OauthToken.verify_operation().1,
             "/oauth_applications/access_tokens/verify"
         );
+    }
+
+    #[test]
+    fn verify_operations_exist_in_the_generated_table() {
+        for kind in [
+            MachineTokenType::ApiKey,
+            MachineTokenType::M2mToken,
+            MachineTokenType::OauthToken,
+        ] {
+            let (operation_id, path, field) = kind.verify_operation();
+            let operation = crate::operation::find(operation_id).expect("operation in the spec");
+            assert_eq!(operation.path, path);
+            assert!(
+                operation.params.iter().any(|p| p.name == field),
+                "{operation_id} takes {field}"
+            );
+        }
     }
 
     #[test]

@@ -36,7 +36,9 @@ pub fn run(command: &str, args: &[String]) -> i32 {
         "webhook" => match args.first().map(String::as_str) {
             Some("verify") => webhook_verify(&args[1..]),
             Some("sign") => webhook_sign(&args[1..]),
-            _ => Err(usage("expected `clerk webhook verify ...` or `clerk webhook sign ...`")),
+            _ => Err(usage(
+                "expected `clerk webhook verify ...` or `clerk webhook sign ...`",
+            )),
         },
         "token" => match args.first().map(String::as_str) {
             Some("mint") => token_mint(&args[1..]),
@@ -373,10 +375,14 @@ fn read_body(positional: &[String]) -> Result<Vec<u8>, UsageError> {
 
 fn webhook_sign(args: &[String]) -> Result<i32, UsageError> {
     let args = Args::parse(args, &["secret", "id", "timestamp"], &[])?;
-    let secret = args.one("secret")?.ok_or_else(|| usage("--secret is required"))?;
+    let secret = args
+        .one("secret")?
+        .ok_or_else(|| usage("--secret is required"))?;
     let webhook = Webhook::new(&secret).map_err(|e| usage(format!("--secret: {e}")))?;
     let id = args.one("id")?.ok_or_else(|| usage("--id is required"))?;
-    let timestamp = args.one("timestamp")?.ok_or_else(|| usage("--timestamp is required"))?;
+    let timestamp = args
+        .one("timestamp")?
+        .ok_or_else(|| usage("--timestamp is required"))?;
     let timestamp: i64 = timestamp
         .parse()
         .map_err(|_| usage(format!("--timestamp {timestamp:?} is not whole seconds")))?;
