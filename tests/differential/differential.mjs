@@ -181,6 +181,7 @@ add('azp trailing slash', token({ claims: { azp: 'https://app.example.test/' } }
 add('azp missing', token({ claims: { azp: undefined } }), { authorizedParties: parties });
 add('azp empty', token({ claims: { azp: '' } }), { authorizedParties: parties });
 add('azp number', token({ claims: { azp: 5 } }), { authorizedParties: parties });
+add('azp with an empty-string party list', token(), { authorizedParties: [''] });
 add('azp unchecked without parties', token({ claims: { azp: 'https://evil.example.test' } }), { authorizedParties: [] });
 add('azp checked before expiry', token({ claims: { azp: 'x', exp: N - 100 } }), { authorizedParties: parties });
 

@@ -314,12 +314,13 @@ impl VerifierBuilder {
         self
     }
 
-    /// Origins allowed in `azp`; empty (the default) skips the check.
+    /// Origins allowed in `azp`; an empty list (the default) skips the check. Kept as
+    /// given: a list holding only `""` refuses every token, as in the reference.
     pub fn authorized_parties<I: IntoIterator<Item = S>, S: Into<String>>(
         mut self,
         parties: I,
     ) -> Self {
-        self.rules.authorized_parties = strings(parties);
+        self.rules.authorized_parties = parties.into_iter().map(Into::into).collect();
         self
     }
 
