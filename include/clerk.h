@@ -144,6 +144,9 @@ extern "C" {
  *
  * Ownership: takes ownership of `string`.
  * Thread safety: safe to call from any thread, on a string no other thread is using.
+ *
+ * # Safety
+ * `string` is NULL or a string returned by libclerk that was not freed yet.
  */
 void clerk_string_free(char *string);
 
@@ -176,6 +179,10 @@ const char *clerk_version(void);
  * put in `*json_out` (free it with `clerk_string_free`). `config_json` is only read during
  * the call.
  * Thread safety: safe to call from any thread.
+ *
+ * # Safety
+ * `config_json` is NULL or a NUL-terminated string; `client_out` and `json_out` are NULL or
+ * point to writable pointers.
  */
 clerk_result clerk_client_new(const char *config_json,
                               struct clerk_client **client_out,
@@ -189,6 +196,9 @@ clerk_result clerk_client_new(const char *config_json,
  *
  * Ownership: takes ownership of `client`; it must not be used afterwards.
  * Thread safety: no other thread may be using `client` during or after this call.
+ *
+ * # Safety
+ * `client` is NULL or a live client from `clerk_client_new`, freed only once.
  */
 void clerk_client_free(struct clerk_client *client);
 
@@ -208,6 +218,10 @@ void clerk_client_free(struct clerk_client *client);
  * Ownership: the caller owns the string put in `*json_out` (free it with
  * `clerk_string_free`). The other arguments are only read during the call.
  * Thread safety: safe to call concurrently on one client from any number of threads.
+ *
+ * # Safety
+ * `client` is NULL or a live client; string arguments are NULL or NUL-terminated;
+ * `json_out` is NULL or points to a writable pointer.
  */
 clerk_result clerk_client_call(const struct clerk_client *client,
                                const char *name,
@@ -225,6 +239,9 @@ clerk_result clerk_client_call(const struct clerk_client *client,
  *
  * Outputs, ownership and thread safety as for `clerk_client_call`; the bytes are only read
  * during the call.
+ *
+ * # Safety
+ * As for `clerk_client_call`, and `bytes_ptr` points to `bytes_len` readable bytes.
  */
 clerk_result clerk_client_call_multipart(const struct clerk_client *client,
                                          const char *name,
@@ -251,6 +268,9 @@ clerk_result clerk_client_call_multipart(const struct clerk_client *client,
  * Ownership: the caller owns the string put in `*json_out` (free it with
  * `clerk_string_free`). The other arguments are only read during the call.
  * Thread safety: safe to call concurrently on one client from any number of threads.
+ *
+ * # Safety
+ * As for `clerk_client_call`, and `status_out` is NULL or points to a writable `uint16_t`.
  */
 clerk_result clerk_client_request(const struct clerk_client *client,
                                   const char *method,
@@ -268,6 +288,9 @@ clerk_result clerk_client_request(const struct clerk_client *client,
  * Ownership: the caller owns the string put in `*json_out` (free it with
  * `clerk_string_free`).
  * Thread safety: safe to call from any thread.
+ *
+ * # Safety
+ * `json_out` is NULL or points to a writable pointer.
  */
 clerk_result clerk_operations_json(char **json_out);
 
@@ -283,6 +306,9 @@ clerk_result clerk_operations_json(char **json_out);
  * Ownership: the caller owns the pager (free it with `clerk_pager_free`) and any string
  * put in `*json_out`. The pager does not borrow `client`: the client may be freed first.
  * Thread safety: safe to call concurrently on one client from any number of threads.
+ *
+ * # Safety
+ * As for `clerk_client_call`, and `pager_out` is NULL or points to a writable pointer.
  */
 clerk_result clerk_pager_new(const struct clerk_client *client,
                              const char *name,
@@ -302,6 +328,9 @@ clerk_result clerk_pager_new(const struct clerk_client *client,
  * Ownership: the caller owns the string put in `*json_out` (free it with
  * `clerk_string_free`).
  * Thread safety: safe from any thread; concurrent calls on one pager are serialised.
+ *
+ * # Safety
+ * `pager` is NULL or a live pager; `json_out` is NULL or points to a writable pointer.
  */
 clerk_result clerk_pager_next(const struct clerk_pager *pager, char **json_out);
 
@@ -310,6 +339,9 @@ clerk_result clerk_pager_next(const struct clerk_pager *pager, char **json_out);
  *
  * Ownership: takes ownership of `pager`; it must not be used afterwards.
  * Thread safety: no other thread may be using `pager` during or after this call.
+ *
+ * # Safety
+ * `pager` is NULL or a live pager from `clerk_pager_new`, freed only once.
  */
 void clerk_pager_free(struct clerk_pager *pager);
 

@@ -264,6 +264,9 @@ pub(crate) unsafe fn free_handle<T>(pointer: *mut T) {
 ///
 /// Ownership: takes ownership of `string`.
 /// Thread safety: safe to call from any thread, on a string no other thread is using.
+///
+/// # Safety
+/// `string` is NULL or a string returned by libclerk that was not freed yet.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn clerk_string_free(string: *mut c_char) {
     guard((), || {

@@ -52,6 +52,10 @@ pub struct clerk_pager {
 /// put in `*json_out` (free it with `clerk_string_free`). `config_json` is only read during
 /// the call.
 /// Thread safety: safe to call from any thread.
+///
+/// # Safety
+/// `config_json` is NULL or a NUL-terminated string; `client_out` and `json_out` are NULL or
+/// point to writable pointers.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn clerk_client_new(
     config_json: *const c_char,
@@ -78,6 +82,9 @@ pub unsafe extern "C" fn clerk_client_new(
 ///
 /// Ownership: takes ownership of `client`; it must not be used afterwards.
 /// Thread safety: no other thread may be using `client` during or after this call.
+///
+/// # Safety
+/// `client` is NULL or a live client from `clerk_client_new`, freed only once.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn clerk_client_free(client: *mut clerk_client) {
     // SAFETY: the caller passes NULL or a live client, freed once, unused by other threads.
@@ -99,6 +106,10 @@ pub unsafe extern "C" fn clerk_client_free(client: *mut clerk_client) {
 /// Ownership: the caller owns the string put in `*json_out` (free it with
 /// `clerk_string_free`). The other arguments are only read during the call.
 /// Thread safety: safe to call concurrently on one client from any number of threads.
+///
+/// # Safety
+/// `client` is NULL or a live client; string arguments are NULL or NUL-terminated;
+/// `json_out` is NULL or points to a writable pointer.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn clerk_client_call(
     client: *const clerk_client,
@@ -132,6 +143,9 @@ pub unsafe extern "C" fn clerk_client_call(
 ///
 /// Outputs, ownership and thread safety as for `clerk_client_call`; the bytes are only read
 /// during the call.
+///
+/// # Safety
+/// As for `clerk_client_call`, and `bytes_ptr` points to `bytes_len` readable bytes.
 #[unsafe(no_mangle)]
 #[allow(clippy::too_many_arguments)] // the C signature the issue fixes
 pub unsafe extern "C" fn clerk_client_call_multipart(
@@ -235,6 +249,9 @@ fn query_pairs(query: Map<String, Value>) -> Result<Vec<(String, String)>, FfiEr
 /// Ownership: the caller owns the string put in `*json_out` (free it with
 /// `clerk_string_free`). The other arguments are only read during the call.
 /// Thread safety: safe to call concurrently on one client from any number of threads.
+///
+/// # Safety
+/// As for `clerk_client_call`, and `status_out` is NULL or points to a writable `uint16_t`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn clerk_client_request(
     client: *const clerk_client,
@@ -287,6 +304,9 @@ pub unsafe extern "C" fn clerk_client_request(
 /// Ownership: the caller owns the string put in `*json_out` (free it with
 /// `clerk_string_free`).
 /// Thread safety: safe to call from any thread.
+///
+/// # Safety
+/// `json_out` is NULL or points to a writable pointer.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn clerk_operations_json(json_out: *mut *mut c_char) -> clerk_result {
     static TABLE: OnceLock<String> = OnceLock::new();
@@ -310,6 +330,9 @@ pub unsafe extern "C" fn clerk_operations_json(json_out: *mut *mut c_char) -> cl
 /// Ownership: the caller owns the pager (free it with `clerk_pager_free`) and any string
 /// put in `*json_out`. The pager does not borrow `client`: the client may be freed first.
 /// Thread safety: safe to call concurrently on one client from any number of threads.
+///
+/// # Safety
+/// As for `clerk_client_call`, and `pager_out` is NULL or points to a writable pointer.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn clerk_pager_new(
     client: *const clerk_client,
@@ -353,6 +376,9 @@ pub unsafe extern "C" fn clerk_pager_new(
 /// Ownership: the caller owns the string put in `*json_out` (free it with
 /// `clerk_string_free`).
 /// Thread safety: safe from any thread; concurrent calls on one pager are serialised.
+///
+/// # Safety
+/// `pager` is NULL or a live pager; `json_out` is NULL or points to a writable pointer.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn clerk_pager_next(
     pager: *const clerk_pager,
@@ -380,6 +406,9 @@ pub unsafe extern "C" fn clerk_pager_next(
 ///
 /// Ownership: takes ownership of `pager`; it must not be used afterwards.
 /// Thread safety: no other thread may be using `pager` during or after this call.
+///
+/// # Safety
+/// `pager` is NULL or a live pager from `clerk_pager_new`, freed only once.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn clerk_pager_free(pager: *mut clerk_pager) {
     // SAFETY: the caller passes NULL or a live pager, freed once, unused by other threads.
