@@ -102,6 +102,7 @@ pub struct ClientBuilder {
     proxy: Option<String>,
     proxy_from_env: bool,
     max_response_bytes: u64,
+    extra_headers: Vec<(String, String)>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -118,6 +119,14 @@ impl fmt::Debug for ClientBuilder {
             .field("proxy", &self.proxy.as_ref().map(|_| "[set]"))
             .field("proxy_from_env", &self.proxy_from_env)
             .field("max_response_bytes", &self.max_response_bytes)
+            .field(
+                "extra_headers",
+                &self
+                    .extra_headers
+                    .iter()
+                    .map(|(name, _)| name)
+                    .collect::<Vec<_>>(),
+            )
             .finish()
     }
 }
@@ -136,6 +145,7 @@ impl Default for ClientBuilder {
             proxy: None,
             proxy_from_env: false,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            extra_headers: Vec::new(),
         }
     }
 }
@@ -211,6 +221,14 @@ impl ClientBuilder {
         self
     }
 
+    /// An additional header sent with every request (e.g. for a gateway or tracing).
+    /// `Authorization`, `Clerk-API-Version` and `User-Agent` are set by the client and
+    /// cannot be overridden here.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.extra_headers.push((name.into(), value.into()));
+        self
+    }
+
     /// Validates the settings and builds the client.
     pub fn build(self) -> Result<Client> {
         let api_url = self.api_url.trim_end_matches('/').to_owned();
@@ -238,6 +256,23 @@ impl ClientBuilder {
             (None, true) => ureq::Proxy::try_from_env(),
             (None, false) => None,
         };
+        for (name, value) in &self.extra_headers {
+            let valid_name = !name.is_empty()
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+            if !valid_name || value.chars().any(|c| c.is_control() && c != '\t') {
+                return Err(Error::config(format!("invalid extra header {name:?}")));
+            }
+            if ["authorization", "clerk-api-version", "user-agent"]
+                .iter()
+                .any(|reserved| name.eq_ignore_ascii_case(reserved))
+            {
+                return Err(Error::config(format!(
+                    "the {name} header is set by the client and cannot be overridden"
+                )));
+            }
+        }
         let root_certs = load_roots(&self.root_certificates)?;
         let user_agent = match &self.user_agent {
             Some(app) if app.chars().any(char::is_control) => {
@@ -257,6 +292,7 @@ impl ClientBuilder {
             timeout_request: self.timeout_request,
             root_certs,
             proxy,
+            extra_headers: self.extra_headers,
         });
         Ok(Client {
             inner: Arc::new(Inner {

@@ -95,9 +95,16 @@ pub struct Response {
     pub body: String,
     /// Clerk's trace id from the `x-clerk-trace-id` header, if present.
     pub clerk_trace_id: Option<String>,
+    /// Every response header, names in lower case, in the order received.
+    pub headers: Vec<(String, String)>,
 }
 
 impl Response {
+    /// The first value of a header, by case-insensitive name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        find_header(&self.headers, name)
+    }
+
     /// Parses the body into `T`.
     pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T> {
         serde_json::from_str(&self.body).map_err(|e| Error::decode(e, self.body.as_bytes()))
@@ -124,6 +131,7 @@ pub(crate) struct Transport {
     user_agent: String,
     retry: RetryPolicy,
     max_response_bytes: u64,
+    extra_headers: Vec<(String, String)>,
 }
 
 /// Settings the transport is built from (the builder's validated values).
@@ -138,6 +146,7 @@ pub(crate) struct TransportConfig {
     pub timeout_request: Duration,
     pub root_certs: ureq::tls::RootCerts,
     pub proxy: Option<ureq::Proxy>,
+    pub extra_headers: Vec<(String, String)>,
 }
 
 impl Transport {
@@ -167,6 +176,7 @@ impl Transport {
             user_agent: config.user_agent,
             retry: config.retry,
             max_response_bytes: config.max_response_bytes,
+            extra_headers: config.extra_headers,
         }
     }
 
@@ -263,6 +273,9 @@ impl Transport {
             .method(outgoing.method.as_str())
             .uri(&url)
             .header("Clerk-API-Version", &self.api_version);
+        for (name, value) in &self.extra_headers {
+            builder = builder.header(name, value);
+        }
         if let Some(authorization) = &self.authorization {
             builder = builder.header("Authorization", authorization);
         }
@@ -283,6 +296,16 @@ impl Transport {
         };
         let mut response = sent.map_err(map_ureq_error)?;
         let status = response.status().as_u16();
+        let headers: Vec<(String, String)> = response
+            .headers()
+            .iter()
+            .map(|(name, value)| {
+                (
+                    name.as_str().to_owned(),
+                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
         let trace_header = header_value(&response, "x-clerk-trace-id");
         let retry_after =
             header_value(&response, "retry-after").and_then(|v| parse_retry_after(&v));
@@ -306,15 +329,21 @@ impl Transport {
                 status,
                 body,
                 clerk_trace_id: trace_header,
+                headers,
             });
         }
-        Err(Error::Api(Box::new(parse_api_error(
-            status,
-            &body,
-            trace_header,
-            retry_after,
-        ))))
+        let mut error = parse_api_error(status, &body, trace_header, retry_after);
+        error.headers = headers;
+        Err(Error::Api(Box::new(error)))
     }
+}
+
+/// The first value of a header, by case-insensitive name.
+pub(crate) fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(candidate, _)| candidate.eq_ignore_ascii_case(name))
+        .map(|(_, value)| value.as_str())
 }
 
 fn header_value(response: &http::Response<ureq::Body>, name: &str) -> Option<String> {
@@ -354,6 +383,7 @@ pub(crate) fn parse_api_error(
             clerk_trace_id: parsed.clerk_trace_id.or(trace_header),
             retry_after,
             body_excerpt: None,
+            headers: Vec::new(),
         },
         Err(_) => ApiError {
             status,
@@ -361,6 +391,7 @@ pub(crate) fn parse_api_error(
             clerk_trace_id: trace_header,
             retry_after,
             body_excerpt: (!body.is_empty()).then(|| crate::error::excerpt(body)),
+            headers: Vec::new(),
         },
     }
 }
