@@ -23,6 +23,10 @@ pub mod operation;
 pub mod pagination;
 pub mod params;
 mod transport;
+pub mod verify;
+pub mod webhooks;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use client::{Client, ClientBuilder, Response, RootCertificates};
 pub use error::{ApiError, ClerkError, Error, Result};
