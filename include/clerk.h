@@ -132,6 +132,15 @@ typedef struct clerk_client clerk_client;
  */
 typedef struct clerk_pager clerk_pager;
 
+/**
+ * A session token verifier: its key (PEM, or a JWKS cache fed by a client) and its
+ * claim rules.
+ *
+ * Thread safety: one verifier may be used from any number of threads at once; share it
+ * (its JWKS cache is shared too).
+ */
+typedef struct clerk_verifier clerk_verifier;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -353,6 +362,190 @@ void clerk_pager_free(struct clerk_pager *pager);
  * Thread safety: safe to call from any thread.
  */
 const char *clerk_result_name(uint32_t result);
+
+/**
+ * Makes a session token verifier.
+ *
+ * `config_json` is NULL, `""`, or a JSON object (every key optional):
+ * `{"jwt_key": "-----BEGIN PUBLIC KEY-----...", "authorized_parties": [...],
+ *   "audience": [...], "issuer": [...], "clock_skew_ms": 5000, "jwks_ttl_ms": 300000,
+ *   "kid_refetch_interval_ms": 10000, "max_stale_ms": 3600000}`.
+ * With `jwt_key` tokens are verified against that PEM key without any network; otherwise
+ * keys come from the JWKS of `client` (fetched once, then cached). `client` may be NULL
+ * with a `jwt_key`; the verifier keeps its own reference to the client, which may be freed
+ * first. It is also used for opaque machine tokens. NULL/`""` config with a NULL client
+ * read the environment (`CLERK_JWT_KEY`, else `CLERK_SECRET_KEY` and `CLERK_API_URL`).
+ * A verifier with neither key source refuses every token with `jwk-failed-to-resolve`.
+ *
+ * On success `*verifier_out` receives the verifier and `*json_out` is set to NULL; on
+ * failure (unparsable PEM key, bad config) `*verifier_out` is untouched and `*json_out`
+ * receives an error object.
+ *
+ * Ownership: the caller owns the verifier (free it with `clerk_verifier_free`) and any
+ * string put in `*json_out`. The arguments are only read during the call.
+ * Thread safety: safe to call from any thread.
+ *
+ * # Safety
+ * `config_json` is NULL or NUL-terminated; `client` is NULL or a live client;
+ * `verifier_out` and `json_out` are NULL or point to writable pointers.
+ */
+clerk_result clerk_verifier_new(const char *config_json,
+                                const struct clerk_client *client,
+                                struct clerk_verifier **verifier_out,
+                                char **json_out);
+
+/**
+ * Frees a verifier. NULL is a no-op.
+ *
+ * Ownership: takes ownership of `verifier`; it must not be used afterwards.
+ * Thread safety: no other thread may be using `verifier` during or after this call.
+ *
+ * # Safety
+ * `verifier` is NULL or a live verifier from `clerk_verifier_new`, freed only once.
+ */
+void clerk_verifier_free(struct clerk_verifier *verifier);
+
+/**
+ * Verifies a session token (the `__session` cookie or the `Authorization: Bearer` value).
+ *
+ * On success `*json_out` receives the claims: `{"sub", "sid", "azp", "iss", "exp", "iat",
+ * "nbf", "sts", "act", "fva", "version", "organization": {"id", "slug", "role",
+ * "permissions"}, "features", "plans", "raw": {every claim}}` (absent claims omitted).
+ * A refused token returns `CLERK_RESULT_VERIFICATION` with
+ * `{"kind": "verification", "reason", "message"}` where `reason` is the reference's
+ * kebab-case code (`token-expired`, `token-invalid-signature`, `jwk-kid-mismatch`, ...).
+ * Once the JWKS is cached, verification is local (no network).
+ *
+ * Ownership: the caller owns the string put in `*json_out` (free it with
+ * `clerk_string_free`).
+ * Thread safety: safe to call concurrently on one verifier from any number of threads.
+ *
+ * # Safety
+ * `verifier` is NULL or a live verifier; `token` is NULL or NUL-terminated; `json_out` is
+ * NULL or points to a writable pointer.
+ */
+clerk_result clerk_verifier_verify(const struct clerk_verifier *verifier,
+                                   const char *token,
+                                   char **json_out);
+
+/**
+ * Verifies a machine token: an opaque API key (`ak_`), M2M token (`mt_`) or OAuth access
+ * token (`oat_`) through the Backend API with the verifier's client, or a JWT machine
+ * token locally with the verifier's keys.
+ *
+ * On success `*json_out` receives `{"token_type": "api_key" | "m2m_token" |
+ * "oauth_token", "data": {...}}`; a refused token returns `CLERK_RESULT_VERIFICATION`
+ * with `reason` (`token-invalid`, `secret-key-invalid`, `unexpected-error`, ...).
+ *
+ * Ownership and thread safety as for `clerk_verifier_verify`.
+ *
+ * # Safety
+ * As for `clerk_verifier_verify`.
+ */
+clerk_result clerk_verifier_verify_machine_token(const struct clerk_verifier *verifier,
+                                                 const char *token,
+                                                 char **json_out);
+
+/**
+ * Authenticates an incoming HTTP request from its method and headers.
+ *
+ * `request_json` is `{"method": "GET", "headers": {"Authorization": "Bearer ...",
+ * "Cookie": "...", ...}, "options": {"publishable_key", "authorized_parties": [...],
+ * "accepts_token": ["session_token", "api_key", "m2m_token", "oauth_token"]}}`
+ * (`method` defaults to GET, `options` may be omitted; header names in any case).
+ *
+ * Returns `CLERK_RESULT_OK` with the state in `*json_out` whatever the outcome:
+ * `{"status": "signed-in", "token_type", "claims": {...}}` (or `"machine"` for machine
+ * tokens), `{"status": "signed-out", "token_type", "reason", "message"}` or
+ * `{"status": "handshake", "reason", "message"}` (a browser page load must be redirected
+ * to Clerk's handshake). Only malformed arguments give other codes.
+ *
+ * Ownership and thread safety as for `clerk_verifier_verify`.
+ *
+ * # Safety
+ * `verifier` is NULL or a live verifier; `request_json` is NULL or NUL-terminated;
+ * `json_out` is NULL or points to a writable pointer.
+ */
+clerk_result clerk_authenticate_request(const struct clerk_verifier *verifier,
+                                        const char *request_json,
+                                        char **json_out);
+
+/**
+ * Verifies a webhook delivery (Svix signing): `secret` is the endpoint's `whsec_...`
+ * secret, `headers_json` the request headers (`{"svix-id": ..., "svix-timestamp": ...,
+ * "svix-signature": ...}`, or an array of `[name, value]` pairs; other headers are
+ * ignored) and `body_ptr`/`body_len` the raw body bytes exactly as received.
+ *
+ * On success `*json_out` receives `{"type", "data", "timestamp", "instance_id",
+ * "message_id", "signed_at", "raw"}`; a refused delivery returns `CLERK_RESULT_WEBHOOK`
+ * with `{"kind": "webhook", "reason", "message"}` (`reason`: `invalid-secret`,
+ * `missing-headers`, `invalid-timestamp`, `timestamp-too-old`, `timestamp-too-new`,
+ * `no-matching-signature`, `invalid-payload`).
+ *
+ * Ownership: the caller owns the string put in `*json_out`; the arguments are only read
+ * during the call.
+ * Thread safety: safe to call from any thread.
+ *
+ * # Safety
+ * String arguments are NULL or NUL-terminated; `body_ptr` points to `body_len` readable
+ * bytes (or is NULL with `body_len` 0); `json_out` is NULL or points to a writable pointer.
+ */
+clerk_result clerk_webhook_verify(const char *secret,
+                                  const char *headers_json,
+                                  const uint8_t *body_ptr,
+                                  size_t body_len,
+                                  char **json_out);
+
+/**
+ * For tests: signs a webhook body as Clerk (Svix) would, giving the `svix-signature`
+ * header value (`v1,<base64>`) for `message_id` and `timestamp` (Unix seconds).
+ *
+ * On success `*signature_out` receives the header value and `*json_out` is set to NULL; on
+ * failure (`invalid-secret`) `*json_out` receives an error object.
+ *
+ * Ownership: the caller owns the strings put in `*signature_out` and `*json_out` (free
+ * them with `clerk_string_free`).
+ * Thread safety: safe to call from any thread.
+ *
+ * # Safety
+ * As for `clerk_webhook_verify`, and `signature_out` is NULL or points to a writable
+ * pointer.
+ */
+clerk_result clerk_testing_sign_webhook(const char *secret,
+                                        const char *message_id,
+                                        int64_t timestamp,
+                                        const uint8_t *body_ptr,
+                                        size_t body_len,
+                                        char **signature_out,
+                                        char **json_out);
+
+/**
+ * For tests: mints an RS256 session token signed with `private_key_pem` (PKCS#8 or
+ * PKCS#1 RSA private key) whose header carries `kid`.
+ *
+ * The claims are defaults for a session issued now (`sub` `user_test`, `sid`, `sts`
+ * active, `v` 2, `iat`/`nbf` 10 s ago, `exp` in 60 s, `iss`, `azp`
+ * `http://localhost:3000`) overlaid with `claims_json` (NULL for none; a `null` value
+ * removes a claim); `header_json` likewise overlays the header (`alg` RS256/RS384/RS512,
+ * `typ`, `kid`, `cat`).
+ *
+ * On success `*token_out` receives the token and `*json_out` is set to NULL; on failure
+ * `*json_out` receives an error object.
+ *
+ * Ownership: the caller owns the strings put in `*token_out` and `*json_out` (free them
+ * with `clerk_string_free`).
+ * Thread safety: safe to call from any thread.
+ *
+ * # Safety
+ * String arguments are NULL or NUL-terminated; `token_out` and `json_out` are NULL or
+ * point to writable pointers.
+ */
+clerk_result clerk_testing_mint_session_token(const char *private_key_pem,
+                                              const char *kid,
+                                              const char *claims_json,
+                                              const char *header_json,
+                                              char **token_out,
+                                              char **json_out);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -14,6 +14,7 @@ mod boundary;
 mod client;
 mod config;
 mod result;
+mod verify;
 
 pub use boundary::{clerk_string_free, clerk_version};
 pub use client::{
@@ -22,3 +23,8 @@ pub use client::{
     clerk_pager_new, clerk_pager_next,
 };
 pub use result::{clerk_result, clerk_result_name};
+pub use verify::{
+    clerk_authenticate_request, clerk_testing_mint_session_token, clerk_testing_sign_webhook,
+    clerk_verifier, clerk_verifier_free, clerk_verifier_new, clerk_verifier_verify,
+    clerk_verifier_verify_machine_token, clerk_webhook_verify,
+};

@@ -12,7 +12,7 @@
 static int checks_passed = 0;
 static int checks_failed = 0;
 
-static void check_at(int ok, const char *what, const char *file, int line) {
+static inline void check_at(int ok, const char *what, const char *file, int line) {
     if (ok) {
         checks_passed++;
     } else {
@@ -25,7 +25,7 @@ static void check_at(int ok, const char *what, const char *file, int line) {
 
 /* Checks a call's result code, and that *json holds `needle` (when not NULL) or is NULL
  * (when `needle` is NULL); frees the JSON. */
-static void expect_at(clerk_result got, clerk_result want, char *json, const char *needle,
+static inline void expect_at(clerk_result got, clerk_result want, char *json, const char *needle,
                       const char *what, const char *file, int line) {
     int ok = got == want;
     if (needle != NULL) {
@@ -51,7 +51,7 @@ static void expect_at(clerk_result got, clerk_result want, char *json, const cha
         (json) = NULL; \
     } while (0)
 
-static int check_summary(const char *program) {
+static inline int check_summary(const char *program) {
     printf("%s: %d passed, %d failed\n", program, checks_passed, checks_failed);
     return checks_failed == 0 ? 0 : 1;
 }

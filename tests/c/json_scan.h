@@ -5,7 +5,7 @@
 #include <stddef.h>
 
 /* The number of elements of the top-level JSON array `json` (-1 when it is not an array). */
-static int count_top_level_items(const char *json) {
+static inline int count_top_level_items(const char *json) {
     int depth = 0, items = 0, in_string = 0, seen_value = 0;
     const char *p = json;
     while (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r') p++;
@@ -37,7 +37,7 @@ static int count_top_level_items(const char *json) {
 
 /* Copies the string value of the first `"key":"value"` (or `"key": "value"`) into `out`;
  * returns 0 when absent. */
-static int string_field(const char *json, const char *key, char *out, size_t out_size) {
+static inline int string_field(const char *json, const char *key, char *out, size_t out_size) {
     char pattern[128];
     const char *p;
     size_t n = 0;

@@ -22,7 +22,7 @@ step() {
     local log=$out/step.log
     if "$@" >"$log" 2>&1; then
         passed=$((passed + 1))
-        echo "ok   $name$(grep -h -E '^[a-z_]+: [0-9]+ passed, [0-9]+ failed$' "$log" | sed 's/^/ -- /' | tr '\n' ' ')"
+        echo "ok   $name$(grep -h -E '^[a-z_]+: [0-9]+ passed, [0-9]+ failed$|ERROR SUMMARY|definitely lost' "$log" | sed 's/^==[0-9]*== //'  | sed 's/^/ -- /' | tr '\n' ' ')"
     else
         failed=$((failed + 1))
         failed_steps+=("$name")
@@ -82,7 +82,11 @@ field() { head -n 1 "$emulator_log" | sed -n "s/.*\"$1\": *\"\\([^\"]*\\)\".*/\\
 export CLERK_TEST_API_URL=$(field api_url)
 export CLERK_TEST_SECRET_KEY=$(field secret_key)
 export CLERK_TEST_PUBLISHABLE_KEY=$(field publishable_key)
+export CLERK_TEST_KID=$(field kid)
 export CLERK_TEST_FIXTURES=$root/tests/c/fixtures
+# The emulator signs session tokens with this committed test key; its JWKS holds the
+# public half, under the kid of the JSON line.
+export CLERK_TEST_SIGNING_KEY=$root/tests/emulator/fixtures/signing_key_1.pem
 step "emulator started ($CLERK_TEST_API_URL)" test -n "$CLERK_TEST_API_URL"
 
 valgrind_run() {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "helpers.h"
 
 #define THREADS 8
 #define ROUNDS 25
@@ -67,30 +68,26 @@ static void *worker(void *argument) {
 int main(void) {
     const char *api_url = required_env("CLERK_TEST_API_URL");
     const char *secret_key = required_env("CLERK_TEST_SECRET_KEY");
-    const char *fixtures = required_env("CLERK_TEST_FIXTURES");
-    char config[1024], path[1024];
-    char *private_pem, *public_pem, *verifier_config, *json = NULL, *token = NULL;
+    const char *key_path = required_env("CLERK_TEST_SIGNING_KEY");
+    const char *kid = required_env("CLERK_TEST_KID");
+    char config[1024];
+    char *private_pem, *json = NULL, *token = NULL;
     struct shared shared;
     pthread_t threads[THREADS];
     int i, total_ok = 0, total_wrong = 0;
-    size_t size;
 
     snprintf(config, sizeof config,
              "{\"api_url\": \"%s\", \"secret_key\": \"%s\", \"retry\": {\"max_attempts\": 1}}",
              api_url, secret_key);
     CHECK(clerk_client_new(config, &shared.client, &json) == CLERK_RESULT_OK);
 
-    snprintf(path, sizeof path, "%s/test_signing_key.pem", fixtures);
-    private_pem = read_file(path);
-    snprintf(path, sizeof path, "%s/test_signing_key.pub.pem", fixtures);
-    public_pem = read_file(path);
-    size = strlen(public_pem) * 2 + 64;
-    verifier_config = malloc(size);
-    CHECK(verifier_config != NULL && json_string_field(verifier_config, size, "jwt_key", public_pem));
-    CHECK(clerk_verifier_new(verifier_config, NULL, &shared.verifier, &json) == CLERK_RESULT_OK);
+    /* The verifier fetches the emulator's JWKS through the shared client on first use,
+     * from whichever thread gets there first. */
+    CHECK(clerk_verifier_new(NULL, shared.client, &shared.verifier, &json) == CLERK_RESULT_OK);
     clerk_string_free(json);
     json = NULL;
-    CHECK(mint(private_pem, "{\"sub\": \"user_threads\", \"sid\": \"sess_1\"}", 600, &token));
+    private_pem = read_file(key_path);
+    token = mint_token(private_pem, kid, "{\"sub\": \"user_threads\"}", NULL);
     shared.token = token;
     shared.user_id = "user_threads";
 
@@ -118,7 +115,5 @@ int main(void) {
     clerk_verifier_free(shared.verifier);
     clerk_client_free(shared.client);
     free(private_pem);
-    free(public_pem);
-    free(verifier_config);
     return check_summary("test_threads");
 }
