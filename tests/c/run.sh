@@ -43,6 +43,9 @@ step "clerk.h compiles as C++ (-Wall -Wextra -Werror -pedantic)" \
     tests/c/test_header.cpp -L"$lib" -Wl,-rpath,"$lib" -lclerk -o "$out/test_header_cpp"
 step "C++ program runs" "$out/test_header_cpp"
 
+step "compile mint_token (C99, -Werror)" \
+    "$cc" "${strict[@]}" -Iinclude -Itests/c tests/c/mint_token.c \
+    -L"$lib" -Wl,-rpath,"$lib" -lclerk -o "$out/mint_token"
 for program in "${programs[@]}"; do
     step "compile $program (C99, -Werror)" \
         "$cc" "${strict[@]}" -Iinclude -Itests/c "tests/c/$program.c" \
@@ -103,6 +106,22 @@ for program in "${programs[@]}"; do
         "$out/$program.asan"
 done
 step "run test_client linked statically" "$out/test_client.static"
+
+# The example a C developer copies: built as its header comment says, against the prefix.
+example() {
+    local pc="env PKG_CONFIG_PATH=$prefix/lib/pkgconfig pkg-config"
+    "$cc" "${strict[@]}" clerk-ffi/examples/verify_and_list.c $($pc --cflags --libs clerk) \
+        -Wl,-rpath,"$prefix/lib" -o "$out/verify_and_list" || return 1
+    "$out/mint_token" "$CLERK_TEST_SIGNING_KEY" "$CLERK_TEST_KID" >"$out/example_token" ||
+        return 1
+    local token
+    token=$(grep -o 'token=.*' "$out/example_token" | cut -d= -f2-)
+    CLERK_SECRET_KEY=$CLERK_TEST_SECRET_KEY CLERK_API_URL=$CLERK_TEST_API_URL \
+        "$out/verify_and_list" "Bearer $token" | tee "$out/example.out" &&
+        grep -q '"status":"signed-in"' "$out/example.out" &&
+        grep -q '^[0-9]* page(s)$' "$out/example.out"
+}
+step "example verify_and_list builds via pkg-config and runs" example
 
 echo
 if [ "$failed" -gt 0 ]; then
