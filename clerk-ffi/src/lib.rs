@@ -28,3 +28,11 @@ pub use verify::{
     clerk_verifier, clerk_verifier_free, clerk_verifier_new, clerk_verifier_verify,
     clerk_verifier_verify_machine_token, clerk_webhook_verify,
 };
+
+/// The header promises that handles may be shared across threads: hold the types to it.
+const _: () = {
+    const fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<clerk_client>();
+    assert_send_sync::<clerk_verifier>();
+    assert_send_sync::<clerk_pager>();
+};
