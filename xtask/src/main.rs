@@ -77,7 +77,9 @@ fn run_codegen(args: &[String]) -> Result<ExitCode, String> {
         }
         for name in existing_files(&out_dir)? {
             if !files.contains_key(&name) {
-                problems.push(format!("{GENERATED_DIR}/{name} is not generated (extra file)"));
+                problems.push(format!(
+                    "{GENERATED_DIR}/{name} is not generated (extra file)"
+                ));
             }
         }
         if problems.is_empty() {
@@ -94,11 +96,13 @@ fn run_codegen(args: &[String]) -> Result<ExitCode, String> {
     std::fs::create_dir_all(&out_dir).map_err(|e| format!("cannot create {GENERATED_DIR}: {e}"))?;
     for name in existing_files(&out_dir)? {
         if !files.contains_key(&name) {
-            std::fs::remove_file(out_dir.join(&name)).map_err(|e| format!("cannot remove {name}: {e}"))?;
+            std::fs::remove_file(out_dir.join(&name))
+                .map_err(|e| format!("cannot remove {name}: {e}"))?;
         }
     }
     for (name, source) in &files {
-        std::fs::write(out_dir.join(name), source).map_err(|e| format!("cannot write {name}: {e}"))?;
+        std::fs::write(out_dir.join(name), source)
+            .map_err(|e| format!("cannot write {name}: {e}"))?;
     }
     println!("wrote {} files to {GENERATED_DIR}", files.len());
     Ok(ExitCode::SUCCESS)

@@ -6588,7 +6588,9 @@ pub struct VerificationWeb3 {
 
 /// Deserializes `value` as the type of the schema `name`, serializes it back and
 /// deserializes that again (a consistency check for the spec's examples in tests).
+/// `#[inline]`: compiled only where called (the tests), not into every build of the library.
 #[doc(hidden)]
+#[inline]
 pub fn deserialize_by_schema_name(name: &str, value: &serde_json::Value) -> Result<(), String> {
     fn check<T: serde::de::DeserializeOwned + Serialize>(
         value: &serde_json::Value,

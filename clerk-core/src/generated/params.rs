@@ -6,8 +6,6 @@
 use serde::Serialize;
 
 use super::models;
-#[allow(unused_imports)]
-use super::operations;
 
 /// The actor payload. It needs to include a sub property which should contain the ID of the actor.
 /// This whole payload will be also included in the JWT session token.
@@ -17,7 +15,7 @@ pub struct CreateActorTokenActor {
     pub sub: String,
 }
 
-/// Params of `actor_tokens.create` ([`operations::CREATE_ACTOR_TOKEN`]).
+/// Params of `actor_tokens.create` ([`super::operations::CREATE_ACTOR_TOKEN`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CreateActorTokenParams {
     /// The ID of the user being impersonated.
@@ -41,14 +39,14 @@ pub struct CreateActorTokenParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `actor_tokens.revoke` ([`operations::REVOKE_ACTOR_TOKEN`]).
+/// Params of `actor_tokens.revoke` ([`super::operations::REVOKE_ACTOR_TOKEN`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct RevokeActorTokenParams {
     /// The ID of the actor token to be revoked.
     pub actor_token_id: String,
 }
 
-/// Params of `admin_portal_link_tokens.create` ([`operations::CREATE_ADMIN_PORTAL_LINK_TOKEN`]).
+/// Params of `admin_portal_link_tokens.create` ([`super::operations::CREATE_ADMIN_PORTAL_LINK_TOKEN`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CreateAdminPortalLinkTokenParams {
     /// The `organization_id` body parameter.
@@ -71,7 +69,7 @@ pub struct CreateAdminPortalLinkTokenParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `admin_portal_link_tokens.revoke` ([`operations::REVOKE_ADMIN_PORTAL_LINK_TOKEN`]).
+/// Params of `admin_portal_link_tokens.revoke` ([`super::operations::REVOKE_ADMIN_PORTAL_LINK_TOKEN`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct RevokeAdminPortalLinkTokenParams {
     /// The `adminPortalLinkTokenID` path parameter.
@@ -100,7 +98,7 @@ pub struct CreateAgentTaskOnBehalfOf {
     pub identifier: Option<String>,
 }
 
-/// Params of `agent_tasks.create` ([`operations::CREATE_AGENT_TASK`]).
+/// Params of `agent_tasks.create` ([`super::operations::CREATE_AGENT_TASK`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CreateAgentTaskParams {
     /// Identifies the user on whose behalf the agent task is created.
@@ -132,14 +130,14 @@ pub struct CreateAgentTaskParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `agent_tasks.revoke` ([`operations::REVOKE_AGENT_TASK`]).
+/// Params of `agent_tasks.revoke` ([`super::operations::REVOKE_AGENT_TASK`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct RevokeAgentTaskParams {
     /// The ID of the agent task to be revoked.
     pub agent_task_id: String,
 }
 
-/// Params of `allowlist_identifiers.create` ([`operations::CREATE_ALLOWLIST_IDENTIFIER`]).
+/// Params of `allowlist_identifiers.create` ([`super::operations::CREATE_ALLOWLIST_IDENTIFIER`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CreateAllowlistIdentifierParams {
     /// The identifier to be added in the allow-list.
@@ -157,14 +155,14 @@ pub struct CreateAllowlistIdentifierParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `allowlist_identifiers.delete` ([`operations::DELETE_ALLOWLIST_IDENTIFIER`]).
+/// Params of `allowlist_identifiers.delete` ([`super::operations::DELETE_ALLOWLIST_IDENTIFIER`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct DeleteAllowlistIdentifierParams {
     /// The ID of the identifier to delete from the allow-list
     pub identifier_id: String,
 }
 
-/// Params of `allowlist_identifiers.list` ([`operations::LIST_ALLOWLIST_IDENTIFIERS`]).
+/// Params of `allowlist_identifiers.list` ([`super::operations::LIST_ALLOWLIST_IDENTIFIERS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ListAllowlistIdentifiersParams {
     /// Whether to paginate the results.
@@ -183,7 +181,7 @@ pub struct ListAllowlistIdentifiersParams {
     pub offset: Option<i64>,
 }
 
-/// Params of `api_keys.create` ([`operations::CREATE_API_KEY`]).
+/// Params of `api_keys.create` ([`super::operations::CREATE_API_KEY`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CreateApiKeyParams {
     /// The `type` body parameter.
@@ -216,7 +214,7 @@ pub struct CreateApiKeyParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `api_keys.delete` ([`operations::DELETE_API_KEY`]).
+/// Params of `api_keys.delete` ([`super::operations::DELETE_API_KEY`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct DeleteApiKeyParams {
     /// The `apiKeyID` path parameter.
@@ -224,7 +222,7 @@ pub struct DeleteApiKeyParams {
     pub api_key_id: String,
 }
 
-/// Params of `api_keys.get` ([`operations::GET_API_KEY`]).
+/// Params of `api_keys.get` ([`super::operations::GET_API_KEY`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct GetApiKeyParams {
     /// The `apiKeyID` path parameter.
@@ -232,7 +230,7 @@ pub struct GetApiKeyParams {
     pub api_key_id: String,
 }
 
-/// Params of `api_keys.get_secret` ([`operations::GET_API_KEY_SECRET`]).
+/// Params of `api_keys.get_secret` ([`super::operations::GET_API_KEY_SECRET`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct GetApiKeySecretParams {
     /// The `apiKeyID` path parameter.
@@ -254,7 +252,7 @@ pub enum GetApiKeysIncludeInvalid {
     Unknown(String),
 }
 
-/// Params of `api_keys.list` ([`operations::GET_API_KEYS`]).
+/// Params of `api_keys.list` ([`super::operations::GET_API_KEYS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct GetApiKeysParams {
     /// The `type` query parameter.
@@ -276,7 +274,7 @@ pub struct GetApiKeysParams {
     pub query: Option<String>,
 }
 
-/// Params of `api_keys.revoke` ([`operations::REVOKE_API_KEY`]).
+/// Params of `api_keys.revoke` ([`super::operations::REVOKE_API_KEY`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct RevokeApiKeyParams {
     /// The `apiKeyID` path parameter.
@@ -293,7 +291,7 @@ pub struct RevokeApiKeyParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `api_keys.update` ([`operations::UPDATE_API_KEY`]).
+/// Params of `api_keys.update` ([`super::operations::UPDATE_API_KEY`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct UpdateApiKeyParams {
     /// The `apiKeyID` path parameter.
@@ -322,7 +320,7 @@ pub struct UpdateApiKeyParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `api_keys.verify` ([`operations::VERIFY_API_KEY`]).
+/// Params of `api_keys.verify` ([`super::operations::VERIFY_API_KEY`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct VerifyApiKeyParams {
     /// The `secret` body parameter.
@@ -335,7 +333,7 @@ pub struct VerifyApiKeyParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `beta_features.update_instance_settings` ([`operations::UPDATE_INSTANCE_AUTH_CONFIG`]).
+/// Params of `beta_features.update_instance_settings` ([`super::operations::UPDATE_INSTANCE_AUTH_CONFIG`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct UpdateInstanceAuthConfigParams {
     /// Whether sign up is restricted to email addresses, phone numbers and usernames that are on the allowlist.
@@ -361,7 +359,7 @@ pub struct UpdateInstanceAuthConfigParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `beta_features.update_production_instance_domain` ([`operations::UPDATE_PRODUCTION_INSTANCE_DOMAIN`]).
+/// Params of `beta_features.update_production_instance_domain` ([`super::operations::UPDATE_PRODUCTION_INSTANCE_DOMAIN`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct UpdateProductionInstanceDomainParams {
     /// The new home URL of the production instance e.g. https://www.example.com
@@ -378,7 +376,7 @@ pub struct UpdateProductionInstanceDomainParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `billing.apply_subscription_item_discount` ([`operations::APPLY_BILLING_SUBSCRIPTION_ITEM_DISCOUNT`]).
+/// Params of `billing.apply_subscription_item_discount` ([`super::operations::APPLY_BILLING_SUBSCRIPTION_ITEM_DISCOUNT`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ApplyBillingSubscriptionItemDiscountParams {
     /// The ID of the subscription item to apply the discount to
@@ -393,7 +391,7 @@ pub struct ApplyBillingSubscriptionItemDiscountParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `billing.cancel_subscription_item` ([`operations::CANCEL_COMMERCE_SUBSCRIPTION_ITEM`]).
+/// Params of `billing.cancel_subscription_item` ([`super::operations::CANCEL_COMMERCE_SUBSCRIPTION_ITEM`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CancelCommerceSubscriptionItemParams {
     /// The ID of the subscription item to cancel
@@ -420,7 +418,7 @@ pub enum CreateBillingPriceSupportedBillingPeriods {
     Unknown(String),
 }
 
-/// Params of `billing.create_price` ([`operations::CREATE_BILLING_PRICE`]).
+/// Params of `billing.create_price` ([`super::operations::CREATE_BILLING_PRICE`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CreateBillingPriceParams {
     /// The ID of the plan this price belongs to.
@@ -447,7 +445,7 @@ pub struct CreateBillingPriceParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `billing.create_price_transition` ([`operations::CREATE_BILLING_PRICE_TRANSITION`]).
+/// Params of `billing.create_price_transition` ([`super::operations::CREATE_BILLING_PRICE_TRANSITION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CreateBillingPriceTransitionParams {
     /// The ID of the subscription item to transition
@@ -464,7 +462,7 @@ pub struct CreateBillingPriceTransitionParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `billing.extend_subscription_item_free_trial` ([`operations::EXTEND_BILLING_SUBSCRIPTION_ITEM_FREE_TRIAL`]).
+/// Params of `billing.extend_subscription_item_free_trial` ([`super::operations::EXTEND_BILLING_SUBSCRIPTION_ITEM_FREE_TRIAL`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ExtendBillingSubscriptionItemFreeTrialParams {
     /// The ID of the subscription item to extend the free trial for
@@ -480,7 +478,7 @@ pub struct ExtendBillingSubscriptionItemFreeTrialParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `billing.get_statement` ([`operations::GET_BILLING_STATEMENT`]).
+/// Params of `billing.get_statement` ([`super::operations::GET_BILLING_STATEMENT`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct GetBillingStatementParams {
     /// The ID of the statement to retrieve.
@@ -488,7 +486,7 @@ pub struct GetBillingStatementParams {
     pub statement_id: String,
 }
 
-/// Params of `billing.get_statement_payment_attempts` ([`operations::GET_BILLING_STATEMENT_PAYMENT_ATTEMPTS`]).
+/// Params of `billing.get_statement_payment_attempts` ([`super::operations::GET_BILLING_STATEMENT_PAYMENT_ATTEMPTS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct GetBillingStatementPaymentAttemptsParams {
     /// The ID of the statement to retrieve payment attempts for.
@@ -524,7 +522,7 @@ pub enum GetCommercePlanListPayerType {
     Unknown(String),
 }
 
-/// Params of `billing.list_plans` ([`operations::GET_COMMERCE_PLAN_LIST`]).
+/// Params of `billing.list_plans` ([`super::operations::GET_COMMERCE_PLAN_LIST`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct GetCommercePlanListParams {
     /// Whether to paginate the results.
@@ -546,7 +544,7 @@ pub struct GetCommercePlanListParams {
     pub payer_type: Option<GetCommercePlanListPayerType>,
 }
 
-/// Params of `billing.list_prices` ([`operations::GET_BILLING_PRICE_LIST`]).
+/// Params of `billing.list_prices` ([`super::operations::GET_BILLING_PRICE_LIST`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct GetBillingPriceListParams {
     /// Whether to paginate the results.
@@ -568,7 +566,7 @@ pub struct GetBillingPriceListParams {
     pub plan_id: Option<String>,
 }
 
-/// Params of `billing.list_statements` ([`operations::GET_BILLING_STATEMENT_LIST`]).
+/// Params of `billing.list_statements` ([`super::operations::GET_BILLING_STATEMENT_LIST`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct GetBillingStatementListParams {
     /// Whether to paginate the results.
@@ -624,7 +622,7 @@ pub enum GetCommerceSubscriptionItemListPayerType {
     Unknown(String),
 }
 
-/// Params of `billing.list_subscription_items` ([`operations::GET_COMMERCE_SUBSCRIPTION_ITEM_LIST`]).
+/// Params of `billing.list_subscription_items` ([`super::operations::GET_COMMERCE_SUBSCRIPTION_ITEM_LIST`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct GetCommerceSubscriptionItemListParams {
     /// Whether to paginate the results.
@@ -658,7 +656,7 @@ pub struct GetCommerceSubscriptionItemListParams {
     pub query: Option<String>,
 }
 
-/// Params of `billing.remove_subscription_item_discount` ([`operations::REMOVE_BILLING_SUBSCRIPTION_ITEM_DISCOUNT`]).
+/// Params of `billing.remove_subscription_item_discount` ([`super::operations::REMOVE_BILLING_SUBSCRIPTION_ITEM_DISCOUNT`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct RemoveBillingSubscriptionItemDiscountParams {
     /// The ID of the subscription item to remove the discount from
@@ -667,7 +665,7 @@ pub struct RemoveBillingSubscriptionItemDiscountParams {
     pub discount_id: String,
 }
 
-/// Params of `blocklist_identifiers.create` ([`operations::CREATE_BLOCKLIST_IDENTIFIER`]).
+/// Params of `blocklist_identifiers.create` ([`super::operations::CREATE_BLOCKLIST_IDENTIFIER`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CreateBlocklistIdentifierParams {
     /// The identifier to be added in the block-list.
@@ -681,21 +679,21 @@ pub struct CreateBlocklistIdentifierParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `blocklist_identifiers.delete` ([`operations::DELETE_BLOCKLIST_IDENTIFIER`]).
+/// Params of `blocklist_identifiers.delete` ([`super::operations::DELETE_BLOCKLIST_IDENTIFIER`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct DeleteBlocklistIdentifierParams {
     /// The ID of the identifier to delete from the block-list
     pub identifier_id: String,
 }
 
-/// Params of `clients.get` ([`operations::GET_CLIENT`]).
+/// Params of `clients.get` ([`super::operations::GET_CLIENT`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct GetClientParams {
     /// Client ID.
     pub client_id: String,
 }
 
-/// Params of `clients.list` ([`operations::GET_CLIENT_LIST`]).
+/// Params of `clients.list` ([`super::operations::GET_CLIENT_LIST`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct GetClientListParams {
     /// Whether to paginate the results.
@@ -714,7 +712,7 @@ pub struct GetClientListParams {
     pub offset: Option<i64>,
 }
 
-/// Params of `clients.verify` ([`operations::VERIFY_CLIENT`]).
+/// Params of `clients.verify` ([`super::operations::VERIFY_CLIENT`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct VerifyClientParams {
     /// A JWT that represents the active client.
@@ -749,7 +747,7 @@ pub struct CreateDirectoryGroupRoleMappingsItem {
     pub precedence: Option<i64>,
 }
 
-/// Params of `directories.create` ([`operations::CREATE_DIRECTORY`]).
+/// Params of `directories.create` ([`super::operations::CREATE_DIRECTORY`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CreateDirectoryParams {
     /// The ID of the enterprise connection to associate with this directory.
@@ -770,7 +768,7 @@ pub struct CreateDirectoryParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `directories.create_group_role_mapping` ([`operations::CREATE_DIRECTORY_GROUP_ROLE_MAPPING`]).
+/// Params of `directories.create_group_role_mapping` ([`super::operations::CREATE_DIRECTORY_GROUP_ROLE_MAPPING`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CreateDirectoryGroupRoleMappingParams {
     /// The ID of the directory.
@@ -796,14 +794,14 @@ pub struct CreateDirectoryGroupRoleMappingParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `directories.delete` ([`operations::DELETE_DIRECTORY`]).
+/// Params of `directories.delete` ([`super::operations::DELETE_DIRECTORY`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct DeleteDirectoryParams {
     /// The ID of the directory to delete
     pub directory_id: String,
 }
 
-/// Params of `directories.delete_group_role_mapping` ([`operations::DELETE_DIRECTORY_GROUP_ROLE_MAPPING`]).
+/// Params of `directories.delete_group_role_mapping` ([`super::operations::DELETE_DIRECTORY_GROUP_ROLE_MAPPING`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct DeleteDirectoryGroupRoleMappingParams {
     /// The ID of the directory.
@@ -812,14 +810,14 @@ pub struct DeleteDirectoryGroupRoleMappingParams {
     pub mapping_id: String,
 }
 
-/// Params of `directories.get` ([`operations::GET_DIRECTORY`]).
+/// Params of `directories.get` ([`super::operations::GET_DIRECTORY`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct GetDirectoryParams {
     /// The ID of the directory to retrieve
     pub directory_id: String,
 }
 
-/// Params of `directories.list` ([`operations::LIST_DIRECTORIES`]).
+/// Params of `directories.list` ([`super::operations::LIST_DIRECTORIES`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ListDirectoriesParams {
     /// Applies a limit to the number of results returned.
@@ -833,7 +831,7 @@ pub struct ListDirectoriesParams {
     pub offset: Option<i64>,
 }
 
-/// Params of `directories.list_group_role_mappings` ([`operations::LIST_DIRECTORY_GROUP_ROLE_MAPPINGS`]).
+/// Params of `directories.list_group_role_mappings` ([`super::operations::LIST_DIRECTORY_GROUP_ROLE_MAPPINGS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ListDirectoryGroupRoleMappingsParams {
     /// The ID of the directory.
@@ -853,7 +851,7 @@ pub struct ReplaceDirectoryGroupRoleMappingsMappingsItem {
     pub role_id: String,
 }
 
-/// Params of `directories.replace_group_role_mappings` ([`operations::REPLACE_DIRECTORY_GROUP_ROLE_MAPPINGS`]).
+/// Params of `directories.replace_group_role_mappings` ([`super::operations::REPLACE_DIRECTORY_GROUP_ROLE_MAPPINGS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ReplaceDirectoryGroupRoleMappingsParams {
     /// The ID of the directory.
@@ -868,14 +866,14 @@ pub struct ReplaceDirectoryGroupRoleMappingsParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `directories.rotate_api_key` ([`operations::ROTATE_DIRECTORY_API_KEY`]).
+/// Params of `directories.rotate_api_key` ([`super::operations::ROTATE_DIRECTORY_API_KEY`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct RotateDirectoryAPIKeyParams {
     /// The ID of the directory whose API key to rotate
     pub directory_id: String,
 }
 
-/// Params of `directories.update` ([`operations::UPDATE_DIRECTORY`]).
+/// Params of `directories.update` ([`super::operations::UPDATE_DIRECTORY`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct UpdateDirectoryParams {
     /// The ID of the directory to update
@@ -904,7 +902,7 @@ pub struct UpdateDirectoryParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `domains.add` ([`operations::ADD_DOMAIN`]).
+/// Params of `domains.add` ([`super::operations::ADD_DOMAIN`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct AddDomainParams {
     /// The new domain name. Can contain the port for development instances.
@@ -922,14 +920,14 @@ pub struct AddDomainParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `domains.delete` ([`operations::DELETE_DOMAIN`]).
+/// Params of `domains.delete` ([`super::operations::DELETE_DOMAIN`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct DeleteDomainParams {
     /// The ID of the domain that will be deleted. Must be a satellite domain.
     pub domain_id: String,
 }
 
-/// Params of `domains.update` ([`operations::UPDATE_DOMAIN`]).
+/// Params of `domains.update` ([`super::operations::UPDATE_DOMAIN`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct UpdateDomainParams {
     /// The ID of the domain that will be updated.
@@ -956,7 +954,7 @@ pub struct UpdateDomainParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `email_addresses.attempt_verification` ([`operations::ATTEMPT_EMAIL_ADDRESS_VERIFICATION`]).
+/// Params of `email_addresses.attempt_verification` ([`super::operations::ATTEMPT_EMAIL_ADDRESS_VERIFICATION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct AttemptEmailAddressVerificationParams {
     /// The ID of the email address whose code is being verified
@@ -973,7 +971,7 @@ pub struct AttemptEmailAddressVerificationParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `email_addresses.create` ([`operations::CREATE_EMAIL_ADDRESS`]).
+/// Params of `email_addresses.create` ([`super::operations::CREATE_EMAIL_ADDRESS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CreateEmailAddressParams {
     /// The ID representing the user
@@ -1000,21 +998,21 @@ pub struct CreateEmailAddressParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `email_addresses.delete` ([`operations::DELETE_EMAIL_ADDRESS`]).
+/// Params of `email_addresses.delete` ([`super::operations::DELETE_EMAIL_ADDRESS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct DeleteEmailAddressParams {
     /// The ID of the email address to delete
     pub email_address_id: String,
 }
 
-/// Params of `email_addresses.get` ([`operations::GET_EMAIL_ADDRESS`]).
+/// Params of `email_addresses.get` ([`super::operations::GET_EMAIL_ADDRESS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct GetEmailAddressParams {
     /// The ID of the email address to retrieve
     pub email_address_id: String,
 }
 
-/// Params of `email_addresses.prepare_verification` ([`operations::PREPARE_EMAIL_ADDRESS_VERIFICATION`]).
+/// Params of `email_addresses.prepare_verification` ([`super::operations::PREPARE_EMAIL_ADDRESS_VERIFICATION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct PrepareEmailAddressVerificationParams {
     /// The ID of the email address to send the verification code to
@@ -1047,7 +1045,7 @@ pub enum ReplaceUserEmailAddressIdentificationStatus {
     Unknown(String),
 }
 
-/// Params of `email_addresses.replace_for_user` ([`operations::REPLACE_USER_EMAIL_ADDRESS`]).
+/// Params of `email_addresses.replace_for_user` ([`super::operations::REPLACE_USER_EMAIL_ADDRESS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ReplaceUserEmailAddressParams {
     /// The ID of the user whose email address to replace
@@ -1079,7 +1077,7 @@ pub struct ReplaceUserEmailAddressParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `email_addresses.update` ([`operations::UPDATE_EMAIL_ADDRESS`]).
+/// Params of `email_addresses.update` ([`super::operations::UPDATE_EMAIL_ADDRESS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct UpdateEmailAddressParams {
     /// The ID of the email address to update
@@ -1117,7 +1115,7 @@ pub enum UpsertTemplateTemplateType {
     Unknown(String),
 }
 
-/// Params of `email_and_sms_templates.upsert` ([`operations::UPSERT_TEMPLATE`]).
+/// Params of `email_and_sms_templates.upsert` ([`super::operations::UPSERT_TEMPLATE`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UpsertTemplateParams {
     /// The type of template to update
@@ -1172,7 +1170,7 @@ pub enum GetTemplateTemplateType {
     Unknown(String),
 }
 
-/// Params of `email_sms_templates.get` ([`operations::GET_TEMPLATE`]).
+/// Params of `email_sms_templates.get` ([`super::operations::GET_TEMPLATE`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GetTemplateParams {
     /// The type of templates to retrieve (email or SMS)
@@ -1195,7 +1193,7 @@ pub enum GetTemplateListTemplateType {
     Unknown(String),
 }
 
-/// Params of `email_sms_templates.list` ([`operations::GET_TEMPLATE_LIST`]).
+/// Params of `email_sms_templates.list` ([`super::operations::GET_TEMPLATE_LIST`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GetTemplateListParams {
     /// The type of templates to list (email or SMS)
@@ -1230,7 +1228,7 @@ pub enum RevertTemplateTemplateType {
     Unknown(String),
 }
 
-/// Params of `email_sms_templates.revert` ([`operations::REVERT_TEMPLATE`]).
+/// Params of `email_sms_templates.revert` ([`super::operations::REVERT_TEMPLATE`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RevertTemplateParams {
     /// The type of template to revert
@@ -1253,7 +1251,7 @@ pub enum ToggleTemplateDeliveryTemplateType {
     Unknown(String),
 }
 
-/// Params of `email_sms_templates.toggle_template_delivery` ([`operations::TOGGLE_TEMPLATE_DELIVERY`]).
+/// Params of `email_sms_templates.toggle_template_delivery` ([`super::operations::TOGGLE_TEMPLATE_DELIVERY`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ToggleTemplateDeliveryParams {
     /// The type of template to toggle delivery for
@@ -1427,7 +1425,7 @@ pub struct CreateEnterpriseConnectionCustomAttributesItem {
     pub multi_valued: Option<bool>,
 }
 
-/// Params of `enterprise_connections.create` ([`operations::CREATE_ENTERPRISE_CONNECTION`]).
+/// Params of `enterprise_connections.create` ([`super::operations::CREATE_ENTERPRISE_CONNECTION`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CreateEnterpriseConnectionParams {
     /// The display name of the connection
@@ -1463,28 +1461,28 @@ pub struct CreateEnterpriseConnectionParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `enterprise_connections.create_test_run` ([`operations::CREATE_ENTERPRISE_CONNECTION_TEST_RUN`]).
+/// Params of `enterprise_connections.create_test_run` ([`super::operations::CREATE_ENTERPRISE_CONNECTION_TEST_RUN`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CreateEnterpriseConnectionTestRunParams {
     /// The ID of the enterprise connection
     pub enterprise_connection_id: String,
 }
 
-/// Params of `enterprise_connections.delete` ([`operations::DELETE_ENTERPRISE_CONNECTION`]).
+/// Params of `enterprise_connections.delete` ([`super::operations::DELETE_ENTERPRISE_CONNECTION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct DeleteEnterpriseConnectionParams {
     /// The ID of the enterprise connection to delete
     pub enterprise_connection_id: String,
 }
 
-/// Params of `enterprise_connections.get` ([`operations::GET_ENTERPRISE_CONNECTION`]).
+/// Params of `enterprise_connections.get` ([`super::operations::GET_ENTERPRISE_CONNECTION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct GetEnterpriseConnectionParams {
     /// The ID of the enterprise connection
     pub enterprise_connection_id: String,
 }
 
-/// Params of `enterprise_connections.list` ([`operations::LIST_ENTERPRISE_CONNECTIONS`]).
+/// Params of `enterprise_connections.list` ([`super::operations::LIST_ENTERPRISE_CONNECTIONS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ListEnterpriseConnectionsParams {
     /// Applies a limit to the number of results returned.
@@ -1521,7 +1519,7 @@ pub enum ListEnterpriseConnectionTestRunsStatusItem {
     Unknown(String),
 }
 
-/// Params of `enterprise_connections.list_test_runs` ([`operations::LIST_ENTERPRISE_CONNECTION_TEST_RUNS`]).
+/// Params of `enterprise_connections.list_test_runs` ([`super::operations::LIST_ENTERPRISE_CONNECTION_TEST_RUNS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ListEnterpriseConnectionTestRunsParams {
     /// The ID of the enterprise connection
@@ -1670,7 +1668,7 @@ pub struct UpdateEnterpriseConnectionCustomAttributesItem {
     pub multi_valued: Option<bool>,
 }
 
-/// Params of `enterprise_connections.update` ([`operations::UPDATE_ENTERPRISE_CONNECTION`]).
+/// Params of `enterprise_connections.update` ([`super::operations::UPDATE_ENTERPRISE_CONNECTION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct UpdateEnterpriseConnectionParams {
     /// The ID of the enterprise connection to update
@@ -1715,7 +1713,7 @@ pub struct UpdateEnterpriseConnectionParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `instance_settings.change_domain` ([`operations::CHANGE_PRODUCTION_INSTANCE_DOMAIN`]).
+/// Params of `instance_settings.change_domain` ([`super::operations::CHANGE_PRODUCTION_INSTANCE_DOMAIN`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ChangeProductionInstanceDomainParams {
     /// The new home URL of the production instance e.g. https://www.example.com
@@ -1751,7 +1749,7 @@ pub enum UpdateInstancePreferredSignInStrategyWhenPasswordRequired {
     Unknown(String),
 }
 
-/// Params of `instance_settings.update` ([`operations::UPDATE_INSTANCE`]).
+/// Params of `instance_settings.update` ([`super::operations::UPDATE_INSTANCE`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct UpdateInstanceParams {
     /// Toggles test mode for this instance, allowing the use of test email addresses and phone numbers.
@@ -1792,7 +1790,7 @@ pub struct UpdateInstanceParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `instance_settings.update_communication` ([`operations::UPDATE_INSTANCE_COMMUNICATION`]).
+/// Params of `instance_settings.update_communication` ([`super::operations::UPDATE_INSTANCE_COMMUNICATION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct UpdateInstanceCommunicationParams {
     /// ISO 3166-1 alpha-2 country codes to block for SMS delivery. Whole-list replacement. Codes must be uppercase, 2-letter, and unique within the array.
@@ -1806,7 +1804,7 @@ pub struct UpdateInstanceCommunicationParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `instance_settings.update_instance_protect` ([`operations::UPDATE_INSTANCE_PROTECT`]).
+/// Params of `instance_settings.update_instance_protect` ([`super::operations::UPDATE_INSTANCE_PROTECT`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct UpdateInstanceProtectParams {
     /// The `rules_enabled` body parameter.
@@ -1823,7 +1821,7 @@ pub struct UpdateInstanceProtectParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `instance_settings.update_oauth_application_settings` ([`operations::UPDATE_INSTANCE_OAUTH_APPLICATION_SETTINGS`]).
+/// Params of `instance_settings.update_oauth_application_settings` ([`super::operations::UPDATE_INSTANCE_OAUTH_APPLICATION_SETTINGS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct UpdateInstanceOAuthApplicationSettingsParams {
     /// Whether dynamic OAuth client registration is enabled for the instance (RFC 7591).
@@ -1852,7 +1850,7 @@ pub struct UpdateInstanceOAuthApplicationSettingsParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `instance_settings.update_organization_settings` ([`operations::UPDATE_INSTANCE_ORGANIZATION_SETTINGS`]).
+/// Params of `instance_settings.update_organization_settings` ([`super::operations::UPDATE_INSTANCE_ORGANIZATION_SETTINGS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct UpdateInstanceOrganizationSettingsParams {
     /// The `enabled` body parameter.
@@ -1888,7 +1886,7 @@ pub struct UpdateInstanceOrganizationSettingsParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `instance_settings.update_restrictions` ([`operations::UPDATE_INSTANCE_RESTRICTIONS`]).
+/// Params of `instance_settings.update_restrictions` ([`super::operations::UPDATE_INSTANCE_RESTRICTIONS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct UpdateInstanceRestrictionsParams {
     /// The `allowlist` body parameter.
@@ -1914,7 +1912,7 @@ pub struct UpdateInstanceRestrictionsParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `invitations.bulk_create` ([`operations::CREATE_BULK_INVITATIONS`]).
+/// Params of `invitations.bulk_create` ([`super::operations::CREATE_BULK_INVITATIONS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CreateBulkInvitationsParams {
     /// Required parameters
@@ -1936,7 +1934,7 @@ pub enum CreateInvitationTemplateSlug {
     Unknown(String),
 }
 
-/// Params of `invitations.create` ([`operations::CREATE_INVITATION`]).
+/// Params of `invitations.create` ([`super::operations::CREATE_INVITATION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CreateInvitationParams {
     /// The email address the invitation will be sent to
@@ -1991,7 +1989,7 @@ pub enum ListInvitationsStatus {
     Unknown(String),
 }
 
-/// Params of `invitations.list` ([`operations::LIST_INVITATIONS`]).
+/// Params of `invitations.list` ([`super::operations::LIST_INVITATIONS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ListInvitationsParams {
     /// Filter invitations based on their status
@@ -2024,14 +2022,14 @@ pub struct ListInvitationsParams {
     pub offset: Option<i64>,
 }
 
-/// Params of `invitations.revoke` ([`operations::REVOKE_INVITATION`]).
+/// Params of `invitations.revoke` ([`super::operations::REVOKE_INVITATION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct RevokeInvitationParams {
     /// The ID of the invitation to be revoked
     pub invitation_id: String,
 }
 
-/// Params of `jwt_templates.create` ([`operations::CREATE_JWT_TEMPLATE`]).
+/// Params of `jwt_templates.create` ([`super::operations::CREATE_JWT_TEMPLATE`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CreateJWTTemplateParams {
     /// JWT template name
@@ -2061,21 +2059,21 @@ pub struct CreateJWTTemplateParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `jwt_templates.delete` ([`operations::DELETE_JWT_TEMPLATE`]).
+/// Params of `jwt_templates.delete` ([`super::operations::DELETE_JWT_TEMPLATE`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct DeleteJWTTemplateParams {
     /// JWT Template ID
     pub template_id: String,
 }
 
-/// Params of `jwt_templates.get` ([`operations::GET_JWT_TEMPLATE`]).
+/// Params of `jwt_templates.get` ([`super::operations::GET_JWT_TEMPLATE`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct GetJWTTemplateParams {
     /// JWT Template ID
     pub template_id: String,
 }
 
-/// Params of `jwt_templates.list` ([`operations::LIST_JWT_TEMPLATES`]).
+/// Params of `jwt_templates.list` ([`super::operations::LIST_JWT_TEMPLATES`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ListJWTTemplatesParams {
     /// Whether to paginate the results.
@@ -2094,7 +2092,7 @@ pub struct ListJWTTemplatesParams {
     pub offset: Option<i64>,
 }
 
-/// Params of `jwt_templates.update` ([`operations::UPDATE_JWT_TEMPLATE`]).
+/// Params of `jwt_templates.update` ([`super::operations::UPDATE_JWT_TEMPLATE`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct UpdateJWTTemplateParams {
     /// The ID of the JWT template to update
@@ -2140,7 +2138,7 @@ pub enum CreateM2MTokenTokenFormat {
     Unknown(String),
 }
 
-/// Params of `m2m.create_token` ([`operations::CREATE_M2_M_TOKEN`]).
+/// Params of `m2m.create_token` ([`super::operations::CREATE_M2_M_TOKEN`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CreateM2MTokenParams {
     /// The `token_format` body parameter.
@@ -2169,7 +2167,7 @@ pub struct CreateM2MTokenParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `m2m.list_tokens` ([`operations::GET_M2_M_TOKENS`]).
+/// Params of `m2m.list_tokens` ([`super::operations::GET_M2_M_TOKENS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct GetM2MTokensParams {
     /// The `subject` query parameter.
@@ -2188,7 +2186,7 @@ pub struct GetM2MTokensParams {
     pub offset: Option<f64>,
 }
 
-/// Params of `m2m.revoke_token` ([`operations::REVOKE_M2_M_TOKEN`]).
+/// Params of `m2m.revoke_token` ([`super::operations::REVOKE_M2_M_TOKEN`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct RevokeM2MTokenParams {
     /// The `m2m_token_id` path parameter.
@@ -2204,7 +2202,7 @@ pub struct RevokeM2MTokenParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `m2m.verify_token` ([`operations::VERIFY_M2_M_TOKEN`]).
+/// Params of `m2m.verify_token` ([`super::operations::VERIFY_M2_M_TOKEN`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct VerifyM2MTokenParams {
     /// The `token` body parameter.
@@ -2217,7 +2215,7 @@ pub struct VerifyM2MTokenParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `machines.create` ([`operations::CREATE_MACHINE`]).
+/// Params of `machines.create` ([`super::operations::CREATE_MACHINE`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CreateMachineParams {
     /// The name of the machine
@@ -2236,7 +2234,7 @@ pub struct CreateMachineParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `machines.create_scope` ([`operations::CREATE_MACHINE_SCOPE`]).
+/// Params of `machines.create_scope` ([`super::operations::CREATE_MACHINE_SCOPE`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CreateMachineScopeParams {
     /// The ID of the machine that will have access to another machine
@@ -2251,14 +2249,14 @@ pub struct CreateMachineScopeParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `machines.delete` ([`operations::DELETE_MACHINE`]).
+/// Params of `machines.delete` ([`super::operations::DELETE_MACHINE`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct DeleteMachineParams {
     /// The ID of the machine to delete
     pub machine_id: String,
 }
 
-/// Params of `machines.delete_scope` ([`operations::DELETE_MACHINE_SCOPE`]).
+/// Params of `machines.delete_scope` ([`super::operations::DELETE_MACHINE_SCOPE`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct DeleteMachineScopeParams {
     /// The ID of the machine that has access to another machine
@@ -2267,21 +2265,21 @@ pub struct DeleteMachineScopeParams {
     pub other_machine_id: String,
 }
 
-/// Params of `machines.get` ([`operations::GET_MACHINE`]).
+/// Params of `machines.get` ([`super::operations::GET_MACHINE`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct GetMachineParams {
     /// The ID of the machine to retrieve
     pub machine_id: String,
 }
 
-/// Params of `machines.get_secret_key` ([`operations::GET_MACHINE_SECRET_KEY`]).
+/// Params of `machines.get_secret_key` ([`super::operations::GET_MACHINE_SECRET_KEY`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct GetMachineSecretKeyParams {
     /// The ID of the machine to retrieve the secret key for
     pub machine_id: String,
 }
 
-/// Params of `machines.list` ([`operations::LIST_MACHINES`]).
+/// Params of `machines.list` ([`super::operations::LIST_MACHINES`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ListMachinesParams {
     /// Applies a limit to the number of results returned.
@@ -2306,7 +2304,7 @@ pub struct ListMachinesParams {
     pub order_by: Option<String>,
 }
 
-/// Params of `machines.rotate_secret_key` ([`operations::ROTATE_MACHINE_SECRET_KEY`]).
+/// Params of `machines.rotate_secret_key` ([`super::operations::ROTATE_MACHINE_SECRET_KEY`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct RotateMachineSecretKeyParams {
     /// The ID of the machine to rotate the secret key for
@@ -2323,7 +2321,7 @@ pub struct RotateMachineSecretKeyParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `machines.update` ([`operations::UPDATE_MACHINE`]).
+/// Params of `machines.update` ([`super::operations::UPDATE_MACHINE`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct UpdateMachineParams {
     /// The ID of the machine to update
@@ -2342,7 +2340,7 @@ pub struct UpdateMachineParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `miscellaneous.get_public_interstitial` ([`operations::GET_PUBLIC_INTERSTITIAL`]).
+/// Params of `miscellaneous.get_public_interstitial` ([`super::operations::GET_PUBLIC_INTERSTITIAL`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct GetPublicInterstitialParams {
     /// Please use `frontend_api` instead
@@ -2368,7 +2366,7 @@ pub struct GetPublicInterstitialParams {
     pub use_domain_for_script: Option<bool>,
 }
 
-/// Params of `oauth_access_tokens.verify` ([`operations::VERIFY_OAUTH_ACCESS_TOKEN`]).
+/// Params of `oauth_access_tokens.verify` ([`super::operations::VERIFY_OAUTH_ACCESS_TOKEN`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct VerifyOAuthAccessTokenParams {
     /// The access token to verify.
@@ -2385,7 +2383,7 @@ pub struct VerifyOAuthAccessTokenParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `oauth_applications.create` ([`operations::CREATE_OAUTH_APPLICATION`]).
+/// Params of `oauth_applications.create` ([`super::operations::CREATE_OAUTH_APPLICATION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CreateOAuthApplicationParams {
     /// The name of the new OAuth application.
@@ -2417,21 +2415,21 @@ pub struct CreateOAuthApplicationParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `oauth_applications.delete` ([`operations::DELETE_OAUTH_APPLICATION`]).
+/// Params of `oauth_applications.delete` ([`super::operations::DELETE_OAUTH_APPLICATION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct DeleteOAuthApplicationParams {
     /// The ID of the OAuth application to delete
     pub oauth_application_id: String,
 }
 
-/// Params of `oauth_applications.get` ([`operations::GET_OAUTH_APPLICATION`]).
+/// Params of `oauth_applications.get` ([`super::operations::GET_OAUTH_APPLICATION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct GetOAuthApplicationParams {
     /// The ID of the OAuth application
     pub oauth_application_id: String,
 }
 
-/// Params of `oauth_applications.list` ([`operations::LIST_OAUTH_APPLICATIONS`]).
+/// Params of `oauth_applications.list` ([`super::operations::LIST_OAUTH_APPLICATIONS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ListOAuthApplicationsParams {
     /// Applies a limit to the number of results returned.
@@ -2458,7 +2456,7 @@ pub struct ListOAuthApplicationsParams {
     pub name_query: Option<String>,
 }
 
-/// Params of `oauth_applications.revoke_token` ([`operations::REVOKE_OAUTH_APPLICATION_TOKEN`]).
+/// Params of `oauth_applications.revoke_token` ([`super::operations::REVOKE_OAUTH_APPLICATION_TOKEN`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct RevokeOAuthApplicationTokenParams {
     /// The ID of the OAuth application for which to revoke the token
@@ -2473,14 +2471,14 @@ pub struct RevokeOAuthApplicationTokenParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `oauth_applications.rotate_secret` ([`operations::ROTATE_OAUTH_APPLICATION_SECRET`]).
+/// Params of `oauth_applications.rotate_secret` ([`super::operations::ROTATE_OAUTH_APPLICATION_SECRET`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct RotateOAuthApplicationSecretParams {
     /// The ID of the OAuth application for which to rotate the client secret
     pub oauth_application_id: String,
 }
 
-/// Params of `oauth_applications.update` ([`operations::UPDATE_OAUTH_APPLICATION`]).
+/// Params of `oauth_applications.update` ([`super::operations::UPDATE_OAUTH_APPLICATION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct UpdateOAuthApplicationParams {
     /// The ID of the OAuth application to update
@@ -2515,7 +2513,7 @@ pub struct UpdateOAuthApplicationParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `oauth_applications.upload_logo` ([`operations::UPLOAD_OAUTH_APPLICATION_LOGO`]).
+/// Params of `oauth_applications.upload_logo` ([`super::operations::UPLOAD_OAUTH_APPLICATION_LOGO`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UploadOAuthApplicationLogoParams {
     /// The ID of the OAuth application for which to upload a logo
@@ -2527,7 +2525,7 @@ pub struct UploadOAuthApplicationLogoParams {
     pub file: crate::operation::File,
 }
 
-/// Params of `organization_domains.create` ([`operations::CREATE_ORGANIZATION_DOMAIN`]).
+/// Params of `organization_domains.create` ([`super::operations::CREATE_ORGANIZATION_DOMAIN`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CreateOrganizationDomainParams {
     /// The ID of the organization where the new domain will be created.
@@ -2549,7 +2547,7 @@ pub struct CreateOrganizationDomainParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `organization_domains.delete` ([`operations::DELETE_ORGANIZATION_DOMAIN`]).
+/// Params of `organization_domains.delete` ([`super::operations::DELETE_ORGANIZATION_DOMAIN`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct DeleteOrganizationDomainParams {
     /// The ID of the organization to which the domain belongs
@@ -2558,7 +2556,7 @@ pub struct DeleteOrganizationDomainParams {
     pub domain_id: String,
 }
 
-/// Params of `organization_domains.list` ([`operations::LIST_ORGANIZATION_DOMAINS`]).
+/// Params of `organization_domains.list` ([`super::operations::LIST_ORGANIZATION_DOMAINS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ListOrganizationDomainsParams {
     /// The organization ID.
@@ -2627,7 +2625,7 @@ pub enum ListAllOrganizationDomainsEnrollmentModeItem {
     Unknown(String),
 }
 
-/// Params of `organization_domains.list_all` ([`operations::LIST_ALL_ORGANIZATION_DOMAINS`]).
+/// Params of `organization_domains.list_all` ([`super::operations::LIST_ALL_ORGANIZATION_DOMAINS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ListAllOrganizationDomainsParams {
     /// The ID of the organization to filter domains by
@@ -2669,7 +2667,7 @@ pub struct ListAllOrganizationDomainsParams {
     pub limit: Option<i64>,
 }
 
-/// Params of `organization_domains.update` ([`operations::UPDATE_ORGANIZATION_DOMAIN`]).
+/// Params of `organization_domains.update` ([`super::operations::UPDATE_ORGANIZATION_DOMAIN`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct UpdateOrganizationDomainParams {
     /// The ID of the organization to which the domain belongs
@@ -2690,7 +2688,7 @@ pub struct UpdateOrganizationDomainParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `organization_domains.verify_ownership` ([`operations::VERIFY_ORGANIZATION_DOMAIN_OWNERSHIP`]).
+/// Params of `organization_domains.verify_ownership` ([`super::operations::VERIFY_ORGANIZATION_DOMAIN_OWNERSHIP`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct VerifyOrganizationDomainOwnershipParams {
     /// The ID of the organization to which the domain belongs
@@ -2699,7 +2697,7 @@ pub struct VerifyOrganizationDomainOwnershipParams {
     pub domain_id: String,
 }
 
-/// Params of `organization_invitations.bulk_create` ([`operations::CREATE_ORGANIZATION_INVITATION_BULK`]).
+/// Params of `organization_invitations.bulk_create` ([`super::operations::CREATE_ORGANIZATION_INVITATION_BULK`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CreateOrganizationInvitationBulkParams {
     /// The organization ID.
@@ -2709,7 +2707,7 @@ pub struct CreateOrganizationInvitationBulkParams {
     pub body: serde_json::Value,
 }
 
-/// Params of `organization_invitations.create` ([`operations::CREATE_ORGANIZATION_INVITATION`]).
+/// Params of `organization_invitations.create` ([`super::operations::CREATE_ORGANIZATION_INVITATION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CreateOrganizationInvitationParams {
     /// The ID of the organization for which to send the invitation
@@ -2748,7 +2746,7 @@ pub struct CreateOrganizationInvitationParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `organization_invitations.get` ([`operations::GET_ORGANIZATION_INVITATION`]).
+/// Params of `organization_invitations.get` ([`super::operations::GET_ORGANIZATION_INVITATION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct GetOrganizationInvitationParams {
     /// The organization ID.
@@ -2777,7 +2775,7 @@ pub enum ListInstanceOrganizationInvitationsStatus {
     Unknown(String),
 }
 
-/// Params of `organization_invitations.get_all` ([`operations::LIST_INSTANCE_ORGANIZATION_INVITATIONS`]).
+/// Params of `organization_invitations.get_all` ([`super::operations::LIST_INSTANCE_ORGANIZATION_INVITATIONS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ListInstanceOrganizationInvitationsParams {
     /// Allows to return organization invitations in a particular order.
@@ -2825,7 +2823,7 @@ pub enum ListOrganizationInvitationsStatus {
     Unknown(String),
 }
 
-/// Params of `organization_invitations.list` ([`operations::LIST_ORGANIZATION_INVITATIONS`]).
+/// Params of `organization_invitations.list` ([`super::operations::LIST_ORGANIZATION_INVITATIONS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ListOrganizationInvitationsParams {
     /// The organization ID.
@@ -2855,7 +2853,7 @@ pub struct ListOrganizationInvitationsParams {
     pub offset: Option<i64>,
 }
 
-/// Params of `organization_invitations.list_pending` ([`operations::LIST_PENDING_ORGANIZATION_INVITATIONS`]).
+/// Params of `organization_invitations.list_pending` ([`super::operations::LIST_PENDING_ORGANIZATION_INVITATIONS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ListPendingOrganizationInvitationsParams {
     /// The organization ID.
@@ -2871,7 +2869,7 @@ pub struct ListPendingOrganizationInvitationsParams {
     pub offset: Option<i64>,
 }
 
-/// Params of `organization_invitations.revoke` ([`operations::REVOKE_ORGANIZATION_INVITATION`]).
+/// Params of `organization_invitations.revoke` ([`super::operations::REVOKE_ORGANIZATION_INVITATION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct RevokeOrganizationInvitationParams {
     /// The organization ID.
@@ -2890,7 +2888,7 @@ pub struct RevokeOrganizationInvitationParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `organization_memberships.create` ([`operations::CREATE_ORGANIZATION_MEMBERSHIP`]).
+/// Params of `organization_memberships.create` ([`super::operations::CREATE_ORGANIZATION_MEMBERSHIP`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CreateOrganizationMembershipParams {
     /// The ID of the organization where the new membership will be created
@@ -2914,7 +2912,7 @@ pub struct CreateOrganizationMembershipParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `organization_memberships.delete` ([`operations::DELETE_ORGANIZATION_MEMBERSHIP`]).
+/// Params of `organization_memberships.delete` ([`super::operations::DELETE_ORGANIZATION_MEMBERSHIP`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct DeleteOrganizationMembershipParams {
     /// The ID of the organization to which this membership belongs
@@ -2923,7 +2921,7 @@ pub struct DeleteOrganizationMembershipParams {
     pub user_id: String,
 }
 
-/// Params of `organization_memberships.list` ([`operations::LIST_ORGANIZATION_MEMBERSHIPS`]).
+/// Params of `organization_memberships.list` ([`super::operations::LIST_ORGANIZATION_MEMBERSHIPS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ListOrganizationMembershipsParams {
     /// The organization ID.
@@ -3003,7 +3001,7 @@ pub struct ListOrganizationMembershipsParams {
     pub offset: Option<i64>,
 }
 
-/// Params of `organization_memberships.update` ([`operations::UPDATE_ORGANIZATION_MEMBERSHIP`]).
+/// Params of `organization_memberships.update` ([`super::operations::UPDATE_ORGANIZATION_MEMBERSHIP`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct UpdateOrganizationMembershipParams {
     /// The ID of the organization to which this membership belongs
@@ -3020,7 +3018,7 @@ pub struct UpdateOrganizationMembershipParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `organization_memberships.update_metadata` ([`operations::UPDATE_ORGANIZATION_MEMBERSHIP_METADATA`]).
+/// Params of `organization_memberships.update_metadata` ([`super::operations::UPDATE_ORGANIZATION_MEMBERSHIP_METADATA`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct UpdateOrganizationMembershipMetadataParams {
     /// The ID of the organization to which this membership belongs
@@ -3043,7 +3041,7 @@ pub struct UpdateOrganizationMembershipMetadataParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `organization_permissions.create` ([`operations::CREATE_ORGANIZATION_PERMISSION`]).
+/// Params of `organization_permissions.create` ([`super::operations::CREATE_ORGANIZATION_PERMISSION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CreateOrganizationPermissionParams {
     /// The name of the permission.
@@ -3061,21 +3059,21 @@ pub struct CreateOrganizationPermissionParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `organization_permissions.delete` ([`operations::DELETE_ORGANIZATION_PERMISSION`]).
+/// Params of `organization_permissions.delete` ([`super::operations::DELETE_ORGANIZATION_PERMISSION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct DeleteOrganizationPermissionParams {
     /// The ID of the permission to delete
     pub permission_id: String,
 }
 
-/// Params of `organization_permissions.get` ([`operations::GET_ORGANIZATION_PERMISSION`]).
+/// Params of `organization_permissions.get` ([`super::operations::GET_ORGANIZATION_PERMISSION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct GetOrganizationPermissionParams {
     /// The ID of the permission to retrieve
     pub permission_id: String,
 }
 
-/// Params of `organization_permissions.list` ([`operations::LIST_ORGANIZATION_PERMISSIONS`]).
+/// Params of `organization_permissions.list` ([`super::operations::LIST_ORGANIZATION_PERMISSIONS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ListOrganizationPermissionsParams {
     /// Returns organization permissions with ID, name, or key that match the given query.
@@ -3099,7 +3097,7 @@ pub struct ListOrganizationPermissionsParams {
     pub offset: Option<i64>,
 }
 
-/// Params of `organization_permissions.update` ([`operations::UPDATE_ORGANIZATION_PERMISSION`]).
+/// Params of `organization_permissions.update` ([`super::operations::UPDATE_ORGANIZATION_PERMISSION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct UpdateOrganizationPermissionParams {
     /// The ID of the permission to update
@@ -3121,7 +3119,7 @@ pub struct UpdateOrganizationPermissionParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `organization_roles.assign_permission` ([`operations::ASSIGN_PERMISSION_TO_ORGANIZATION_ROLE`]).
+/// Params of `organization_roles.assign_permission` ([`super::operations::ASSIGN_PERMISSION_TO_ORGANIZATION_ROLE`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct AssignPermissionToOrganizationRoleParams {
     /// The ID of the organization role
@@ -3130,7 +3128,7 @@ pub struct AssignPermissionToOrganizationRoleParams {
     pub permission_id: String,
 }
 
-/// Params of `organization_roles.create` ([`operations::CREATE_ORGANIZATION_ROLE`]).
+/// Params of `organization_roles.create` ([`super::operations::CREATE_ORGANIZATION_ROLE`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CreateOrganizationRoleParams {
     /// The name of the new organization role
@@ -3154,21 +3152,21 @@ pub struct CreateOrganizationRoleParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `organization_roles.delete` ([`operations::DELETE_ORGANIZATION_ROLE`]).
+/// Params of `organization_roles.delete` ([`super::operations::DELETE_ORGANIZATION_ROLE`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct DeleteOrganizationRoleParams {
     /// The ID of the organization role to delete
     pub organization_role_id: String,
 }
 
-/// Params of `organization_roles.get` ([`operations::GET_ORGANIZATION_ROLE`]).
+/// Params of `organization_roles.get` ([`super::operations::GET_ORGANIZATION_ROLE`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct GetOrganizationRoleParams {
     /// The ID of the organization role
     pub organization_role_id: String,
 }
 
-/// Params of `organization_roles.list` ([`operations::LIST_ORGANIZATION_ROLES`]).
+/// Params of `organization_roles.list` ([`super::operations::LIST_ORGANIZATION_ROLES`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ListOrganizationRolesParams {
     /// Returns organization roles with ID, name, or key that match the given query.
@@ -3194,7 +3192,7 @@ pub struct ListOrganizationRolesParams {
     pub offset: Option<i64>,
 }
 
-/// Params of `organization_roles.remove_permission` ([`operations::REMOVE_PERMISSION_FROM_ORGANIZATION_ROLE`]).
+/// Params of `organization_roles.remove_permission` ([`super::operations::REMOVE_PERMISSION_FROM_ORGANIZATION_ROLE`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct RemovePermissionFromOrganizationRoleParams {
     /// The ID of the organization role
@@ -3203,7 +3201,7 @@ pub struct RemovePermissionFromOrganizationRoleParams {
     pub permission_id: String,
 }
 
-/// Params of `organization_roles.update` ([`operations::UPDATE_ORGANIZATION_ROLE`]).
+/// Params of `organization_roles.update` ([`super::operations::UPDATE_ORGANIZATION_ROLE`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct UpdateOrganizationRoleParams {
     /// The ID of the organization role to update
@@ -3242,7 +3240,7 @@ pub enum AdjustOrganizationBillingCreditBalanceAction {
     Unknown(String),
 }
 
-/// Params of `organizations.adjust_billing_credit_balance` ([`operations::ADJUST_ORGANIZATION_BILLING_CREDIT_BALANCE`]).
+/// Params of `organizations.adjust_billing_credit_balance` ([`super::operations::ADJUST_ORGANIZATION_BILLING_CREDIT_BALANCE`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AdjustOrganizationBillingCreditBalanceParams {
     /// The ID of the organization whose credit balance to adjust
@@ -3267,7 +3265,7 @@ pub struct AdjustOrganizationBillingCreditBalanceParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `organizations.create` ([`operations::CREATE_ORGANIZATION`]).
+/// Params of `organizations.create` ([`super::operations::CREATE_ORGANIZATION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CreateOrganizationParams {
     /// The name of the new organization.
@@ -3306,21 +3304,21 @@ pub struct CreateOrganizationParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `organizations.delete` ([`operations::DELETE_ORGANIZATION`]).
+/// Params of `organizations.delete` ([`super::operations::DELETE_ORGANIZATION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct DeleteOrganizationParams {
     /// The ID of the organization to delete
     pub organization_id: String,
 }
 
-/// Params of `organizations.delete_logo` ([`operations::DELETE_ORGANIZATION_LOGO`]).
+/// Params of `organizations.delete_logo` ([`super::operations::DELETE_ORGANIZATION_LOGO`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct DeleteOrganizationLogoParams {
     /// The ID of the organization for which the logo will be deleted.
     pub organization_id: String,
 }
 
-/// Params of `organizations.get` ([`operations::GET_ORGANIZATION`]).
+/// Params of `organizations.get` ([`super::operations::GET_ORGANIZATION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct GetOrganizationParams {
     /// The ID or slug of the organization
@@ -3333,21 +3331,21 @@ pub struct GetOrganizationParams {
     pub include_missing_member_with_elevated_permissions: Option<bool>,
 }
 
-/// Params of `organizations.get_billing_credit_balance` ([`operations::GET_ORGANIZATION_BILLING_CREDIT_BALANCE`]).
+/// Params of `organizations.get_billing_credit_balance` ([`super::operations::GET_ORGANIZATION_BILLING_CREDIT_BALANCE`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct GetOrganizationBillingCreditBalanceParams {
     /// The ID of the organization whose credit balance to retrieve
     pub organization_id: String,
 }
 
-/// Params of `organizations.get_billing_subscription` ([`operations::GET_ORGANIZATION_BILLING_SUBSCRIPTION`]).
+/// Params of `organizations.get_billing_subscription` ([`super::operations::GET_ORGANIZATION_BILLING_SUBSCRIPTION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct GetOrganizationBillingSubscriptionParams {
     /// The ID of the organization whose subscription to retrieve
     pub organization_id: String,
 }
 
-/// Params of `organizations.list` ([`operations::LIST_ORGANIZATIONS`]).
+/// Params of `organizations.list` ([`super::operations::LIST_ORGANIZATIONS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ListOrganizationsParams {
     /// Flag to denote whether the member counts of each organization should be included in the response or not.
@@ -3390,7 +3388,7 @@ pub struct ListOrganizationsParams {
     pub offset: Option<i64>,
 }
 
-/// Params of `organizations.merge_metadata` ([`operations::MERGE_ORGANIZATION_METADATA`]).
+/// Params of `organizations.merge_metadata` ([`super::operations::MERGE_ORGANIZATION_METADATA`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct MergeOrganizationMetadataParams {
     /// The ID of the organization for which metadata will be merged or updated
@@ -3411,7 +3409,7 @@ pub struct MergeOrganizationMetadataParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `organizations.replace_metadata` ([`operations::REPLACE_ORGANIZATION_METADATA`]).
+/// Params of `organizations.replace_metadata` ([`super::operations::REPLACE_ORGANIZATION_METADATA`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ReplaceOrganizationMetadataParams {
     /// The ID of the organization whose metadata will be replaced
@@ -3432,7 +3430,7 @@ pub struct ReplaceOrganizationMetadataParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `organizations.update` ([`operations::UPDATE_ORGANIZATION`]).
+/// Params of `organizations.update` ([`super::operations::UPDATE_ORGANIZATION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct UpdateOrganizationParams {
     /// The ID of the organization to update
@@ -3465,7 +3463,7 @@ pub struct UpdateOrganizationParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `organizations.upload_logo` ([`operations::UPLOAD_ORGANIZATION_LOGO`]).
+/// Params of `organizations.upload_logo` ([`super::operations::UPLOAD_ORGANIZATION_LOGO`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UploadOrganizationLogoParams {
     /// The ID of the organization for which to upload a logo
@@ -3477,7 +3475,7 @@ pub struct UploadOrganizationLogoParams {
     pub file: crate::operation::File,
 }
 
-/// Params of `phone_numbers.attempt_verification` ([`operations::ATTEMPT_PHONE_NUMBER_VERIFICATION`]).
+/// Params of `phone_numbers.attempt_verification` ([`super::operations::ATTEMPT_PHONE_NUMBER_VERIFICATION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct AttemptPhoneNumberVerificationParams {
     /// The ID of the phone number whose code is being verified
@@ -3494,7 +3492,7 @@ pub struct AttemptPhoneNumberVerificationParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `phone_numbers.create` ([`operations::CREATE_PHONE_NUMBER`]).
+/// Params of `phone_numbers.create` ([`super::operations::CREATE_PHONE_NUMBER`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CreatePhoneNumberParams {
     /// The ID representing the user
@@ -3519,21 +3517,21 @@ pub struct CreatePhoneNumberParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `phone_numbers.delete` ([`operations::DELETE_PHONE_NUMBER`]).
+/// Params of `phone_numbers.delete` ([`super::operations::DELETE_PHONE_NUMBER`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct DeletePhoneNumberParams {
     /// The ID of the phone number to delete
     pub phone_number_id: String,
 }
 
-/// Params of `phone_numbers.get` ([`operations::GET_PHONE_NUMBER`]).
+/// Params of `phone_numbers.get` ([`super::operations::GET_PHONE_NUMBER`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct GetPhoneNumberParams {
     /// The ID of the phone number to retrieve
     pub phone_number_id: String,
 }
 
-/// Params of `phone_numbers.prepare_verification` ([`operations::PREPARE_PHONE_NUMBER_VERIFICATION`]).
+/// Params of `phone_numbers.prepare_verification` ([`super::operations::PREPARE_PHONE_NUMBER_VERIFICATION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct PreparePhoneNumberVerificationParams {
     /// The ID of the phone number to send the verification code to
@@ -3566,7 +3564,7 @@ pub enum ReplaceUserPhoneNumberIdentificationStatus {
     Unknown(String),
 }
 
-/// Params of `phone_numbers.replace_for_user` ([`operations::REPLACE_USER_PHONE_NUMBER`]).
+/// Params of `phone_numbers.replace_for_user` ([`super::operations::REPLACE_USER_PHONE_NUMBER`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ReplaceUserPhoneNumberParams {
     /// The ID of the user whose phone number to replace
@@ -3593,7 +3591,7 @@ pub struct ReplaceUserPhoneNumberParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `phone_numbers.update` ([`operations::UPDATE_PHONE_NUMBER`]).
+/// Params of `phone_numbers.update` ([`super::operations::UPDATE_PHONE_NUMBER`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct UpdatePhoneNumberParams {
     /// The ID of the phone number to update
@@ -3617,7 +3615,7 @@ pub struct UpdatePhoneNumberParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `proxy_checks.verify` ([`operations::VERIFY_DOMAIN_PROXY`]).
+/// Params of `proxy_checks.verify` ([`super::operations::VERIFY_DOMAIN_PROXY`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct VerifyDomainProxyParams {
     /// The ID of the domain that will be updated.
@@ -3634,7 +3632,7 @@ pub struct VerifyDomainProxyParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `redirect_urls.create` ([`operations::CREATE_REDIRECT_URL`]).
+/// Params of `redirect_urls.create` ([`super::operations::CREATE_REDIRECT_URL`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CreateRedirectURLParams {
     /// The full URL value prefixed with `https://` or a custom scheme e.g. `"https://my-app.com/oauth-callback"` or `"my-app://oauth-callback"`
@@ -3647,21 +3645,21 @@ pub struct CreateRedirectURLParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `redirect_urls.delete` ([`operations::DELETE_REDIRECT_URL`]).
+/// Params of `redirect_urls.delete` ([`super::operations::DELETE_REDIRECT_URL`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct DeleteRedirectURLParams {
     /// The ID of the redirect URL
     pub id: String,
 }
 
-/// Params of `redirect_urls.get` ([`operations::GET_REDIRECT_URL`]).
+/// Params of `redirect_urls.get` ([`super::operations::GET_REDIRECT_URL`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct GetRedirectURLParams {
     /// The ID of the redirect URL
     pub id: String,
 }
 
-/// Params of `redirect_urls.list` ([`operations::LIST_REDIRECT_UR_LS`]).
+/// Params of `redirect_urls.list` ([`super::operations::LIST_REDIRECT_UR_LS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ListRedirectURLsParams {
     /// Whether to paginate the results.
@@ -3680,7 +3678,7 @@ pub struct ListRedirectURLsParams {
     pub offset: Option<i64>,
 }
 
-/// Params of `role_sets.add_roles` ([`operations::ADD_ROLES_TO_ROLE_SET`]).
+/// Params of `role_sets.add_roles` ([`super::operations::ADD_ROLES_TO_ROLE_SET`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct AddRolesToRoleSetParams {
     /// The key or ID of the role set
@@ -3717,7 +3715,7 @@ pub enum CreateRoleSetType {
     Unknown(String),
 }
 
-/// Params of `role_sets.create` ([`operations::CREATE_ROLE_SET`]).
+/// Params of `role_sets.create` ([`super::operations::CREATE_ROLE_SET`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CreateRoleSetParams {
     /// The name of the new role set
@@ -3750,14 +3748,14 @@ pub struct CreateRoleSetParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `role_sets.get` ([`operations::GET_ROLE_SET`]).
+/// Params of `role_sets.get` ([`super::operations::GET_ROLE_SET`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct GetRoleSetParams {
     /// The key or ID of the role set
     pub role_set_key_or_id: String,
 }
 
-/// Params of `role_sets.list` ([`operations::LIST_ROLE_SETS`]).
+/// Params of `role_sets.list` ([`super::operations::LIST_ROLE_SETS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ListRoleSetsParams {
     /// Returns role sets with ID, name, or key that match the given query.
@@ -3783,7 +3781,7 @@ pub struct ListRoleSetsParams {
     pub offset: Option<i64>,
 }
 
-/// Params of `role_sets.replace` ([`operations::REPLACE_ROLE_SET`]).
+/// Params of `role_sets.replace` ([`super::operations::REPLACE_ROLE_SET`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ReplaceRoleSetParams {
     /// The key or ID of the role set to replace
@@ -3802,7 +3800,7 @@ pub struct ReplaceRoleSetParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `role_sets.replace_role` ([`operations::REPLACE_ROLE_IN_ROLE_SET`]).
+/// Params of `role_sets.replace_role` ([`super::operations::REPLACE_ROLE_IN_ROLE_SET`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ReplaceRoleInRoleSetParams {
     /// The key or ID of the role set
@@ -3819,7 +3817,7 @@ pub struct ReplaceRoleInRoleSetParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `role_sets.update` ([`operations::UPDATE_ROLE_SET`]).
+/// Params of `role_sets.update` ([`super::operations::UPDATE_ROLE_SET`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct UpdateRoleSetParams {
     /// The key or ID of the role set to update
@@ -3917,7 +3915,7 @@ pub struct CreateSAMLConnectionLoginHint {
     pub source: Option<String>,
 }
 
-/// Params of `saml_connections.create` ([`operations::CREATE_SAML_CONNECTION`]).
+/// Params of `saml_connections.create` ([`super::operations::CREATE_SAML_CONNECTION`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CreateSAMLConnectionParams {
     /// The name to use as a label for this SAML Connection
@@ -3965,21 +3963,21 @@ pub struct CreateSAMLConnectionParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `saml_connections.delete` ([`operations::DELETE_SAML_CONNECTION`]).
+/// Params of `saml_connections.delete` ([`super::operations::DELETE_SAML_CONNECTION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct DeleteSAMLConnectionParams {
     /// The ID of the SAML Connection to delete
     pub saml_connection_id: String,
 }
 
-/// Params of `saml_connections.get` ([`operations::GET_SAML_CONNECTION`]).
+/// Params of `saml_connections.get` ([`super::operations::GET_SAML_CONNECTION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct GetSAMLConnectionParams {
     /// The ID of the SAML Connection
     pub saml_connection_id: String,
 }
 
-/// Params of `saml_connections.list` ([`operations::LIST_SAML_CONNECTIONS`]).
+/// Params of `saml_connections.list` ([`super::operations::LIST_SAML_CONNECTIONS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ListSAMLConnectionsParams {
     /// Applies a limit to the number of results returned.
@@ -4054,7 +4052,7 @@ pub struct UpdateSAMLConnectionLoginHint {
     pub source: Option<String>,
 }
 
-/// Params of `saml_connections.update` ([`operations::UPDATE_SAML_CONNECTION`]).
+/// Params of `saml_connections.update` ([`super::operations::UPDATE_SAML_CONNECTION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct UpdateSAMLConnectionParams {
     /// The ID of the SAML Connection to update
@@ -4139,7 +4137,7 @@ pub struct CreateSCIMDirectoryGroupRoleMappingsItem {
     pub precedence: Option<i64>,
 }
 
-/// Params of `scim_directories.create` ([`operations::CREATE_SCIM_DIRECTORY`]).
+/// Params of `scim_directories.create` ([`super::operations::CREATE_SCIM_DIRECTORY`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CreateSCIMDirectoryParams {
     /// The ID of the enterprise connection to associate with this directory.
@@ -4160,7 +4158,7 @@ pub struct CreateSCIMDirectoryParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `scim_directories.create_group_role_mapping` ([`operations::CREATE_SCIM_GROUP_ROLE_MAPPING`]).
+/// Params of `scim_directories.create_group_role_mapping` ([`super::operations::CREATE_SCIM_GROUP_ROLE_MAPPING`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CreateSCIMGroupRoleMappingParams {
     /// The ID of the directory.
@@ -4182,14 +4180,14 @@ pub struct CreateSCIMGroupRoleMappingParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `scim_directories.delete` ([`operations::DELETE_SCIM_DIRECTORY`]).
+/// Params of `scim_directories.delete` ([`super::operations::DELETE_SCIM_DIRECTORY`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct DeleteSCIMDirectoryParams {
     /// The ID of the directory to delete
     pub scim_directory_id: String,
 }
 
-/// Params of `scim_directories.delete_group_role_mapping` ([`operations::DELETE_SCIM_GROUP_ROLE_MAPPING`]).
+/// Params of `scim_directories.delete_group_role_mapping` ([`super::operations::DELETE_SCIM_GROUP_ROLE_MAPPING`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct DeleteSCIMGroupRoleMappingParams {
     /// The ID of the directory.
@@ -4198,14 +4196,14 @@ pub struct DeleteSCIMGroupRoleMappingParams {
     pub mapping_id: String,
 }
 
-/// Params of `scim_directories.get` ([`operations::GET_SCIM_DIRECTORY`]).
+/// Params of `scim_directories.get` ([`super::operations::GET_SCIM_DIRECTORY`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct GetSCIMDirectoryParams {
     /// The ID of the directory to retrieve
     pub scim_directory_id: String,
 }
 
-/// Params of `scim_directories.list` ([`operations::LIST_SCIM_DIRECTORIES`]).
+/// Params of `scim_directories.list` ([`super::operations::LIST_SCIM_DIRECTORIES`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ListSCIMDirectoriesParams {
     /// Applies a limit to the number of results returned.
@@ -4219,7 +4217,7 @@ pub struct ListSCIMDirectoriesParams {
     pub offset: Option<i64>,
 }
 
-/// Params of `scim_directories.list_group_role_mappings` ([`operations::LIST_SCIM_GROUP_ROLE_MAPPINGS`]).
+/// Params of `scim_directories.list_group_role_mappings` ([`super::operations::LIST_SCIM_GROUP_ROLE_MAPPINGS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ListSCIMGroupRoleMappingsParams {
     /// The ID of the directory.
@@ -4235,7 +4233,7 @@ pub struct ReplaceSCIMGroupRoleMappingsMappingsItem {
     pub role_id: String,
 }
 
-/// Params of `scim_directories.replace_group_role_mappings` ([`operations::REPLACE_SCIM_GROUP_ROLE_MAPPINGS`]).
+/// Params of `scim_directories.replace_group_role_mappings` ([`super::operations::REPLACE_SCIM_GROUP_ROLE_MAPPINGS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ReplaceSCIMGroupRoleMappingsParams {
     /// The ID of the directory.
@@ -4250,14 +4248,14 @@ pub struct ReplaceSCIMGroupRoleMappingsParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `scim_directories.rotate_api_key` ([`operations::ROTATE_SCIM_DIRECTORY_API_KEY`]).
+/// Params of `scim_directories.rotate_api_key` ([`super::operations::ROTATE_SCIM_DIRECTORY_API_KEY`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct RotateSCIMDirectoryAPIKeyParams {
     /// The ID of the directory whose API key to rotate
     pub scim_directory_id: String,
 }
 
-/// Params of `scim_directories.update` ([`operations::UPDATE_SCIM_DIRECTORY`]).
+/// Params of `scim_directories.update` ([`super::operations::UPDATE_SCIM_DIRECTORY`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct UpdateSCIMDirectoryParams {
     /// The ID of the directory to update
@@ -4286,7 +4284,7 @@ pub struct UpdateSCIMDirectoryParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `sessions.create` ([`operations::CREATE_SESSION`]).
+/// Params of `sessions.create` ([`super::operations::CREATE_SESSION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CreateSessionParams {
     /// The ID representing the user
@@ -4302,7 +4300,7 @@ pub struct CreateSessionParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `sessions.create_token` ([`operations::CREATE_SESSION_TOKEN`]).
+/// Params of `sessions.create_token` ([`super::operations::CREATE_SESSION_TOKEN`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CreateSessionTokenParams {
     /// The ID of the session
@@ -4318,7 +4316,7 @@ pub struct CreateSessionTokenParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `sessions.create_token_from_template` ([`operations::CREATE_SESSION_TOKEN_FROM_TEMPLATE`]).
+/// Params of `sessions.create_token_from_template` ([`super::operations::CREATE_SESSION_TOKEN_FROM_TEMPLATE`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CreateSessionTokenFromTemplateParams {
     /// The ID of the session
@@ -4336,7 +4334,7 @@ pub struct CreateSessionTokenFromTemplateParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `sessions.get` ([`operations::GET_SESSION`]).
+/// Params of `sessions.get` ([`super::operations::GET_SESSION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct GetSessionParams {
     /// The ID of the session
@@ -4372,7 +4370,7 @@ pub enum GetSessionListStatus {
     Unknown(String),
 }
 
-/// Params of `sessions.list` ([`operations::GET_SESSION_LIST`]).
+/// Params of `sessions.list` ([`super::operations::GET_SESSION_LIST`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct GetSessionListParams {
     /// List sessions for the given client
@@ -4414,7 +4412,7 @@ pub enum RefreshSessionFormat {
     Unknown(String),
 }
 
-/// Params of `sessions.refresh` ([`operations::REFRESH_SESSION`]).
+/// Params of `sessions.refresh` ([`super::operations::REFRESH_SESSION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct RefreshSessionParams {
     /// The ID of the session
@@ -4443,14 +4441,14 @@ pub struct RefreshSessionParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `sessions.revoke` ([`operations::REVOKE_SESSION`]).
+/// Params of `sessions.revoke` ([`super::operations::REVOKE_SESSION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct RevokeSessionParams {
     /// The ID of the session
     pub session_id: String,
 }
 
-/// Params of `sign_in_tokens.create` ([`operations::CREATE_SIGN_IN_TOKEN`]).
+/// Params of `sign_in_tokens.create` ([`super::operations::CREATE_SIGN_IN_TOKEN`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CreateSignInTokenParams {
     /// The ID of the user that can use the newly created sign in token
@@ -4471,21 +4469,21 @@ pub struct CreateSignInTokenParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `sign_in_tokens.revoke` ([`operations::REVOKE_SIGN_IN_TOKEN`]).
+/// Params of `sign_in_tokens.revoke` ([`super::operations::REVOKE_SIGN_IN_TOKEN`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct RevokeSignInTokenParams {
     /// The ID of the sign-in token to be revoked
     pub sign_in_token_id: String,
 }
 
-/// Params of `sign_ups.get` ([`operations::GET_SIGN_UP`]).
+/// Params of `sign_ups.get` ([`super::operations::GET_SIGN_UP`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct GetSignUpParams {
     /// The ID of the sign-up to retrieve
     pub id: String,
 }
 
-/// Params of `sign_ups.update` ([`operations::UPDATE_SIGN_UP`]).
+/// Params of `sign_ups.update` ([`super::operations::UPDATE_SIGN_UP`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct UpdateSignUpParams {
     /// The ID of the sign-up to update
@@ -4505,7 +4503,7 @@ pub struct UpdateSignUpParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `templates.preview` ([`operations::PREVIEW_TEMPLATE`]).
+/// Params of `templates.preview` ([`super::operations::PREVIEW_TEMPLATE`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct PreviewTemplateParams {
     /// The type of template to preview
@@ -4551,7 +4549,7 @@ pub enum AdjustUserBillingCreditBalanceAction {
     Unknown(String),
 }
 
-/// Params of `users.adjust_billing_credit_balance` ([`operations::ADJUST_USER_BILLING_CREDIT_BALANCE`]).
+/// Params of `users.adjust_billing_credit_balance` ([`super::operations::ADJUST_USER_BILLING_CREDIT_BALANCE`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AdjustUserBillingCreditBalanceParams {
     /// The ID of the user whose credit balance to adjust
@@ -4576,14 +4574,14 @@ pub struct AdjustUserBillingCreditBalanceParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `users.ban` ([`operations::BAN_USER`]).
+/// Params of `users.ban` ([`super::operations::BAN_USER`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct BanUserParams {
     /// The ID of the user to ban
     pub user_id: String,
 }
 
-/// Params of `users.bulk_ban` ([`operations::USERS_BAN`]).
+/// Params of `users.bulk_ban` ([`super::operations::USERS_BAN`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct UsersBanParams {
     /// Array of user IDs to ban
@@ -4596,7 +4594,7 @@ pub struct UsersBanParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `users.bulk_unban` ([`operations::USERS_UNBAN`]).
+/// Params of `users.bulk_unban` ([`super::operations::USERS_UNBAN`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct UsersUnbanParams {
     /// Array of user IDs to unban
@@ -4609,7 +4607,7 @@ pub struct UsersUnbanParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `users.count` ([`operations::GET_USERS_COUNT`]).
+/// Params of `users.count` ([`super::operations::GET_USERS_COUNT`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct GetUsersCountParams {
     /// Counts users with the specified email addresses.
@@ -4745,7 +4743,7 @@ pub enum CreateUserPhoneNumberIdentificationStatusItem {
     Unknown(String),
 }
 
-/// Params of `users.create` ([`operations::CREATE_USER`]).
+/// Params of `users.create` ([`super::operations::CREATE_USER`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CreateUserParams {
     /// The ID of the user as used in your external systems or your previous authentication solution.
@@ -4887,21 +4885,21 @@ pub struct CreateUserParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `users.delete` ([`operations::DELETE_USER`]).
+/// Params of `users.delete` ([`super::operations::DELETE_USER`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct DeleteUserParams {
     /// The ID of the user to delete
     pub user_id: String,
 }
 
-/// Params of `users.delete_backup_codes` ([`operations::DELETE_BACKUP_CODE`]).
+/// Params of `users.delete_backup_codes` ([`super::operations::DELETE_BACKUP_CODE`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct DeleteBackupCodeParams {
     /// The ID of the user whose backup codes are to be deleted.
     pub user_id: String,
 }
 
-/// Params of `users.delete_external_account` ([`operations::DELETE_EXTERNAL_ACCOUNT`]).
+/// Params of `users.delete_external_account` ([`super::operations::DELETE_EXTERNAL_ACCOUNT`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct DeleteExternalAccountParams {
     /// The ID of the user's external account
@@ -4910,7 +4908,7 @@ pub struct DeleteExternalAccountParams {
     pub external_account_id: String,
 }
 
-/// Params of `users.delete_passkey` ([`operations::USER_PASSKEY_DELETE`]).
+/// Params of `users.delete_passkey` ([`super::operations::USER_PASSKEY_DELETE`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct UserPasskeyDeleteParams {
     /// The ID of the user that owns the passkey identity
@@ -4919,21 +4917,21 @@ pub struct UserPasskeyDeleteParams {
     pub passkey_identification_id: String,
 }
 
-/// Params of `users.delete_profile_image` ([`operations::DELETE_USER_PROFILE_IMAGE`]).
+/// Params of `users.delete_profile_image` ([`super::operations::DELETE_USER_PROFILE_IMAGE`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct DeleteUserProfileImageParams {
     /// The ID of the user to delete the profile image for
     pub user_id: String,
 }
 
-/// Params of `users.delete_totp` ([`operations::DELETE_TOTP`]).
+/// Params of `users.delete_totp` ([`super::operations::DELETE_TOTP`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct DeleteTOTPParams {
     /// The ID of the user whose TOTPs are to be deleted
     pub user_id: String,
 }
 
-/// Params of `users.delete_web3_wallet` ([`operations::USER_WEB3_WALLET_DELETE`]).
+/// Params of `users.delete_web3_wallet` ([`super::operations::USER_WEB3_WALLET_DELETE`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct UserWeb3WalletDeleteParams {
     /// The ID of the user that owns the web3 wallet
@@ -4942,35 +4940,35 @@ pub struct UserWeb3WalletDeleteParams {
     pub web3_wallet_identification_id: String,
 }
 
-/// Params of `users.disable_mfa` ([`operations::DISABLE_MFA`]).
+/// Params of `users.disable_mfa` ([`super::operations::DISABLE_MFA`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct DisableMFAParams {
     /// The ID of the user whose MFA methods are to be disabled
     pub user_id: String,
 }
 
-/// Params of `users.get` ([`operations::GET_USER`]).
+/// Params of `users.get` ([`super::operations::GET_USER`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct GetUserParams {
     /// The ID of the user to retrieve
     pub user_id: String,
 }
 
-/// Params of `users.get_billing_credit_balance` ([`operations::GET_USER_BILLING_CREDIT_BALANCE`]).
+/// Params of `users.get_billing_credit_balance` ([`super::operations::GET_USER_BILLING_CREDIT_BALANCE`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct GetUserBillingCreditBalanceParams {
     /// The ID of the user whose credit balance to retrieve
     pub user_id: String,
 }
 
-/// Params of `users.get_billing_subscription` ([`operations::GET_USER_BILLING_SUBSCRIPTION`]).
+/// Params of `users.get_billing_subscription` ([`super::operations::GET_USER_BILLING_SUBSCRIPTION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct GetUserBillingSubscriptionParams {
     /// The ID of the user whose subscription to retrieve
     pub user_id: String,
 }
 
-/// Params of `users.get_instance_organization_memberships` ([`operations::INSTANCE_GET_ORGANIZATION_MEMBERSHIPS`]).
+/// Params of `users.get_instance_organization_memberships` ([`super::operations::INSTANCE_GET_ORGANIZATION_MEMBERSHIPS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct InstanceGetOrganizationMembershipsParams {
     /// Sorts organizations memberships by phone_number, email_address, created_at, first_name, last_name or username.
@@ -4989,7 +4987,7 @@ pub struct InstanceGetOrganizationMembershipsParams {
     pub offset: Option<i64>,
 }
 
-/// Params of `users.get_oauth_access_token` ([`operations::GET_OAUTH_ACCESS_TOKEN`]).
+/// Params of `users.get_oauth_access_token` ([`super::operations::GET_OAUTH_ACCESS_TOKEN`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct GetOAuthAccessTokenParams {
     /// The ID of the user for which to retrieve the OAuth access token
@@ -5032,7 +5030,7 @@ pub enum UsersGetOrganizationInvitationsStatus {
     Unknown(String),
 }
 
-/// Params of `users.get_organization_invitations` ([`operations::USERS_GET_ORGANIZATION_INVITATIONS`]).
+/// Params of `users.get_organization_invitations` ([`super::operations::USERS_GET_ORGANIZATION_INVITATIONS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct UsersGetOrganizationInvitationsParams {
     /// The ID of the user whose organization invitations we want to retrieve
@@ -5051,7 +5049,7 @@ pub struct UsersGetOrganizationInvitationsParams {
     pub status: Option<UsersGetOrganizationInvitationsStatus>,
 }
 
-/// Params of `users.get_organization_memberships` ([`operations::USERS_GET_ORGANIZATION_MEMBERSHIPS`]).
+/// Params of `users.get_organization_memberships` ([`super::operations::USERS_GET_ORGANIZATION_MEMBERSHIPS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct UsersGetOrganizationMembershipsParams {
     /// The ID of the user whose organization memberships we want to retrieve
@@ -5067,7 +5065,7 @@ pub struct UsersGetOrganizationMembershipsParams {
     pub offset: Option<i64>,
 }
 
-/// Params of `users.list` ([`operations::GET_USER_LIST`]).
+/// Params of `users.list` ([`super::operations::GET_USER_LIST`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct GetUserListParams {
     /// Returns users with the specified email addresses.
@@ -5211,21 +5209,21 @@ pub struct GetUserListParams {
     pub order_by: Option<String>,
 }
 
-/// Params of `users.list_trusted_devices` ([`operations::LIST_USER_TRUSTED_DEVICES`]).
+/// Params of `users.list_trusted_devices` ([`super::operations::LIST_USER_TRUSTED_DEVICES`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ListUserTrustedDevicesParams {
     /// The ID of the user whose trusted devices are returned
     pub user_id: String,
 }
 
-/// Params of `users.lock` ([`operations::LOCK_USER`]).
+/// Params of `users.lock` ([`super::operations::LOCK_USER`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct LockUserParams {
     /// The ID of the user to lock
     pub user_id: String,
 }
 
-/// Params of `users.remove_password` ([`operations::REMOVE_USER_PASSWORD`]).
+/// Params of `users.remove_password` ([`super::operations::REMOVE_USER_PASSWORD`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct RemoveUserPasswordParams {
     /// The ID of the user whose password to remove
@@ -5241,7 +5239,7 @@ pub struct RemoveUserPasswordParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `users.replace_metadata` ([`operations::REPLACE_USER_METADATA`]).
+/// Params of `users.replace_metadata` ([`super::operations::REPLACE_USER_METADATA`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ReplaceUserMetadataParams {
     /// The ID of the user whose metadata will be replaced
@@ -5268,7 +5266,7 @@ pub struct ReplaceUserMetadataParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `users.revoke_trusted_device` ([`operations::REVOKE_USER_TRUSTED_DEVICE`]).
+/// Params of `users.revoke_trusted_device` ([`super::operations::REVOKE_USER_TRUSTED_DEVICE`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct RevokeUserTrustedDeviceParams {
     /// The ID of the user that owns the trusted device
@@ -5277,7 +5275,7 @@ pub struct RevokeUserTrustedDeviceParams {
     pub trusted_device_id: String,
 }
 
-/// Params of `users.set_password_compromised` ([`operations::SET_USER_PASSWORD_COMPROMISED`]).
+/// Params of `users.set_password_compromised` ([`super::operations::SET_USER_PASSWORD_COMPROMISED`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct SetUserPasswordCompromisedParams {
     /// The ID of the user to set the password as compromised
@@ -5293,7 +5291,7 @@ pub struct SetUserPasswordCompromisedParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `users.set_profile_image` ([`operations::SET_USER_PROFILE_IMAGE`]).
+/// Params of `users.set_profile_image` ([`super::operations::SET_USER_PROFILE_IMAGE`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct SetUserProfileImageParams {
     /// The ID of the user to update the profile image for
@@ -5303,28 +5301,28 @@ pub struct SetUserProfileImageParams {
     pub file: Option<crate::operation::File>,
 }
 
-/// Params of `users.unban` ([`operations::UNBAN_USER`]).
+/// Params of `users.unban` ([`super::operations::UNBAN_USER`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct UnbanUserParams {
     /// The ID of the user to unban
     pub user_id: String,
 }
 
-/// Params of `users.unlock` ([`operations::UNLOCK_USER`]).
+/// Params of `users.unlock` ([`super::operations::UNLOCK_USER`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct UnlockUserParams {
     /// The ID of the user to unlock
     pub user_id: String,
 }
 
-/// Params of `users.unset_password_compromised` ([`operations::UNSET_USER_PASSWORD_COMPROMISED`]).
+/// Params of `users.unset_password_compromised` ([`super::operations::UNSET_USER_PASSWORD_COMPROMISED`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct UnsetUserPasswordCompromisedParams {
     /// The ID of the user to unset the compromised status for
     pub user_id: String,
 }
 
-/// Params of `users.update` ([`operations::UPDATE_USER`]).
+/// Params of `users.update` ([`super::operations::UPDATE_USER`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct UpdateUserParams {
     /// The ID of the user to update
@@ -5418,7 +5416,7 @@ pub struct UpdateUserParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `users.update_metadata` ([`operations::UPDATE_USER_METADATA`]).
+/// Params of `users.update_metadata` ([`super::operations::UPDATE_USER_METADATA`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct UpdateUserMetadataParams {
     /// The ID of the user whose metadata will be updated and merged
@@ -5445,7 +5443,7 @@ pub struct UpdateUserMetadataParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `users.verify_password` ([`operations::VERIFY_PASSWORD`]).
+/// Params of `users.verify_password` ([`super::operations::VERIFY_PASSWORD`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct VerifyPasswordParams {
     /// The ID of the user for whom to verify the password
@@ -5460,7 +5458,7 @@ pub struct VerifyPasswordParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `users.verify_totp` ([`operations::VERIFY_TOTP`]).
+/// Params of `users.verify_totp` ([`super::operations::VERIFY_TOTP`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct VerifyTOTPParams {
     /// The ID of the user for whom to verify the TOTP
@@ -5475,7 +5473,7 @@ pub struct VerifyTOTPParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `waitlist_entries.bulk_create` ([`operations::CREATE_BULK_WAITLIST_ENTRIES`]).
+/// Params of `waitlist_entries.bulk_create` ([`super::operations::CREATE_BULK_WAITLIST_ENTRIES`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CreateBulkWaitlistEntriesParams {
     /// Required parameters
@@ -5483,7 +5481,7 @@ pub struct CreateBulkWaitlistEntriesParams {
     pub body: Option<serde_json::Value>,
 }
 
-/// Params of `waitlist_entries.create` ([`operations::CREATE_WAITLIST_ENTRY`]).
+/// Params of `waitlist_entries.create` ([`super::operations::CREATE_WAITLIST_ENTRY`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CreateWaitlistEntryParams {
     /// The email address to add to the waitlist
@@ -5500,14 +5498,14 @@ pub struct CreateWaitlistEntryParams {
     pub extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Params of `waitlist_entries.delete` ([`operations::DELETE_WAITLIST_ENTRY`]).
+/// Params of `waitlist_entries.delete` ([`super::operations::DELETE_WAITLIST_ENTRY`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct DeleteWaitlistEntryParams {
     /// The ID of the waitlist entry to delete
     pub waitlist_entry_id: String,
 }
 
-/// Params of `waitlist_entries.invite` ([`operations::INVITE_WAITLIST_ENTRY`]).
+/// Params of `waitlist_entries.invite` ([`super::operations::INVITE_WAITLIST_ENTRY`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct InviteWaitlistEntryParams {
     /// The ID of the waitlist entry to invite
@@ -5543,7 +5541,7 @@ pub enum ListWaitlistEntriesStatus {
     Unknown(String),
 }
 
-/// Params of `waitlist_entries.list` ([`operations::LIST_WAITLIST_ENTRIES`]).
+/// Params of `waitlist_entries.list` ([`super::operations::LIST_WAITLIST_ENTRIES`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ListWaitlistEntriesParams {
     /// Applies a limit to the number of results returned.
@@ -5571,7 +5569,7 @@ pub struct ListWaitlistEntriesParams {
     pub order_by: Option<String>,
 }
 
-/// Params of `waitlist_entries.reject` ([`operations::REJECT_WAITLIST_ENTRY`]).
+/// Params of `waitlist_entries.reject` ([`super::operations::REJECT_WAITLIST_ENTRY`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct RejectWaitlistEntryParams {
     /// The ID of the waitlist entry to reject

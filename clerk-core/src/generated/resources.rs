@@ -5,178 +5,222 @@ use super::{models, operations, params};
 
 impl crate::Client {
     /// Operations on actor tokens (`actor_tokens.*`).
+    #[inline]
     pub fn actor_tokens(&self) -> ActorTokens<'_> {
         ActorTokens { client: self }
     }
     /// Operations on admin portal link tokens (`admin_portal_link_tokens.*`).
+    #[inline]
     pub fn admin_portal_link_tokens(&self) -> AdminPortalLinkTokens<'_> {
         AdminPortalLinkTokens { client: self }
     }
     /// Operations on agent tasks (`agent_tasks.*`).
+    #[inline]
     pub fn agent_tasks(&self) -> AgentTasks<'_> {
         AgentTasks { client: self }
     }
     /// Operations on allowlist identifiers (`allowlist_identifiers.*`).
+    #[inline]
     pub fn allowlist_identifiers(&self) -> AllowlistIdentifiers<'_> {
         AllowlistIdentifiers { client: self }
     }
     /// Operations on api keys (`api_keys.*`).
+    #[inline]
     pub fn api_keys(&self) -> ApiKeys<'_> {
         ApiKeys { client: self }
     }
     /// Operations on beta features (`beta_features.*`).
+    #[inline]
     pub fn beta_features(&self) -> BetaFeatures<'_> {
         BetaFeatures { client: self }
     }
     /// Operations on billing (`billing.*`).
+    #[inline]
     pub fn billing(&self) -> Billing<'_> {
         Billing { client: self }
     }
     /// Operations on blocklist identifiers (`blocklist_identifiers.*`).
+    #[inline]
     pub fn blocklist_identifiers(&self) -> BlocklistIdentifiers<'_> {
         BlocklistIdentifiers { client: self }
     }
     /// Operations on clients (`clients.*`).
+    #[inline]
     pub fn clients(&self) -> Clients<'_> {
         Clients { client: self }
     }
     /// Operations on directories (`directories.*`).
+    #[inline]
     pub fn directories(&self) -> Directories<'_> {
         Directories { client: self }
     }
     /// Operations on domains (`domains.*`).
+    #[inline]
     pub fn domains(&self) -> Domains<'_> {
         Domains { client: self }
     }
     /// Operations on email addresses (`email_addresses.*`).
+    #[inline]
     pub fn email_addresses(&self) -> EmailAddresses<'_> {
         EmailAddresses { client: self }
     }
     /// Operations on email and sms templates (`email_and_sms_templates.*`).
+    #[inline]
     pub fn email_and_sms_templates(&self) -> EmailAndSmsTemplates<'_> {
         EmailAndSmsTemplates { client: self }
     }
     /// Operations on email sms templates (`email_sms_templates.*`).
+    #[inline]
     pub fn email_sms_templates(&self) -> EmailSmsTemplates<'_> {
         EmailSmsTemplates { client: self }
     }
     /// Operations on enterprise connections (`enterprise_connections.*`).
+    #[inline]
     pub fn enterprise_connections(&self) -> EnterpriseConnections<'_> {
         EnterpriseConnections { client: self }
     }
     /// Operations on instance settings (`instance_settings.*`).
+    #[inline]
     pub fn instance_settings(&self) -> InstanceSettings<'_> {
         InstanceSettings { client: self }
     }
     /// Operations on invitations (`invitations.*`).
+    #[inline]
     pub fn invitations(&self) -> Invitations<'_> {
         Invitations { client: self }
     }
     /// Operations on jwks (`jwks.*`).
+    #[inline]
     pub fn jwks(&self) -> Jwks<'_> {
         Jwks { client: self }
     }
     /// Operations on jwt templates (`jwt_templates.*`).
+    #[inline]
     pub fn jwt_templates(&self) -> JwtTemplates<'_> {
         JwtTemplates { client: self }
     }
     /// Operations on m2m (`m2m.*`).
+    #[inline]
     pub fn m2m(&self) -> M2m<'_> {
         M2m { client: self }
     }
     /// Operations on machines (`machines.*`).
+    #[inline]
     pub fn machines(&self) -> Machines<'_> {
         Machines { client: self }
     }
     /// Operations on miscellaneous (`miscellaneous.*`).
+    #[inline]
     pub fn miscellaneous(&self) -> Miscellaneous<'_> {
         Miscellaneous { client: self }
     }
     /// Operations on oauth access tokens (`oauth_access_tokens.*`).
+    #[inline]
     pub fn oauth_access_tokens(&self) -> OauthAccessTokens<'_> {
         OauthAccessTokens { client: self }
     }
     /// Operations on oauth applications (`oauth_applications.*`).
+    #[inline]
     pub fn oauth_applications(&self) -> OauthApplications<'_> {
         OauthApplications { client: self }
     }
     /// Operations on organization domains (`organization_domains.*`).
+    #[inline]
     pub fn organization_domains(&self) -> OrganizationDomains<'_> {
         OrganizationDomains { client: self }
     }
     /// Operations on organization invitations (`organization_invitations.*`).
+    #[inline]
     pub fn organization_invitations(&self) -> OrganizationInvitations<'_> {
         OrganizationInvitations { client: self }
     }
     /// Operations on organization memberships (`organization_memberships.*`).
+    #[inline]
     pub fn organization_memberships(&self) -> OrganizationMemberships<'_> {
         OrganizationMemberships { client: self }
     }
     /// Operations on organization permissions (`organization_permissions.*`).
+    #[inline]
     pub fn organization_permissions(&self) -> OrganizationPermissions<'_> {
         OrganizationPermissions { client: self }
     }
     /// Operations on organization roles (`organization_roles.*`).
+    #[inline]
     pub fn organization_roles(&self) -> OrganizationRoles<'_> {
         OrganizationRoles { client: self }
     }
     /// Operations on organizations (`organizations.*`).
+    #[inline]
     pub fn organizations(&self) -> Organizations<'_> {
         Organizations { client: self }
     }
     /// Operations on phone numbers (`phone_numbers.*`).
+    #[inline]
     pub fn phone_numbers(&self) -> PhoneNumbers<'_> {
         PhoneNumbers { client: self }
     }
     /// Operations on proxy checks (`proxy_checks.*`).
+    #[inline]
     pub fn proxy_checks(&self) -> ProxyChecks<'_> {
         ProxyChecks { client: self }
     }
     /// Operations on redirect urls (`redirect_urls.*`).
+    #[inline]
     pub fn redirect_urls(&self) -> RedirectUrls<'_> {
         RedirectUrls { client: self }
     }
     /// Operations on role sets (`role_sets.*`).
+    #[inline]
     pub fn role_sets(&self) -> RoleSets<'_> {
         RoleSets { client: self }
     }
     /// Operations on saml connections (`saml_connections.*`).
+    #[inline]
     pub fn saml_connections(&self) -> SamlConnections<'_> {
         SamlConnections { client: self }
     }
     /// Operations on scim directories (`scim_directories.*`).
+    #[inline]
     pub fn scim_directories(&self) -> ScimDirectories<'_> {
         ScimDirectories { client: self }
     }
     /// Operations on sessions (`sessions.*`).
+    #[inline]
     pub fn sessions(&self) -> Sessions<'_> {
         Sessions { client: self }
     }
     /// Operations on sign in tokens (`sign_in_tokens.*`).
+    #[inline]
     pub fn sign_in_tokens(&self) -> SignInTokens<'_> {
         SignInTokens { client: self }
     }
     /// Operations on sign ups (`sign_ups.*`).
+    #[inline]
     pub fn sign_ups(&self) -> SignUps<'_> {
         SignUps { client: self }
     }
     /// Operations on templates (`templates.*`).
+    #[inline]
     pub fn templates(&self) -> Templates<'_> {
         Templates { client: self }
     }
     /// Operations on testing tokens (`testing_tokens.*`).
+    #[inline]
     pub fn testing_tokens(&self) -> TestingTokens<'_> {
         TestingTokens { client: self }
     }
     /// Operations on users (`users.*`).
+    #[inline]
     pub fn users(&self) -> Users<'_> {
         Users { client: self }
     }
     /// Operations on waitlist entries (`waitlist_entries.*`).
+    #[inline]
     pub fn waitlist_entries(&self) -> WaitlistEntries<'_> {
         WaitlistEntries { client: self }
     }
     /// Operations on webhooks (`webhooks.*`).
+    #[inline]
     pub fn webhooks(&self) -> Webhooks<'_> {
         Webhooks { client: self }
     }
@@ -195,6 +239,7 @@ impl ActorTokens<'_> {
     /// The `actor` parameter needs to include at least a "sub" key whose value is the ID of the actor (impersonating) user.
     ///
     /// `POST /actor_tokens` (`CreateActorToken`, [`operations::CREATE_ACTOR_TOKEN`]).
+    #[inline]
     pub fn create(
         &self,
         params: &params::CreateActorTokenParams,
@@ -208,6 +253,7 @@ impl ActorTokens<'_> {
     /// Revokes a pending actor token.
     ///
     /// `POST /actor_tokens/{actor_token_id}/revoke` (`RevokeActorToken`, [`operations::REVOKE_ACTOR_TOKEN`]).
+    #[inline]
     pub fn revoke(
         &self,
         params: &params::RevokeActorTokenParams,
@@ -227,6 +273,7 @@ impl AdminPortalLinkTokens<'_> {
     /// Create an Admin Portal Link Token
     ///
     /// `POST /admin_portal_link_tokens` (`createAdminPortalLinkToken`, [`operations::CREATE_ADMIN_PORTAL_LINK_TOKEN`]).
+    #[inline]
     pub fn create(
         &self,
         params: &params::CreateAdminPortalLinkTokenParams,
@@ -238,6 +285,7 @@ impl AdminPortalLinkTokens<'_> {
     /// Revoke an Admin Portal Link Token
     ///
     /// `POST /admin_portal_link_tokens/{adminPortalLinkTokenID}/revoke` (`revokeAdminPortalLinkToken`, [`operations::REVOKE_ADMIN_PORTAL_LINK_TOKEN`]).
+    #[inline]
     pub fn revoke(
         &self,
         params: &params::RevokeAdminPortalLinkTokenParams,
@@ -261,6 +309,7 @@ impl AgentTasks<'_> {
     /// The agent_id is stable per agent_name within an instance. The agent_task_id is unique per call.
     ///
     /// `POST /agents/tasks` (`CreateAgentTask`, [`operations::CREATE_AGENT_TASK`]).
+    #[inline]
     pub fn create(
         &self,
         params: &params::CreateAgentTaskParams,
@@ -274,6 +323,7 @@ impl AgentTasks<'_> {
     /// Revokes a pending agent task.
     ///
     /// `POST /agents/tasks/{agent_task_id}/revoke` (`RevokeAgentTask`, [`operations::REVOKE_AGENT_TASK`]).
+    #[inline]
     pub fn revoke(
         &self,
         params: &params::RevokeAgentTaskParams,
@@ -295,6 +345,7 @@ impl AllowlistIdentifiers<'_> {
     /// Create an identifier allowed to sign up to an instance
     ///
     /// `POST /allowlist_identifiers` (`CreateAllowlistIdentifier`, [`operations::CREATE_ALLOWLIST_IDENTIFIER`]).
+    #[inline]
     pub fn create(
         &self,
         params: &params::CreateAllowlistIdentifierParams,
@@ -308,6 +359,7 @@ impl AllowlistIdentifiers<'_> {
     /// Delete an identifier from the instance allow-list
     ///
     /// `DELETE /allowlist_identifiers/{identifier_id}` (`DeleteAllowlistIdentifier`, [`operations::DELETE_ALLOWLIST_IDENTIFIER`]).
+    #[inline]
     pub fn delete(
         &self,
         params: &params::DeleteAllowlistIdentifierParams,
@@ -321,6 +373,7 @@ impl AllowlistIdentifiers<'_> {
     /// Get a list of all identifiers allowed to sign up to an instance
     ///
     /// `GET /allowlist_identifiers` (`ListAllowlistIdentifiers`, [`operations::LIST_ALLOWLIST_IDENTIFIERS`]).
+    #[inline]
     pub fn list(
         &self,
         params: &params::ListAllowlistIdentifiersParams,
@@ -330,6 +383,7 @@ impl AllowlistIdentifiers<'_> {
     }
 
     /// Every item of [`Self::list`], fetching page after page lazily.
+    #[inline]
     pub fn list_all(
         &self,
         params: &params::ListAllowlistIdentifiersParams,
@@ -349,6 +403,7 @@ impl ApiKeys<'_> {
     /// Create an API Key
     ///
     /// `POST /api_keys` (`createApiKey`, [`operations::CREATE_API_KEY`]).
+    #[inline]
     pub fn create(&self, params: &params::CreateApiKeyParams) -> crate::Result<serde_json::Value> {
         self.client.call_typed(&operations::CREATE_API_KEY, params)
     }
@@ -356,6 +411,7 @@ impl ApiKeys<'_> {
     /// Delete an API Key
     ///
     /// `DELETE /api_keys/{apiKeyID}` (`deleteApiKey`, [`operations::DELETE_API_KEY`]).
+    #[inline]
     pub fn delete(&self, params: &params::DeleteApiKeyParams) -> crate::Result<serde_json::Value> {
         self.client.call_typed(&operations::DELETE_API_KEY, params)
     }
@@ -363,6 +419,7 @@ impl ApiKeys<'_> {
     /// Get an API Key by ID
     ///
     /// `GET /api_keys/{apiKeyID}` (`getApiKey`, [`operations::GET_API_KEY`]).
+    #[inline]
     pub fn get(&self, params: &params::GetApiKeyParams) -> crate::Result<serde_json::Value> {
         self.client.call_typed(&operations::GET_API_KEY, params)
     }
@@ -370,6 +427,7 @@ impl ApiKeys<'_> {
     /// Get an API Key Secret
     ///
     /// `GET /api_keys/{apiKeyID}/secret` (`getApiKeySecret`, [`operations::GET_API_KEY_SECRET`]).
+    #[inline]
     pub fn get_secret(
         &self,
         params: &params::GetApiKeySecretParams,
@@ -381,11 +439,13 @@ impl ApiKeys<'_> {
     /// Get API Keys
     ///
     /// `GET /api_keys` (`getApiKeys`, [`operations::GET_API_KEYS`]).
+    #[inline]
     pub fn list(&self, params: &params::GetApiKeysParams) -> crate::Result<serde_json::Value> {
         self.client.call_typed(&operations::GET_API_KEYS, params)
     }
 
     /// Every item of [`Self::list`], fetching page after page lazily.
+    #[inline]
     pub fn list_all(
         &self,
         params: &params::GetApiKeysParams,
@@ -397,6 +457,7 @@ impl ApiKeys<'_> {
     /// Revoke an API Key
     ///
     /// `POST /api_keys/{apiKeyID}/revoke` (`revokeApiKey`, [`operations::REVOKE_API_KEY`]).
+    #[inline]
     pub fn revoke(&self, params: &params::RevokeApiKeyParams) -> crate::Result<serde_json::Value> {
         self.client.call_typed(&operations::REVOKE_API_KEY, params)
     }
@@ -404,6 +465,7 @@ impl ApiKeys<'_> {
     /// Update an API Key
     ///
     /// `PATCH /api_keys/{apiKeyID}` (`updateApiKey`, [`operations::UPDATE_API_KEY`]).
+    #[inline]
     pub fn update(&self, params: &params::UpdateApiKeyParams) -> crate::Result<serde_json::Value> {
         self.client.call_typed(&operations::UPDATE_API_KEY, params)
     }
@@ -411,6 +473,7 @@ impl ApiKeys<'_> {
     /// Verify an API Key
     ///
     /// `POST /api_keys/verify` (`verifyApiKey`, [`operations::VERIFY_API_KEY`]).
+    #[inline]
     pub fn verify(&self, params: &params::VerifyApiKeyParams) -> crate::Result<serde_json::Value> {
         self.client.call_typed(&operations::VERIFY_API_KEY, params)
     }
@@ -428,6 +491,7 @@ impl BetaFeatures<'_> {
     /// Updates the settings of an instance
     ///
     /// `PATCH /beta_features/instance_settings` (`UpdateInstanceAuthConfig`, [`operations::UPDATE_INSTANCE_AUTH_CONFIG`]).
+    #[inline]
     pub fn update_instance_settings(
         &self,
         params: &params::UpdateInstanceAuthConfigParams,
@@ -447,6 +511,7 @@ impl BetaFeatures<'_> {
     /// `PUT /beta_features/domain` (`UpdateProductionInstanceDomain`, [`operations::UPDATE_PRODUCTION_INSTANCE_DOMAIN`]).
     ///
     /// Deprecated in the spec.
+    #[inline]
     pub fn update_production_instance_domain(
         &self,
         params: &params::UpdateProductionInstanceDomainParams,
@@ -471,6 +536,7 @@ impl Billing<'_> {
     /// discount replaces the currently active one. Re-applying the same active discount returns a conflict.
     ///
     /// `POST /billing/subscription_items/{subscription_item_id}/discounts` (`ApplyBillingSubscriptionItemDiscount`, [`operations::APPLY_BILLING_SUBSCRIPTION_ITEM_DISCOUNT`]).
+    #[inline]
     pub fn apply_subscription_item_discount(
         &self,
         params: &params::ApplyBillingSubscriptionItemDiscountParams,
@@ -486,6 +552,7 @@ impl Billing<'_> {
     /// Cancel a specific subscription item. The subscription item can be canceled immediately or at the end of the current billing period.
     ///
     /// `DELETE /billing/subscription_items/{subscription_item_id}` (`CancelCommerceSubscriptionItem`, [`operations::CANCEL_COMMERCE_SUBSCRIPTION_ITEM`]).
+    #[inline]
     pub fn cancel_subscription_item(
         &self,
         params: &params::CancelCommerceSubscriptionItemParams,
@@ -500,6 +567,7 @@ impl Billing<'_> {
     /// to specific customers while maintaining the same plan structure.
     ///
     /// `POST /billing/prices` (`CreateBillingPrice`, [`operations::CREATE_BILLING_PRICE`]).
+    #[inline]
     pub fn create_price(
         &self,
         params: &params::CreateBillingPriceParams,
@@ -514,6 +582,7 @@ impl Billing<'_> {
     /// This may create an upcoming subscription item or activate immediately depending on plan and payer rules.
     ///
     /// `POST /billing/subscription_items/{subscription_item_id}/price_transition` (`CreateBillingPriceTransition`, [`operations::CREATE_BILLING_PRICE_TRANSITION`]).
+    #[inline]
     pub fn create_price_transition(
         &self,
         params: &params::CreateBillingPriceTransitionParams,
@@ -530,6 +599,7 @@ impl Billing<'_> {
     /// This operation is idempotent - repeated requests with the same timestamp will not change the trial period.
     ///
     /// `POST /billing/subscription_items/{subscription_item_id}/extend_free_trial` (`ExtendBillingSubscriptionItemFreeTrial`, [`operations::EXTEND_BILLING_SUBSCRIPTION_ITEM_FREE_TRIAL`]).
+    #[inline]
     pub fn extend_subscription_item_free_trial(
         &self,
         params: &params::ExtendBillingSubscriptionItemFreeTrialParams,
@@ -545,6 +615,7 @@ impl Billing<'_> {
     /// Retrieves the details of a billing statement.
     ///
     /// `GET /billing/statements/{statementID}` (`GetBillingStatement`, [`operations::GET_BILLING_STATEMENT`]).
+    #[inline]
     pub fn get_statement(
         &self,
         params: &params::GetBillingStatementParams,
@@ -559,6 +630,7 @@ impl Billing<'_> {
     /// with the newest payment attempts appearing first. Pagination is supported.
     ///
     /// `GET /billing/statements/{statementID}/payment_attempts` (`GetBillingStatementPaymentAttempts`, [`operations::GET_BILLING_STATEMENT_PAYMENT_ATTEMPTS`]).
+    #[inline]
     pub fn get_statement_payment_attempts(
         &self,
         params: &params::GetBillingStatementPaymentAttemptsParams,
@@ -568,6 +640,7 @@ impl Billing<'_> {
     }
 
     /// Every item of [`Self::get_statement_payment_attempts`], fetching page after page lazily.
+    #[inline]
     pub fn get_statement_payment_attempts_all(
         &self,
         params: &params::GetBillingStatementPaymentAttemptsParams,
@@ -582,6 +655,7 @@ impl Billing<'_> {
     /// with the newest plans appearing first. This includes both free and paid plans. Pagination is supported.
     ///
     /// `GET /billing/plans` (`GetCommercePlanList`, [`operations::GET_COMMERCE_PLAN_LIST`]).
+    #[inline]
     pub fn list_plans(
         &self,
         params: &params::GetCommercePlanListParams,
@@ -591,6 +665,7 @@ impl Billing<'_> {
     }
 
     /// Every item of [`Self::list_plans`], fetching page after page lazily.
+    #[inline]
     pub fn list_plans_all(
         &self,
         params: &params::GetCommercePlanListParams,
@@ -605,6 +680,7 @@ impl Billing<'_> {
     /// then by creation date descending. This includes both default and custom prices. Pagination is supported.
     ///
     /// `GET /billing/prices` (`GetBillingPriceList`, [`operations::GET_BILLING_PRICE_LIST`]).
+    #[inline]
     pub fn list_prices(
         &self,
         params: &params::GetBillingPriceListParams,
@@ -614,6 +690,7 @@ impl Billing<'_> {
     }
 
     /// Every item of [`Self::list_prices`], fetching page after page lazily.
+    #[inline]
     pub fn list_prices_all(
         &self,
         params: &params::GetBillingPriceListParams,
@@ -628,6 +705,7 @@ impl Billing<'_> {
     /// with the newest statements appearing first. Pagination is supported.
     ///
     /// `GET /billing/statements` (`GetBillingStatementList`, [`operations::GET_BILLING_STATEMENT_LIST`]).
+    #[inline]
     pub fn list_statements(
         &self,
         params: &params::GetBillingStatementListParams,
@@ -637,6 +715,7 @@ impl Billing<'_> {
     }
 
     /// Every item of [`Self::list_statements`], fetching page after page lazily.
+    #[inline]
     pub fn list_statements_all(
         &self,
         params: &params::GetBillingStatementListParams,
@@ -651,6 +730,7 @@ impl Billing<'_> {
     /// with the newest appearing first. This includes subscriptions for both users and organizations. Pagination is supported.
     ///
     /// `GET /billing/subscription_items` (`GetCommerceSubscriptionItemList`, [`operations::GET_COMMERCE_SUBSCRIPTION_ITEM_LIST`]).
+    #[inline]
     pub fn list_subscription_items(
         &self,
         params: &params::GetCommerceSubscriptionItemListParams,
@@ -660,6 +740,7 @@ impl Billing<'_> {
     }
 
     /// Every item of [`Self::list_subscription_items`], fetching page after page lazily.
+    #[inline]
     pub fn list_subscription_items_all(
         &self,
         params: &params::GetCommerceSubscriptionItemListParams,
@@ -674,6 +755,7 @@ impl Billing<'_> {
     /// The discount_id must match the subscription item's currently active discount.
     ///
     /// `DELETE /billing/subscription_items/{subscription_item_id}/discounts/{discount_id}` (`RemoveBillingSubscriptionItemDiscount`, [`operations::REMOVE_BILLING_SUBSCRIPTION_ITEM_DISCOUNT`]).
+    #[inline]
     pub fn remove_subscription_item_discount(
         &self,
         params: &params::RemoveBillingSubscriptionItemDiscountParams,
@@ -697,6 +779,7 @@ impl BlocklistIdentifiers<'_> {
     /// Create an identifier that is blocked from accessing an instance
     ///
     /// `POST /blocklist_identifiers` (`CreateBlocklistIdentifier`, [`operations::CREATE_BLOCKLIST_IDENTIFIER`]).
+    #[inline]
     pub fn create(
         &self,
         params: &params::CreateBlocklistIdentifierParams,
@@ -710,6 +793,7 @@ impl BlocklistIdentifiers<'_> {
     /// Delete an identifier from the instance block-list
     ///
     /// `DELETE /blocklist_identifiers/{identifier_id}` (`DeleteBlocklistIdentifier`, [`operations::DELETE_BLOCKLIST_IDENTIFIER`]).
+    #[inline]
     pub fn delete(
         &self,
         params: &params::DeleteBlocklistIdentifierParams,
@@ -723,6 +807,7 @@ impl BlocklistIdentifiers<'_> {
     /// Get a list of all identifiers which are not allowed to access an instance
     ///
     /// `GET /blocklist_identifiers` (`ListBlocklistIdentifiers`, [`operations::LIST_BLOCKLIST_IDENTIFIERS`]).
+    #[inline]
     pub fn list(&self) -> crate::Result<models::BlocklistIdentifiers> {
         self.client.call_typed(
             &operations::LIST_BLOCKLIST_IDENTIFIERS,
@@ -743,6 +828,7 @@ impl Clients<'_> {
     /// Returns the details of a client.
     ///
     /// `GET /clients/{client_id}` (`GetClient`, [`operations::GET_CLIENT`]).
+    #[inline]
     pub fn get(&self, params: &params::GetClientParams) -> crate::Result<models::Client> {
         self.client.call_typed(&operations::GET_CLIENT, params)
     }
@@ -756,11 +842,13 @@ impl Clients<'_> {
     /// `GET /clients` (`GetClientList`, [`operations::GET_CLIENT_LIST`]).
     ///
     /// Deprecated in the spec.
+    #[inline]
     pub fn list(&self, params: &params::GetClientListParams) -> crate::Result<Vec<models::Client>> {
         self.client.call_typed(&operations::GET_CLIENT_LIST, params)
     }
 
     /// Every item of [`Self::list`], fetching page after page lazily.
+    #[inline]
     pub fn list_all(
         &self,
         params: &params::GetClientListParams,
@@ -774,6 +862,7 @@ impl Clients<'_> {
     /// Verifies the client in the provided token
     ///
     /// `POST /clients/verify` (`VerifyClient`, [`operations::VERIFY_CLIENT`]).
+    #[inline]
     pub fn verify(&self, params: &params::VerifyClientParams) -> crate::Result<models::Client> {
         self.client.call_typed(&operations::VERIFY_CLIENT, params)
     }
@@ -791,6 +880,7 @@ impl Directories<'_> {
     /// Create a new directory for the instance.
     ///
     /// `POST /directories` (`CreateDirectory`, [`operations::CREATE_DIRECTORY`]).
+    #[inline]
     pub fn create(
         &self,
         params: &params::CreateDirectoryParams,
@@ -805,6 +895,7 @@ impl Directories<'_> {
     /// Group role mapping must be enabled on the directory.
     ///
     /// `POST /directories/{directory_id}/group_role_mappings` (`CreateDirectoryGroupRoleMapping`, [`operations::CREATE_DIRECTORY_GROUP_ROLE_MAPPING`]).
+    #[inline]
     pub fn create_group_role_mapping(
         &self,
         params: &params::CreateDirectoryGroupRoleMappingParams,
@@ -819,6 +910,7 @@ impl Directories<'_> {
     /// with the directory's API key are rejected afterwards.
     ///
     /// `DELETE /directories/{directory_id}` (`DeleteDirectory`, [`operations::DELETE_DIRECTORY`]).
+    #[inline]
     pub fn delete(
         &self,
         params: &params::DeleteDirectoryParams,
@@ -833,6 +925,7 @@ impl Directories<'_> {
     /// directory.
     ///
     /// `DELETE /directories/{directory_id}/group_role_mappings/{mapping_id}` (`DeleteDirectoryGroupRoleMapping`, [`operations::DELETE_DIRECTORY_GROUP_ROLE_MAPPING`]).
+    #[inline]
     pub fn delete_group_role_mapping(
         &self,
         params: &params::DeleteDirectoryGroupRoleMappingParams,
@@ -846,6 +939,7 @@ impl Directories<'_> {
     /// Returns the details of a directory.
     ///
     /// `GET /directories/{directory_id}` (`GetDirectory`, [`operations::GET_DIRECTORY`]).
+    #[inline]
     pub fn get(&self, params: &params::GetDirectoryParams) -> crate::Result<models::Directory> {
         self.client.call_typed(&operations::GET_DIRECTORY, params)
     }
@@ -855,12 +949,14 @@ impl Directories<'_> {
     /// Returns a list of all directories for the instance.
     ///
     /// `GET /directories` (`ListDirectories`, [`operations::LIST_DIRECTORIES`]).
+    #[inline]
     pub fn list(&self, params: &params::ListDirectoriesParams) -> crate::Result<serde_json::Value> {
         self.client
             .call_typed(&operations::LIST_DIRECTORIES, params)
     }
 
     /// Every item of [`Self::list`], fetching page after page lazily.
+    #[inline]
     pub fn list_all(
         &self,
         params: &params::ListDirectoriesParams,
@@ -874,6 +970,7 @@ impl Directories<'_> {
     /// Returns the list of directory group to organization role mappings for a directory, ordered by precedence.
     ///
     /// `GET /directories/{directory_id}/group_role_mappings` (`ListDirectoryGroupRoleMappings`, [`operations::LIST_DIRECTORY_GROUP_ROLE_MAPPINGS`]).
+    #[inline]
     pub fn list_group_role_mappings(
         &self,
         params: &params::ListDirectoryGroupRoleMappingsParams,
@@ -890,6 +987,7 @@ impl Directories<'_> {
     /// enabled on the directory.
     ///
     /// `PUT /directories/{directory_id}/group_role_mappings` (`ReplaceDirectoryGroupRoleMappings`, [`operations::REPLACE_DIRECTORY_GROUP_ROLE_MAPPINGS`]).
+    #[inline]
     pub fn replace_group_role_mappings(
         &self,
         params: &params::ReplaceDirectoryGroupRoleMappingsParams,
@@ -906,6 +1004,7 @@ impl Directories<'_> {
     /// it expires.
     ///
     /// `POST /directories/{directory_id}/rotate_api_key` (`RotateDirectoryAPIKey`, [`operations::ROTATE_DIRECTORY_API_KEY`]).
+    #[inline]
     pub fn rotate_api_key(
         &self,
         params: &params::RotateDirectoryAPIKeyParams,
@@ -919,6 +1018,7 @@ impl Directories<'_> {
     /// Updates a directory.
     ///
     /// `PATCH /directories/{directory_id}` (`UpdateDirectory`, [`operations::UPDATE_DIRECTORY`]).
+    #[inline]
     pub fn update(
         &self,
         params: &params::UpdateDirectoryParams,
@@ -944,6 +1044,7 @@ impl Domains<'_> {
     /// If you're planning to configure the new satellite domain to run behind a proxy, pass the `proxy_url` parameter accordingly.
     ///
     /// `POST /domains` (`AddDomain`, [`operations::ADD_DOMAIN`]).
+    #[inline]
     pub fn add(&self, params: &params::AddDomainParams) -> crate::Result<models::Domain> {
         self.client.call_typed(&operations::ADD_DOMAIN, params)
     }
@@ -954,6 +1055,7 @@ impl Domains<'_> {
     /// It is currently not possible to delete the instance's primary domain.
     ///
     /// `DELETE /domains/{domain_id}` (`DeleteDomain`, [`operations::DELETE_DOMAIN`]).
+    #[inline]
     pub fn delete(
         &self,
         params: &params::DeleteDomainParams,
@@ -967,6 +1069,7 @@ impl Domains<'_> {
     /// The response will contain the primary domain for the instance and any satellite domains. Each domain in the response contains information about the URLs where Clerk operates and the required CNAME targets.
     ///
     /// `GET /domains` (`ListDomains`, [`operations::LIST_DOMAINS`]).
+    #[inline]
     pub fn list(&self) -> crate::Result<models::Domains> {
         self.client
             .call_typed(&operations::LIST_DOMAINS, &serde_json::Map::new())
@@ -984,6 +1087,7 @@ impl Domains<'_> {
     /// update the instance's home origin, affecting the default application paths.
     ///
     /// `PATCH /domains/{domain_id}` (`UpdateDomain`, [`operations::UPDATE_DOMAIN`]).
+    #[inline]
     pub fn update(&self, params: &params::UpdateDomainParams) -> crate::Result<models::Domain> {
         self.client.call_typed(&operations::UPDATE_DOMAIN, params)
     }
@@ -1011,6 +1115,7 @@ impl EmailAddresses<'_> {
     /// a session; to sign the user in afterwards, mint a sign-in token.
     ///
     /// `POST /email_addresses/{email_address_id}/attempt_verification` (`AttemptEmailAddressVerification`, [`operations::ATTEMPT_EMAIL_ADDRESS_VERIFICATION`]).
+    #[inline]
     pub fn attempt_verification(
         &self,
         params: &params::AttemptEmailAddressVerificationParams,
@@ -1024,6 +1129,7 @@ impl EmailAddresses<'_> {
     /// Create a new email address
     ///
     /// `POST /email_addresses` (`CreateEmailAddress`, [`operations::CREATE_EMAIL_ADDRESS`]).
+    #[inline]
     pub fn create(
         &self,
         params: &params::CreateEmailAddressParams,
@@ -1037,6 +1143,7 @@ impl EmailAddresses<'_> {
     /// Delete the email address with the given ID
     ///
     /// `DELETE /email_addresses/{email_address_id}` (`DeleteEmailAddress`, [`operations::DELETE_EMAIL_ADDRESS`]).
+    #[inline]
     pub fn delete(
         &self,
         params: &params::DeleteEmailAddressParams,
@@ -1050,6 +1157,7 @@ impl EmailAddresses<'_> {
     /// Returns the details of an email address.
     ///
     /// `GET /email_addresses/{email_address_id}` (`GetEmailAddress`, [`operations::GET_EMAIL_ADDRESS`]).
+    #[inline]
     pub fn get(
         &self,
         params: &params::GetEmailAddressParams,
@@ -1066,6 +1174,7 @@ impl EmailAddresses<'_> {
     /// with attempt_verification.
     ///
     /// `POST /email_addresses/{email_address_id}/prepare_verification` (`PrepareEmailAddressVerification`, [`operations::PREPARE_EMAIL_ADDRESS_VERIFICATION`]).
+    #[inline]
     pub fn prepare_verification(
         &self,
         params: &params::PrepareEmailAddressVerificationParams,
@@ -1091,6 +1200,7 @@ impl EmailAddresses<'_> {
     /// then requires another admin API call.
     ///
     /// `PUT /users/{user_id}/email_address` (`ReplaceUserEmailAddress`, [`operations::REPLACE_USER_EMAIL_ADDRESS`]).
+    #[inline]
     pub fn replace_for_user(
         &self,
         params: &params::ReplaceUserEmailAddressParams,
@@ -1104,6 +1214,7 @@ impl EmailAddresses<'_> {
     /// Updates an email address.
     ///
     /// `PATCH /email_addresses/{email_address_id}` (`UpdateEmailAddress`, [`operations::UPDATE_EMAIL_ADDRESS`]).
+    #[inline]
     pub fn update(
         &self,
         params: &params::UpdateEmailAddressParams,
@@ -1127,6 +1238,7 @@ impl EmailAndSmsTemplates<'_> {
     /// `PUT /templates/{template_type}/{slug}` (`UpsertTemplate`, [`operations::UPSERT_TEMPLATE`]).
     ///
     /// Deprecated in the spec.
+    #[inline]
     pub fn upsert(&self, params: &params::UpsertTemplateParams) -> crate::Result<models::Template> {
         self.client.call_typed(&operations::UPSERT_TEMPLATE, params)
     }
@@ -1146,6 +1258,7 @@ impl EmailSmsTemplates<'_> {
     /// `GET /templates/{template_type}/{slug}` (`GetTemplate`, [`operations::GET_TEMPLATE`]).
     ///
     /// Deprecated in the spec.
+    #[inline]
     pub fn get(&self, params: &params::GetTemplateParams) -> crate::Result<models::Template> {
         self.client.call_typed(&operations::GET_TEMPLATE, params)
     }
@@ -1158,6 +1271,7 @@ impl EmailSmsTemplates<'_> {
     /// `GET /templates/{template_type}` (`GetTemplateList`, [`operations::GET_TEMPLATE_LIST`]).
     ///
     /// Deprecated in the spec.
+    #[inline]
     pub fn list(
         &self,
         params: &params::GetTemplateListParams,
@@ -1167,6 +1281,7 @@ impl EmailSmsTemplates<'_> {
     }
 
     /// Every item of [`Self::list`], fetching page after page lazily.
+    #[inline]
     pub fn list_all(
         &self,
         params: &params::GetTemplateListParams,
@@ -1182,6 +1297,7 @@ impl EmailSmsTemplates<'_> {
     /// `POST /templates/{template_type}/{slug}/revert` (`RevertTemplate`, [`operations::REVERT_TEMPLATE`]).
     ///
     /// Deprecated in the spec.
+    #[inline]
     pub fn revert(&self, params: &params::RevertTemplateParams) -> crate::Result<models::Template> {
         self.client.call_typed(&operations::REVERT_TEMPLATE, params)
     }
@@ -1195,6 +1311,7 @@ impl EmailSmsTemplates<'_> {
     /// `POST /templates/{template_type}/{slug}/toggle_delivery` (`ToggleTemplateDelivery`, [`operations::TOGGLE_TEMPLATE_DELIVERY`]).
     ///
     /// Deprecated in the spec.
+    #[inline]
     pub fn toggle_template_delivery(
         &self,
         params: &params::ToggleTemplateDeliveryParams,
@@ -1216,6 +1333,7 @@ impl EnterpriseConnections<'_> {
     /// Create a new enterprise connection.
     ///
     /// `POST /enterprise_connections` (`CreateEnterpriseConnection`, [`operations::CREATE_ENTERPRISE_CONNECTION`]).
+    #[inline]
     pub fn create(
         &self,
         params: &params::CreateEnterpriseConnectionParams,
@@ -1229,6 +1347,7 @@ impl EnterpriseConnections<'_> {
     /// Returns a short-lived URL that starts the IdP test flow for this connection.
     ///
     /// `POST /enterprise_connections/{enterprise_connection_id}/test_runs` (`CreateEnterpriseConnectionTestRun`, [`operations::CREATE_ENTERPRISE_CONNECTION_TEST_RUN`]).
+    #[inline]
     pub fn create_test_run(
         &self,
         params: &params::CreateEnterpriseConnectionTestRunParams,
@@ -1242,6 +1361,7 @@ impl EnterpriseConnections<'_> {
     /// Deletes the enterprise connection whose ID matches the provided `enterprise_connection_id` in the path.
     ///
     /// `DELETE /enterprise_connections/{enterprise_connection_id}` (`DeleteEnterpriseConnection`, [`operations::DELETE_ENTERPRISE_CONNECTION`]).
+    #[inline]
     pub fn delete(
         &self,
         params: &params::DeleteEnterpriseConnectionParams,
@@ -1255,6 +1375,7 @@ impl EnterpriseConnections<'_> {
     /// Fetches the enterprise connection whose ID matches the provided `enterprise_connection_id` in the path.
     ///
     /// `GET /enterprise_connections/{enterprise_connection_id}` (`GetEnterpriseConnection`, [`operations::GET_ENTERPRISE_CONNECTION`]).
+    #[inline]
     pub fn get(
         &self,
         params: &params::GetEnterpriseConnectionParams,
@@ -1269,6 +1390,7 @@ impl EnterpriseConnections<'_> {
     /// Results can be paginated using the optional `limit` and `offset` query parameters.
     ///
     /// `GET /enterprise_connections` (`ListEnterpriseConnections`, [`operations::LIST_ENTERPRISE_CONNECTIONS`]).
+    #[inline]
     pub fn list(
         &self,
         params: &params::ListEnterpriseConnectionsParams,
@@ -1278,6 +1400,7 @@ impl EnterpriseConnections<'_> {
     }
 
     /// Every item of [`Self::list`], fetching page after page lazily.
+    #[inline]
     pub fn list_all(
         &self,
         params: &params::ListEnterpriseConnectionsParams,
@@ -1291,6 +1414,7 @@ impl EnterpriseConnections<'_> {
     /// Returns a paginated list of SAML or OIDC debug test runs for an enterprise connection.
     ///
     /// `GET /enterprise_connections/{enterprise_connection_id}/test_runs` (`ListEnterpriseConnectionTestRuns`, [`operations::LIST_ENTERPRISE_CONNECTION_TEST_RUNS`]).
+    #[inline]
     pub fn list_test_runs(
         &self,
         params: &params::ListEnterpriseConnectionTestRunsParams,
@@ -1300,6 +1424,7 @@ impl EnterpriseConnections<'_> {
     }
 
     /// Every item of [`Self::list_test_runs`], fetching page after page lazily.
+    #[inline]
     pub fn list_test_runs_all(
         &self,
         params: &params::ListEnterpriseConnectionTestRunsParams,
@@ -1314,6 +1439,7 @@ impl EnterpriseConnections<'_> {
     /// When enabling the connection (setting `active` to true), any existing verified organization domains that match the connection's domains (e.g. used for enrollment modes like automatic invitation) may be deleted so the connection can be enabled.
     ///
     /// `PATCH /enterprise_connections/{enterprise_connection_id}` (`UpdateEnterpriseConnection`, [`operations::UPDATE_ENTERPRISE_CONNECTION`]).
+    #[inline]
     pub fn update(
         &self,
         params: &params::UpdateEnterpriseConnectionParams,
@@ -1339,6 +1465,7 @@ impl InstanceSettings<'_> {
     /// WARNING: Changing your domain will invalidate all current user sessions (i.e. users will be logged out). Also, while your application is being deployed, a small downtime is expected to occur.
     ///
     /// `POST /instance/change_domain` (`ChangeProductionInstanceDomain`, [`operations::CHANGE_PRODUCTION_INSTANCE_DOMAIN`]).
+    #[inline]
     pub fn change_domain(
         &self,
         params: &params::ChangeProductionInstanceDomainParams,
@@ -1352,6 +1479,7 @@ impl InstanceSettings<'_> {
     /// Fetches the current instance
     ///
     /// `GET /instance` (`GetInstance`, [`operations::GET_INSTANCE`]).
+    #[inline]
     pub fn get(&self) -> crate::Result<models::Instance> {
         self.client
             .call_typed(&operations::GET_INSTANCE, &serde_json::Map::new())
@@ -1362,6 +1490,7 @@ impl InstanceSettings<'_> {
     /// Retrieves the per-instance SMS communication settings, including the SMS country blocklist.
     ///
     /// `GET /instance/communication` (`GetInstanceCommunication`, [`operations::GET_INSTANCE_COMMUNICATION`]).
+    #[inline]
     pub fn get_communication(&self) -> crate::Result<models::InstanceCommunication> {
         self.client.call_typed(
             &operations::GET_INSTANCE_COMMUNICATION,
@@ -1372,6 +1501,7 @@ impl InstanceSettings<'_> {
     /// Get instance protect settings
     ///
     /// `GET /instance/protect` (`GetInstanceProtect`, [`operations::GET_INSTANCE_PROTECT`]).
+    #[inline]
     pub fn get_instance_protect(&self) -> crate::Result<models::InstanceProtect> {
         self.client
             .call_typed(&operations::GET_INSTANCE_PROTECT, &serde_json::Map::new())
@@ -1382,6 +1512,7 @@ impl InstanceSettings<'_> {
     /// Retrieves the settings for OAuth applications for the instance (dynamic client registration, JWT access tokens, etc.).
     ///
     /// `GET /instance/oauth_application_settings` (`GetInstanceOAuthApplicationSettings`, [`operations::GET_INSTANCE_OAUTH_APPLICATION_SETTINGS`]).
+    #[inline]
     pub fn get_oauth_application_settings(
         &self,
     ) -> crate::Result<models::OAuthApplicationSettings> {
@@ -1396,6 +1527,7 @@ impl InstanceSettings<'_> {
     /// Retrieves the organization settings of the instance
     ///
     /// `GET /instance/organization_settings` (`GetInstanceOrganizationSettings`, [`operations::GET_INSTANCE_ORGANIZATION_SETTINGS`]).
+    #[inline]
     pub fn get_organization_settings(&self) -> crate::Result<models::OrganizationSettings> {
         self.client.call_typed(
             &operations::GET_INSTANCE_ORGANIZATION_SETTINGS,
@@ -1408,6 +1540,7 @@ impl InstanceSettings<'_> {
     /// Updates the settings of an instance
     ///
     /// `PATCH /instance` (`UpdateInstance`, [`operations::UPDATE_INSTANCE`]).
+    #[inline]
     pub fn update(
         &self,
         params: &params::UpdateInstanceParams,
@@ -1424,6 +1557,7 @@ impl InstanceSettings<'_> {
     ///
     ///
     /// `PATCH /instance/communication` (`UpdateInstanceCommunication`, [`operations::UPDATE_INSTANCE_COMMUNICATION`]).
+    #[inline]
     pub fn update_communication(
         &self,
         params: &params::UpdateInstanceCommunicationParams,
@@ -1435,6 +1569,7 @@ impl InstanceSettings<'_> {
     /// Update instance protect settings
     ///
     /// `PATCH /instance/protect` (`UpdateInstanceProtect`, [`operations::UPDATE_INSTANCE_PROTECT`]).
+    #[inline]
     pub fn update_instance_protect(
         &self,
         params: &params::UpdateInstanceProtectParams,
@@ -1448,6 +1583,7 @@ impl InstanceSettings<'_> {
     /// Updates the OAuth application settings for the instance.
     ///
     /// `PATCH /instance/oauth_application_settings` (`UpdateInstanceOAuthApplicationSettings`, [`operations::UPDATE_INSTANCE_OAUTH_APPLICATION_SETTINGS`]).
+    #[inline]
     pub fn update_oauth_application_settings(
         &self,
         params: &params::UpdateInstanceOAuthApplicationSettingsParams,
@@ -1463,6 +1599,7 @@ impl InstanceSettings<'_> {
     /// Updates the organization settings of the instance
     ///
     /// `PATCH /instance/organization_settings` (`UpdateInstanceOrganizationSettings`, [`operations::UPDATE_INSTANCE_ORGANIZATION_SETTINGS`]).
+    #[inline]
     pub fn update_organization_settings(
         &self,
         params: &params::UpdateInstanceOrganizationSettingsParams,
@@ -1476,6 +1613,7 @@ impl InstanceSettings<'_> {
     /// Updates the restriction settings of an instance
     ///
     /// `PATCH /instance/restrictions` (`UpdateInstanceRestrictions`, [`operations::UPDATE_INSTANCE_RESTRICTIONS`]).
+    #[inline]
     pub fn update_restrictions(
         &self,
         params: &params::UpdateInstanceRestrictionsParams,
@@ -1502,6 +1640,7 @@ impl Invitations<'_> {
     /// This endpoint is limited to a maximum of 10 invitations per API call. If you need to send more invitations, please make multiple requests.
     ///
     /// `POST /invitations/bulk` (`CreateBulkInvitations`, [`operations::CREATE_BULK_INVITATIONS`]).
+    #[inline]
     pub fn bulk_create(
         &self,
         params: &params::CreateBulkInvitationsParams,
@@ -1517,6 +1656,7 @@ impl Invitations<'_> {
     /// Also, trying to create an invitation for an email address that already exists in your application will result to an error.
     ///
     /// `POST /invitations` (`CreateInvitation`, [`operations::CREATE_INVITATION`]).
+    #[inline]
     pub fn create(
         &self,
         params: &params::CreateInvitationParams,
@@ -1530,6 +1670,7 @@ impl Invitations<'_> {
     /// Returns all non-revoked invitations for your application, sorted by creation date
     ///
     /// `GET /invitations` (`ListInvitations`, [`operations::LIST_INVITATIONS`]).
+    #[inline]
     pub fn list(
         &self,
         params: &params::ListInvitationsParams,
@@ -1539,6 +1680,7 @@ impl Invitations<'_> {
     }
 
     /// Every item of [`Self::list`], fetching page after page lazily.
+    #[inline]
     pub fn list_all(
         &self,
         params: &params::ListInvitationsParams,
@@ -1555,6 +1697,7 @@ impl Invitations<'_> {
     /// Only active (i.e. non-revoked) invitations can be revoked.
     ///
     /// `POST /invitations/{invitation_id}/revoke` (`RevokeInvitation`, [`operations::REVOKE_INVITATION`]).
+    #[inline]
     pub fn revoke(
         &self,
         params: &params::RevokeInvitationParams,
@@ -1574,6 +1717,7 @@ impl Jwks<'_> {
     /// Retrieve the JSON Web Key Set of the instance
     ///
     /// `GET /jwks` (`GetJWKS`, [`operations::GET_JWKS`]).
+    #[inline]
     pub fn get_jwks(&self) -> crate::Result<models::JWKS> {
         self.client
             .call_typed(&operations::GET_JWKS, &serde_json::Map::new())
@@ -1592,6 +1736,7 @@ impl JwtTemplates<'_> {
     /// Create a new JWT template
     ///
     /// `POST /jwt_templates` (`CreateJWTTemplate`, [`operations::CREATE_JWT_TEMPLATE`]).
+    #[inline]
     pub fn create(
         &self,
         params: &params::CreateJWTTemplateParams,
@@ -1603,6 +1748,7 @@ impl JwtTemplates<'_> {
     /// Delete a Template
     ///
     /// `DELETE /jwt_templates/{template_id}` (`DeleteJWTTemplate`, [`operations::DELETE_JWT_TEMPLATE`]).
+    #[inline]
     pub fn delete(
         &self,
         params: &params::DeleteJWTTemplateParams,
@@ -1616,6 +1762,7 @@ impl JwtTemplates<'_> {
     /// Retrieve the details of a given JWT template
     ///
     /// `GET /jwt_templates/{template_id}` (`GetJWTTemplate`, [`operations::GET_JWT_TEMPLATE`]).
+    #[inline]
     pub fn get(&self, params: &params::GetJWTTemplateParams) -> crate::Result<models::JWTTemplate> {
         self.client
             .call_typed(&operations::GET_JWT_TEMPLATE, params)
@@ -1624,6 +1771,7 @@ impl JwtTemplates<'_> {
     /// List all templates
     ///
     /// `GET /jwt_templates` (`ListJWTTemplates`, [`operations::LIST_JWT_TEMPLATES`]).
+    #[inline]
     pub fn list(
         &self,
         params: &params::ListJWTTemplatesParams,
@@ -1633,6 +1781,7 @@ impl JwtTemplates<'_> {
     }
 
     /// Every item of [`Self::list`], fetching page after page lazily.
+    #[inline]
     pub fn list_all(
         &self,
         params: &params::ListJWTTemplatesParams,
@@ -1646,6 +1795,7 @@ impl JwtTemplates<'_> {
     /// Updates an existing JWT template
     ///
     /// `PATCH /jwt_templates/{template_id}` (`UpdateJWTTemplate`, [`operations::UPDATE_JWT_TEMPLATE`]).
+    #[inline]
     pub fn update(
         &self,
         params: &params::UpdateJWTTemplateParams,
@@ -1667,6 +1817,7 @@ impl M2m<'_> {
     /// Creates a new M2M Token. Must be authenticated via a Machine Secret Key.
     ///
     /// `POST /m2m_tokens` (`createM2MToken`, [`operations::CREATE_M2_M_TOKEN`]).
+    #[inline]
     pub fn create_token(
         &self,
         params: &params::CreateM2MTokenParams,
@@ -1687,6 +1838,7 @@ impl M2m<'_> {
     /// - When fetching M2M tokens with a Clerk Secret Key, tokens for any machine in the instance can be retrieved.
     ///
     /// `GET /m2m_tokens` (`getM2MTokens`, [`operations::GET_M2_M_TOKENS`]).
+    #[inline]
     pub fn list_tokens(
         &self,
         params: &params::GetM2MTokensParams,
@@ -1706,6 +1858,7 @@ impl M2m<'_> {
     /// - When revoking a M2M Token with a Clerk Secret Key, any token on the Instance can be revoked.
     ///
     /// `POST /m2m_tokens/{m2m_token_id}/revoke` (`revokeM2MToken`, [`operations::REVOKE_M2_M_TOKEN`]).
+    #[inline]
     pub fn revoke_token(
         &self,
         params: &params::RevokeM2MTokenParams,
@@ -1724,6 +1877,7 @@ impl M2m<'_> {
     /// - When verifying a M2M Token with a Clerk Secret Key, any token on the Instance can be verified.
     ///
     /// `POST /m2m_tokens/verify` (`verifyM2MToken`, [`operations::VERIFY_M2_M_TOKEN`]).
+    #[inline]
     pub fn verify_token(
         &self,
         params: &params::VerifyM2MTokenParams,
@@ -1745,6 +1899,7 @@ impl Machines<'_> {
     /// Creates a new machine.
     ///
     /// `POST /machines` (`CreateMachine`, [`operations::CREATE_MACHINE`]).
+    #[inline]
     pub fn create(&self, params: &params::CreateMachineParams) -> crate::Result<serde_json::Value> {
         self.client.call_typed(&operations::CREATE_MACHINE, params)
     }
@@ -1755,6 +1910,7 @@ impl Machines<'_> {
     /// Maximum of 150 scopes per machine.
     ///
     /// `POST /machines/{machine_id}/scopes` (`CreateMachineScope`, [`operations::CREATE_MACHINE_SCOPE`]).
+    #[inline]
     pub fn create_scope(
         &self,
         params: &params::CreateMachineScopeParams,
@@ -1768,6 +1924,7 @@ impl Machines<'_> {
     /// Deletes a machine.
     ///
     /// `DELETE /machines/{machine_id}` (`DeleteMachine`, [`operations::DELETE_MACHINE`]).
+    #[inline]
     pub fn delete(&self, params: &params::DeleteMachineParams) -> crate::Result<serde_json::Value> {
         self.client.call_typed(&operations::DELETE_MACHINE, params)
     }
@@ -1777,6 +1934,7 @@ impl Machines<'_> {
     /// Deletes a machine scope, removing access from one machine to another.
     ///
     /// `DELETE /machines/{machine_id}/scopes/{other_machine_id}` (`DeleteMachineScope`, [`operations::DELETE_MACHINE_SCOPE`]).
+    #[inline]
     pub fn delete_scope(
         &self,
         params: &params::DeleteMachineScopeParams,
@@ -1790,6 +1948,7 @@ impl Machines<'_> {
     /// Returns the details of a machine.
     ///
     /// `GET /machines/{machine_id}` (`GetMachine`, [`operations::GET_MACHINE`]).
+    #[inline]
     pub fn get(&self, params: &params::GetMachineParams) -> crate::Result<models::Machine> {
         self.client.call_typed(&operations::GET_MACHINE, params)
     }
@@ -1799,6 +1958,7 @@ impl Machines<'_> {
     /// Returns the secret key for a machine.
     ///
     /// `GET /machines/{machine_id}/secret_key` (`GetMachineSecretKey`, [`operations::GET_MACHINE_SECRET_KEY`]).
+    #[inline]
     pub fn get_secret_key(
         &self,
         params: &params::GetMachineSecretKeyParams,
@@ -1814,11 +1974,13 @@ impl Machines<'_> {
     /// returned first)
     ///
     /// `GET /machines` (`ListMachines`, [`operations::LIST_MACHINES`]).
+    #[inline]
     pub fn list(&self, params: &params::ListMachinesParams) -> crate::Result<serde_json::Value> {
         self.client.call_typed(&operations::LIST_MACHINES, params)
     }
 
     /// Every item of [`Self::list`], fetching page after page lazily.
+    #[inline]
     pub fn list_all(
         &self,
         params: &params::ListMachinesParams,
@@ -1834,6 +1996,7 @@ impl Machines<'_> {
     /// The previous secret key will remain valid for the duration specified by the previous_token_ttl parameter.
     ///
     /// `POST /machines/{machine_id}/secret_key/rotate` (`RotateMachineSecretKey`, [`operations::ROTATE_MACHINE_SECRET_KEY`]).
+    #[inline]
     pub fn rotate_secret_key(
         &self,
         params: &params::RotateMachineSecretKeyParams,
@@ -1848,6 +2011,7 @@ impl Machines<'_> {
     /// Only the provided fields will be updated.
     ///
     /// `PATCH /machines/{machine_id}` (`UpdateMachine`, [`operations::UPDATE_MACHINE`]).
+    #[inline]
     pub fn update(&self, params: &params::UpdateMachineParams) -> crate::Result<models::Machine> {
         self.client.call_typed(&operations::UPDATE_MACHINE, params)
     }
@@ -1866,6 +2030,7 @@ impl Miscellaneous<'_> {
     /// It is used by Clerk SDKs when the user's authentication state cannot be immediately determined.
     ///
     /// `GET /public/interstitial` (`GetPublicInterstitial`, [`operations::GET_PUBLIC_INTERSTITIAL`]).
+    #[inline]
     pub fn get_public_interstitial(
         &self,
         params: &params::GetPublicInterstitialParams,
@@ -1885,6 +2050,7 @@ impl OauthAccessTokens<'_> {
     /// Verify an OAuth Access Token
     ///
     /// `POST /oauth_applications/access_tokens/verify` (`verifyOAuthAccessToken`, [`operations::VERIFY_OAUTH_ACCESS_TOKEN`]).
+    #[inline]
     pub fn verify(
         &self,
         params: &params::VerifyOAuthAccessTokenParams,
@@ -1908,6 +2074,7 @@ impl OauthApplications<'_> {
     /// All URL schemes are allowed such as `http://`, `https://`, `myapp://`, etc...
     ///
     /// `POST /oauth_applications` (`CreateOAuthApplication`, [`operations::CREATE_OAUTH_APPLICATION`]).
+    #[inline]
     pub fn create(
         &self,
         params: &params::CreateOAuthApplicationParams,
@@ -1922,6 +2089,7 @@ impl OauthApplications<'_> {
     /// This is not reversible.
     ///
     /// `DELETE /oauth_applications/{oauth_application_id}` (`DeleteOAuthApplication`, [`operations::DELETE_OAUTH_APPLICATION`]).
+    #[inline]
     pub fn delete(
         &self,
         params: &params::DeleteOAuthApplicationParams,
@@ -1935,6 +2103,7 @@ impl OauthApplications<'_> {
     /// Fetches the OAuth application whose ID matches the provided `id` in the path.
     ///
     /// `GET /oauth_applications/{oauth_application_id}` (`GetOAuthApplication`, [`operations::GET_OAUTH_APPLICATION`]).
+    #[inline]
     pub fn get(
         &self,
         params: &params::GetOAuthApplicationParams,
@@ -1951,6 +2120,7 @@ impl OauthApplications<'_> {
     /// Most recent OAuth applications will be returned first.
     ///
     /// `GET /oauth_applications` (`ListOAuthApplications`, [`operations::LIST_OAUTH_APPLICATIONS`]).
+    #[inline]
     pub fn list(
         &self,
         params: &params::ListOAuthApplicationsParams,
@@ -1960,6 +2130,7 @@ impl OauthApplications<'_> {
     }
 
     /// Every item of [`Self::list`], fetching page after page lazily.
+    #[inline]
     pub fn list_all(
         &self,
         params: &params::ListOAuthApplicationsParams,
@@ -1975,6 +2146,7 @@ impl OauthApplications<'_> {
     /// JWT access tokens cannot be revoked.
     ///
     /// `POST /oauth_applications/{oauth_application_id}/revoke_token` (`RevokeOAuthApplicationToken`, [`operations::REVOKE_OAUTH_APPLICATION_TOKEN`]).
+    #[inline]
     pub fn revoke_token(
         &self,
         params: &params::RevokeOAuthApplicationTokenParams,
@@ -1989,6 +2161,7 @@ impl OauthApplications<'_> {
     /// When the client secret is rotated, make sure to update it in authorized OAuth clients.
     ///
     /// `POST /oauth_applications/{oauth_application_id}/rotate_secret` (`RotateOAuthApplicationSecret`, [`operations::ROTATE_OAUTH_APPLICATION_SECRET`]).
+    #[inline]
     pub fn rotate_secret(
         &self,
         params: &params::RotateOAuthApplicationSecretParams,
@@ -2002,6 +2175,7 @@ impl OauthApplications<'_> {
     /// Updates an existing OAuth application
     ///
     /// `PATCH /oauth_applications/{oauth_application_id}` (`UpdateOAuthApplication`, [`operations::UPDATE_OAUTH_APPLICATION`]).
+    #[inline]
     pub fn update(
         &self,
         params: &params::UpdateOAuthApplicationParams,
@@ -2018,6 +2192,7 @@ impl OauthApplications<'_> {
     /// Only the following file content types are supported: `image/jpeg`, `image/png`, `image/gif`, `image/webp`.
     ///
     /// `PUT /oauth_applications/{oauth_application_id}/logo` (`UploadOAuthApplicationLogo`, [`operations::UPLOAD_OAUTH_APPLICATION_LOGO`]).
+    #[inline]
     pub fn upload_logo(
         &self,
         params: &params::UploadOAuthApplicationLogoParams,
@@ -2039,6 +2214,7 @@ impl OrganizationDomains<'_> {
     /// Creates a new organization domain. By default the domain is verified, but can be optionally set to unverified.
     ///
     /// `POST /organizations/{organization_id}/domains` (`CreateOrganizationDomain`, [`operations::CREATE_ORGANIZATION_DOMAIN`]).
+    #[inline]
     pub fn create(
         &self,
         params: &params::CreateOrganizationDomainParams,
@@ -2052,6 +2228,7 @@ impl OrganizationDomains<'_> {
     /// Removes the given domain from the organization.
     ///
     /// `DELETE /organizations/{organization_id}/domains/{domain_id}` (`DeleteOrganizationDomain`, [`operations::DELETE_ORGANIZATION_DOMAIN`]).
+    #[inline]
     pub fn delete(
         &self,
         params: &params::DeleteOrganizationDomainParams,
@@ -2063,6 +2240,7 @@ impl OrganizationDomains<'_> {
     /// Get a list of all domains of an organization.
     ///
     /// `GET /organizations/{organization_id}/domains` (`ListOrganizationDomains`, [`operations::LIST_ORGANIZATION_DOMAINS`]).
+    #[inline]
     pub fn list(
         &self,
         params: &params::ListOrganizationDomainsParams,
@@ -2072,6 +2250,7 @@ impl OrganizationDomains<'_> {
     }
 
     /// Every item of [`Self::list`], fetching page after page lazily.
+    #[inline]
     pub fn list_iter(
         &self,
         params: &params::ListOrganizationDomainsParams,
@@ -2091,6 +2270,7 @@ impl OrganizationDomains<'_> {
     ///
     ///
     /// `GET /organization_domains` (`ListAllOrganizationDomains`, [`operations::LIST_ALL_ORGANIZATION_DOMAINS`]).
+    #[inline]
     pub fn list_all(
         &self,
         params: &params::ListAllOrganizationDomainsParams,
@@ -2100,6 +2280,7 @@ impl OrganizationDomains<'_> {
     }
 
     /// Every item of [`Self::list_all`], fetching page after page lazily.
+    #[inline]
     pub fn list_all_all(
         &self,
         params: &params::ListAllOrganizationDomainsParams,
@@ -2113,6 +2294,7 @@ impl OrganizationDomains<'_> {
     /// Updates the properties of an existing organization domain.
     ///
     /// `PATCH /organizations/{organization_id}/domains/{domain_id}` (`UpdateOrganizationDomain`, [`operations::UPDATE_ORGANIZATION_DOMAIN`]).
+    #[inline]
     pub fn update(
         &self,
         params: &params::UpdateOrganizationDomainParams,
@@ -2133,6 +2315,7 @@ impl OrganizationDomains<'_> {
     /// ownership state without re-emitting the audit event.
     ///
     /// `POST /organizations/{organization_id}/domains/{domain_id}/verify_ownership` (`VerifyOrganizationDomainOwnership`, [`operations::VERIFY_ORGANIZATION_DOMAIN_OWNERSHIP`]).
+    #[inline]
     pub fn verify_ownership(
         &self,
         params: &params::VerifyOrganizationDomainOwnershipParams,
@@ -2169,6 +2352,7 @@ impl OrganizationInvitations<'_> {
     /// When the organization invitation is accepted, the metadata will be transferred to the newly created organization membership.
     ///
     /// `POST /organizations/{organization_id}/invitations/bulk` (`CreateOrganizationInvitationBulk`, [`operations::CREATE_ORGANIZATION_INVITATION_BULK`]).
+    #[inline]
     pub fn bulk_create(
         &self,
         params: &params::CreateOrganizationInvitationBulkParams,
@@ -2197,6 +2381,7 @@ impl OrganizationInvitations<'_> {
     /// When the organization invitation is accepted, the metadata will be transferred to the newly created organization membership.
     ///
     /// `POST /organizations/{organization_id}/invitations` (`CreateOrganizationInvitation`, [`operations::CREATE_ORGANIZATION_INVITATION`]).
+    #[inline]
     pub fn create(
         &self,
         params: &params::CreateOrganizationInvitationParams,
@@ -2210,6 +2395,7 @@ impl OrganizationInvitations<'_> {
     /// Use this request to get an existing organization invitation by ID.
     ///
     /// `GET /organizations/{organization_id}/invitations/{invitation_id}` (`GetOrganizationInvitation`, [`operations::GET_ORGANIZATION_INVITATION`]).
+    #[inline]
     pub fn get(
         &self,
         params: &params::GetOrganizationInvitationParams,
@@ -2228,6 +2414,7 @@ impl OrganizationInvitations<'_> {
     /// The organization invitations are ordered by descending creation date by default.
     ///
     /// `GET /organization_invitations` (`ListInstanceOrganizationInvitations`, [`operations::LIST_INSTANCE_ORGANIZATION_INVITATIONS`]).
+    #[inline]
     pub fn get_all(
         &self,
         params: &params::ListInstanceOrganizationInvitationsParams,
@@ -2237,6 +2424,7 @@ impl OrganizationInvitations<'_> {
     }
 
     /// Every item of [`Self::get_all`], fetching page after page lazily.
+    #[inline]
     pub fn get_all_all(
         &self,
         params: &params::ListInstanceOrganizationInvitationsParams,
@@ -2256,6 +2444,7 @@ impl OrganizationInvitations<'_> {
     /// Any invitations created as a result of an Organization Domain are not included in the results.
     ///
     /// `GET /organizations/{organization_id}/invitations` (`ListOrganizationInvitations`, [`operations::LIST_ORGANIZATION_INVITATIONS`]).
+    #[inline]
     pub fn list(
         &self,
         params: &params::ListOrganizationInvitationsParams,
@@ -2265,6 +2454,7 @@ impl OrganizationInvitations<'_> {
     }
 
     /// Every item of [`Self::list`], fetching page after page lazily.
+    #[inline]
     pub fn list_all(
         &self,
         params: &params::ListOrganizationInvitationsParams,
@@ -2285,6 +2475,7 @@ impl OrganizationInvitations<'_> {
     /// `GET /organizations/{organization_id}/invitations/pending` (`ListPendingOrganizationInvitations`, [`operations::LIST_PENDING_ORGANIZATION_INVITATIONS`]).
     ///
     /// Deprecated in the spec.
+    #[inline]
     pub fn list_pending(
         &self,
         params: &params::ListPendingOrganizationInvitationsParams,
@@ -2294,6 +2485,7 @@ impl OrganizationInvitations<'_> {
     }
 
     /// Every item of [`Self::list_pending`], fetching page after page lazily.
+    #[inline]
     pub fn list_pending_all(
         &self,
         params: &params::ListPendingOrganizationInvitationsParams,
@@ -2311,6 +2503,7 @@ impl OrganizationInvitations<'_> {
     /// Only users with "admin" role can revoke invitations.
     ///
     /// `POST /organizations/{organization_id}/invitations/{invitation_id}/revoke` (`RevokeOrganizationInvitation`, [`operations::REVOKE_ORGANIZATION_INVITATION`]).
+    #[inline]
     pub fn revoke(
         &self,
         params: &params::RevokeOrganizationInvitationParams,
@@ -2337,6 +2530,7 @@ impl OrganizationMemberships<'_> {
     /// different organization as active before then.
     ///
     /// `POST /organizations/{organization_id}/memberships` (`CreateOrganizationMembership`, [`operations::CREATE_ORGANIZATION_MEMBERSHIP`]).
+    #[inline]
     pub fn create(
         &self,
         params: &params::CreateOrganizationMembershipParams,
@@ -2350,6 +2544,7 @@ impl OrganizationMemberships<'_> {
     /// Removes the given membership from the organization
     ///
     /// `DELETE /organizations/{organization_id}/memberships/{user_id}` (`DeleteOrganizationMembership`, [`operations::DELETE_ORGANIZATION_MEMBERSHIP`]).
+    #[inline]
     pub fn delete(
         &self,
         params: &params::DeleteOrganizationMembershipParams,
@@ -2363,6 +2558,7 @@ impl OrganizationMemberships<'_> {
     /// Retrieves all user memberships for the given organization
     ///
     /// `GET /organizations/{organization_id}/memberships` (`ListOrganizationMemberships`, [`operations::LIST_ORGANIZATION_MEMBERSHIPS`]).
+    #[inline]
     pub fn list(
         &self,
         params: &params::ListOrganizationMembershipsParams,
@@ -2372,6 +2568,7 @@ impl OrganizationMemberships<'_> {
     }
 
     /// Every item of [`Self::list`], fetching page after page lazily.
+    #[inline]
     pub fn list_all(
         &self,
         params: &params::ListOrganizationMembershipsParams,
@@ -2385,6 +2582,7 @@ impl OrganizationMemberships<'_> {
     /// Updates the properties of an existing organization membership
     ///
     /// `PATCH /organizations/{organization_id}/memberships/{user_id}` (`UpdateOrganizationMembership`, [`operations::UPDATE_ORGANIZATION_MEMBERSHIP`]).
+    #[inline]
     pub fn update(
         &self,
         params: &params::UpdateOrganizationMembershipParams,
@@ -2400,6 +2598,7 @@ impl OrganizationMemberships<'_> {
     /// You can remove metadata keys at any level by setting their value to `null`.
     ///
     /// `PATCH /organizations/{organization_id}/memberships/{user_id}/metadata` (`UpdateOrganizationMembershipMetadata`, [`operations::UPDATE_ORGANIZATION_MEMBERSHIP_METADATA`]).
+    #[inline]
     pub fn update_metadata(
         &self,
         params: &params::UpdateOrganizationMembershipMetadataParams,
@@ -2421,6 +2620,7 @@ impl OrganizationPermissions<'_> {
     /// Creates a new organization permission for the given instance.
     ///
     /// `POST /organization_permissions` (`CreateOrganizationPermission`, [`operations::CREATE_ORGANIZATION_PERMISSION`]).
+    #[inline]
     pub fn create(
         &self,
         params: &params::CreateOrganizationPermissionParams,
@@ -2435,6 +2635,7 @@ impl OrganizationPermissions<'_> {
     /// System permissions cannot be deleted.
     ///
     /// `DELETE /organization_permissions/{permission_id}` (`DeleteOrganizationPermission`, [`operations::DELETE_ORGANIZATION_PERMISSION`]).
+    #[inline]
     pub fn delete(
         &self,
         params: &params::DeleteOrganizationPermissionParams,
@@ -2448,6 +2649,7 @@ impl OrganizationPermissions<'_> {
     /// Retrieves the details of an organization permission.
     ///
     /// `GET /organization_permissions/{permission_id}` (`GetOrganizationPermission`, [`operations::GET_ORGANIZATION_PERMISSION`]).
+    #[inline]
     pub fn get(
         &self,
         params: &params::GetOrganizationPermissionParams,
@@ -2461,6 +2663,7 @@ impl OrganizationPermissions<'_> {
     /// Retrieves all organization permissions for the given instance.
     ///
     /// `GET /organization_permissions` (`ListOrganizationPermissions`, [`operations::LIST_ORGANIZATION_PERMISSIONS`]).
+    #[inline]
     pub fn list(
         &self,
         params: &params::ListOrganizationPermissionsParams,
@@ -2470,6 +2673,7 @@ impl OrganizationPermissions<'_> {
     }
 
     /// Every item of [`Self::list`], fetching page after page lazily.
+    #[inline]
     pub fn list_all(
         &self,
         params: &params::ListOrganizationPermissionsParams,
@@ -2484,6 +2688,7 @@ impl OrganizationPermissions<'_> {
     /// System permissions cannot be updated.
     ///
     /// `PATCH /organization_permissions/{permission_id}` (`UpdateOrganizationPermission`, [`operations::UPDATE_ORGANIZATION_PERMISSION`]).
+    #[inline]
     pub fn update(
         &self,
         params: &params::UpdateOrganizationPermissionParams,
@@ -2505,6 +2710,7 @@ impl OrganizationRoles<'_> {
     /// Assigns a permission to an organization role
     ///
     /// `POST /organization_roles/{organization_role_id}/permissions/{permission_id}` (`AssignPermissionToOrganizationRole`, [`operations::ASSIGN_PERMISSION_TO_ORGANIZATION_ROLE`]).
+    #[inline]
     pub fn assign_permission(
         &self,
         params: &params::AssignPermissionToOrganizationRoleParams,
@@ -2521,6 +2727,7 @@ impl OrganizationRoles<'_> {
     /// Organization roles support permissions that can be assigned to control access within the organization.
     ///
     /// `POST /organization_roles` (`CreateOrganizationRole`, [`operations::CREATE_ORGANIZATION_ROLE`]).
+    #[inline]
     pub fn create(
         &self,
         params: &params::CreateOrganizationRoleParams,
@@ -2535,6 +2742,7 @@ impl OrganizationRoles<'_> {
     /// The role cannot be deleted if it is currently used as the default creator role, domain default role, assigned to any members, or exists in any invitations.
     ///
     /// `DELETE /organization_roles/{organization_role_id}` (`DeleteOrganizationRole`, [`operations::DELETE_ORGANIZATION_ROLE`]).
+    #[inline]
     pub fn delete(
         &self,
         params: &params::DeleteOrganizationRoleParams,
@@ -2548,6 +2756,7 @@ impl OrganizationRoles<'_> {
     /// Use this request to retrieve an existing organization role by its ID.
     ///
     /// `GET /organization_roles/{organization_role_id}` (`GetOrganizationRole`, [`operations::GET_ORGANIZATION_ROLE`]).
+    #[inline]
     pub fn get(&self, params: &params::GetOrganizationRoleParams) -> crate::Result<models::Role> {
         self.client
             .call_typed(&operations::GET_ORGANIZATION_ROLE, params)
@@ -2561,6 +2770,7 @@ impl OrganizationRoles<'_> {
     /// Most recent roles will be returned first.
     ///
     /// `GET /organization_roles` (`ListOrganizationRoles`, [`operations::LIST_ORGANIZATION_ROLES`]).
+    #[inline]
     pub fn list(
         &self,
         params: &params::ListOrganizationRolesParams,
@@ -2570,6 +2780,7 @@ impl OrganizationRoles<'_> {
     }
 
     /// Every item of [`Self::list`], fetching page after page lazily.
+    #[inline]
     pub fn list_all(
         &self,
         params: &params::ListOrganizationRolesParams,
@@ -2583,6 +2794,7 @@ impl OrganizationRoles<'_> {
     /// Removes a permission from an organization role
     ///
     /// `DELETE /organization_roles/{organization_role_id}/permissions/{permission_id}` (`RemovePermissionFromOrganizationRole`, [`operations::REMOVE_PERMISSION_FROM_ORGANIZATION_ROLE`]).
+    #[inline]
     pub fn remove_permission(
         &self,
         params: &params::RemovePermissionFromOrganizationRoleParams,
@@ -2601,6 +2813,7 @@ impl OrganizationRoles<'_> {
     /// If the role is used as a creator role or domain default role, updating the key will cascade the update to the organization settings.
     ///
     /// `PATCH /organization_roles/{organization_role_id}` (`UpdateOrganizationRole`, [`operations::UPDATE_ORGANIZATION_ROLE`]).
+    #[inline]
     pub fn update(
         &self,
         params: &params::UpdateOrganizationRoleParams,
@@ -2624,6 +2837,7 @@ impl Organizations<'_> {
     /// ensures that duplicate requests are safely handled.
     ///
     /// `POST /organizations/{organization_id}/billing/credits` (`AdjustOrganizationBillingCreditBalance`, [`operations::ADJUST_ORGANIZATION_BILLING_CREDIT_BALANCE`]).
+    #[inline]
     pub fn adjust_billing_credit_balance(
         &self,
         params: &params::AdjustOrganizationBillingCreditBalanceParams,
@@ -2648,6 +2862,7 @@ impl Organizations<'_> {
     /// the next time they create a session, presuming they don't explicitly set a different organization as active before then.
     ///
     /// `POST /organizations` (`CreateOrganization`, [`operations::CREATE_ORGANIZATION`]).
+    #[inline]
     pub fn create(
         &self,
         params: &params::CreateOrganizationParams,
@@ -2666,6 +2881,7 @@ impl Organizations<'_> {
     /// organization will be cleared.
     ///
     /// `DELETE /organizations/{organization_id}` (`DeleteOrganization`, [`operations::DELETE_ORGANIZATION`]).
+    #[inline]
     pub fn delete(
         &self,
         params: &params::DeleteOrganizationParams,
@@ -2677,6 +2893,7 @@ impl Organizations<'_> {
     /// Delete the organization's logo.
     ///
     /// `DELETE /organizations/{organization_id}/logo` (`DeleteOrganizationLogo`, [`operations::DELETE_ORGANIZATION_LOGO`]).
+    #[inline]
     pub fn delete_logo(
         &self,
         params: &params::DeleteOrganizationLogoParams,
@@ -2690,6 +2907,7 @@ impl Organizations<'_> {
     /// Fetches the organization whose ID or slug matches the provided `id_or_slug` URL query parameter.
     ///
     /// `GET /organizations/{organization_id}` (`GetOrganization`, [`operations::GET_ORGANIZATION`]).
+    #[inline]
     pub fn get(
         &self,
         params: &params::GetOrganizationParams,
@@ -2704,6 +2922,7 @@ impl Organizations<'_> {
     /// Credits can be applied during checkout to reduce the charge or automatically applied to upcoming recurring charges.
     ///
     /// `GET /organizations/{organization_id}/billing/credits` (`GetOrganizationBillingCreditBalance`, [`operations::GET_ORGANIZATION_BILLING_CREDIT_BALANCE`]).
+    #[inline]
     pub fn get_billing_credit_balance(
         &self,
         params: &params::GetOrganizationBillingCreditBalanceParams,
@@ -2719,6 +2938,7 @@ impl Organizations<'_> {
     /// The subscription contains subscription items which represent the individual plans the organization is subscribed to.
     ///
     /// `GET /organizations/{organization_id}/billing/subscription` (`GetOrganizationBillingSubscription`, [`operations::GET_ORGANIZATION_BILLING_SUBSCRIPTION`]).
+    #[inline]
     pub fn get_billing_subscription(
         &self,
         params: &params::GetOrganizationBillingSubscriptionParams,
@@ -2735,6 +2955,7 @@ impl Organizations<'_> {
     /// Most recent organizations will be returned first.
     ///
     /// `GET /organizations` (`ListOrganizations`, [`operations::LIST_ORGANIZATIONS`]).
+    #[inline]
     pub fn list(
         &self,
         params: &params::ListOrganizationsParams,
@@ -2744,6 +2965,7 @@ impl Organizations<'_> {
     }
 
     /// Every item of [`Self::list`], fetching page after page lazily.
+    #[inline]
     pub fn list_all(
         &self,
         params: &params::ListOrganizationsParams,
@@ -2760,6 +2982,7 @@ impl Organizations<'_> {
     /// You can remove metadata keys at any level by setting their value to `null`.
     ///
     /// `PATCH /organizations/{organization_id}/metadata` (`MergeOrganizationMetadata`, [`operations::MERGE_ORGANIZATION_METADATA`]).
+    #[inline]
     pub fn merge_metadata(
         &self,
         params: &params::MergeOrganizationMetadataParams,
@@ -2778,6 +3001,7 @@ impl Organizations<'_> {
     /// intend to overwrite a metadata field wholesale.
     ///
     /// `PUT /organizations/{organization_id}/metadata` (`ReplaceOrganizationMetadata`, [`operations::REPLACE_ORGANIZATION_METADATA`]).
+    #[inline]
     pub fn replace_metadata(
         &self,
         params: &params::ReplaceOrganizationMetadataParams,
@@ -2794,6 +3018,7 @@ impl Organizations<'_> {
     /// Use `PATCH /v1/organizations/{organization_id}/metadata` to merge updates into existing metadata, or `PUT /v1/organizations/{organization_id}/metadata` to replace a metadata field entirely.
     ///
     /// `PATCH /organizations/{organization_id}` (`UpdateOrganization`, [`operations::UPDATE_ORGANIZATION`]).
+    #[inline]
     pub fn update(
         &self,
         params: &params::UpdateOrganizationParams,
@@ -2810,6 +3035,7 @@ impl Organizations<'_> {
     /// Only the following file content types are supported: `image/jpeg`, `image/png`, `image/gif`, `image/webp`.
     ///
     /// `PUT /organizations/{organization_id}/logo` (`UploadOrganizationLogo`, [`operations::UPLOAD_ORGANIZATION_LOGO`]).
+    #[inline]
     pub fn upload_logo(
         &self,
         params: &params::UploadOrganizationLogoParams,
@@ -2841,6 +3067,7 @@ impl PhoneNumbers<'_> {
     /// a session; to sign the user in afterwards, mint a sign-in token.
     ///
     /// `POST /phone_numbers/{phone_number_id}/attempt_verification` (`AttemptPhoneNumberVerification`, [`operations::ATTEMPT_PHONE_NUMBER_VERIFICATION`]).
+    #[inline]
     pub fn attempt_verification(
         &self,
         params: &params::AttemptPhoneNumberVerificationParams,
@@ -2854,6 +3081,7 @@ impl PhoneNumbers<'_> {
     /// Create a new phone number
     ///
     /// `POST /phone_numbers` (`CreatePhoneNumber`, [`operations::CREATE_PHONE_NUMBER`]).
+    #[inline]
     pub fn create(
         &self,
         params: &params::CreatePhoneNumberParams,
@@ -2867,6 +3095,7 @@ impl PhoneNumbers<'_> {
     /// Delete the phone number with the given ID
     ///
     /// `DELETE /phone_numbers/{phone_number_id}` (`DeletePhoneNumber`, [`operations::DELETE_PHONE_NUMBER`]).
+    #[inline]
     pub fn delete(
         &self,
         params: &params::DeletePhoneNumberParams,
@@ -2880,6 +3109,7 @@ impl PhoneNumbers<'_> {
     /// Returns the details of a phone number
     ///
     /// `GET /phone_numbers/{phone_number_id}` (`GetPhoneNumber`, [`operations::GET_PHONE_NUMBER`]).
+    #[inline]
     pub fn get(&self, params: &params::GetPhoneNumberParams) -> crate::Result<models::PhoneNumber> {
         self.client
             .call_typed(&operations::GET_PHONE_NUMBER, params)
@@ -2893,6 +3123,7 @@ impl PhoneNumbers<'_> {
     /// with attempt_verification.
     ///
     /// `POST /phone_numbers/{phone_number_id}/prepare_verification` (`PreparePhoneNumberVerification`, [`operations::PREPARE_PHONE_NUMBER_VERIFICATION`]).
+    #[inline]
     pub fn prepare_verification(
         &self,
         params: &params::PreparePhoneNumberVerificationParams,
@@ -2918,6 +3149,7 @@ impl PhoneNumbers<'_> {
     /// another admin API call.
     ///
     /// `PUT /users/{user_id}/phone_number` (`ReplaceUserPhoneNumber`, [`operations::REPLACE_USER_PHONE_NUMBER`]).
+    #[inline]
     pub fn replace_for_user(
         &self,
         params: &params::ReplaceUserPhoneNumberParams,
@@ -2931,6 +3163,7 @@ impl PhoneNumbers<'_> {
     /// Updates a phone number
     ///
     /// `PATCH /phone_numbers/{phone_number_id}` (`UpdatePhoneNumber`, [`operations::UPDATE_PHONE_NUMBER`]).
+    #[inline]
     pub fn update(
         &self,
         params: &params::UpdatePhoneNumberParams,
@@ -2959,6 +3192,7 @@ impl ProxyChecks<'_> {
     /// a different proxy URL than the one provided. It can also be used to re-validate a domain that is already configured to work with a proxy.
     ///
     /// `POST /proxy_checks` (`VerifyDomainProxy`, [`operations::VERIFY_DOMAIN_PROXY`]).
+    #[inline]
     pub fn verify(
         &self,
         params: &params::VerifyDomainProxyParams,
@@ -2978,6 +3212,7 @@ impl RedirectUrls<'_> {
     /// Create a redirect URL
     ///
     /// `POST /redirect_urls` (`CreateRedirectURL`, [`operations::CREATE_REDIRECT_URL`]).
+    #[inline]
     pub fn create(
         &self,
         params: &params::CreateRedirectURLParams,
@@ -2991,6 +3226,7 @@ impl RedirectUrls<'_> {
     /// Remove the selected redirect URL from the whitelist of the instance
     ///
     /// `DELETE /redirect_urls/{id}` (`DeleteRedirectURL`, [`operations::DELETE_REDIRECT_URL`]).
+    #[inline]
     pub fn delete(
         &self,
         params: &params::DeleteRedirectURLParams,
@@ -3004,6 +3240,7 @@ impl RedirectUrls<'_> {
     /// Retrieve the details of the redirect URL with the given ID
     ///
     /// `GET /redirect_urls/{id}` (`GetRedirectURL`, [`operations::GET_REDIRECT_URL`]).
+    #[inline]
     pub fn get(&self, params: &params::GetRedirectURLParams) -> crate::Result<models::RedirectURL> {
         self.client
             .call_typed(&operations::GET_REDIRECT_URL, params)
@@ -3014,6 +3251,7 @@ impl RedirectUrls<'_> {
     /// Lists all whitelisted redirect_urls for the instance
     ///
     /// `GET /redirect_urls` (`ListRedirectURLs`, [`operations::LIST_REDIRECT_UR_LS`]).
+    #[inline]
     pub fn list(
         &self,
         params: &params::ListRedirectURLsParams,
@@ -3023,6 +3261,7 @@ impl RedirectUrls<'_> {
     }
 
     /// Every item of [`Self::list`], fetching page after page lazily.
+    #[inline]
     pub fn list_all(
         &self,
         params: &params::ListRedirectURLsParams,
@@ -3045,6 +3284,7 @@ impl RoleSets<'_> {
     /// You can optionally update the default role or creator role when adding new roles.
     ///
     /// `POST /role_sets/{role_set_key_or_id}/roles` (`AddRolesToRoleSet`, [`operations::ADD_ROLES_TO_ROLE_SET`]).
+    #[inline]
     pub fn add_roles(
         &self,
         params: &params::AddRolesToRoleSetParams,
@@ -3060,6 +3300,7 @@ impl RoleSets<'_> {
     /// You must provide at least one role and specify a default role key and creator role key.
     ///
     /// `POST /role_sets` (`CreateRoleSet`, [`operations::CREATE_ROLE_SET`]).
+    #[inline]
     pub fn create(&self, params: &params::CreateRoleSetParams) -> crate::Result<models::RoleSet> {
         self.client.call_typed(&operations::CREATE_ROLE_SET, params)
     }
@@ -3069,6 +3310,7 @@ impl RoleSets<'_> {
     /// Retrieves an existing role set by its key or ID.
     ///
     /// `GET /role_sets/{role_set_key_or_id}` (`GetRoleSet`, [`operations::GET_ROLE_SET`]).
+    #[inline]
     pub fn get(&self, params: &params::GetRoleSetParams) -> crate::Result<models::RoleSet> {
         self.client.call_typed(&operations::GET_ROLE_SET, params)
     }
@@ -3080,11 +3322,13 @@ impl RoleSets<'_> {
     /// The role sets are ordered by descending creation date by default.
     ///
     /// `GET /role_sets` (`ListRoleSets`, [`operations::LIST_ROLE_SETS`]).
+    #[inline]
     pub fn list(&self, params: &params::ListRoleSetsParams) -> crate::Result<models::RoleSets> {
         self.client.call_typed(&operations::LIST_ROLE_SETS, params)
     }
 
     /// Every item of [`Self::list`], fetching page after page lazily.
+    #[inline]
     pub fn list_all(
         &self,
         params: &params::ListRoleSetsParams,
@@ -3100,6 +3344,7 @@ impl RoleSets<'_> {
     /// Organizations using this role set will be migrated to the destination role set.
     ///
     /// `POST /role_sets/{role_set_key_or_id}/replace` (`ReplaceRoleSet`, [`operations::REPLACE_ROLE_SET`]).
+    #[inline]
     pub fn replace(
         &self,
         params: &params::ReplaceRoleSetParams,
@@ -3114,6 +3359,7 @@ impl RoleSets<'_> {
     /// the source role and reassigns any members to the destination role.
     ///
     /// `POST /role_sets/{role_set_key_or_id}/roles/replace` (`ReplaceRoleInRoleSet`, [`operations::REPLACE_ROLE_IN_ROLE_SET`]).
+    #[inline]
     pub fn replace_role(
         &self,
         params: &params::ReplaceRoleInRoleSetParams,
@@ -3129,6 +3375,7 @@ impl RoleSets<'_> {
     /// All parameters are optional - you can update only the fields you want to change.
     ///
     /// `PATCH /role_sets/{role_set_key_or_id}` (`UpdateRoleSet`, [`operations::UPDATE_ROLE_SET`]).
+    #[inline]
     pub fn update(&self, params: &params::UpdateRoleSetParams) -> crate::Result<models::RoleSet> {
         self.client.call_typed(&operations::UPDATE_ROLE_SET, params)
     }
@@ -3149,6 +3396,7 @@ impl SamlConnections<'_> {
     /// `POST /saml_connections` (`CreateSAMLConnection`, [`operations::CREATE_SAML_CONNECTION`]).
     ///
     /// Deprecated in the spec.
+    #[inline]
     pub fn create(
         &self,
         params: &params::CreateSAMLConnectionParams,
@@ -3165,6 +3413,7 @@ impl SamlConnections<'_> {
     /// `DELETE /saml_connections/{saml_connection_id}` (`DeleteSAMLConnection`, [`operations::DELETE_SAML_CONNECTION`]).
     ///
     /// Deprecated in the spec.
+    #[inline]
     pub fn delete(
         &self,
         params: &params::DeleteSAMLConnectionParams,
@@ -3181,6 +3430,7 @@ impl SamlConnections<'_> {
     /// `GET /saml_connections/{saml_connection_id}` (`GetSAMLConnection`, [`operations::GET_SAML_CONNECTION`]).
     ///
     /// Deprecated in the spec.
+    #[inline]
     pub fn get(
         &self,
         params: &params::GetSAMLConnectionParams,
@@ -3199,6 +3449,7 @@ impl SamlConnections<'_> {
     /// `GET /saml_connections` (`ListSAMLConnections`, [`operations::LIST_SAML_CONNECTIONS`]).
     ///
     /// Deprecated in the spec.
+    #[inline]
     pub fn list(
         &self,
         params: &params::ListSAMLConnectionsParams,
@@ -3208,6 +3459,7 @@ impl SamlConnections<'_> {
     }
 
     /// Every item of [`Self::list`], fetching page after page lazily.
+    #[inline]
     pub fn list_all(
         &self,
         params: &params::ListSAMLConnectionsParams,
@@ -3224,6 +3476,7 @@ impl SamlConnections<'_> {
     /// `PATCH /saml_connections/{saml_connection_id}` (`UpdateSAMLConnection`, [`operations::UPDATE_SAML_CONNECTION`]).
     ///
     /// Deprecated in the spec.
+    #[inline]
     pub fn update(
         &self,
         params: &params::UpdateSAMLConnectionParams,
@@ -3245,6 +3498,7 @@ impl ScimDirectories<'_> {
     /// Create a new directory for the instance.
     ///
     /// `POST /scim_directories` (`CreateSCIMDirectory`, [`operations::CREATE_SCIM_DIRECTORY`]).
+    #[inline]
     pub fn create(
         &self,
         params: &params::CreateSCIMDirectoryParams,
@@ -3259,6 +3513,7 @@ impl ScimDirectories<'_> {
     /// Group role mapping must be enabled on the directory.
     ///
     /// `POST /scim_directories/{scim_directory_id}/group_role_mappings` (`CreateSCIMGroupRoleMapping`, [`operations::CREATE_SCIM_GROUP_ROLE_MAPPING`]).
+    #[inline]
     pub fn create_group_role_mapping(
         &self,
         params: &params::CreateSCIMGroupRoleMappingParams,
@@ -3273,6 +3528,7 @@ impl ScimDirectories<'_> {
     /// with the directory's API key are rejected afterwards.
     ///
     /// `DELETE /scim_directories/{scim_directory_id}` (`DeleteSCIMDirectory`, [`operations::DELETE_SCIM_DIRECTORY`]).
+    #[inline]
     pub fn delete(
         &self,
         params: &params::DeleteSCIMDirectoryParams,
@@ -3287,6 +3543,7 @@ impl ScimDirectories<'_> {
     /// directory.
     ///
     /// `DELETE /scim_directories/{scim_directory_id}/group_role_mappings/{mapping_id}` (`DeleteSCIMGroupRoleMapping`, [`operations::DELETE_SCIM_GROUP_ROLE_MAPPING`]).
+    #[inline]
     pub fn delete_group_role_mapping(
         &self,
         params: &params::DeleteSCIMGroupRoleMappingParams,
@@ -3300,6 +3557,7 @@ impl ScimDirectories<'_> {
     /// Returns the details of a directory.
     ///
     /// `GET /scim_directories/{scim_directory_id}` (`GetSCIMDirectory`, [`operations::GET_SCIM_DIRECTORY`]).
+    #[inline]
     pub fn get(
         &self,
         params: &params::GetSCIMDirectoryParams,
@@ -3313,6 +3571,7 @@ impl ScimDirectories<'_> {
     /// Returns a list of all directories for the instance.
     ///
     /// `GET /scim_directories` (`ListSCIMDirectories`, [`operations::LIST_SCIM_DIRECTORIES`]).
+    #[inline]
     pub fn list(
         &self,
         params: &params::ListSCIMDirectoriesParams,
@@ -3322,6 +3581,7 @@ impl ScimDirectories<'_> {
     }
 
     /// Every item of [`Self::list`], fetching page after page lazily.
+    #[inline]
     pub fn list_all(
         &self,
         params: &params::ListSCIMDirectoriesParams,
@@ -3335,6 +3595,7 @@ impl ScimDirectories<'_> {
     /// Returns the list of SCIM group to organization role mappings for a directory, ordered by precedence.
     ///
     /// `GET /scim_directories/{scim_directory_id}/group_role_mappings` (`ListSCIMGroupRoleMappings`, [`operations::LIST_SCIM_GROUP_ROLE_MAPPINGS`]).
+    #[inline]
     pub fn list_group_role_mappings(
         &self,
         params: &params::ListSCIMGroupRoleMappingsParams,
@@ -3351,6 +3612,7 @@ impl ScimDirectories<'_> {
     /// enabled on the directory.
     ///
     /// `PUT /scim_directories/{scim_directory_id}/group_role_mappings` (`ReplaceSCIMGroupRoleMappings`, [`operations::REPLACE_SCIM_GROUP_ROLE_MAPPINGS`]).
+    #[inline]
     pub fn replace_group_role_mappings(
         &self,
         params: &params::ReplaceSCIMGroupRoleMappingsParams,
@@ -3367,6 +3629,7 @@ impl ScimDirectories<'_> {
     /// it expires.
     ///
     /// `POST /scim_directories/{scim_directory_id}/rotate_api_key` (`RotateSCIMDirectoryAPIKey`, [`operations::ROTATE_SCIM_DIRECTORY_API_KEY`]).
+    #[inline]
     pub fn rotate_api_key(
         &self,
         params: &params::RotateSCIMDirectoryAPIKeyParams,
@@ -3380,6 +3643,7 @@ impl ScimDirectories<'_> {
     /// Updates a directory.
     ///
     /// `PATCH /scim_directories/{scim_directory_id}` (`UpdateSCIMDirectory`, [`operations::UPDATE_SCIM_DIRECTORY`]).
+    #[inline]
     pub fn update(
         &self,
         params: &params::UpdateSCIMDirectoryParams,
@@ -3404,6 +3668,7 @@ impl Sessions<'_> {
     /// we recommend using the [Sign-in Tokens](https://clerk.com/docs/reference/backend-api/tag/Sign-in-Tokens#operation/CreateSignInToken) resource instead.
     ///
     /// `POST /sessions` (`createSession`, [`operations::CREATE_SESSION`]).
+    #[inline]
     pub fn create(&self, params: &params::CreateSessionParams) -> crate::Result<models::Session> {
         self.client.call_typed(&operations::CREATE_SESSION, params)
     }
@@ -3413,6 +3678,7 @@ impl Sessions<'_> {
     /// Creates a session JSON Web Token (JWT) based on a session.
     ///
     /// `POST /sessions/{session_id}/tokens` (`CreateSessionToken`, [`operations::CREATE_SESSION_TOKEN`]).
+    #[inline]
     pub fn create_token(
         &self,
         params: &params::CreateSessionTokenParams,
@@ -3426,6 +3692,7 @@ impl Sessions<'_> {
     /// Creates a JSON Web Token (JWT) based on a session and a JWT Template name defined for your instance
     ///
     /// `POST /sessions/{session_id}/tokens/{template_name}` (`CreateSessionTokenFromTemplate`, [`operations::CREATE_SESSION_TOKEN_FROM_TEMPLATE`]).
+    #[inline]
     pub fn create_token_from_template(
         &self,
         params: &params::CreateSessionTokenFromTemplateParams,
@@ -3439,6 +3706,7 @@ impl Sessions<'_> {
     /// Retrieve the details of a session
     ///
     /// `GET /sessions/{session_id}` (`GetSession`, [`operations::GET_SESSION`]).
+    #[inline]
     pub fn get(&self, params: &params::GetSessionParams) -> crate::Result<models::Session> {
         self.client.call_typed(&operations::GET_SESSION, params)
     }
@@ -3454,6 +3722,7 @@ impl Sessions<'_> {
     /// moving forward at least one of `client_id` or `user_id` parameters should be provided.
     ///
     /// `GET /sessions` (`GetSessionList`, [`operations::GET_SESSION_LIST`]).
+    #[inline]
     pub fn list(
         &self,
         params: &params::GetSessionListParams,
@@ -3463,6 +3732,7 @@ impl Sessions<'_> {
     }
 
     /// Every item of [`Self::list`], fetching page after page lazily.
+    #[inline]
     pub fn list_all(
         &self,
         params: &params::GetSessionListParams,
@@ -3477,6 +3747,7 @@ impl Sessions<'_> {
     /// are validation errors, which signals the SDKs to fall back to the handshake flow.
     ///
     /// `POST /sessions/{session_id}/refresh` (`RefreshSession`, [`operations::REFRESH_SESSION`]).
+    #[inline]
     pub fn refresh(
         &self,
         params: &params::RefreshSessionParams,
@@ -3490,6 +3761,7 @@ impl Sessions<'_> {
     /// In multi-session mode, a revoked session will still be returned along with its client object, however the user will need to sign in again.
     ///
     /// `POST /sessions/{session_id}/revoke` (`RevokeSession`, [`operations::REVOKE_SESSION`]).
+    #[inline]
     pub fn revoke(&self, params: &params::RevokeSessionParams) -> crate::Result<models::Session> {
         self.client.call_typed(&operations::REVOKE_SESSION, params)
     }
@@ -3509,6 +3781,7 @@ impl SignInTokens<'_> {
     /// You can optionally supply a different duration in seconds using the `expires_in_seconds` property.
     ///
     /// `POST /sign_in_tokens` (`CreateSignInToken`, [`operations::CREATE_SIGN_IN_TOKEN`]).
+    #[inline]
     pub fn create(
         &self,
         params: &params::CreateSignInTokenParams,
@@ -3522,6 +3795,7 @@ impl SignInTokens<'_> {
     /// Revokes a pending sign-in token
     ///
     /// `POST /sign_in_tokens/{sign_in_token_id}/revoke` (`RevokeSignInToken`, [`operations::REVOKE_SIGN_IN_TOKEN`]).
+    #[inline]
     pub fn revoke(
         &self,
         params: &params::RevokeSignInTokenParams,
@@ -3543,6 +3817,7 @@ impl SignUps<'_> {
     /// Retrieve the details of the sign-up with the given ID
     ///
     /// `GET /sign_ups/{id}` (`GetSignUp`, [`operations::GET_SIGN_UP`]).
+    #[inline]
     pub fn get(&self, params: &params::GetSignUpParams) -> crate::Result<models::SignUp> {
         self.client.call_typed(&operations::GET_SIGN_UP, params)
     }
@@ -3552,6 +3827,7 @@ impl SignUps<'_> {
     /// Update the sign-up with the given ID
     ///
     /// `PATCH /sign_ups/{id}` (`UpdateSignUp`, [`operations::UPDATE_SIGN_UP`]).
+    #[inline]
     pub fn update(&self, params: &params::UpdateSignUpParams) -> crate::Result<models::SignUp> {
         self.client.call_typed(&operations::UPDATE_SIGN_UP, params)
     }
@@ -3571,6 +3847,7 @@ impl Templates<'_> {
     /// `POST /templates/{template_type}/{slug}/preview` (`PreviewTemplate`, [`operations::PREVIEW_TEMPLATE`]).
     ///
     /// Deprecated in the spec.
+    #[inline]
     pub fn preview(
         &self,
         params: &params::PreviewTemplateParams,
@@ -3592,6 +3869,7 @@ impl TestingTokens<'_> {
     /// Retrieve a new testing token.
     ///
     /// `POST /testing_tokens` (`CreateTestingToken`, [`operations::CREATE_TESTING_TOKEN`]).
+    #[inline]
     pub fn create(&self) -> crate::Result<models::TestingToken> {
         self.client
             .call_typed(&operations::CREATE_TESTING_TOKEN, &serde_json::Map::new())
@@ -3612,6 +3890,7 @@ impl Users<'_> {
     /// ensures that duplicate requests are safely handled.
     ///
     /// `POST /users/{user_id}/billing/credits` (`AdjustUserBillingCreditBalance`, [`operations::ADJUST_USER_BILLING_CREDIT_BALANCE`]).
+    #[inline]
     pub fn adjust_billing_credit_balance(
         &self,
         params: &params::AdjustUserBillingCreditBalanceParams,
@@ -3625,6 +3904,7 @@ impl Users<'_> {
     /// Marks the given user as banned, which means that all their sessions are revoked and they are not allowed to sign in again.
     ///
     /// `POST /users/{user_id}/ban` (`BanUser`, [`operations::BAN_USER`]).
+    #[inline]
     pub fn ban(&self, params: &params::BanUserParams) -> crate::Result<models::User> {
         self.client.call_typed(&operations::BAN_USER, params)
     }
@@ -3634,6 +3914,7 @@ impl Users<'_> {
     /// Marks multiple users as banned, which means that all their sessions are revoked and they are not allowed to sign in again.
     ///
     /// `POST /users/ban` (`UsersBan`, [`operations::USERS_BAN`]).
+    #[inline]
     pub fn bulk_ban(&self, params: &params::UsersBanParams) -> crate::Result<Vec<models::User>> {
         self.client.call_typed(&operations::USERS_BAN, params)
     }
@@ -3643,6 +3924,7 @@ impl Users<'_> {
     /// Removes the ban mark from multiple users.
     ///
     /// `POST /users/unban` (`UsersUnban`, [`operations::USERS_UNBAN`]).
+    #[inline]
     pub fn bulk_unban(
         &self,
         params: &params::UsersUnbanParams,
@@ -3655,6 +3937,7 @@ impl Users<'_> {
     /// Returns a total count of all users that match the given filtering criteria.
     ///
     /// `GET /users/count` (`GetUsersCount`, [`operations::GET_USERS_COUNT`]).
+    #[inline]
     pub fn count(&self, params: &params::GetUsersCountParams) -> crate::Result<models::TotalCount> {
         self.client.call_typed(&operations::GET_USERS_COUNT, params)
     }
@@ -3670,6 +3953,7 @@ impl Users<'_> {
     /// The following rate limit rules apply to this endpoint: 1000 requests per 10 seconds for production instances and 100 requests per 10 seconds for development instances
     ///
     /// `POST /users` (`CreateUser`, [`operations::CREATE_USER`]).
+    #[inline]
     pub fn create(&self, params: &params::CreateUserParams) -> crate::Result<models::User> {
         self.client.call_typed(&operations::CREATE_USER, params)
     }
@@ -3679,6 +3963,7 @@ impl Users<'_> {
     /// Delete the specified user
     ///
     /// `DELETE /users/{user_id}` (`DeleteUser`, [`operations::DELETE_USER`]).
+    #[inline]
     pub fn delete(
         &self,
         params: &params::DeleteUserParams,
@@ -3691,6 +3976,7 @@ impl Users<'_> {
     /// Disable all of a user's backup codes.
     ///
     /// `DELETE /users/{user_id}/backup_code` (`DeleteBackupCode`, [`operations::DELETE_BACKUP_CODE`]).
+    #[inline]
     pub fn delete_backup_codes(
         &self,
         params: &params::DeleteBackupCodeParams,
@@ -3704,6 +3990,7 @@ impl Users<'_> {
     /// Delete an external account by ID.
     ///
     /// `DELETE /users/{user_id}/external_accounts/{external_account_id}` (`DeleteExternalAccount`, [`operations::DELETE_EXTERNAL_ACCOUNT`]).
+    #[inline]
     pub fn delete_external_account(
         &self,
         params: &params::DeleteExternalAccountParams,
@@ -3717,6 +4004,7 @@ impl Users<'_> {
     /// Delete the passkey identification for a given user and notify them through email.
     ///
     /// `DELETE /users/{user_id}/passkeys/{passkey_identification_id}` (`UserPasskeyDelete`, [`operations::USER_PASSKEY_DELETE`]).
+    #[inline]
     pub fn delete_passkey(
         &self,
         params: &params::UserPasskeyDeleteParams,
@@ -3730,6 +4018,7 @@ impl Users<'_> {
     /// Delete a user's profile image
     ///
     /// `DELETE /users/{user_id}/profile_image` (`DeleteUserProfileImage`, [`operations::DELETE_USER_PROFILE_IMAGE`]).
+    #[inline]
     pub fn delete_profile_image(
         &self,
         params: &params::DeleteUserProfileImageParams,
@@ -3743,6 +4032,7 @@ impl Users<'_> {
     /// Deletes all of the user's TOTPs.
     ///
     /// `DELETE /users/{user_id}/totp` (`DeleteTOTP`, [`operations::DELETE_TOTP`]).
+    #[inline]
     pub fn delete_totp(
         &self,
         params: &params::DeleteTOTPParams,
@@ -3755,6 +4045,7 @@ impl Users<'_> {
     /// Delete the web3 wallet identification for a given user.
     ///
     /// `DELETE /users/{user_id}/web3_wallets/{web3_wallet_identification_id}` (`UserWeb3WalletDelete`, [`operations::USER_WEB3_WALLET_DELETE`]).
+    #[inline]
     pub fn delete_web3_wallet(
         &self,
         params: &params::UserWeb3WalletDeleteParams,
@@ -3768,6 +4059,7 @@ impl Users<'_> {
     /// Disable all of a user's MFA methods (e.g. OTP sent via SMS, TOTP on their authenticator app) at once.
     ///
     /// `DELETE /users/{user_id}/mfa` (`DisableMFA`, [`operations::DISABLE_MFA`]).
+    #[inline]
     pub fn disable_mfa(
         &self,
         params: &params::DisableMFAParams,
@@ -3780,6 +4072,7 @@ impl Users<'_> {
     /// Retrieve the details of a user
     ///
     /// `GET /users/{user_id}` (`GetUser`, [`operations::GET_USER`]).
+    #[inline]
     pub fn get(&self, params: &params::GetUserParams) -> crate::Result<models::User> {
         self.client.call_typed(&operations::GET_USER, params)
     }
@@ -3790,6 +4083,7 @@ impl Users<'_> {
     /// Credits can be applied during checkout to reduce the charge or automatically applied to upcoming recurring charges
     ///
     /// `GET /users/{user_id}/billing/credits` (`GetUserBillingCreditBalance`, [`operations::GET_USER_BILLING_CREDIT_BALANCE`]).
+    #[inline]
     pub fn get_billing_credit_balance(
         &self,
         params: &params::GetUserBillingCreditBalanceParams,
@@ -3805,6 +4099,7 @@ impl Users<'_> {
     /// The subscription contains subscription items which represent the individual plans the user is subscribed to.
     ///
     /// `GET /users/{user_id}/billing/subscription` (`GetUserBillingSubscription`, [`operations::GET_USER_BILLING_SUBSCRIPTION`]).
+    #[inline]
     pub fn get_billing_subscription(
         &self,
         params: &params::GetUserBillingSubscriptionParams,
@@ -3818,6 +4113,7 @@ impl Users<'_> {
     /// Retrieves all organization user memberships for the given instance.
     ///
     /// `GET /organization_memberships` (`InstanceGetOrganizationMemberships`, [`operations::INSTANCE_GET_ORGANIZATION_MEMBERSHIPS`]).
+    #[inline]
     pub fn get_instance_organization_memberships(
         &self,
         params: &params::InstanceGetOrganizationMembershipsParams,
@@ -3827,6 +4123,7 @@ impl Users<'_> {
     }
 
     /// Every item of [`Self::get_instance_organization_memberships`], fetching page after page lazily.
+    #[inline]
     pub fn get_instance_organization_memberships_all(
         &self,
         params: &params::InstanceGetOrganizationMembershipsParams,
@@ -3841,6 +4138,7 @@ impl Users<'_> {
     /// For OAuth 2.0, if the access token has expired and we have a corresponding refresh token, the access token will be refreshed transparently the new one will be returned.
     ///
     /// `GET /users/{user_id}/oauth_access_tokens/{provider}` (`GetOAuthAccessToken`, [`operations::GET_OAUTH_ACCESS_TOKEN`]).
+    #[inline]
     pub fn get_oauth_access_token(
         &self,
         params: &params::GetOAuthAccessTokenParams,
@@ -3850,6 +4148,7 @@ impl Users<'_> {
     }
 
     /// Every item of [`Self::get_oauth_access_token`], fetching page after page lazily.
+    #[inline]
     pub fn get_oauth_access_token_all(
         &self,
         params: &params::GetOAuthAccessTokenParams,
@@ -3863,6 +4162,7 @@ impl Users<'_> {
     /// Retrieve a paginated list of the user's organization invitations
     ///
     /// `GET /users/{user_id}/organization_invitations` (`UsersGetOrganizationInvitations`, [`operations::USERS_GET_ORGANIZATION_INVITATIONS`]).
+    #[inline]
     pub fn get_organization_invitations(
         &self,
         params: &params::UsersGetOrganizationInvitationsParams,
@@ -3872,6 +4172,7 @@ impl Users<'_> {
     }
 
     /// Every item of [`Self::get_organization_invitations`], fetching page after page lazily.
+    #[inline]
     pub fn get_organization_invitations_all(
         &self,
         params: &params::UsersGetOrganizationInvitationsParams,
@@ -3886,6 +4187,7 @@ impl Users<'_> {
     /// Retrieve a paginated list of the user's organization memberships
     ///
     /// `GET /users/{user_id}/organization_memberships` (`UsersGetOrganizationMemberships`, [`operations::USERS_GET_ORGANIZATION_MEMBERSHIPS`]).
+    #[inline]
     pub fn get_organization_memberships(
         &self,
         params: &params::UsersGetOrganizationMembershipsParams,
@@ -3895,6 +4197,7 @@ impl Users<'_> {
     }
 
     /// Every item of [`Self::get_organization_memberships`], fetching page after page lazily.
+    #[inline]
     pub fn get_organization_memberships_all(
         &self,
         params: &params::UsersGetOrganizationMembershipsParams,
@@ -3914,11 +4217,13 @@ impl Users<'_> {
     /// times out. Cursor pagination requires the `created_at` ordering, which is the default.
     ///
     /// `GET /users` (`GetUserList`, [`operations::GET_USER_LIST`]).
+    #[inline]
     pub fn list(&self, params: &params::GetUserListParams) -> crate::Result<Vec<models::User>> {
         self.client.call_typed(&operations::GET_USER_LIST, params)
     }
 
     /// Every item of [`Self::list`], fetching page after page lazily.
+    #[inline]
     pub fn list_all(
         &self,
         params: &params::GetUserListParams,
@@ -3932,6 +4237,7 @@ impl Users<'_> {
     /// Returns the active trusted devices enrolled by the user.
     ///
     /// `GET /users/{user_id}/trusted_devices` (`ListUserTrustedDevices`, [`operations::LIST_USER_TRUSTED_DEVICES`]).
+    #[inline]
     pub fn list_trusted_devices(
         &self,
         params: &params::ListUserTrustedDevicesParams,
@@ -3946,6 +4252,7 @@ impl Users<'_> {
     /// Lock duration can be configured in the instance's restrictions settings.
     ///
     /// `POST /users/{user_id}/lock` (`LockUser`, [`operations::LOCK_USER`]).
+    #[inline]
     pub fn lock(&self, params: &params::LockUserParams) -> crate::Result<models::User> {
         self.client.call_typed(&operations::LOCK_USER, params)
     }
@@ -3957,6 +4264,7 @@ impl Users<'_> {
     /// If the user does not have a password, the user is returned unchanged and no password-deletion or user-update event is emitted. By default, existing sessions remain active. Set `sign_out_of_other_sessions` to `true` to revoke sessions active when the request is processed.
     ///
     /// `POST /users/{user_id}/remove_password` (`RemoveUserPassword`, [`operations::REMOVE_USER_PASSWORD`]).
+    #[inline]
     pub fn remove_password(
         &self,
         params: &params::RemoveUserPasswordParams,
@@ -3978,6 +4286,7 @@ impl Users<'_> {
     /// explicitly intend to overwrite a metadata field wholesale.
     ///
     /// `PUT /users/{user_id}/metadata` (`ReplaceUserMetadata`, [`operations::REPLACE_USER_METADATA`]).
+    #[inline]
     pub fn replace_metadata(
         &self,
         params: &params::ReplaceUserMetadataParams,
@@ -3991,6 +4300,7 @@ impl Users<'_> {
     /// Revokes an active trusted device enrolled by the user.
     ///
     /// `DELETE /users/{user_id}/trusted_devices/{trusted_device_id}` (`RevokeUserTrustedDevice`, [`operations::REVOKE_USER_TRUSTED_DEVICE`]).
+    #[inline]
     pub fn revoke_trusted_device(
         &self,
         params: &params::RevokeUserTrustedDeviceParams,
@@ -4004,6 +4314,7 @@ impl Users<'_> {
     /// Sets the given user's password as compromised. The user will be prompted to reset their password on their next sign-in.
     ///
     /// `POST /users/{user_id}/password/set_compromised` (`SetUserPasswordCompromised`, [`operations::SET_USER_PASSWORD_COMPROMISED`]).
+    #[inline]
     pub fn set_password_compromised(
         &self,
         params: &params::SetUserPasswordCompromisedParams,
@@ -4017,6 +4328,7 @@ impl Users<'_> {
     /// Update a user's profile image
     ///
     /// `POST /users/{user_id}/profile_image` (`SetUserProfileImage`, [`operations::SET_USER_PROFILE_IMAGE`]).
+    #[inline]
     pub fn set_profile_image(
         &self,
         params: &params::SetUserProfileImageParams,
@@ -4030,6 +4342,7 @@ impl Users<'_> {
     /// Removes the ban mark from the given user.
     ///
     /// `POST /users/{user_id}/unban` (`UnbanUser`, [`operations::UNBAN_USER`]).
+    #[inline]
     pub fn unban(&self, params: &params::UnbanUserParams) -> crate::Result<models::User> {
         self.client.call_typed(&operations::UNBAN_USER, params)
     }
@@ -4039,6 +4352,7 @@ impl Users<'_> {
     /// Removes the lock from the given user.
     ///
     /// `POST /users/{user_id}/unlock` (`UnlockUser`, [`operations::UNLOCK_USER`]).
+    #[inline]
     pub fn unlock(&self, params: &params::UnlockUserParams) -> crate::Result<models::User> {
         self.client.call_typed(&operations::UNLOCK_USER, params)
     }
@@ -4050,6 +4364,7 @@ impl Users<'_> {
     /// If the user is in reserved-email password quarantine, the quarantine is preserved and the returned user will still have `requires_password_reset` set to `true`. Reserved-email password quarantine can only be cleared by completing a password reset or changing/removing the password.
     ///
     /// `POST /users/{user_id}/password/unset_compromised` (`UnsetUserPasswordCompromised`, [`operations::UNSET_USER_PASSWORD_COMPROMISED`]).
+    #[inline]
     pub fn unset_password_compromised(
         &self,
         params: &params::UnsetUserPasswordCompromisedParams,
@@ -4071,6 +4386,7 @@ impl Users<'_> {
     /// Use `PATCH /v1/users/{user_id}/metadata` to merge updates into existing metadata, or `PUT /v1/users/{user_id}/metadata` to replace a metadata field entirely.
     ///
     /// `PATCH /users/{user_id}` (`UpdateUser`, [`operations::UPDATE_USER`]).
+    #[inline]
     pub fn update(&self, params: &params::UpdateUserParams) -> crate::Result<models::User> {
         self.client.call_typed(&operations::UPDATE_USER, params)
     }
@@ -4087,6 +4403,7 @@ impl Users<'_> {
     /// You can remove metadata keys at any level by setting their value to `null`.
     ///
     /// `PATCH /users/{user_id}/metadata` (`UpdateUserMetadata`, [`operations::UPDATE_USER_METADATA`]).
+    #[inline]
     pub fn update_metadata(
         &self,
         params: &params::UpdateUserMetadataParams,
@@ -4101,6 +4418,7 @@ impl Users<'_> {
     /// Useful for custom auth flows and re-verification.
     ///
     /// `POST /users/{user_id}/verify_password` (`VerifyPassword`, [`operations::VERIFY_PASSWORD`]).
+    #[inline]
     pub fn verify_password(
         &self,
         params: &params::VerifyPasswordParams,
@@ -4116,6 +4434,7 @@ impl Users<'_> {
     /// Useful for custom auth flows and re-verification.
     ///
     /// `POST /users/{user_id}/verify_totp` (`VerifyTOTP`, [`operations::VERIFY_TOTP`]).
+    #[inline]
     pub fn verify_totp(
         &self,
         params: &params::VerifyTOTPParams,
@@ -4143,6 +4462,7 @@ impl WaitlistEntries<'_> {
     /// This endpoint is limited to a maximum of 50 entries per API call. If you need to add more entries, please make multiple requests.
     ///
     /// `POST /waitlist_entries/bulk` (`CreateBulkWaitlistEntries`, [`operations::CREATE_BULK_WAITLIST_ENTRIES`]).
+    #[inline]
     pub fn bulk_create(
         &self,
         params: &params::CreateBulkWaitlistEntriesParams,
@@ -4157,6 +4477,7 @@ impl WaitlistEntries<'_> {
     /// If the email address is already on the waitlist, no new entry will be created and the existing waitlist entry will be returned.
     ///
     /// `POST /waitlist_entries` (`CreateWaitlistEntry`, [`operations::CREATE_WAITLIST_ENTRY`]).
+    #[inline]
     pub fn create(
         &self,
         params: &params::CreateWaitlistEntryParams,
@@ -4170,6 +4491,7 @@ impl WaitlistEntries<'_> {
     /// Delete a pending waitlist entry.
     ///
     /// `DELETE /waitlist_entries/{waitlist_entry_id}` (`DeleteWaitlistEntry`, [`operations::DELETE_WAITLIST_ENTRY`]).
+    #[inline]
     pub fn delete(
         &self,
         params: &params::DeleteWaitlistEntryParams,
@@ -4183,6 +4505,7 @@ impl WaitlistEntries<'_> {
     /// Send an invite to the email address in a waitlist entry.
     ///
     /// `POST /waitlist_entries/{waitlist_entry_id}/invite` (`InviteWaitlistEntry`, [`operations::INVITE_WAITLIST_ENTRY`]).
+    #[inline]
     pub fn invite(
         &self,
         params: &params::InviteWaitlistEntryParams,
@@ -4198,6 +4521,7 @@ impl WaitlistEntries<'_> {
     /// Supports filtering by email address or status and pagination with limit and offset parameters.
     ///
     /// `GET /waitlist_entries` (`ListWaitlistEntries`, [`operations::LIST_WAITLIST_ENTRIES`]).
+    #[inline]
     pub fn list(
         &self,
         params: &params::ListWaitlistEntriesParams,
@@ -4207,6 +4531,7 @@ impl WaitlistEntries<'_> {
     }
 
     /// Every item of [`Self::list`], fetching page after page lazily.
+    #[inline]
     pub fn list_all(
         &self,
         params: &params::ListWaitlistEntriesParams,
@@ -4220,6 +4545,7 @@ impl WaitlistEntries<'_> {
     /// Reject a waitlist entry.
     ///
     /// `POST /waitlist_entries/{waitlist_entry_id}/reject` (`RejectWaitlistEntry`, [`operations::REJECT_WAITLIST_ENTRY`]).
+    #[inline]
     pub fn reject(
         &self,
         params: &params::RejectWaitlistEntryParams,
@@ -4241,6 +4567,7 @@ impl Webhooks<'_> {
     /// Create a Svix app and associate it with the current instance
     ///
     /// `POST /webhooks/svix` (`CreateSvixApp`, [`operations::CREATE_SVIX_APP`]).
+    #[inline]
     pub fn create_svix_app(&self) -> crate::Result<models::SvixURL> {
         self.client
             .call_typed(&operations::CREATE_SVIX_APP, &serde_json::Map::new())
@@ -4251,6 +4578,7 @@ impl Webhooks<'_> {
     /// Delete a Svix app and disassociate it from the current instance
     ///
     /// `DELETE /webhooks/svix` (`DeleteSvixApp`, [`operations::DELETE_SVIX_APP`]).
+    #[inline]
     pub fn delete_svix_app(&self) -> crate::Result<serde_json::Value> {
         self.client
             .call_typed(&operations::DELETE_SVIX_APP, &serde_json::Map::new())
@@ -4261,6 +4589,7 @@ impl Webhooks<'_> {
     /// Generate a new URL for accessing the Svix's management dashboard for that particular instance
     ///
     /// `POST /webhooks/svix_url` (`GenerateSvixAuthURL`, [`operations::GENERATE_SVIX_AUTH_URL`]).
+    #[inline]
     pub fn generate_svix_auth_url(&self) -> crate::Result<models::SvixURL> {
         self.client
             .call_typed(&operations::GENERATE_SVIX_AUTH_URL, &serde_json::Map::new())

@@ -109,7 +109,10 @@ pub fn collect(spec: &Spec) -> Vec<Op> {
     let paths = spec.root["paths"].as_object().expect("paths");
     for (path, item) in paths {
         let item = item.as_object().expect("path item");
-        assert!(!item.contains_key("parameters"), "path-level parameters are not supported ({path})");
+        assert!(
+            !item.contains_key("parameters"),
+            "path-level parameters are not supported ({path})"
+        );
         for (verb, op) in item {
             ops.push(collect_one(spec, path, verb, op));
         }
@@ -118,7 +121,10 @@ pub fn collect(spec: &Spec) -> Vec<Op> {
     let mut seen = BTreeSet::new();
     for op in &ops {
         for key in [&op.name, &op.operation_id, &op.const_name] {
-            assert!(seen.insert(key.clone()), "duplicate operation name, id or constant: {key}");
+            assert!(
+                seen.insert(key.clone()),
+                "duplicate operation name, id or constant: {key}"
+            );
         }
     }
     ops
@@ -132,11 +138,15 @@ fn collect_one(spec: &Spec, path: &str, verb: &str, op: &Value) -> Op {
     ) {
         (Some(group), Some(name)) => (snake(group), snake(name)),
         _ => {
-            let tag = op["tags"][0].as_str().expect("an operation without extensions needs a tag");
+            let tag = op["tags"][0]
+                .as_str()
+                .expect("an operation without extensions needs a tag");
             let method = FALLBACK_METHODS
                 .iter()
                 .find(|(id, _)| *id == operation_id)
-                .unwrap_or_else(|| panic!("{operation_id} has no x-speakeasy names: add it to FALLBACK_METHODS"))
+                .unwrap_or_else(|| {
+                    panic!("{operation_id} has no x-speakeasy names: add it to FALLBACK_METHODS")
+                })
                 .1;
             (snake(tag), method.to_string())
         }
@@ -151,7 +161,12 @@ fn collect_one(spec: &Spec, path: &str, verb: &str, op: &Value) -> Op {
     };
 
     let mut params = Vec::new();
-    for param in op.get("parameters").and_then(Value::as_array).into_iter().flatten() {
+    for param in op
+        .get("parameters")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         let param = spec.resolve(param);
         let name = param["name"].as_str().expect("parameter name").to_string();
         let location = match param["in"].as_str() {
@@ -161,10 +176,15 @@ fn collect_one(spec: &Spec, path: &str, verb: &str, op: &Value) -> Op {
         };
         let schema = param.get("schema").cloned().unwrap_or(Value::Null);
         params.push(ParamInfo {
-            required: location == "Path" || param.get("required").and_then(Value::as_bool) == Some(true),
+            required: location == "Path"
+                || param.get("required").and_then(Value::as_bool) == Some(true),
             nullable: spec.nullable(&schema),
             param_type: param_type(spec, &schema, false),
-            description: param.get("description").and_then(Value::as_str).unwrap_or("").to_string(),
+            description: param
+                .get("description")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string(),
             schema,
             name,
             location,
@@ -177,14 +197,23 @@ fn collect_one(spec: &Spec, path: &str, verb: &str, op: &Value) -> Op {
     if let Some(request_body) = op.get("requestBody") {
         let request_body = spec.resolve(request_body);
         body_required = request_body.get("required").and_then(Value::as_bool) == Some(true);
-        body_description = request_body.get("description").and_then(Value::as_str).unwrap_or("").to_string();
-        let content = request_body["content"].as_object().expect("requestBody.content");
+        body_description = request_body
+            .get("description")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        let content = request_body["content"]
+            .as_object()
+            .expect("requestBody.content");
         let (media, body_schema) = if let Some(json) = content.get("application/json") {
             ("json", &json["schema"])
         } else if let Some(form) = content.get("multipart/form-data") {
             ("multipart", &form["schema"])
         } else {
-            panic!("{operation_id}: unsupported request body types {:?}", content.keys());
+            panic!(
+                "{operation_id}: unsupported request body types {:?}",
+                content.keys()
+            );
         };
         let resolved = spec.resolve(body_schema);
         let is_array = resolved.get("type").and_then(Value::as_str) == Some("array");
@@ -194,17 +223,29 @@ fn collect_one(spec: &Spec, path: &str, verb: &str, op: &Value) -> Op {
             (_, false) => BodyKind::Object,
         };
         if body_description.is_empty() {
-            body_description = resolved.get("description").and_then(Value::as_str).unwrap_or("").to_string();
+            body_description = resolved
+                .get("description")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
         }
         if body != BodyKind::Whole {
             let (props, required) = spec.object_props(body_schema);
-            let location = if body == BodyKind::Multipart { "Multipart" } else { "Body" };
+            let location = if body == BodyKind::Multipart {
+                "Multipart"
+            } else {
+                "Body"
+            };
             for (name, schema) in props {
                 params.push(ParamInfo {
                     required: required.contains(&name),
                     nullable: spec.nullable(&schema),
                     param_type: param_type(spec, &schema, body == BodyKind::Multipart),
-                    description: schema.get("description").and_then(Value::as_str).unwrap_or("").to_string(),
+                    description: schema
+                        .get("description")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_string(),
                     schema,
                     name,
                     location,
@@ -216,25 +257,31 @@ fn collect_one(spec: &Spec, path: &str, verb: &str, op: &Value) -> Op {
     check_params(&operation_id, path, &params);
 
     let (response_ty, response_schema) = response(spec, op);
-    let has_param = |name: &str| params.iter().any(|p| p.name == name && p.location == "Query");
+    let has_param = |name: &str| {
+        params
+            .iter()
+            .any(|p| p.name == name && p.location == "Query")
+    };
     let mut pagination = "None";
     let mut item_ty = None;
-    if verb == "get" && has_param("limit") && has_param("offset") {
-        if let Some(schema) = &response_schema {
-            let resolved = spec.resolve(schema);
-            if resolved.get("type").and_then(Value::as_str) == Some("array") {
-                pagination = "BareArray";
-                item_ty = Some(element_type(spec, schema));
-            } else {
-                let (props, _) = spec.object_props(schema);
-                let data = props.iter().find(|(n, _)| n == "data");
-                let has_total = props.iter().any(|(n, _)| n == "total_count");
-                if let Some((_, data)) = data.filter(|_| has_total) {
-                    if spec.resolve(data).get("type").and_then(Value::as_str) == Some("array") {
-                        pagination = "DataTotalCount";
-                        item_ty = Some(element_type(spec, data));
-                    }
-                }
+    if verb == "get"
+        && has_param("limit")
+        && has_param("offset")
+        && let Some(schema) = &response_schema
+    {
+        let resolved = spec.resolve(schema);
+        if resolved.get("type").and_then(Value::as_str) == Some("array") {
+            pagination = "BareArray";
+            item_ty = Some(element_type(spec, schema));
+        } else {
+            let (props, _) = spec.object_props(schema);
+            let has_total = props.iter().any(|(n, _)| n == "total_count");
+            if let Some((_, data)) = props.iter().find(|(n, _)| n == "data")
+                && has_total
+                && spec.resolve(data).get("type").and_then(Value::as_str) == Some("array")
+            {
+                pagination = "DataTotalCount";
+                item_ty = Some(element_type(spec, data));
             }
         }
     }
@@ -252,8 +299,17 @@ fn collect_one(spec: &Spec, path: &str, verb: &str, op: &Value) -> Op {
         body_description,
         pagination,
         deprecated: op.get("deprecated").and_then(Value::as_bool) == Some(true),
-        summary: op.get("summary").and_then(Value::as_str).unwrap_or("").trim().to_string(),
-        description: op.get("description").and_then(Value::as_str).unwrap_or("").to_string(),
+        summary: op
+            .get("summary")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .trim()
+            .to_string(),
+        description: op
+            .get("description")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string(),
         response_ty,
         item_ty,
         operation_id,
@@ -270,49 +326,59 @@ fn check_params(operation_id: &str, path: &str, params: &[ParamInfo]) {
             "{operation_id}: the name {} is used by two parameters (path/query vs body)",
             param.name
         );
-        assert!(!RESERVED_KEYS.contains(&param.name.as_str()), "{operation_id}: parameter named {}", param.name);
+        assert!(
+            !RESERVED_KEYS.contains(&param.name.as_str()),
+            "{operation_id}: parameter named {}",
+            param.name
+        );
     }
     let mut rest = path;
     while let Some(start) = rest.find('{') {
         let end = rest[start..].find('}').expect("unclosed { in path") + start;
         let placeholder = &rest[start + 1..end];
         assert!(
-            params.iter().any(|p| p.name == placeholder && p.location == "Path"),
+            params
+                .iter()
+                .any(|p| p.name == placeholder && p.location == "Path"),
             "{operation_id}: {path} has {{{placeholder}}} but no path parameter of that name"
         );
         rest = &rest[end + 1..];
     }
     for param in params.iter().filter(|p| p.location == "Path") {
-        assert!(path.contains(&format!("{{{}}}", param.name)), "{operation_id}: path param {} not in {path}", param.name);
+        assert!(
+            path.contains(&format!("{{{}}}", param.name)),
+            "{operation_id}: path param {} not in {path}",
+            param.name
+        );
     }
 }
 
 /// The success response's Rust type (as written in `resources.rs`) and JSON schema.
 fn response(spec: &Spec, op: &Value) -> (String, Option<Value>) {
     let responses = op["responses"].as_object().expect("responses");
-    let Some(success) = ["200", "201", "202", "204"].iter().find_map(|code| responses.get(*code)) else {
+    let Some(success) = ["200", "201", "202", "204"]
+        .iter()
+        .find_map(|code| responses.get(*code))
+    else {
         return ("serde_json::Value".into(), None);
     };
     let success = spec.resolve(success);
     let Some(schema) = success.pointer("/content/application~1json/schema") else {
         return ("serde_json::Value".into(), None);
     };
-    (type_of_response(spec, schema), Some(schema.clone()))
+    (type_of_response(schema), Some(schema.clone()))
 }
 
 /// A model type for a `$ref`, `Vec<model>` for an array of them, JSON otherwise.
-fn type_of_response(spec: &Spec, schema: &Value) -> String {
+fn type_of_response(schema: &Value) -> String {
     if let Some(name) = schema_ref_name(schema) {
         return format!("models::{}", model_name(name));
     }
-    if schema.get("type").and_then(Value::as_str) == Some("array") {
-        if let Some(items) = schema.get("items") {
-            if let Some(name) = schema_ref_name(items) {
-                return format!("Vec<models::{}>", model_name(name));
-            }
-        }
+    if schema.get("type").and_then(Value::as_str) == Some("array")
+        && let Some(name) = schema.get("items").and_then(schema_ref_name)
+    {
+        return format!("Vec<models::{}>", model_name(name));
     }
-    let _ = spec;
     "serde_json::Value".into()
 }
 
@@ -349,7 +415,10 @@ use crate::operation::{{Body, Location, Method, Operation, Pagination, Param, Pa
             op.name,
             op.summary.replace('\n', " ")
         ));
-        out.push_str(&format!("pub const {}: Operation = Operation {{\n", op.const_name));
+        out.push_str(&format!(
+            "pub const {}: Operation = Operation {{\n",
+            op.const_name
+        ));
         out.push_str(&format!("operation_id: {},\n", rust_str(&op.operation_id)));
         out.push_str(&format!("name: {},\n", rust_str(&op.name)));
         out.push_str(&format!("method: Method::{},\n", op.http_method));
@@ -378,7 +447,9 @@ use crate::operation::{{Body, Location, Method, Operation, Pagination, Param, Pa
         out.push_str(&format!("summary: {},\n", rust_str(&op.summary)));
         out.push_str("};\n\n");
     }
-    out.push_str("/// Every operation, sorted by `name`.\npub static OPERATIONS: &[Operation] = &[\n");
+    out.push_str(
+        "/// Every operation, sorted by `name`.\npub static OPERATIONS: &[Operation] = &[\n",
+    );
     for op in ops {
         out.push_str(&format!("{},\n", op.const_name));
     }
@@ -392,22 +463,36 @@ pub fn render_params(spec: &Spec, ops: &[Op]) -> String {
     // Reserve every params struct name first so inline types never take one.
     for op in ops {
         if let Some(name) = op.params_struct() {
-            assert_eq!(sink.reserve(&name), name, "two operations map to params struct {name}");
+            assert_eq!(
+                sink.reserve(&name),
+                name,
+                "two operations map to params struct {name}"
+            );
         }
     }
     for op in ops {
-        let Some(name) = op.params_struct() else { continue };
+        let Some(name) = op.params_struct() else {
+            continue;
+        };
         let owner = pascal(&op.operation_id);
         let mut fields = Vec::new();
         for p in &op.params {
             let ty = if p.param_type == "File" {
-                super::types::Ty { rust: "crate::operation::File".into(), embeds: None, has_default: false }
+                super::types::Ty {
+                    rust: "crate::operation::File".into(),
+                    embeds: None,
+                    has_default: false,
+                }
             } else {
                 spec.rust_type(&p.schema, &format!("{owner}{}", pascal(&p.name)), &mut sink)
             };
             let mut doc = p.description.clone();
             if doc.trim().is_empty() {
-                doc = format!("The `{}` {} parameter.", p.name, p.location.to_ascii_lowercase());
+                doc = format!(
+                    "The `{}` {} parameter.",
+                    p.name,
+                    p.location.to_ascii_lowercase()
+                );
             }
             fields.push(Field {
                 ident: ident(&snake(&p.name)),
@@ -424,12 +509,20 @@ pub fn render_params(spec: &Spec, ops: &[Op]) -> String {
             BodyKind::Object => fields.push(Field {
                 ident: "extra_body".into(),
                 json_name: "$extra_body".into(),
-                ty: super::types::Ty { rust: "serde_json::Map<String, serde_json::Value>".into(), embeds: None, has_default: true },
+                ty: super::types::Ty {
+                    rust: "serde_json::Map<String, serde_json::Value>".into(),
+                    embeds: None,
+                    has_default: true,
+                },
                 required: false,
                 nullable: false,
-                doc: "Body fields the spec does not list, merged into the JSON body unchecked.".into(),
+                doc: "Body fields the spec does not list, merged into the JSON body unchecked."
+                    .into(),
                 boxed: false,
-                serde_override: Some("rename = \"$extra_body\", skip_serializing_if = \"serde_json::Map::is_empty\"".into()),
+                serde_override: Some(
+                    "rename = \"$extra_body\", skip_serializing_if = \"serde_json::Map::is_empty\""
+                        .into(),
+                ),
             }),
             BodyKind::Whole => {
                 let mut doc = op.body_description.clone();
@@ -439,7 +532,11 @@ pub fn render_params(spec: &Spec, ops: &[Op]) -> String {
                 fields.push(Field {
                     ident: "body".into(),
                     json_name: "$body".into(),
-                    ty: super::types::Ty { rust: "serde_json::Value".into(), embeds: None, has_default: true },
+                    ty: super::types::Ty {
+                        rust: "serde_json::Value".into(),
+                        embeds: None,
+                        has_default: true,
+                    },
                     required: op.body_required,
                     nullable: false,
                     doc,
@@ -452,10 +549,19 @@ pub fn render_params(spec: &Spec, ops: &[Op]) -> String {
         super::types::dedupe_idents(&mut fields);
         let mut idents = BTreeSet::new();
         for field in &fields {
-            assert!(idents.insert(field.ident.clone()), "{}: two fields named {}", op.operation_id, field.ident);
+            assert!(
+                idents.insert(field.ident.clone()),
+                "{}: two fields named {}",
+                op.operation_id,
+                field.ident
+            );
         }
-        let doc = format!("Params of `{}` ([`operations::{}`]).", op.name, op.const_name);
-        sink.items.push(super::types::Item::Struct { name, doc, fields });
+        let doc = format!(
+            "Params of `{}` ([`super::operations::{}`]).",
+            op.name, op.const_name
+        );
+        sink.items
+            .push(super::types::Item::Struct { name, doc, fields });
     }
     let mut out = format!(
         "{HEADER}//! A typed params struct for each operation that takes params: path, query and
@@ -465,8 +571,6 @@ pub fn render_params(spec: &Spec, ops: &[Op]) -> String {
 use serde::Serialize;
 
 use super::models;
-#[allow(unused_imports)]
-use super::operations;
 
 "
     );
@@ -475,9 +579,10 @@ use super::operations;
         .items
         .iter()
         .filter_map(|item| match item {
-            super::types::Item::Struct { name, fields, .. } => {
-                Some((name.clone(), fields.iter().all(|f| f.optional() || f.ty.has_default)))
-            }
+            super::types::Item::Struct { name, fields, .. } => Some((
+                name.clone(),
+                fields.iter().all(|f| f.optional() || f.ty.has_default),
+            )),
             _ => None,
         })
         .collect();
@@ -487,7 +592,9 @@ use super::operations;
         if *has_default {
             rendered = rendered.replacen(
                 &format!("#[derive(Debug, Clone, PartialEq, Serialize)]\npub struct {name} {{"),
-                &format!("#[derive(Debug, Clone, Default, PartialEq, Serialize)]\npub struct {name} {{"),
+                &format!(
+                    "#[derive(Debug, Clone, Default, PartialEq, Serialize)]\npub struct {name} {{"
+                ),
                 1,
             );
         }
@@ -500,7 +607,10 @@ use super::operations;
 pub fn render_resources(ops: &[Op]) -> String {
     let mut by_resource: BTreeMap<&str, Vec<&Op>> = BTreeMap::new();
     for op in ops {
-        by_resource.entry(op.resource.as_str()).or_default().push(op);
+        by_resource
+            .entry(op.resource.as_str())
+            .or_default()
+            .push(op);
     }
     let mut out = format!(
         "{HEADER}//! Typed methods, grouped by resource: `client.users().list(&params)`.
@@ -513,7 +623,7 @@ impl crate::Client {{
     for resource in by_resource.keys() {
         let handle = pascal(resource);
         out.push_str(&format!(
-            "/// Operations on {} (`{resource}.*`).\npub fn {}(&self) -> {handle}<'_> {{ {handle} {{ client: self }} }}\n",
+            "/// Operations on {} (`{resource}.*`).\n#[inline]\npub fn {}(&self) -> {handle}<'_> {{ {handle} {{ client: self }} }}\n",
             resource.replace('_', " "),
             ident(resource)
         ));
@@ -547,10 +657,16 @@ impl crate::Client {{
                 Some(name) => (format!(", params: &params::{name}"), "params".to_string()),
                 None => (String::new(), "&serde_json::Map::new()".to_string()),
             };
-            assert!(methods.insert(method.clone()), "{resource}: two methods named {method}");
-            out.push_str(&doc_comment(&doc, ""));
+            assert!(
+                methods.insert(method.clone()),
+                "{resource}: two methods named {method}"
+            );
+            out.push_str(&doc_comment(&doc));
+            // `#[inline]` makes the method, like a generic, compiled only in the crates
+            // that call it: the library itself does not pay for monomorphising 249
+            // request/response types (a measured ~40% of its build time).
             out.push_str(&format!(
-                "pub fn {method}(&self{param_decl}) -> crate::Result<{}> {{ self.client.call_typed(&operations::{}, {param_arg}) }}\n\n",
+                "#[inline]\npub fn {method}(&self{param_decl}) -> crate::Result<{}> {{ self.client.call_typed(&operations::{}, {param_arg}) }}\n\n",
                 op.response_ty, op.const_name
             ));
             if let Some(item) = &op.item_ty {
@@ -562,9 +678,12 @@ impl crate::Client {{
                     all = format!("{}_iter", op.method);
                 }
                 let all = ident(&all);
-                assert!(methods.insert(all.clone()), "{resource}: two methods named {all}");
+                assert!(
+                    methods.insert(all.clone()),
+                    "{resource}: two methods named {all}"
+                );
                 out.push_str(&format!(
-                    "/// Every item of [`Self::{}`], fetching page after page lazily.\npub fn {all}(&self{param_decl}) -> crate::pagination::Paginator<{item}> {{ self.client.paginate_typed(&operations::{}, {param_arg}) }}\n\n",
+                    "/// Every item of [`Self::{}`], fetching page after page lazily.\n#[inline]\npub fn {all}(&self{param_decl}) -> crate::pagination::Paginator<{item}> {{ self.client.paginate_typed(&operations::{}, {param_arg}) }}\n\n",
                     super::names::serde_name(&method), op.const_name
                 ));
             }

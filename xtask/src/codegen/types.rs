@@ -21,7 +21,11 @@ pub struct Ty {
 
 impl Ty {
     fn plain(rust: &str) -> Ty {
-        Ty { rust: rust.to_string(), embeds: None, has_default: true }
+        Ty {
+            rust: rust.to_string(),
+            embeds: None,
+            has_default: true,
+        }
     }
 }
 
@@ -84,11 +88,23 @@ pub fn dedupe_idents(fields: &mut [Field]) {
 #[derive(Debug, Clone)]
 pub enum Item {
     /// A struct of named fields.
-    Struct { name: String, doc: String, fields: Vec<Field> },
+    Struct {
+        name: String,
+        doc: String,
+        fields: Vec<Field>,
+    },
     /// A string enum with an `Unknown(String)` fallback.
-    Enum { name: String, doc: String, values: Vec<String> },
+    Enum {
+        name: String,
+        doc: String,
+        values: Vec<String>,
+    },
     /// A type alias.
-    Alias { name: String, doc: String, ty: String },
+    Alias {
+        name: String,
+        doc: String,
+        ty: String,
+    },
 }
 
 /// Which module the types go to: it decides derives and how model types are named.
@@ -109,7 +125,11 @@ pub struct TypeSink {
 
 impl TypeSink {
     pub fn new(module: Module) -> TypeSink {
-        TypeSink { module, items: Vec::new(), names: BTreeSet::new() }
+        TypeSink {
+            module,
+            items: Vec::new(),
+            names: BTreeSet::new(),
+        }
     }
 
     /// Reserves a type name; an inline type whose natural name is taken gets a number.
@@ -138,7 +158,10 @@ pub fn model_name(schema_name: &str) -> String {
 
 /// The component schema name a `$ref` points to, if it points to one.
 pub fn schema_ref_name(schema: &Value) -> Option<&str> {
-    schema.get("$ref")?.as_str()?.strip_prefix("#/components/schemas/")
+    schema
+        .get("$ref")?
+        .as_str()?
+        .strip_prefix("#/components/schemas/")
 }
 
 /// Whether `anyOf`/`oneOf` alternatives are real schemas, not mere `required` constraints
@@ -146,9 +169,10 @@ pub fn schema_ref_name(schema: &Value) -> Option<&str> {
 fn real_alternatives(schema: &Value) -> Option<&Vec<Value>> {
     ["oneOf", "anyOf"].iter().find_map(|key| {
         let alternatives = schema.get(*key)?.as_array()?;
-        let constraint_only = alternatives
-            .iter()
-            .all(|a| a.as_object().is_some_and(|o| o.keys().all(|k| k == "required")));
+        let constraint_only = alternatives.iter().all(|a| {
+            a.as_object()
+                .is_some_and(|o| o.keys().all(|k| k == "required"))
+        });
         (!constraint_only).then_some(alternatives)
     })
 }
@@ -185,7 +209,12 @@ impl Spec {
                 }
             }
         }
-        for name in schema.get("required").and_then(Value::as_array).into_iter().flatten() {
+        for name in schema
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             if let Some(name) = name.as_str() {
                 required.insert(name.to_string());
             }
@@ -199,8 +228,15 @@ impl Spec {
 
     /// Whether a schema allows null (on itself or on what its `$ref` points to).
     pub fn nullable(&self, schema: &Value) -> bool {
-        let own = schema.get("nullable").and_then(Value::as_bool).unwrap_or(false);
-        own || self.resolve(schema).get("nullable").and_then(Value::as_bool).unwrap_or(false)
+        let own = schema
+            .get("nullable")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        own || self
+            .resolve(schema)
+            .get("nullable")
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
     }
 
     /// The Rust type of a schema; inline structs and enums are added to `sink`, named
@@ -231,12 +267,18 @@ impl Spec {
             return Ty::plain("serde_json::Value");
         }
         let ty = schema.get("type").and_then(Value::as_str);
-        if ty == Some("object") || schema.get("properties").is_some() || schema.get("allOf").is_some()
+        if ty == Some("object")
+            || schema.get("properties").is_some()
+            || schema.get("allOf").is_some()
         {
             if self.has_props(schema) {
                 let name = sink.reserve(hint);
                 self.define_struct(&name, schema, sink);
-                return Ty { rust: name.clone(), embeds: Some(name), has_default: false };
+                return Ty {
+                    rust: name.clone(),
+                    embeds: Some(name),
+                    has_default: false,
+                };
             }
             return match schema.get("additionalProperties") {
                 Some(values @ Value::Object(o)) if !o.is_empty() => {
@@ -264,9 +306,20 @@ impl Spec {
                 // keeps it simple and still parses a future second value.
                 if values.len() > 1 {
                     let name = sink.reserve(hint);
-                    let doc = schema.get("description").and_then(Value::as_str).unwrap_or("");
-                    sink.items.push(Item::Enum { name: name.clone(), doc: doc.to_string(), values });
-                    Ty { rust: name, embeds: None, has_default: false }
+                    let doc = schema
+                        .get("description")
+                        .and_then(Value::as_str)
+                        .unwrap_or("");
+                    sink.items.push(Item::Enum {
+                        name: name.clone(),
+                        doc: doc.to_string(),
+                        values,
+                    });
+                    Ty {
+                        rust: name,
+                        embeds: None,
+                        has_default: false,
+                    }
                 } else {
                     Ty::plain("String")
                 }
@@ -281,8 +334,11 @@ impl Spec {
                 } else {
                     self.rust_type(&items, &format!("{hint}Item"), sink)
                 };
-                let item_rust =
-                    if self.nullable(&items) { format!("Option<{}>", item.rust) } else { item.rust };
+                let item_rust = if self.nullable(&items) {
+                    format!("Option<{}>", item.rust)
+                } else {
+                    item.rust
+                };
                 Ty::plain(&format!("Vec<{item_rust}>"))
             }
             _ => Ty::plain("serde_json::Value"),
@@ -297,7 +353,11 @@ impl Spec {
             .map(|(json_name, prop)| {
                 let hint = format!("{owner}{}", pascal(json_name));
                 let ty = self.rust_type(prop, &hint, sink);
-                let mut doc = prop.get("description").and_then(Value::as_str).unwrap_or("").to_string();
+                let mut doc = prop
+                    .get("description")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string();
                 if doc.trim().is_empty() {
                     doc = format!("The `{json_name}` field.");
                 }
@@ -323,17 +383,28 @@ impl Spec {
         let schema = self.resolve(schema);
         let mut fields = self.fields(name, schema, sink);
         dedupe_idents(&mut fields);
-        let mut doc = schema.get("description").and_then(Value::as_str).unwrap_or("").to_string();
+        let mut doc = schema
+            .get("description")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
         if doc.trim().is_empty() {
             doc = format!("The `{name}` object (an object nested in a spec schema).");
         }
-        sink.items.push(Item::Struct { name: name.to_string(), doc, fields });
+        sink.items.push(Item::Struct {
+            name: name.to_string(),
+            doc,
+            fields,
+        });
     }
 
     /// Adds the type for one component schema to the models sink.
     pub fn define_model(&self, schema_name: &str, schema: &Value, sink: &mut TypeSink) {
         let name = model_name(schema_name);
-        let description = schema.get("description").and_then(Value::as_str).unwrap_or("");
+        let description = schema
+            .get("description")
+            .and_then(Value::as_str)
+            .unwrap_or("");
         let doc = if description.trim().is_empty() {
             format!("The `{schema_name}` schema.")
         } else {
@@ -347,7 +418,10 @@ impl Spec {
             return;
         }
         let is_string_enum = schema.get("type").and_then(Value::as_str) == Some("string")
-            && schema.get("enum").and_then(Value::as_array).is_some_and(|v| v.len() > 1);
+            && schema
+                .get("enum")
+                .and_then(Value::as_array)
+                .is_some_and(|v| v.len() > 1);
         if is_string_enum {
             let values = schema["enum"]
                 .as_array()
@@ -359,7 +433,11 @@ impl Spec {
             return;
         }
         let ty = self.rust_type(schema, &name, sink);
-        sink.items.push(Item::Alias { name, doc, ty: ty.rust });
+        sink.items.push(Item::Alias {
+            name,
+            doc,
+            ty: ty.rust,
+        });
     }
 }
 
@@ -388,11 +466,13 @@ pub fn box_recursive_fields(items: &mut [Item]) {
     for item in items.iter_mut() {
         if let Item::Struct { name, fields, .. } = item {
             for field in fields.iter_mut() {
-                if let Some(target) = &field.ty.embeds {
-                    if reaches(target, name, &edges) {
-                        field.boxed = true;
-                        // A boxed edge no longer makes the type infinite.
-                        edges.get_mut(name.as_str()).map(|t| t.remove(target));
+                if let Some(target) = &field.ty.embeds
+                    && reaches(target, name, &edges)
+                {
+                    field.boxed = true;
+                    // A boxed edge no longer makes the type infinite.
+                    if let Some(targets) = edges.get_mut(name.as_str()) {
+                        targets.remove(target);
                     }
                 }
             }
@@ -409,7 +489,7 @@ pub fn render_items(items: &[Item], module: Module, out: &mut String) {
     for item in items {
         match item {
             Item::Struct { name, doc, fields } => {
-                out.push_str(&doc_comment(doc, ""));
+                out.push_str(&doc_comment(doc));
                 out.push_str(&format!("#[derive({derive})]\npub struct {name} {{\n"));
                 for field in fields {
                     render_field(field, module, out);
@@ -417,8 +497,12 @@ pub fn render_items(items: &[Item], module: Module, out: &mut String) {
                 out.push_str("}\n\n");
             }
             Item::Enum { name, doc, values } => {
-                let doc = if doc.trim().is_empty() { format!("Values of `{name}`.") } else { doc.clone() };
-                out.push_str(&doc_comment(&doc, ""));
+                let doc = if doc.trim().is_empty() {
+                    format!("Values of `{name}`.")
+                } else {
+                    doc.clone()
+                };
+                out.push_str(&doc_comment(&doc));
                 let derive = match module {
                     Module::Models => "Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize",
                     Module::Params => "Debug, Clone, PartialEq, Eq, Hash, Serialize",
@@ -443,7 +527,7 @@ pub fn render_items(items: &[Item], module: Module, out: &mut String) {
                 );
             }
             Item::Alias { name, doc, ty } => {
-                out.push_str(&doc_comment(doc, ""));
+                out.push_str(&doc_comment(doc));
                 out.push_str(&format!("pub type {name} = {ty};\n\n"));
             }
         }
@@ -451,7 +535,7 @@ pub fn render_items(items: &[Item], module: Module, out: &mut String) {
 }
 
 fn render_field(field: &Field, module: Module, out: &mut String) {
-    out.push_str(&doc_comment(&field.doc, ""));
+    out.push_str(&doc_comment(&field.doc));
     let mut attrs: Vec<String> = Vec::new();
     if serde_name(&field.ident) != field.json_name && field.serde_override.is_none() {
         attrs.push(format!("rename = {:?}", field.json_name));
@@ -467,7 +551,9 @@ fn render_field(field: &Field, module: Module, out: &mut String) {
         if !field.required {
             // Absent stays absent; a required-but-nullable field keeps its explicit null.
             match module {
-                Module::Models => attrs.push("default, skip_serializing_if = \"Option::is_none\"".into()),
+                Module::Models => {
+                    attrs.push("default, skip_serializing_if = \"Option::is_none\"".into())
+                }
                 Module::Params => attrs.push("skip_serializing_if = \"Option::is_none\"".into()),
             }
         }
