@@ -77,8 +77,10 @@ emulator_cmd=${CLERK_EMULATOR_CMD:-$root/target/debug/clerk-emulator}
 $emulator_cmd >"$emulator_log" 2>"$out/emulator.err" &
 emulator_pid=$!
 trap 'kill "$emulator_pid" 2>/dev/null' EXIT
-for _ in $(seq 1 100); do
-    [ -s "$emulator_log" ] && break
+# Wait (bounded, 30 s) for the whole first line, not just its first bytes.
+for _ in $(seq 1 300); do
+    [ "$(head -n 1 "$emulator_log" | grep -c '}$')" = 1 ] && break
+    kill -0 "$emulator_pid" 2>/dev/null || break
     sleep 0.1
 done
 field() { head -n 1 "$emulator_log" | sed -n "s/.*\"$1\": *\"\\([^\"]*\\)\".*/\\1/p"; }
