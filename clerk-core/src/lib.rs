@@ -22,11 +22,11 @@ pub mod generated;
 pub mod operation;
 pub mod pagination;
 pub mod params;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod transport;
 pub mod verify;
 pub mod webhooks;
-#[cfg(feature = "testing")]
-pub mod testing;
 
 pub use client::{Client, ClientBuilder, Response, RootCertificates};
 pub use error::{ApiError, ClerkError, Error, Result};

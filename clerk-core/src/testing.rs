@@ -32,12 +32,16 @@ pub struct TestKey {
 
 impl std::fmt::Debug for TestKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TestKey").field("kid", &self.kid).finish_non_exhaustive()
+        f.debug_struct("TestKey")
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
     }
 }
 
 fn config(message: impl Into<String>) -> Error {
-    Error::Config { message: message.into() }
+    Error::Config {
+        message: message.into(),
+    }
 }
 
 /// Wraps DER in PEM armour with 64-column lines.
@@ -67,8 +71,12 @@ impl TestKey {
             8192 => KeySize::Rsa8192,
             other => return Err(config(format!("unsupported RSA key size {other}"))),
         };
-        let pair = KeyPair::generate(size).map_err(|e| config(format!("RSA key generation failed: {e}")))?;
-        Ok(TestKey { kid: kid.to_owned(), pair })
+        let pair = KeyPair::generate(size)
+            .map_err(|e| config(format!("RSA key generation failed: {e}")))?;
+        Ok(TestKey {
+            kid: kid.to_owned(),
+            pair,
+        })
     }
 
     /// From a PEM private key: PKCS#8 (`PRIVATE KEY`) or PKCS#1 (`RSA PRIVATE KEY`).
@@ -77,7 +85,10 @@ impl TestKey {
         let pair = KeyPair::from_pkcs8(&der)
             .or_else(|_| KeyPair::from_der(&der))
             .map_err(|e| config(format!("not an RSA private key (PKCS#8 or PKCS#1): {e}")))?;
-        Ok(TestKey { kid: kid.to_owned(), pair })
+        Ok(TestKey {
+            kid: kid.to_owned(),
+            pair,
+        })
     }
 
     /// The key id put in minted tokens' headers.
@@ -87,7 +98,11 @@ impl TestKey {
 
     /// The private key as PKCS#8 PEM.
     pub fn private_key_pem(&self) -> String {
-        let der = self.pair.as_der().map(|d| d.as_ref().to_vec()).unwrap_or_default();
+        let der = self
+            .pair
+            .as_der()
+            .map(|d| d.as_ref().to_vec())
+            .unwrap_or_default();
         pem_encode("PRIVATE KEY", &der)
     }
 
@@ -136,9 +151,17 @@ impl TestKey {
         };
         let mut signature = vec![0; self.pair.public_modulus_len()];
         self.pair
-            .sign(encoding, &SystemRandom::new(), signing_input.as_bytes(), &mut signature)
+            .sign(
+                encoding,
+                &SystemRandom::new(),
+                signing_input.as_bytes(),
+                &mut signature,
+            )
             .map_err(|e| config(format!("signing failed: {e}")))?;
-        Ok(format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(signature)))
+        Ok(format!(
+            "{signing_input}.{}",
+            URL_SAFE_NO_PAD.encode(signature)
+        ))
     }
 }
 
@@ -190,7 +213,12 @@ pub fn mint_session_token_at(key: &TestKey, extra: &Value, now: i64) -> Result<S
 /// Like [`mint_session_token_at`], also overlaying the default header (`alg` RS256, `typ`
 /// JWT, `kid`, session `cat`) with `header` (a `null` value removes a field). The
 /// signature follows the resulting `alg` (RS384/RS512, else RS256).
-pub fn mint_with_header_at(key: &TestKey, header: &Value, extra: &Value, now: i64) -> Result<String, Error> {
+pub fn mint_with_header_at(
+    key: &TestKey,
+    header: &Value,
+    extra: &Value,
+    now: i64,
+) -> Result<String, Error> {
     let mut claims = default_claims(now);
     overlay(&mut claims, extra, "extra claims")?;
     let mut full_header = Map::new();

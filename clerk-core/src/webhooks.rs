@@ -121,11 +121,17 @@ impl Webhook {
     pub fn new(secret: &str) -> Result<Webhook, WebhookError> {
         let encoded = secret.trim();
         let encoded = encoded.strip_prefix("whsec_").unwrap_or(encoded);
-        let key = STANDARD
-            .decode(encoded)
-            .map_err(|e| WebhookError::new(WebhookErrorKind::InvalidSecret, format!("the secret is not base64: {e}")))?;
+        let key = STANDARD.decode(encoded).map_err(|e| {
+            WebhookError::new(
+                WebhookErrorKind::InvalidSecret,
+                format!("the secret is not base64: {e}"),
+            )
+        })?;
         if key.is_empty() {
-            return Err(WebhookError::new(WebhookErrorKind::InvalidSecret, "the secret is empty"));
+            return Err(WebhookError::new(
+                WebhookErrorKind::InvalidSecret,
+                "the secret is empty",
+            ));
         }
         Ok(Webhook {
             key: hmac::Key::new(hmac::HMAC_SHA256, &key),
@@ -183,13 +189,22 @@ impl Webhook {
             ));
         };
         let signed_at: i64 = timestamp.parse().map_err(|_| {
-            WebhookError::new(WebhookErrorKind::InvalidTimestamp, format!("svix-timestamp {timestamp:?} is not an integer"))
+            WebhookError::new(
+                WebhookErrorKind::InvalidTimestamp,
+                format!("svix-timestamp {timestamp:?} is not an integer"),
+            )
         })?;
         if signed_at < now.saturating_sub(TOLERANCE_SECONDS) {
-            return Err(WebhookError::new(WebhookErrorKind::TimestampTooOld, "message timestamp too old"));
+            return Err(WebhookError::new(
+                WebhookErrorKind::TimestampTooOld,
+                "message timestamp too old",
+            ));
         }
         if signed_at > now.saturating_add(TOLERANCE_SECONDS) {
-            return Err(WebhookError::new(WebhookErrorKind::TimestampTooNew, "message timestamp too new"));
+            return Err(WebhookError::new(
+                WebhookErrorKind::TimestampTooNew,
+                "message timestamp too new",
+            ));
         }
 
         let mut message = Vec::with_capacity(id.len() + timestamp.len() + body.len() + 2);
@@ -206,16 +221,30 @@ impl Webhook {
             // hmac::verify compares in constant time.
             .any(|signature| hmac::verify(&self.key, &message, &signature).is_ok());
         if !matched {
-            return Err(WebhookError::new(WebhookErrorKind::NoMatchingSignature, "no matching signature found"));
+            return Err(WebhookError::new(
+                WebhookErrorKind::NoMatchingSignature,
+                "no matching signature found",
+            ));
         }
 
-        let raw: serde_json::Value = serde_json::from_slice(body)
-            .map_err(|e| WebhookError::new(WebhookErrorKind::InvalidPayload, format!("the body is not JSON: {e}")))?;
+        let raw: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
+            WebhookError::new(
+                WebhookErrorKind::InvalidPayload,
+                format!("the body is not JSON: {e}"),
+            )
+        })?;
         Ok(WebhookEvent {
-            event_type: raw.get("type").and_then(|t| t.as_str()).unwrap_or_default().to_owned(),
+            event_type: raw
+                .get("type")
+                .and_then(|t| t.as_str())
+                .unwrap_or_default()
+                .to_owned(),
             data: raw.get("data").cloned().unwrap_or(serde_json::Value::Null),
             timestamp: raw.get("timestamp").and_then(serde_json::Value::as_i64),
-            instance_id: raw.get("instance_id").and_then(|i| i.as_str()).map(str::to_owned),
+            instance_id: raw
+                .get("instance_id")
+                .and_then(|i| i.as_str())
+                .map(str::to_owned),
             message_id: id.to_owned(),
             signed_at,
             raw,
@@ -243,14 +272,19 @@ mod tests {
 
     fn check(signature: &str, body: &[u8], now: i64) -> Result<WebhookEvent, WebhookError> {
         let headers = headers(signature);
-        Webhook::new(SECRET)
-            .unwrap()
-            .verify_at(body, headers.iter().map(|(n, v)| (*n, v.as_str())), now)
+        Webhook::new(SECRET).unwrap().verify_at(
+            body,
+            headers.iter().map(|(n, v)| (*n, v.as_str())),
+            now,
+        )
     }
 
     #[test]
     fn standard_webhooks_test_vector() {
-        assert_eq!(Webhook::new(SECRET).unwrap().sign(ID, TIMESTAMP, BODY), &SIGNATURE[3..]);
+        assert_eq!(
+            Webhook::new(SECRET).unwrap().sign(ID, TIMESTAMP, BODY),
+            &SIGNATURE[3..]
+        );
         let event = check(SIGNATURE, BODY, TIMESTAMP).expect("the published vector verifies");
         assert_eq!(event.raw["test"], 2_432_232_314_u64);
         assert_eq!(event.message_id, ID);
@@ -260,8 +294,16 @@ mod tests {
     fn other_entries_are_skipped_and_any_v1_match_counts() {
         let list = format!("v2,AAAA v1,bm90IGl0 {SIGNATURE}");
         assert!(check(&list, BODY, TIMESTAMP).is_ok());
-        assert_eq!(check("v1,bm90IGl0", BODY, TIMESTAMP).unwrap_err().reason, WebhookErrorKind::NoMatchingSignature);
-        assert_eq!(check(&SIGNATURE.replace("v1,", "v2,"), BODY, TIMESTAMP).unwrap_err().reason, WebhookErrorKind::NoMatchingSignature);
+        assert_eq!(
+            check("v1,bm90IGl0", BODY, TIMESTAMP).unwrap_err().reason,
+            WebhookErrorKind::NoMatchingSignature
+        );
+        assert_eq!(
+            check(&SIGNATURE.replace("v1,", "v2,"), BODY, TIMESTAMP)
+                .unwrap_err()
+                .reason,
+            WebhookErrorKind::NoMatchingSignature
+        );
     }
 
     #[test]
@@ -273,21 +315,36 @@ mod tests {
     #[test]
     fn tolerance_is_300_seconds_each_way() {
         assert!(check(SIGNATURE, BODY, TIMESTAMP + 300).is_ok());
-        assert_eq!(check(SIGNATURE, BODY, TIMESTAMP + 301).unwrap_err().reason, WebhookErrorKind::TimestampTooOld);
+        assert_eq!(
+            check(SIGNATURE, BODY, TIMESTAMP + 301).unwrap_err().reason,
+            WebhookErrorKind::TimestampTooOld
+        );
         assert!(check(SIGNATURE, BODY, TIMESTAMP - 300).is_ok());
-        assert_eq!(check(SIGNATURE, BODY, TIMESTAMP - 301).unwrap_err().reason, WebhookErrorKind::TimestampTooNew);
+        assert_eq!(
+            check(SIGNATURE, BODY, TIMESTAMP - 301).unwrap_err().reason,
+            WebhookErrorKind::TimestampTooNew
+        );
     }
 
     #[test]
     fn missing_headers_and_bad_secret() {
         let webhook = Webhook::new(SECRET).unwrap();
-        let err = webhook.verify_at(BODY, [("svix-id", ID)], TIMESTAMP).unwrap_err();
+        let err = webhook
+            .verify_at(BODY, [("svix-id", ID)], TIMESTAMP)
+            .unwrap_err();
         assert_eq!(err.reason, WebhookErrorKind::MissingHeaders);
-        assert_eq!(Webhook::new("whsec_!!").unwrap_err().reason, WebhookErrorKind::InvalidSecret);
+        assert_eq!(
+            Webhook::new("whsec_!!").unwrap_err().reason,
+            WebhookErrorKind::InvalidSecret
+        );
         let trimmed = webhook
             .verify_at(
                 BODY,
-                [("SVIX-ID", " msg_p5jXN8AQM9LWM0D4loKWxJek "), ("svix-timestamp", "1614265330"), ("svix-signature", SIGNATURE)],
+                [
+                    ("SVIX-ID", " msg_p5jXN8AQM9LWM0D4loKWxJek "),
+                    ("svix-timestamp", "1614265330"),
+                    ("svix-signature", SIGNATURE),
+                ],
                 TIMESTAMP,
             )
             .expect("names are case-insensitive, values trimmed");

@@ -4,7 +4,12 @@
 // behaviour is asserted instead.
 //
 // usage: node differential.mjs PATH_TO_CLERK_BINARY
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import http from 'node:http';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import crypto from 'node:crypto';
 import { verifyToken } from '@clerk/backend';
 import { __experimental_JWTPayloadToAuthObjectProperties as toAuthProperties } from '@clerk/shared/jwtPayloadParser';
@@ -176,6 +181,7 @@ add('azp trailing slash', token({ claims: { azp: 'https://app.example.test/' } }
 add('azp missing', token({ claims: { azp: undefined } }), { authorizedParties: parties });
 add('azp empty', token({ claims: { azp: '' } }), { authorizedParties: parties });
 add('azp number', token({ claims: { azp: 5 } }), { authorizedParties: parties });
+add('azp with an empty-string party list', token(), { authorizedParties: [''] });
 add('azp unchecked without parties', token({ claims: { azp: 'https://evil.example.test' } }), { authorizedParties: [] });
 add('azp checked before expiry', token({ claims: { azp: 'x', exp: N - 100 } }), { authorizedParties: parties });
 
@@ -251,8 +257,64 @@ add('v2 big masks', token({
 add('v2 malformed mask', token({ claims: { fea: 'o:a,o:b', o: { id: 'org_4', rol: 'x', per: 'read,write', fpm: 'x,3' } } }));
 add('v2 without o', token({ claims: { fea: 'o:a', org_id: 'org_legacy' } }));
 
+// Tokens minted by `clerk token mint` (PKCS#8 and PKCS#1 private keys) must satisfy the
+// reference too.
+{
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'clerk-differential-'));
+  const formats = { pkcs8: 'pkcs8', pkcs1: 'pkcs1' };
+  for (const [label, type] of Object.entries(formats)) {
+    const file = path.join(dir, `${label}.pem`);
+    fs.writeFileSync(file, keyA.privateKey.export({ type, format: 'pem' }));
+    const minted = execFileSync(clerkBinary, [
+      'token', 'mint', '--key', file, '--kid', 'ins_key_1', '--now', String(N),
+      '--claims', JSON.stringify({ sub: 'user_minted', o: { id: 'org_m', rol: 'admin', per: 'read', fpm: '1' }, fea: 'o:x' }),
+    ], { encoding: 'utf8' }).trim();
+    add(`clerk token mint (${label} key)`, minted);
+    const rs512 = execFileSync(clerkBinary, [
+      'token', 'mint', '--key', file, '--kid', 'ins_key_1', '--now', String(N), '--header', '{"alg":"RS512"}',
+    ], { encoding: 'utf8' }).trim();
+    add(`clerk token mint RS512 (${label} key, deviation)`, rs512, {}, { ok: true });
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+// ---- JWKS mode: keys from GET {apiUrl}/v1/jwks on a loopback server ----
+const jwk = (pair, kid, alg) => ({ ...pair.publicKey.export({ format: 'jwk' }), kid, use: 'sig', ...(alg ? { alg } : {}) });
+const jwksBody = JSON.stringify({
+  keys: [jwk(keyA, 'ins_key_1', 'RS256'), jwk(keyB, 'ins_key_noalg'), jwk(key4096, 'ins_key_4096', 'RS256')],
+});
+const jwksCases = [];
+const addJwks = (name, tok, options = {}) => jwksCases.push({ name, token: tok, jwtKey: null, now: N, ...options });
+addJwks('jwks: valid', token());
+addJwks('jwks: unknown kid', token({ header: { kid: 'ins_key_unknown' } }));
+addJwks('jwks: kid absent', token({ header: { kid: undefined } }));
+addJwks('jwks: key selection before alg', token({ header: { kid: 'ins_key_other', alg: 'none' } }));
+addJwks('jwks: alg none with known kid', token({ header: { alg: 'none' } }));
+addJwks('jwks: RS384 against an RS256 JWK', token({ header: { alg: 'RS384' } }));
+addJwks('jwks: RS384 against a JWK without alg', token({ header: { alg: 'RS384', kid: 'ins_key_noalg' }, pair: keyB }));
+addJwks('jwks: RSA-4096 key', token({ header: { kid: 'ins_key_4096' }, pair: key4096 }));
+addJwks('jwks: m2m category before key', token({ header: { kid: 'ins_key_unknown', cat: 'cl_B7d4PD333AAA' } }));
+addJwks('jwks: wrong key for kid', token({ pair: keyB }));
+addJwks('jwks: expired', token({ claims: { exp: N - 10 } }));
+addJwks('jwks: azp', token(), { authorizedParties: ['https://other.example.test'] });
+
+/** Serves `status` + `body` for GET /v1/jwks (404 elsewhere); resolves to the server. */
+function serve(status, body) {
+  return new Promise((resolve) => {
+    const server = http.createServer((req, res) => {
+      const ok = req.method === 'GET' && req.url === '/v1/jwks' && req.headers.authorization === 'Bearer sk_test_differential';
+      res.writeHead(ok ? status : 404, { 'content-type': 'application/json' });
+      res.end(ok ? body : '{"errors":[{"code":"resource_not_found","message":"not found"}]}');
+    });
+    server.listen(0, '127.0.0.1', () => resolve(server));
+  });
+}
+
+const failingCases = [];
+const keyInvalidBody = JSON.stringify({ errors: [{ code: 'clerk_key_invalid', message: 'The provided Clerk Secret Key is invalid.' }] });
+
 // ---- run the reference ----
-async function reference(c) {
+async function reference(c, extra = {}) {
   const realNow = Date.now;
   Date.now = () => c.now * 1000;
   try {
@@ -262,6 +324,7 @@ async function reference(c) {
       clockSkewInMs: c.clockSkewInMs,
       audience: c.audience,
       issuer: c.issuer,
+      ...extra,
     };
     // The public verifyToken returns the payload, or throws a TokenVerificationError.
     try {
@@ -275,23 +338,53 @@ async function reference(c) {
   }
 }
 
-const referenceResults = [];
-for (const c of cases) referenceResults.push(await reference(c));
-
 // ---- run ours ----
-const input = cases.map(({ deviation, name, ...c }) => JSON.stringify(c)).join('\n') + '\n';
-const env = { ...process.env };
-delete env.CLERK_SECRET_KEY;
-delete env.CLERK_JWT_KEY;
-const run = spawnSync(clerkBinary, ['verify', '--jsonl'], { input, env, encoding: 'utf8', maxBuffer: 64 << 20 });
-if (run.status !== 0) {
-  console.error(`clerk verify --jsonl exited ${run.status}: ${run.stderr}`);
-  process.exit(1);
+function ours(caseList, extraEnv = {}) {
+  const input = caseList.map(({ deviation, name, ...c }) => JSON.stringify(c)).join('\n') + '\n';
+  const env = { ...process.env, ...extraEnv };
+  if (!extraEnv.CLERK_SECRET_KEY) delete env.CLERK_SECRET_KEY;
+  delete env.CLERK_JWT_KEY;
+  return new Promise((resolve, reject) => {
+    // Asynchronous, so this process keeps serving the loopback JWKS meanwhile.
+    const child = spawn(clerkBinary, ['verify', '--jsonl'], { env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`clerk verify --jsonl exited ${code}: ${stderr}`));
+      const lines = stdout.trim().split('\n').map((line) => JSON.parse(line));
+      if (lines.length !== caseList.length) return reject(new Error(`expected ${caseList.length} lines, got ${lines.length}`));
+      resolve(lines);
+    });
+    child.stdin.end(input);
+  });
 }
-const ours = run.stdout.trim().split('\n').map((line) => JSON.parse(line));
-if (ours.length !== cases.length) {
-  console.error(`expected ${cases.length} result lines, got ${ours.length}`);
-  process.exit(1);
+
+const runs = [];
+{
+  const refs = [];
+  for (const c of cases) refs.push(await reference(c));
+  runs.push({ cases, refs, ours: await ours(cases) });
+}
+for (const [status, body, label, list] of [
+  [200, jwksBody, 'jwks', jwksCases],
+  [401, keyInvalidBody, 'secret key invalid', failingCases],
+  [200, '{"keys":[]}', 'empty key set', failingCases],
+  [500, '{"errors":[]}', 'server error', failingCases],
+]) {
+  const server = await serve(status, body);
+  const apiUrl = `http://127.0.0.1:${server.address().port}`;
+  const caseList = list === jwksCases
+    ? jwksCases
+    : [{ name: `${label}: valid token`, token: token(), jwtKey: null, now: N }];
+  const secretKey = 'sk_test_differential';
+  const refs = [];
+  for (const c of caseList) refs.push(await reference(c, { secretKey, apiUrl }));
+  const ourResults = await ours(caseList, { CLERK_SECRET_KEY: secretKey, CLERK_API_URL: apiUrl });
+  server.close();
+  runs.push({ cases: caseList, refs, ours: ourResults });
 }
 
 // ---- compare ----
@@ -308,19 +401,19 @@ function ourOrganization(claims) {
 
 let passed = 0;
 let failed = 0;
-cases.forEach((c, i) => {
-  const ref = referenceResults[i];
-  const our = ours[i];
-  const problems = [];
-  if (c.deviation) {
-    if (our.ok !== c.deviation.ok || (!c.deviation.ok && our.reason !== c.deviation.reason)) {
-      problems.push(`deviation expected ${JSON.stringify(c.deviation)}, ours ${our.ok ? 'ok' : our.reason}`);
-    }
-    if (ref.ok === c.deviation.ok && ref.reason === c.deviation.reason) {
-      problems.push(`marked as a deviation but the reference agrees (${ref.ok ? 'ok' : ref.reason})`);
-    }
-  } else {
-    if (ref.ok !== our.ok || (!ref.ok && ref.reason !== our.reason)) {
+for (const run of runs) {
+  run.cases.forEach((c, i) => {
+    const ref = run.refs[i];
+    const our = run.ours[i];
+    const problems = [];
+    if (c.deviation) {
+      if (our.ok !== c.deviation.ok || (!c.deviation.ok && our.reason !== c.deviation.reason)) {
+        problems.push(`deviation expected ${JSON.stringify(c.deviation)}, ours ${our.ok ? 'ok' : our.reason}`);
+      }
+      if (ref.ok === c.deviation.ok && ref.reason === c.deviation.reason) {
+        problems.push(`marked as a deviation but the reference agrees (${ref.ok ? 'ok' : ref.reason})`);
+      }
+    } else if (ref.ok !== our.ok || (!ref.ok && ref.reason !== our.reason)) {
       problems.push(`reference ${ref.ok ? 'ok' : ref.reason}, ours ${our.ok ? 'ok' : `${our.reason} (${our.message})`}`);
     } else if (ref.ok) {
       const refOrg = JSON.stringify(organizationOf(ref.claims));
@@ -328,14 +421,14 @@ cases.forEach((c, i) => {
       if (refOrg !== ourOrg) problems.push(`organization: reference ${refOrg}, ours ${ourOrg}`);
       if (our.claims.sub !== ref.claims.sub) problems.push(`sub: reference ${ref.claims.sub}, ours ${our.claims.sub}`);
     }
-  }
-  if (problems.length) {
-    failed += 1;
-    console.log(`FAIL ${c.name}: ${problems.join('; ')}`);
-  } else {
-    passed += 1;
-    if (process.env.VERBOSE) console.log(`ok   ${c.name}: ${our.ok ? 'ok' : our.reason}`);
-  }
-});
+    if (problems.length) {
+      failed += 1;
+      console.log(`FAIL ${c.name}: ${problems.join('; ')}`);
+    } else {
+      passed += 1;
+      if (process.env.VERBOSE) console.log(`ok   ${c.name}: ${our.ok ? 'ok' : our.reason}`);
+    }
+  });
+}
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

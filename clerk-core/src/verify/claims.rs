@@ -1,5 +1,8 @@
 //! Typed session claims, with the organization normalised from v1 or v2 tokens.
 
+use std::sync::OnceLock;
+
+use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 use serde_json::value::RawValue;
 
@@ -7,52 +10,86 @@ use super::jwt::{self, Payload};
 
 /// The claims of a verified session token.
 ///
-/// Typed fields cover what callers usually need; [`raw`](Self::raw) holds every claim
-/// exactly as the token carried it (serialised as the `raw` object).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// The common claims are fields; the organization, features, plans and actor are derived
+/// on first use (from spans of the payload kept at verification, so the fast path pays
+/// nothing for claims a caller never reads). [`raw`](Self::raw) is every claim as the
+/// token carried it. Serialises to JSON with all of it (`raw` as an object).
+#[derive(Debug, Clone)]
 pub struct SessionClaims {
     /// The user id (`sub`).
     pub sub: String,
     /// The session id (`sid`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sid: Option<String>,
     /// The authorized party: the origin the token was minted for (`azp`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub azp: Option<String>,
     /// The issuer: the instance's Frontend API URL (`iss`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub iss: Option<String>,
     /// Expiry, seconds since the epoch (`exp`, whole seconds).
     pub exp: i64,
     /// Issued at, seconds since the epoch (`iat`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub iat: Option<i64>,
     /// Not before, seconds since the epoch (`nbf`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub nbf: Option<i64>,
     /// Session status (`sts`): `active` or `pending` (not checked: the caller decides).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sts: Option<String>,
-    /// The impersonation actor (`act`), as given.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub act: Option<serde_json::Value>,
     /// Factor verification ages in minutes (`fva`): `[first_factor, second_factor]`,
     /// `-1` for a factor that is not enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub fva: Option<[i64; 2]>,
     /// The claims version (`v`): absent for v1, `2` for v2.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<u32>,
-    /// The active organization, from v1 `org_*` claims or the v2 `o` claim.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub organization: Option<Organization>,
-    /// Features (`fea`, v2) by scope.
-    pub features: ScopedNames,
-    /// Plans (`pla`, v2) by scope.
-    pub plans: ScopedNames,
-    /// Every claim as the token carried it (JSON object text).
-    #[serde(serialize_with = "serialize_raw_json")]
-    pub raw: String,
+    /// The payload JSON text.
+    pub(crate) raw: String,
+    spans: LazySpans,
+    derived: OnceLock<Derived>,
+}
+
+impl PartialEq for SessionClaims {
+    /// Claims are equal when their payloads are (everything else derives from it).
+    fn eq(&self, other: &Self) -> bool {
+        self.raw == other.raw && self.exp == other.exp
+    }
+}
+
+/// Where the claims that are derived lazily sit in the payload text.
+#[derive(Debug, Clone, Copy, Default)]
+struct LazySpans {
+    act: Option<Span>,
+    o: Option<Span>,
+    fea: Option<Span>,
+    pla: Option<Span>,
+    org_id: Option<Span>,
+    org_role: Option<Span>,
+    org_slug: Option<Span>,
+    org_permissions: Option<Span>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    start: usize,
+    end: usize,
+}
+
+impl Span {
+    /// The span of `value` inside `text` (which it borrows from).
+    fn of(text: &str, value: Option<&RawValue>) -> Option<Span> {
+        let value = value?.get();
+        let start = (value.as_ptr() as usize).checked_sub(text.as_ptr() as usize)?;
+        let end = start.checked_add(value.len())?;
+        (end <= text.len()).then_some(Span { start, end })
+    }
+
+    fn raw(span: Option<Span>, text: &str) -> Option<&RawValue> {
+        let span = span?;
+        serde_json::from_str(text.get(span.start..span.end)?).ok()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Derived {
+    organization: Option<Organization>,
+    features: ScopedNames,
+    plans: ScopedNames,
+    act: Option<serde_json::Value>,
 }
 
 /// The active organization of a session.
@@ -103,7 +140,12 @@ impl ScopedNames {
 }
 
 impl SessionClaims {
-    /// Parses every claim into a JSON map (done on demand: the fast path keeps text).
+    /// The payload as JSON text: every claim exactly as the token carried it.
+    pub fn raw(&self) -> &str {
+        &self.raw
+    }
+
+    /// Parses every claim into a JSON map.
     pub fn raw_claims(&self) -> serde_json::Map<String, serde_json::Value> {
         serde_json::from_str(&self.raw).unwrap_or_default()
     }
@@ -123,8 +165,63 @@ impl SessionClaims {
         self.sts.as_deref() == Some("pending")
     }
 
-    /// Builds the claims of a token whose required claims already passed the checks.
-    pub(crate) fn from_payload(payload: &Payload<'_>, payload_json: &[u8], exp: i64) -> SessionClaims {
+    /// The active organization, from v1 `org_*` claims or the v2 `o` claim.
+    pub fn organization(&self) -> Option<&Organization> {
+        self.derived().organization.as_ref()
+    }
+
+    /// Features (`fea`, v2) by scope.
+    pub fn features(&self) -> &ScopedNames {
+        &self.derived().features
+    }
+
+    /// Plans (`pla`, v2) by scope.
+    pub fn plans(&self) -> &ScopedNames {
+        &self.derived().plans
+    }
+
+    /// The impersonation actor (`act`), as given.
+    pub fn act(&self) -> Option<&serde_json::Value> {
+        self.derived().act.as_ref()
+    }
+
+    fn derived(&self) -> &Derived {
+        self.derived.get_or_init(|| {
+            let text = self.raw.as_str();
+            let string = |span| Span::raw(span, text).and_then(jwt::as_str);
+            let features = string(self.spans.fea)
+                .map(|fea| ScopedNames::parse(&fea))
+                .unwrap_or_default();
+            let plans = string(self.spans.pla)
+                .map(|pla| ScopedNames::parse(&pla))
+                .unwrap_or_default();
+            let organization = if self.version == Some(2) {
+                Span::raw(self.spans.o, text).and_then(|o| organization_v2(o, &features.org))
+            } else {
+                string(self.spans.org_id).map(|id| Organization {
+                    id: id.into_owned(),
+                    slug: string(self.spans.org_slug).map(|s| s.into_owned()),
+                    role: string(self.spans.org_role).map(|s| s.into_owned()),
+                    permissions: Span::raw(self.spans.org_permissions, text)
+                        .and_then(|raw| serde_json::from_str::<Vec<String>>(raw.get()).ok())
+                        .unwrap_or_default(),
+                })
+            };
+            let act = Span::raw(self.spans.act, text)
+                .and_then(|raw| serde_json::from_str(raw.get()).ok())
+                .filter(|act: &serde_json::Value| !act.is_null());
+            Derived {
+                organization,
+                features,
+                plans,
+                act,
+            }
+        })
+    }
+
+    /// Builds the claims of a token whose required claims already passed the checks;
+    /// `payload` was parsed from `text`, which the caller then moves into `raw`.
+    pub(crate) fn from_payload(payload: &Payload<'_>, text: &str, exp: i64) -> SessionClaims {
         let string = |raw: Option<&RawValue>| raw.and_then(jwt::as_str).map(|s| s.into_owned());
         let seconds = |raw: Option<&RawValue>| {
             raw.and_then(jwt::as_number)
@@ -137,21 +234,6 @@ impl SessionClaims {
             .and_then(Result::ok)
             .filter(|v| v.fract() == 0.0 && *v >= 0.0 && *v <= f64::from(u32::MAX))
             .map(|v| v as u32);
-        let features = payload
-            .fea
-            .and_then(jwt::as_str)
-            .map(|fea| ScopedNames::parse(&fea))
-            .unwrap_or_default();
-        let plans = payload
-            .pla
-            .and_then(jwt::as_str)
-            .map(|pla| ScopedNames::parse(&pla))
-            .unwrap_or_default();
-        let organization = if version == Some(2) {
-            payload.o.and_then(|o| organization_v2(o, &features.org))
-        } else {
-            organization_v1(payload)
-        };
         SessionClaims {
             sub: string(payload.sub).unwrap_or_default(),
             sid: string(payload.sid),
@@ -161,33 +243,72 @@ impl SessionClaims {
             iat: seconds(payload.iat),
             nbf: seconds(payload.nbf),
             sts: string(payload.sts),
-            act: payload
-                .act
-                .and_then(|raw| serde_json::from_str(raw.get()).ok())
-                .filter(|act: &serde_json::Value| !act.is_null()),
-            fva: payload.fva.and_then(|raw| serde_json::from_str(raw.get()).ok()),
+            fva: payload.fva.and_then(|raw| parse_fva(raw.get())),
             version,
-            organization,
-            features,
-            plans,
-            // The payload was parsed as a JSON object, so it is valid UTF-8 JSON.
-            raw: String::from_utf8_lossy(payload_json).into_owned(),
+            raw: String::new(),
+            spans: LazySpans {
+                act: Span::of(text, payload.act),
+                o: Span::of(text, payload.o),
+                fea: Span::of(text, payload.fea),
+                pla: Span::of(text, payload.pla),
+                org_id: Span::of(text, payload.org_id),
+                org_role: Span::of(text, payload.org_role),
+                org_slug: Span::of(text, payload.org_slug),
+                org_permissions: Span::of(text, payload.org_permissions),
+            },
+            derived: OnceLock::new(),
         }
     }
 }
 
-fn organization_v1(payload: &Payload<'_>) -> Option<Organization> {
-    let id = payload.org_id.and_then(jwt::as_str)?;
-    let permissions = payload
-        .org_permissions
-        .and_then(|raw| serde_json::from_str::<Vec<String>>(raw.get()).ok())
-        .unwrap_or_default();
-    Some(Organization {
-        id: id.into_owned(),
-        slug: payload.org_slug.and_then(jwt::as_str).map(|s| s.into_owned()),
-        role: payload.org_role.and_then(jwt::as_str).map(|s| s.into_owned()),
-        permissions,
-    })
+impl Serialize for SessionClaims {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("sub", &self.sub)?;
+        if let Some(sid) = &self.sid {
+            map.serialize_entry("sid", sid)?;
+        }
+        if let Some(azp) = &self.azp {
+            map.serialize_entry("azp", azp)?;
+        }
+        if let Some(iss) = &self.iss {
+            map.serialize_entry("iss", iss)?;
+        }
+        map.serialize_entry("exp", &self.exp)?;
+        if let Some(iat) = &self.iat {
+            map.serialize_entry("iat", iat)?;
+        }
+        if let Some(nbf) = &self.nbf {
+            map.serialize_entry("nbf", nbf)?;
+        }
+        if let Some(sts) = &self.sts {
+            map.serialize_entry("sts", sts)?;
+        }
+        if let Some(act) = self.act() {
+            map.serialize_entry("act", act)?;
+        }
+        if let Some(fva) = &self.fva {
+            map.serialize_entry("fva", fva)?;
+        }
+        if let Some(version) = &self.version {
+            map.serialize_entry("version", version)?;
+        }
+        if let Some(organization) = self.organization() {
+            map.serialize_entry("organization", organization)?;
+        }
+        map.serialize_entry("features", self.features())?;
+        map.serialize_entry("plans", self.plans())?;
+        let raw: &RawValue = serde_json::from_str(&self.raw).map_err(serde::ser::Error::custom)?;
+        map.serialize_entry("raw", raw)?;
+        map.end()
+    }
+}
+
+/// `fva`: `[first_factor_age, second_factor_age]` as integers; anything else is ignored.
+fn parse_fva(text: &str) -> Option<[i64; 2]> {
+    let inner = text.strip_prefix('[')?.strip_suffix(']')?;
+    let (first, second) = inner.split_once(',')?;
+    Some([first.trim().parse().ok()?, second.trim().parse().ok()?])
 }
 
 /// The v2 `o` claim.
@@ -216,7 +337,10 @@ fn organization_v2(raw: &RawValue, org_features: &[String]) -> Option<Organizati
     Some(Organization {
         id: org.id.unwrap_or_default(),
         slug: org.slg,
-        role: org.rol.filter(|r| !r.is_empty()).map(|r| format!("org:{r}")),
+        role: org
+            .rol
+            .filter(|r| !r.is_empty())
+            .map(|r| format!("org:{r}")),
         permissions,
     })
 }
@@ -228,16 +352,42 @@ pub fn org_permissions(org_features: &[String], per: &str, fpm: &str) -> Vec<Str
     let permissions: Vec<&str> = per.split(',').map(str::trim).collect();
     let mut granted = Vec::new();
     for (feature, mask) in org_features.iter().zip(fpm.split(',').map(str::trim)) {
-        let Some(bits) = decimal_to_bits(mask) else {
+        let Some(mask) = Mask::parse(mask) else {
             continue;
         };
-        for (permission, bit) in permissions.iter().zip(bits) {
-            if bit {
+        for (index, permission) in permissions.iter().enumerate() {
+            if mask.bit(index) {
                 granted.push(format!("org:{feature}:{permission}"));
             }
         }
     }
     granted
+}
+
+/// A feature permission mask: a `u64` when it fits (the usual case, no allocation),
+/// else arbitrary-length bits.
+enum Mask {
+    Small(u64),
+    Big(Vec<bool>),
+}
+
+impl Mask {
+    fn parse(decimal: &str) -> Option<Mask> {
+        if decimal.len() <= 19 {
+            if decimal.is_empty() || !decimal.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            return decimal.parse().ok().map(Mask::Small);
+        }
+        decimal_to_bits(decimal).map(Mask::Big)
+    }
+
+    fn bit(&self, index: usize) -> bool {
+        match self {
+            Mask::Small(mask) => index < 64 && (mask >> index) & 1 == 1,
+            Mask::Big(bits) => bits.get(index).copied().unwrap_or(false),
+        }
+    }
 }
 
 /// The binary digits of a non-negative decimal, least significant first; `None` unless
@@ -266,11 +416,6 @@ fn decimal_to_bits(decimal: &str) -> Option<Vec<bool>> {
         }
     }
     Some(bits)
-}
-
-fn serialize_raw_json<S: Serializer>(raw: &str, serializer: S) -> Result<S::Ok, S::Error> {
-    let value: &RawValue = serde_json::from_str(raw).map_err(serde::ser::Error::custom)?;
-    value.serialize(serializer)
 }
 
 #[cfg(test)]
@@ -304,8 +449,14 @@ mod tests {
     #[test]
     fn malformed_mask_grants_nothing_for_its_feature() {
         let features = strings(&["a", "b"]);
-        assert_eq!(org_permissions(&features, "read", "x1,1"), strings(&["org:b:read"]));
-        assert_eq!(org_permissions(&features, "read", "-1,"), Vec::<String>::new());
+        assert_eq!(
+            org_permissions(&features, "read", "x1,1"),
+            strings(&["org:b:read"])
+        );
+        assert_eq!(
+            org_permissions(&features, "read", "-1,"),
+            Vec::<String>::new()
+        );
     }
 
     #[test]
@@ -317,7 +468,9 @@ mod tests {
 
     fn claims(json: &str) -> SessionClaims {
         let payload: Payload<'_> = serde_json::from_str(json).unwrap();
-        SessionClaims::from_payload(&payload, json.as_bytes(), 0)
+        let mut claims = SessionClaims::from_payload(&payload, json, 0);
+        claims.raw = json.to_owned();
+        claims
     }
 
     #[test]
@@ -326,7 +479,7 @@ mod tests {
             r#"{"sub":"user_1","org_id":"org_1","org_slug":"acme","org_role":"org:admin","org_permissions":["org:x:read"]}"#,
         );
         assert_eq!(
-            c.organization,
+            c.organization().cloned(),
             Some(Organization {
                 id: "org_1".into(),
                 slug: Some("acme".into()),
@@ -344,12 +497,15 @@ mod tests {
                 "fea":"o:dash,u:export,ou:billing","pla":"u:free,o:pro",
                 "o":{"id":"org_2","slg":"acme","rol":"admin","per":"read,manage","fpm":"3,2"}}"#,
         );
-        let org = c.organization.clone().unwrap();
+        let org = c.organization().cloned().unwrap();
         assert_eq!(org.id, "org_2");
         assert_eq!(org.role.as_deref(), Some("org:admin"));
-        assert_eq!(org.permissions, strings(&["org:dash:read", "org:dash:manage", "org:billing:manage"]));
-        assert_eq!(c.features.user, strings(&["export", "billing"]));
-        assert_eq!(c.plans.org, strings(&["pro"]));
+        assert_eq!(
+            org.permissions,
+            strings(&["org:dash:read", "org:dash:manage", "org:billing:manage"])
+        );
+        assert_eq!(c.features().user, strings(&["export", "billing"]));
+        assert_eq!(c.plans().org, strings(&["pro"]));
         assert_eq!(c.fva, Some([3, -1]));
         assert!(c.is_pending());
         let json = serde_json::to_value(&c).unwrap();
@@ -360,6 +516,6 @@ mod tests {
     #[test]
     fn v2_without_o_has_no_organization_even_with_v1_claims() {
         let c = claims(r#"{"sub":"u","v":2,"org_id":"org_1"}"#);
-        assert_eq!(c.organization, None);
+        assert_eq!(c.organization().cloned(), None);
     }
 }

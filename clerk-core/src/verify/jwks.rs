@@ -31,7 +31,8 @@ impl JwksSource for Client {
     fn fetch_jwks(&self) -> Result<String, JwksFetchError> {
         match self.request(Method::Get, "/jwks", &[], None) {
             Ok(response) => Ok(response.body),
-            Err(Error::Api(api)) => match api.errors.iter().find(|e| e.code == "clerk_key_invalid") {
+            Err(Error::Api(api)) => match api.errors.iter().find(|e| e.code == "clerk_key_invalid")
+            {
                 Some(invalid) => Err(JwksFetchError::SecretKeyInvalid(invalid.message.clone())),
                 None => Err(JwksFetchError::Failed(format!(
                     "Error loading Clerk JWKS from {}/jwks with code={}",
@@ -99,11 +100,15 @@ impl JwksCache {
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, State> {
-        self.state.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn write(&self) -> std::sync::RwLockWriteGuard<'_, State> {
-        self.state.write().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn is_fresh(&self, state: &State, now_ms: i64) -> bool {
@@ -114,7 +119,8 @@ impl JwksCache {
 
     fn within_stale_bound(&self, state: &State, now_ms: i64) -> bool {
         state.fetched_at_ms.is_some_and(|at| {
-            now_ms.saturating_sub(at) < ms(self.timing.ttl).saturating_add(ms(self.timing.max_stale))
+            now_ms.saturating_sub(at)
+                < ms(self.timing.ttl).saturating_add(ms(self.timing.max_stale))
         })
     }
 
@@ -125,11 +131,17 @@ impl JwksCache {
     }
 
     /// The key for `kid` (`None`: the token has no usable `kid`).
-    pub(crate) fn key(&self, kid: Option<&str>, clock: &dyn Clock) -> Result<CachedKey, VerifyError> {
+    pub(crate) fn key(
+        &self,
+        kid: Option<&str>,
+        clock: &dyn Clock,
+    ) -> Result<CachedKey, VerifyError> {
         let now_ms = clock.now_ms();
         let seen_attempts = {
             let state = self.read();
-            let cached = kid.and_then(|kid| state.keys.get(kid)).map(|(_, key)| key.clone());
+            let cached = kid
+                .and_then(|kid| state.keys.get(kid))
+                .map(|(_, key)| key.clone());
             match cached {
                 Some(key) if self.is_fresh(&state, now_ms) => return Ok(key),
                 // Stale key and the last refresh failed recently: serve it, don't hammer.
@@ -142,7 +154,9 @@ impl JwksCache {
                 }
                 _ => {}
             }
-            if self.recently_attempted(&state, now_ms) && (cached.is_none() || state.last_error.is_some()) {
+            if self.recently_attempted(&state, now_ms)
+                && (cached.is_none() || state.last_error.is_some())
+            {
                 // Unknown kid (or failing source) and we fetched moments ago: answer
                 // from what we have rather than letting a token spray become a fetch storm.
                 return Err(self.miss_error(&state, kid));
@@ -150,7 +164,10 @@ impl JwksCache {
             state.attempts
         };
 
-        let _fetching = self.fetch_lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let _fetching = self
+            .fetch_lock
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         {
             let state = self.read();
             if state.attempts != seen_attempts {
@@ -163,10 +180,17 @@ impl JwksCache {
         let mut state = self.write();
         state.attempts += 1;
         state.last_attempt_ms = Some(finished_ms);
-        match fetched.map_err(fetch_error).and_then(|body| parse_key_set(&body)) {
+        match fetched
+            .map_err(fetch_error)
+            .and_then(|body| parse_key_set(&body))
+        {
             Ok(fetched_keys) => {
                 let merge = self.is_fresh(&state, now_ms);
-                let mut keys = if merge { std::mem::take(&mut state.keys) } else { HashMap::new() };
+                let mut keys = if merge {
+                    std::mem::take(&mut state.keys)
+                } else {
+                    HashMap::new()
+                };
                 for (kid, text) in fetched_keys {
                     let reuse = state
                         .keys
@@ -189,10 +213,19 @@ impl JwksCache {
         self.lookup_after_fetch(&state, kid, finished_ms)
     }
 
-    fn lookup_after_fetch(&self, state: &State, kid: Option<&str>, now_ms: i64) -> Result<CachedKey, VerifyError> {
-        let cached = kid.and_then(|kid| state.keys.get(kid)).map(|(_, key)| key.clone());
+    fn lookup_after_fetch(
+        &self,
+        state: &State,
+        kid: Option<&str>,
+        now_ms: i64,
+    ) -> Result<CachedKey, VerifyError> {
+        let cached = kid
+            .and_then(|kid| state.keys.get(kid))
+            .map(|(_, key)| key.clone());
         match cached {
-            Some(key) if state.last_error.is_none() || self.within_stale_bound(state, now_ms) => Ok(key),
+            Some(key) if state.last_error.is_none() || self.within_stale_bound(state, now_ms) => {
+                Ok(key)
+            }
             _ => Err(self.miss_error(state, kid)),
         }
     }
@@ -213,7 +246,9 @@ impl JwksCache {
 
 fn fetch_error(error: JwksFetchError) -> VerifyError {
     match error {
-        JwksFetchError::SecretKeyInvalid(message) => VerifyError::new(Reason::SecretKeyInvalid, message),
+        JwksFetchError::SecretKeyInvalid(message) => {
+            VerifyError::new(Reason::SecretKeyInvalid, message)
+        }
         JwksFetchError::Failed(message) => VerifyError::new(Reason::JwkRemoteFailedToLoad, message),
     }
 }
@@ -222,7 +257,10 @@ fn fetch_error(error: JwksFetchError) -> VerifyError {
 /// skipped since no token could select them.
 fn parse_key_set(body: &str) -> Result<Vec<(String, String)>, VerifyError> {
     let set: JwkSet = serde_json::from_str(body).map_err(|e| {
-        VerifyError::new(Reason::JwkRemoteFailedToLoad, format!("The JWKS response is not a key set: {e}"))
+        VerifyError::new(
+            Reason::JwkRemoteFailedToLoad,
+            format!("The JWKS response is not a key set: {e}"),
+        )
     })?;
     let keys: Vec<(String, String)> = set
         .keys

@@ -20,16 +20,16 @@ pub(crate) struct DecodedJwt<'t> {
     /// `header.payload` exactly as in the token: the signed bytes.
     pub(crate) signing_input: &'t str,
     pub(crate) header_json: Vec<u8>,
-    pub(crate) payload_json: Vec<u8>,
+    /// The payload JSON text (checked to be UTF-8, so JSON parsing skips that work and
+    /// the text can become the claims' `raw` without a copy).
+    pub(crate) payload_json: String,
     pub(crate) signature: Vec<u8>,
 }
 
 /// Decodes base64url, tolerating any number of trailing `=` (as the reference's loose
 /// mode does) but refusing non-zero trailing bits and other characters.
 pub(crate) fn decode_segment(segment: &str) -> Option<Vec<u8>> {
-    URL_SAFE_NO_PAD
-        .decode(segment.trim_end_matches('='))
-        .ok()
+    URL_SAFE_NO_PAD.decode(segment.trim_end_matches('=')).ok()
 }
 
 /// Splits a compact JWS into its three decoded parts; `None` when it is malformed.
@@ -43,11 +43,11 @@ pub(crate) fn decode(token: &str) -> Option<DecodedJwt<'_>> {
     let decoded = DecodedJwt {
         signing_input,
         header_json: decode_segment(header)?,
-        payload_json: decode_segment(payload)?,
+        payload_json: String::from_utf8(decode_segment(payload)?).ok()?,
         signature: decode_segment(signature)?,
     };
     // Header and payload must be JSON objects (checked again, fully, when parsed).
-    if !starts_object(&decoded.header_json) || !starts_object(&decoded.payload_json) {
+    if !starts_object(&decoded.header_json) || !starts_object(decoded.payload_json.as_bytes()) {
         return None;
     }
     Some(decoded)
@@ -122,14 +122,13 @@ pub(crate) struct Payload<'a> {
 /// The JSON string a raw value holds, if it is a string.
 pub(crate) fn as_str(raw: &RawValue) -> Option<Cow<'_, str>> {
     let text = raw.get();
-    if !text.starts_with('"') {
-        return None;
+    // A raw value is exactly one valid JSON token, so a string without escapes is the
+    // text between its quotes: no second parse on the hot path.
+    let inner = text.strip_prefix('"')?.strip_suffix('"')?;
+    if !inner.contains('\\') {
+        return Some(Cow::Borrowed(inner));
     }
-    match serde_json::from_str::<&str>(text) {
-        Ok(borrowed) => Some(Cow::Borrowed(borrowed)),
-        // Escapes need an owned string.
-        Err(_) => serde_json::from_str::<String>(text).ok().map(Cow::Owned),
-    }
+    serde_json::from_str::<String>(text).ok().map(Cow::Owned)
 }
 
 /// The number a raw value holds, if it is a JSON number (all JSON numbers are doubles

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::{Reason, Verifier, VerifyError, jwt};
-use crate::{Client, Error, Method};
+use crate::{Client, Error};
 
 /// The kind of a machine token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -64,10 +64,10 @@ pub trait MachineBackend: Send + Sync {
 }
 
 impl MachineBackend for Client {
+    /// One generic call of the spec's verify operation (`POST /v1/...`).
     fn verify_opaque(&self, token_type: MachineTokenType, token: &str) -> Result<String, Error> {
-        let (_, path, field) = token_type.verify_operation();
-        let body = json!({ field: token });
-        Ok(self.request(Method::Post, path, &[], Some(&body))?.body)
+        let (operation_id, _, field) = token_type.verify_operation();
+        Ok(self.call(operation_id, &json!({ field: token }))?.body)
     }
 }
 
@@ -89,7 +89,11 @@ fn is_jwt_format(token: &str) -> bool {
     let mut count = 0;
     for segment in token.split('.') {
         count += 1;
-        if segment.is_empty() || !segment.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+        if segment.is_empty()
+            || !segment
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
             return false;
         }
     }
@@ -111,7 +115,7 @@ pub fn machine_jwt_type(token: &str) -> Option<MachineTokenType> {
     {
         return Some(MachineTokenType::OauthToken);
     }
-    let payload: jwt::Payload<'_> = serde_json::from_slice(&decoded.payload_json).ok()?;
+    let payload: jwt::Payload<'_> = serde_json::from_str(&decoded.payload_json).ok()?;
     payload
         .sub
         .and_then(jwt::as_str)
@@ -161,20 +165,33 @@ pub fn map_backend_error(token_type: MachineTokenType, error: &Error) -> VerifyE
             };
             VerifyError::new(Reason::TokenInvalid, format!("{what} not found"))
         }
-        other => VerifyError::new(Reason::UnexpectedError, format!("Unexpected error: {other}")),
+        other => VerifyError::new(
+            Reason::UnexpectedError,
+            format!("Unexpected error: {other}"),
+        ),
     }
 }
 
 /// Verifies an opaque machine token through a backend.
-pub fn verify_opaque(backend: &dyn MachineBackend, token: &str) -> Result<MachineToken, VerifyError> {
+pub fn verify_opaque(
+    backend: &dyn MachineBackend,
+    token: &str,
+) -> Result<MachineToken, VerifyError> {
     let token_type = opaque_token_type(token).ok_or_else(|| {
-        VerifyError::new(Reason::TokenInvalid, "Not a machine token: expected an ak_, mt_ or oat_ prefix.")
+        VerifyError::new(
+            Reason::TokenInvalid,
+            "Not a machine token: expected an ak_, mt_ or oat_ prefix.",
+        )
     })?;
     let body = backend
         .verify_opaque(token_type, token)
         .map_err(|error| map_backend_error(token_type, &error))?;
-    let data = serde_json::from_str(&body)
-        .map_err(|e| VerifyError::new(Reason::UnexpectedError, format!("Unexpected error: undecodable answer: {e}")))?;
+    let data = serde_json::from_str(&body).map_err(|e| {
+        VerifyError::new(
+            Reason::UnexpectedError,
+            format!("Unexpected error: undecodable answer: {e}"),
+        )
+    })?;
     Ok(MachineToken { token_type, data })
 }
 
@@ -189,12 +206,15 @@ impl Verifier {
         if opaque_token_type(token).is_some() {
             let backend = match backend {
                 Some(backend) => backend,
-                None => self.client().map(|c| c as &dyn MachineBackend).ok_or_else(|| {
-                    VerifyError::new(
-                        Reason::UnexpectedError,
-                        "Machine token verification requires a client with a secret key.",
-                    )
-                })?,
+                None => self
+                    .client()
+                    .map(|c| c as &dyn MachineBackend)
+                    .ok_or_else(|| {
+                        VerifyError::new(
+                            Reason::UnexpectedError,
+                            "Machine token verification requires a client with a secret key.",
+                        )
+                    })?,
             };
             return verify_opaque(backend, token);
         }
@@ -213,9 +233,32 @@ mod tests {
     fn prefixes_route_to_operations() {
         assert_eq!(opaque_token_type("ak_x"), Some(MachineTokenType::ApiKey));
         assert_eq!(opaque_token_type("mt_x"), Some(MachineTokenType::M2mToken));
-        assert_eq!(opaque_token_type("oat_x"), Some(MachineTokenType::OauthToken));
+        assert_eq!(
+            opaque_token_type("oat_x"),
+            Some(MachineTokenType::OauthToken)
+        );
         assert_eq!(opaque_token_type("sk_x"), None);
-        assert_eq!(MachineTokenType::OauthToken.verify_operation().1, "/oauth_applications/access_tokens/verify");
+        assert_eq!(
+            MachineTokenType::OauthToken.verify_operation().1,
+            "/oauth_applications/access_tokens/verify"
+        );
+    }
+
+    #[test]
+    fn verify_operations_exist_in_the_generated_table() {
+        for kind in [
+            MachineTokenType::ApiKey,
+            MachineTokenType::M2mToken,
+            MachineTokenType::OauthToken,
+        ] {
+            let (operation_id, path, field) = kind.verify_operation();
+            let operation = crate::operation::find(operation_id).expect("operation in the spec");
+            assert_eq!(operation.path, path);
+            assert!(
+                operation.params.iter().any(|p| p.name == field),
+                "{operation_id} takes {field}"
+            );
+        }
     }
 
     #[test]

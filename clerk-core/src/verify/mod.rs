@@ -1,14 +1,24 @@
 //! Session token verification, request authentication and machine tokens.
 //!
 //! Behaviour follows Clerk's own server SDK (`@clerk/backend` 3.25): the same checks in
-//! the same order with the same kebab-case [`Reason`] codes, with a few deliberate
-//! deviations (see `docs/verification.md` in the repository):
-//! - PEM keys: any RSA key of 2048 to 8192 bits, and RS384/RS512 are honoured;
+//! the same order with the same kebab-case [`Reason`] codes (checked case by case by
+//! `tests/differential/run.sh`). Deliberate deviations:
+//! - PEM keys: any RSA key of 2048 to 8192 bits (SubjectPublicKeyInfo or PKCS#1), and
+//!   RS384/RS512 are honoured; text that is not an RSA key is refused as unusable
+//!   (`token-verification-failed`) where the reference may turn it into a tiny
+//!   "modulus" and report `token-invalid-signature`;
 //! - unknown `kid`s refetch the JWKS at most once per interval (default 10 s), and
 //!   cached keys keep serving while refreshes fail, up to a bound (stale-if-error);
-//! - `exp`/`nbf`/`iat` beyond the years 0001..=9999 are `token-verification-failed`;
-//! - an `aud` of the wrong JSON type is `token-verification-failed` when an audience
-//!   is configured (the reference silently accepts it).
+//! - `exp`/`nbf`/`iat` outside the years 0001..=9999 are `token-verification-failed`
+//!   (the reference's date arithmetic breaks and such a token never expires);
+//! - an `aud` of the wrong JSON type is `token-verification-failed` when an audience is
+//!   configured (the reference lets it through);
+//! - a header or payload that is JSON but not an object is `token-invalid`;
+//! - machine tokens are verified at the spec's paths below `/v1` (see [`machine`]).
+//!
+//! Request authentication ([`authenticate_request`]) covers the header and cookie flows
+//! and the handshake decision; satellite domains, dev-browser sync and token refresh are
+//! out of scope (see [`request`]).
 //!
 //! ```no_run
 //! use clerk_core::verify::Verifier;
@@ -268,7 +278,11 @@ where
     I: IntoIterator<Item = S>,
     S: Into<String>,
 {
-    items.into_iter().map(Into::into).filter(|s: &String| !s.is_empty()).collect()
+    items
+        .into_iter()
+        .map(Into::into)
+        .filter(|s: &String| !s.is_empty())
+        .collect()
 }
 
 impl VerifierBuilder {
@@ -300,9 +314,13 @@ impl VerifierBuilder {
         self
     }
 
-    /// Origins allowed in `azp`; empty (the default) skips the check.
-    pub fn authorized_parties<I: IntoIterator<Item = S>, S: Into<String>>(mut self, parties: I) -> Self {
-        self.rules.authorized_parties = strings(parties);
+    /// Origins allowed in `azp`; an empty list (the default) skips the check. Kept as
+    /// given: a list holding only `""` refuses every token, as in the reference.
+    pub fn authorized_parties<I: IntoIterator<Item = S>, S: Into<String>>(
+        mut self,
+        parties: I,
+    ) -> Self {
+        self.rules.authorized_parties = parties.into_iter().map(Into::into).collect();
         self
     }
 
@@ -375,7 +393,10 @@ impl VerifierBuilder {
         } else if let Some(source) = self.source {
             KeySource::Jwks(Arc::new(JwksCache::new(source, self.timing)))
         } else if let Some(client) = self.client.as_ref().filter(|c| c.secret_key().is_some()) {
-            KeySource::Jwks(Arc::new(JwksCache::new(Arc::new(client.clone()), self.timing)))
+            KeySource::Jwks(Arc::new(JwksCache::new(
+                Arc::new(client.clone()),
+                self.timing,
+            )))
         } else {
             KeySource::Unconfigured
         };
@@ -470,7 +491,12 @@ impl Verifier {
         Ok(serde_json::from_str(&claims.raw).unwrap_or_default())
     }
 
-    fn verify_kind(&self, token: &str, rules: &ClaimRules, kind: TokenKind) -> Result<SessionClaims, VerifyError> {
+    fn verify_kind(
+        &self,
+        token: &str,
+        rules: &ClaimRules,
+        kind: TokenKind,
+    ) -> Result<SessionClaims, VerifyError> {
         // 1. Decode.
         let decoded = jwt::decode(token).ok_or_else(|| {
             VerifyError::new(
@@ -478,19 +504,35 @@ impl Verifier {
                 "Invalid JWT form. A JWT consists of three parts separated by dots, with JSON object header and payload.",
             )
         })?;
-        let header: jwt::Header<'_> = serde_json::from_slice(&decoded.header_json)
-            .map_err(|_| VerifyError::new(Reason::TokenInvalid, "Invalid JWT form. The header could not be decoded."))?;
-        let payload: jwt::Payload<'_> = serde_json::from_slice(&decoded.payload_json)
-            .map_err(|_| VerifyError::new(Reason::TokenInvalid, "Invalid JWT form. The payload could not be decoded."))?;
+        let header: jwt::Header<'_> =
+            serde_json::from_slice(&decoded.header_json).map_err(|_| {
+                VerifyError::new(
+                    Reason::TokenInvalid,
+                    "Invalid JWT form. The header could not be decoded.",
+                )
+            })?;
+        let payload: jwt::Payload<'_> =
+            serde_json::from_str(&decoded.payload_json).map_err(|_| {
+                VerifyError::new(
+                    Reason::TokenInvalid,
+                    "Invalid JWT form. The payload could not be decoded.",
+                )
+            })?;
 
         // 2. Category.
         let category = header.cat.map(|raw| jwt::as_str(raw).unwrap_or_default());
         match kind {
             TokenKind::Session if category.as_deref() == Some(jwt::M2M_CATEGORY) => {
-                return Err(VerifyError::new(Reason::TokenInvalid, "Invalid session token category."));
+                return Err(VerifyError::new(
+                    Reason::TokenInvalid,
+                    "Invalid session token category.",
+                ));
             }
             TokenKind::M2mJwt if category.as_deref().is_some_and(|c| c != jwt::M2M_CATEGORY) => {
-                return Err(VerifyError::new(Reason::TokenInvalid, "Invalid M2M JWT category."));
+                return Err(VerifyError::new(
+                    Reason::TokenInvalid,
+                    "Invalid M2M JWT category.",
+                ));
             }
             _ => {}
         }
@@ -533,24 +575,35 @@ impl Verifier {
                 format!("Error verifying JWT signature: the key cannot be used: {message}"),
             )
         })?;
-        key.verify(algorithm, decoded.signing_input.as_bytes(), &decoded.signature)
-            .map_err(|error| match error {
-                SignatureError::BadSignature => {
-                    VerifyError::new(Reason::TokenInvalidSignature, "JWT signature is invalid.")
-                }
-                SignatureError::Unusable(message) => VerifyError::new(
-                    Reason::TokenVerificationFailed,
-                    format!("Error verifying JWT signature: {message}"),
-                ),
-            })?;
+        key.verify(
+            algorithm,
+            decoded.signing_input.as_bytes(),
+            &decoded.signature,
+        )
+        .map_err(|error| match error {
+            SignatureError::BadSignature => {
+                VerifyError::new(Reason::TokenInvalidSignature, "JWT signature is invalid.")
+            }
+            SignatureError::Unusable(message) => VerifyError::new(
+                Reason::TokenVerificationFailed,
+                format!("Error verifying JWT signature: {message}"),
+            ),
+        })?;
 
         // 6. Claims.
         let exp = self.check_claims(&payload, rules, kind)?;
-        Ok(SessionClaims::from_payload(&payload, &decoded.payload_json, exp))
+        let mut claims = SessionClaims::from_payload(&payload, &decoded.payload_json, exp);
+        claims.raw = decoded.payload_json;
+        Ok(claims)
     }
 
     /// Runs the claim checks in the reference's order; returns `exp` in whole seconds.
-    fn check_claims(&self, payload: &jwt::Payload<'_>, rules: &ClaimRules, kind: TokenKind) -> Result<i64, VerifyError> {
+    fn check_claims(
+        &self,
+        payload: &jwt::Payload<'_>,
+        rules: &ClaimRules,
+        kind: TokenKind,
+    ) -> Result<i64, VerifyError> {
         let failed = |message: String| VerifyError::new(Reason::TokenVerificationFailed, message);
         let shown = |raw: Option<&RawValue>| raw.map_or("undefined", RawValue::get).to_owned();
 
@@ -565,7 +618,9 @@ impl Verifier {
         }
         if kind == TokenKind::Session && !rules.authorized_parties.is_empty() {
             let azp = payload.azp.and_then(jwt::as_str);
-            if !azp.is_some_and(|azp| !azp.is_empty() && rules.authorized_parties.iter().any(|p| *p == *azp)) {
+            if !azp.is_some_and(|azp| {
+                !azp.is_empty() && rules.authorized_parties.iter().any(|p| *p == *azp)
+            }) {
                 return Err(VerifyError::new(
                     Reason::TokenInvalidAuthorizedParties,
                     format!(
@@ -594,12 +649,18 @@ impl Verifier {
         let skew_ms = self.inner.clock_skew_ms;
         let exp = match payload.exp {
             Some(raw) => date_seconds("exp", raw)?,
-            None => return Err(failed("Invalid JWT expiry date claim (exp) undefined. Expected number.".to_owned())),
+            None => {
+                return Err(failed(
+                    "Invalid JWT expiry date claim (exp) undefined. Expected number.".to_owned(),
+                ));
+            }
         };
         if exp.saturating_mul(1000) <= now_ms.saturating_sub(skew_ms) {
             return Err(VerifyError::new(
                 Reason::TokenExpired,
-                format!("JWT is expired. Expiry date: {exp} (seconds), current date: {now_ms} (ms)."),
+                format!(
+                    "JWT is expired. Expiry date: {exp} (seconds), current date: {now_ms} (ms)."
+                ),
             ));
         }
         if let Some(raw) = payload.nbf {
@@ -607,7 +668,9 @@ impl Verifier {
             if nbf.saturating_mul(1000) > now_ms.saturating_add(skew_ms) {
                 return Err(VerifyError::new(
                     Reason::TokenNotActiveYet,
-                    format!("JWT cannot be used prior to not before date claim (nbf) {nbf}; current date: {now_ms} (ms)."),
+                    format!(
+                        "JWT cannot be used prior to not before date claim (nbf) {nbf}; current date: {now_ms} (ms)."
+                    ),
                 ));
             }
         }
@@ -616,7 +679,9 @@ impl Verifier {
             if iat.saturating_mul(1000) > now_ms.saturating_add(skew_ms) {
                 return Err(VerifyError::new(
                     Reason::TokenIatInTheFuture,
-                    format!("JWT issued at date claim (iat) {iat} is in the future; current date: {now_ms} (ms)."),
+                    format!(
+                        "JWT issued at date claim (iat) {iat} is in the future; current date: {now_ms} (ms)."
+                    ),
                 ));
             }
         }
@@ -651,7 +716,10 @@ fn check_typ(typ: Option<&RawValue>, kind: TokenKind) -> Result<(), VerifyError>
     }
     Err(VerifyError::new(
         Reason::TokenInvalid,
-        format!("Invalid JWT type {}.", typ.map_or("undefined", RawValue::get)),
+        format!(
+            "Invalid JWT type {}.",
+            typ.map_or("undefined", RawValue::get)
+        ),
     ))
 }
 
@@ -676,7 +744,9 @@ fn check_oauth_audience(aud: Option<&RawValue>, audience: &[String]) -> Result<(
     } else {
         Err(VerifyError::new(
             Reason::TokenVerificationFailed,
-            format!("OAuth audience mismatch: expected one of {audience:?}, the token has {values:?}."),
+            format!(
+                "OAuth audience mismatch: expected one of {audience:?}, the token has {values:?}."
+            ),
         ))
     }
 }
@@ -700,18 +770,35 @@ fn check_audience(aud: Option<&RawValue>, audience: &[String]) -> Result<(), Ver
         )
     };
     if let Some(single) = jwt::as_str(raw) {
-        return if audience.iter().any(|a| *a == *single) { Ok(()) } else { Err(failed()) };
+        return if audience.iter().any(|a| *a == *single) {
+            Ok(())
+        } else {
+            Err(failed())
+        };
     }
     match serde_json::from_str::<Vec<serde_json::Value>>(raw.get()) {
         // An array with only falsy members counts as empty, as in the reference.
-        Ok(items) if items.iter().all(|i| matches!(i, serde_json::Value::Null) || i == "" || i == 0 || i == false) => Ok(()),
+        Ok(items)
+            if items.iter().all(|i| {
+                matches!(i, serde_json::Value::Null) || i == "" || i == 0 || i == false
+            }) =>
+        {
+            Ok(())
+        }
         Ok(items) if items.iter().all(serde_json::Value::is_string) => {
-            if items.iter().any(|i| audience.iter().any(|a| i == a)) { Ok(()) } else { Err(failed()) }
+            if items.iter().any(|i| audience.iter().any(|a| i == a)) {
+                Ok(())
+            } else {
+                Err(failed())
+            }
         }
         // Deviation: wrong types are refused (the reference lets them through).
         _ => Err(VerifyError::new(
             Reason::TokenVerificationFailed,
-            format!("Invalid JWT audience claim (aud) {}: expected a string or an array of strings.", raw.get()),
+            format!(
+                "Invalid JWT audience claim (aud) {}: expected a string or an array of strings.",
+                raw.get()
+            ),
         )),
     }
 }
@@ -732,7 +819,10 @@ fn date_seconds(name: &str, raw: &RawValue) -> Result<i64, VerifyError> {
     if !(MIN_DATE_SECONDS..=MAX_DATE_SECONDS).contains(&value) {
         return Err(VerifyError::new(
             Reason::TokenVerificationFailed,
-            format!("Invalid JWT {name} claim {}: outside the years 0001 to 9999.", raw.get()),
+            format!(
+                "Invalid JWT {name} claim {}: outside the years 0001 to 9999.",
+                raw.get()
+            ),
         ));
     }
     Ok(value as i64)

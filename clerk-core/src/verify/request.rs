@@ -31,7 +31,10 @@ fn default_method() -> String {
 
 impl RequestInfo {
     /// A request from a method and header pairs.
-    pub fn new<'a>(method: &str, headers: impl IntoIterator<Item = (&'a str, &'a str)>) -> RequestInfo {
+    pub fn new<'a>(
+        method: &str,
+        headers: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> RequestInfo {
         RequestInfo {
             method: method.to_owned(),
             headers: headers
@@ -162,7 +165,10 @@ impl AuthState {
 /// The `_<suffix>` of suffixed cookie names: the first 8 characters of
 /// base64url(SHA-1(publishable key)).
 pub fn cookie_suffix(publishable_key: &str) -> String {
-    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, publishable_key.as_bytes());
+    let digest = aws_lc_rs::digest::digest(
+        &aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY,
+        publishable_key.as_bytes(),
+    );
     URL_SAFE.encode(digest.as_ref()).chars().take(8).collect()
 }
 
@@ -185,7 +191,9 @@ fn eligible_for_handshake(request: &RequestInfo) -> bool {
     }
     match request.header("sec-fetch-dest") {
         Some(dest) => dest == "document" || dest == "iframe",
-        None => request.header("accept").is_some_and(|accept| accept.starts_with("text/html")),
+        None => request
+            .header("accept")
+            .is_some_and(|accept| accept.starts_with("text/html")),
     }
 }
 
@@ -220,7 +228,11 @@ fn session_error(request: &RequestInfo, error: VerifyError) -> AuthState {
             reason,
             message: error.message,
         },
-        _ => AuthState::signed_out(TokenType::SessionToken, error.reason.as_str(), error.message),
+        _ => AuthState::signed_out(
+            TokenType::SessionToken,
+            error.reason.as_str(),
+            error.message,
+        ),
     }
 }
 
@@ -260,7 +272,11 @@ pub fn authenticate_request(
         };
         if let Some(machine_type) = machine_type {
             if !accepts.contains(&machine_type.into()) {
-                let reported = if accepts.len() == 1 { first_accepted } else { machine_type.into() };
+                let reported = if accepts.len() == 1 {
+                    first_accepted
+                } else {
+                    machine_type.into()
+                };
                 return AuthState::signed_out(reported, "token-type-mismatch", "");
             }
             return match verifier.verify_machine_token(token, backend) {
@@ -269,12 +285,18 @@ pub fn authenticate_request(
                     claims: None,
                     machine: Some(verified.data),
                 },
-                Err(error) => AuthState::signed_out(machine_type.into(), error.reason.as_str(), error.message),
+                Err(error) => {
+                    AuthState::signed_out(machine_type.into(), error.reason.as_str(), error.message)
+                }
             };
         }
         if !accepts_session || machine::has_non_session_category(token) {
             return AuthState::signed_out(
-                if accepts_session { TokenType::SessionToken } else { first_accepted },
+                if accepts_session {
+                    TokenType::SessionToken
+                } else {
+                    first_accepted
+                },
                 "token-type-mismatch",
                 "",
             );
@@ -300,7 +322,10 @@ pub fn authenticate_request(
                 || request.cookie(&format!("__client_uat_{suffix}")).is_some()
         });
     let (session_name, uat_name) = match &suffixed {
-        Some(suffix) => (format!("__session_{suffix}"), format!("__client_uat_{suffix}")),
+        Some(suffix) => (
+            format!("__session_{suffix}"),
+            format!("__client_uat_{suffix}"),
+        ),
         None => ("__session".to_owned(), "__client_uat".to_owned()),
     };
     let session = request.cookie(&session_name);
@@ -321,10 +346,12 @@ pub fn authenticate_request(
                     "Invalid JWT form.",
                 );
             };
-            if machine::machine_jwt_type(token).is_some() || machine::has_non_session_category(token) {
+            if machine::machine_jwt_type(token).is_some()
+                || machine::has_non_session_category(token)
+            {
                 return AuthState::signed_out(TokenType::SessionToken, "token-type-mismatch", "");
             }
-            let iat = serde_json::from_slice::<jwt::Payload<'_>>(&decoded.payload_json)
+            let iat = serde_json::from_str::<jwt::Payload<'_>>(&decoded.payload_json)
                 .ok()
                 .and_then(|payload| payload.iat.and_then(jwt::as_number))
                 .and_then(Result::ok);
@@ -347,7 +374,10 @@ fn parse_int_prefix(text: &str) -> i64 {
         Some(rest) => (-1, rest),
         None => (1, text.strip_prefix('+').unwrap_or(text)),
     };
-    let end = digits.bytes().position(|b| !b.is_ascii_digit()).unwrap_or(digits.len());
+    let end = digits
+        .bytes()
+        .position(|b| !b.is_ascii_digit())
+        .unwrap_or(digits.len());
     digits[..end].parse::<i64>().map_or(0, |n| sign * n)
 }
 
@@ -378,22 +408,44 @@ mod tests {
         assert_eq!(request.cookie("__session"), Some("tok"));
         assert_eq!(request.cookie("__client_uat"), Some("5"));
         assert_eq!(request.cookie("b"), None);
-        assert_eq!(request.header("COOKIE").map(str::len), Some(36));
+        assert_eq!(
+            request.header("COOKIE"),
+            Some("a=1; __session=tok; __client_uat=5")
+        );
     }
 
     #[test]
     fn cookie_suffix_is_eight_base64url_chars() {
         let suffix = cookie_suffix("pk_test_Y2xlcmsuZXhhbXBsZS5jb20k");
         assert_eq!(suffix.len(), 8);
-        assert!(suffix.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+        assert!(
+            suffix
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        );
     }
 
     #[test]
     fn handshake_eligibility() {
-        assert!(eligible_for_handshake(&RequestInfo::new("GET", [("sec-fetch-dest", "document")])));
-        assert!(eligible_for_handshake(&RequestInfo::new("GET", [("accept", "text/html,*/*")])));
-        assert!(!eligible_for_handshake(&RequestInfo::new("POST", [("sec-fetch-dest", "document")])));
-        assert!(!eligible_for_handshake(&RequestInfo::new("GET", [("sec-fetch-dest", "empty"), ("accept", "text/html")])));
-        assert!(!eligible_for_handshake(&RequestInfo::new("GET", [("accept", "application/json")])));
+        assert!(eligible_for_handshake(&RequestInfo::new(
+            "GET",
+            [("sec-fetch-dest", "document")]
+        )));
+        assert!(eligible_for_handshake(&RequestInfo::new(
+            "GET",
+            [("accept", "text/html,*/*")]
+        )));
+        assert!(!eligible_for_handshake(&RequestInfo::new(
+            "POST",
+            [("sec-fetch-dest", "document")]
+        )));
+        assert!(!eligible_for_handshake(&RequestInfo::new(
+            "GET",
+            [("sec-fetch-dest", "empty"), ("accept", "text/html")]
+        )));
+        assert!(!eligible_for_handshake(&RequestInfo::new(
+            "GET",
+            [("accept", "application/json")]
+        )));
     }
 }

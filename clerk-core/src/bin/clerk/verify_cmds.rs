@@ -17,6 +17,8 @@ const USAGE: &str = "usage:
   clerk verify --jsonl   (JSON lines on stdin: {token, jwtKey, authorizedParties, now,
                           clockSkewInMs, audience, issuer}; one result line each)
   clerk webhook verify --secret whsec_... --header 'svix-id: ...' ... [--now SECONDS] [BODY_FILE]
+  clerk webhook sign --secret whsec_... --id MSG_ID --timestamp SECONDS [BODY_FILE]
+                     (prints the svix-signature header value, for testing receivers)
   clerk token mint --key PRIVATE_KEY_PEM_FILE --kid KID [--claims JSON] [--header JSON] [--now SECONDS]
 Without --jwt-key, CLERK_JWT_KEY or (with CLERK_SECRET_KEY) the instance JWKS is used.";
 
@@ -33,7 +35,10 @@ pub fn run(command: &str, args: &[String]) -> i32 {
         "verify" => verify(args),
         "webhook" => match args.first().map(String::as_str) {
             Some("verify") => webhook_verify(&args[1..]),
-            _ => Err(usage("expected `clerk webhook verify ...`")),
+            Some("sign") => webhook_sign(&args[1..]),
+            _ => Err(usage(
+                "expected `clerk webhook verify ...` or `clerk webhook sign ...`",
+            )),
         },
         "token" => match args.first().map(String::as_str) {
             Some("mint") => token_mint(&args[1..]),
@@ -59,7 +64,11 @@ struct Args {
 
 impl Args {
     fn parse(args: &[String], with_value: &[&str], flags: &[&str]) -> Result<Args, UsageError> {
-        let mut parsed = Args { options: Vec::new(), flags: Vec::new(), positional: Vec::new() };
+        let mut parsed = Args {
+            options: Vec::new(),
+            flags: Vec::new(),
+            positional: Vec::new(),
+        };
         let mut iter = args.iter();
         while let Some(arg) = iter.next() {
             if let Some(name) = arg.strip_prefix("--") {
@@ -72,7 +81,10 @@ impl Args {
                 } else if with_value.contains(&name) {
                     let value = match inline {
                         Some(value) => value,
-                        None => iter.next().cloned().ok_or_else(|| usage(format!("--{name} needs a value")))?,
+                        None => iter
+                            .next()
+                            .cloned()
+                            .ok_or_else(|| usage(format!("--{name} needs a value")))?,
                     };
                     parsed.options.push((name.to_owned(), value));
                 } else {
@@ -86,7 +98,11 @@ impl Args {
     }
 
     fn all(&self, name: &str) -> Vec<String> {
-        self.options.iter().filter(|(n, _)| n == name).map(|(_, v)| v.clone()).collect()
+        self.options
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+            .collect()
     }
 
     fn one(&self, name: &str) -> Result<Option<String>, UsageError> {
@@ -126,7 +142,8 @@ fn env_verifier() -> Result<Verifier, UsageError> {
         builder = builder.pem_key(pem);
     }
     if std::env::var("CLERK_SECRET_KEY").is_ok_and(|k| !k.is_empty()) {
-        let client = Client::from_env().map_err(|e| usage(format!("CLERK_SECRET_KEY client: {e}")))?;
+        let client =
+            Client::from_env().map_err(|e| usage(format!("CLERK_SECRET_KEY client: {e}")))?;
         builder = builder.client(client);
     }
     Ok(builder.build_lenient())
@@ -161,20 +178,31 @@ fn verify_case(token: &str, options: CaseOptions, base: &Verifier) -> Result<Val
     }
     let verifier = builder.build_lenient();
     let claims = verifier.verify(token)?;
-    serde_json::to_value(&claims).map_err(|e| VerifyError::new(Reason::UnexpectedError, e.to_string()))
+    serde_json::to_value(&claims)
+        .map_err(|e| VerifyError::new(Reason::UnexpectedError, e.to_string()))
 }
 
 fn result_line(result: Result<Value, VerifyError>) -> (Value, bool) {
     match result {
         Ok(claims) => (json!({"ok": true, "claims": claims}), true),
-        Err(error) => (json!({"ok": false, "reason": error.reason, "message": error.message}), false),
+        Err(error) => (
+            json!({"ok": false, "reason": error.reason, "message": error.message}),
+            false,
+        ),
     }
 }
 
 fn verify(args: &[String]) -> Result<i32, UsageError> {
     let args = Args::parse(
         args,
-        &["jwt-key", "authorized-party", "audience", "issuer", "now", "clock-skew-ms"],
+        &[
+            "jwt-key",
+            "authorized-party",
+            "audience",
+            "issuer",
+            "now",
+            "clock-skew-ms",
+        ],
         &["jsonl"],
     )?;
     let base = env_verifier()?;
@@ -188,14 +216,24 @@ fn verify(args: &[String]) -> Result<i32, UsageError> {
         return Err(usage("expected exactly one TOKEN"));
     };
     let options = CaseOptions {
-        jwt_key: args.one("jwt-key")?.map(|path| read_file(&path)).transpose()?,
+        jwt_key: args
+            .one("jwt-key")?
+            .map(|path| read_file(&path))
+            .transpose()?,
         authorized_parties: args.all("authorized-party"),
         audience: args.all("audience"),
         issuer: args.all("issuer"),
-        now_ms: args.one("now")?.map(|now| parse_seconds(&now)).transpose()?.map(seconds_to_ms),
+        now_ms: args
+            .one("now")?
+            .map(|now| parse_seconds(&now))
+            .transpose()?
+            .map(seconds_to_ms),
         clock_skew_ms: args
             .one("clock-skew-ms")?
-            .map(|n| n.parse::<u64>().map_err(|_| usage(format!("--clock-skew-ms {n:?} is not a whole number"))))
+            .map(|n| {
+                n.parse::<u64>()
+                    .map_err(|_| usage(format!("--clock-skew-ms {n:?} is not a whole number")))
+            })
             .transpose()?,
     };
     if let Some(pem) = &options.jwt_key {
@@ -244,8 +282,9 @@ struct JsonlCase {
 }
 
 fn jsonl_case(line: &str, base: &Verifier) -> Result<Value, VerifyError> {
-    let case: JsonlCase = serde_json::from_str(line)
-        .map_err(|e| VerifyError::new(Reason::UnexpectedError, format!("invalid input line: {e}")))?;
+    let case: JsonlCase = serde_json::from_str(line).map_err(|e| {
+        VerifyError::new(Reason::UnexpectedError, format!("invalid input line: {e}"))
+    })?;
     let clock_skew_ms = match case.clock_skew_in_ms {
         None => None,
         Some(skew) if skew >= 0.0 && skew.fract() == 0.0 => Some(skew as u64),
@@ -279,7 +318,8 @@ fn verify_jsonl(base: &Verifier) -> Result<i32, UsageError> {
         let (result, _) = result_line(jsonl_case(&line, base));
         writeln!(out, "{result}").map_err(|e| usage(format!("writing stdout: {e}")))?;
     }
-    out.flush().map_err(|e| usage(format!("writing stdout: {e}")))?;
+    out.flush()
+        .map_err(|e| usage(format!("writing stdout: {e}")))?;
     Ok(0)
 }
 
@@ -298,17 +338,7 @@ fn webhook_verify(args: &[String]) -> Result<i32, UsageError> {
             .ok_or_else(|| usage(format!("--header {header:?} is not 'name: value'")))?;
         headers.push((name.trim().to_owned(), value.trim().to_owned()));
     }
-    let body = match args.positional.as_slice() {
-        [] => {
-            let mut body = Vec::new();
-            std::io::stdin()
-                .read_to_end(&mut body)
-                .map_err(|e| usage(format!("reading stdin: {e}")))?;
-            body
-        }
-        [path] => std::fs::read(path).map_err(|e| usage(format!("cannot read {path}: {e}")))?,
-        _ => return Err(usage("at most one BODY_FILE")),
-    };
+    let body = read_body(&args.positional)?;
     let pairs = headers.iter().map(|(n, v)| (n.as_str(), v.as_str()));
     let result = match args.one("now")? {
         Some(now) => webhook.verify_at(&body, pairs, parse_seconds(&now)?.trunc() as i64),
@@ -320,16 +350,53 @@ fn webhook_verify(args: &[String]) -> Result<i32, UsageError> {
             Ok(0)
         }
         Err(error) => {
-            println!("{}", json!({"ok": false, "reason": error.reason, "message": error.message}));
+            println!(
+                "{}",
+                json!({"ok": false, "reason": error.reason, "message": error.message})
+            );
             Ok(1)
         }
     }
 }
 
+fn read_body(positional: &[String]) -> Result<Vec<u8>, UsageError> {
+    match positional {
+        [] => {
+            let mut body = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut body)
+                .map_err(|e| usage(format!("reading stdin: {e}")))?;
+            Ok(body)
+        }
+        [path] => std::fs::read(path).map_err(|e| usage(format!("cannot read {path}: {e}"))),
+        _ => Err(usage("at most one BODY_FILE")),
+    }
+}
+
+fn webhook_sign(args: &[String]) -> Result<i32, UsageError> {
+    let args = Args::parse(args, &["secret", "id", "timestamp"], &[])?;
+    let secret = args
+        .one("secret")?
+        .ok_or_else(|| usage("--secret is required"))?;
+    let webhook = Webhook::new(&secret).map_err(|e| usage(format!("--secret: {e}")))?;
+    let id = args.one("id")?.ok_or_else(|| usage("--id is required"))?;
+    let timestamp = args
+        .one("timestamp")?
+        .ok_or_else(|| usage("--timestamp is required"))?;
+    let timestamp: i64 = timestamp
+        .parse()
+        .map_err(|_| usage(format!("--timestamp {timestamp:?} is not whole seconds")))?;
+    let body = read_body(&args.positional)?;
+    println!("v1,{}", webhook.sign(&id, timestamp, &body));
+    Ok(0)
+}
+
 fn parse_json_arg(name: &str, text: Option<String>) -> Result<Value, UsageError> {
     match text {
         None => Ok(Value::Null),
-        Some(text) => serde_json::from_str(&text).map_err(|e| usage(format!("--{name} is not JSON: {e}"))),
+        Some(text) => {
+            serde_json::from_str(&text).map_err(|e| usage(format!("--{name} is not JSON: {e}")))
+        }
     }
 }
 
@@ -340,7 +407,8 @@ fn token_mint(args: &[String]) -> Result<i32, UsageError> {
     }
     let key_path = args.one("key")?.ok_or_else(|| usage("--key is required"))?;
     let kid = args.one("kid")?.ok_or_else(|| usage("--kid is required"))?;
-    let key = TestKey::from_pem(&kid, &read_file(&key_path)?).map_err(|e| usage(format!("--key: {e}")))?;
+    let key = TestKey::from_pem(&kid, &read_file(&key_path)?)
+        .map_err(|e| usage(format!("--key: {e}")))?;
     let claims = parse_json_arg("claims", args.one("claims")?)?;
     let header = parse_json_arg("header", args.one("header")?)?;
     let now = match args.one("now")? {
