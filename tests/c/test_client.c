@@ -1,8 +1,13 @@
 /* Every client-side function of libclerk against the emulator: results, error paths and
  * the misuse matrix (NULLs, invalid UTF-8, invalid JSON, unknown names, wrong types). */
 #define _POSIX_C_SOURCE 200809L
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -171,6 +176,85 @@ static void test_transport_errors(const char *secret_key) {
     client = new_client(bad_config);
     EXPECT(clerk_client_call(client, "GetUserList", NULL, &json), CLERK_RESULT_TRANSPORT, json,
            "\"kind\":\"transport\"");
+    clerk_client_free(client);
+}
+
+/* A loopback listener on an ephemeral port; returns the socket and writes the port. */
+static int listen_loopback(int *port) {
+    struct sockaddr_in address;
+    socklen_t length = sizeof address;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    memset(&address, 0, sizeof address);
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&address, sizeof address) != 0 ||
+        listen(fd, 4) != 0 || getsockname(fd, (struct sockaddr *)&address, &length) != 0) {
+        perror("listen_loopback");
+        exit(2);
+    }
+    *port = ntohs(address.sin_port);
+    return fd;
+}
+
+/* Answers one connection with a 200 whose body is not JSON. */
+static void *serve_garbage_once(void *argument) {
+    int listener = *(int *)argument;
+    static const char answer[] = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                                 "Content-Length: 8\r\nConnection: close\r\n\r\nnot json";
+    char request[4096];
+    int connection = accept(listener, NULL, NULL);
+    if (connection >= 0) {
+        ssize_t got = read(connection, request, sizeof request);
+        (void)got;
+        if (write(connection, answer, sizeof answer - 1) < 0) perror("write");
+        close(connection);
+    }
+    return NULL;
+}
+
+/* Timeouts, undecodable answers and the response size limit. */
+static void test_timeout_decode_and_limit(const char *api_url, const char *secret_key) {
+    char *json = NULL;
+    char local_config[512];
+    clerk_client *client;
+    clerk_pager *pager = NULL;
+    pthread_t server;
+    int port, listener = listen_loopback(&port);
+
+    /* A server that accepts (the kernel's backlog) but never answers. */
+    snprintf(local_config, sizeof local_config,
+             "{\"secret_key\": \"%s\", \"api_url\": \"http://127.0.0.1:%d\","
+             " \"timeout_request_ms\": 300, \"retry\": {\"max_attempts\": 1}}",
+             secret_key, port);
+    client = new_client(local_config);
+    EXPECT(clerk_client_call(client, "GetUserList", NULL, &json), CLERK_RESULT_TIMEOUT, json,
+           "\"kind\":\"timeout\"");
+
+    clerk_client_free(client);
+    close(listener);
+
+    /* A 200 that is not JSON: the pager has to read the page, so it reports it. */
+    listener = listen_loopback(&port);
+    snprintf(local_config, sizeof local_config,
+             "{\"secret_key\": \"%s\", \"api_url\": \"http://127.0.0.1:%d\","
+             " \"timeout_request_ms\": 5000, \"retry\": {\"max_attempts\": 1}}",
+             secret_key, port);
+    client = new_client(local_config);
+    CHECK(pthread_create(&server, NULL, serve_garbage_once, &listener) == 0);
+    EXPECT(clerk_pager_new(client, "GetUserList", NULL, &pager, &json), CLERK_RESULT_OK, json,
+           NULL);
+    EXPECT(clerk_pager_next(pager, &json), CLERK_RESULT_DECODE, json, "\"kind\":\"decode\"");
+    pthread_join(server, NULL);
+    clerk_pager_free(pager);
+    clerk_client_free(client);
+    close(listener);
+
+    snprintf(local_config, sizeof local_config,
+             "{\"secret_key\": \"%s\", \"api_url\": \"%s\", \"max_response_bytes\": 16}",
+             secret_key, api_url);
+    client = new_client(local_config);
+    EXPECT(clerk_client_call(client, "GetUserList", NULL, &json), CLERK_RESULT_RESPONSE_TOO_LARGE,
+           json, "\"kind\":\"response_too_large\"");
     clerk_client_free(client);
 }
 
@@ -412,6 +496,7 @@ int main(void) {
     test_call(client);
     test_transport_errors(secret_key);
     test_wrong_secret_key(api_url);
+    test_timeout_decode_and_limit(api_url, secret_key);
     test_multipart(client);
     test_request(client);
     test_operations();
