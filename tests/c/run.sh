@@ -86,7 +86,6 @@ done
 field() { head -n 1 "$emulator_log" | sed -n "s/.*\"$1\": *\"\\([^\"]*\\)\".*/\\1/p"; }
 export CLERK_TEST_API_URL=$(field api_url)
 export CLERK_TEST_SECRET_KEY=$(field secret_key)
-export CLERK_TEST_PUBLISHABLE_KEY=$(field publishable_key)
 export CLERK_TEST_KID=$(field kid)
 export CLERK_TEST_FIXTURES=$root/tests/c/fixtures
 # The emulator signs session tokens with this committed test key; its JWKS holds the
