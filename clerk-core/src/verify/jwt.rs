@@ -34,11 +34,18 @@ pub(crate) fn decode_segment(segment: &str) -> Option<Vec<u8>> {
 
 /// Splits a compact JWS into its three decoded parts; `None` when it is malformed.
 pub(crate) fn decode(token: &str) -> Option<DecodedJwt<'_>> {
-    let mut parts = token.split('.');
-    let (header, payload, signature) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() {
+    // Byte searches (memchr) rather than a char pattern: this runs on every token.
+    let bytes = token.as_bytes();
+    let first_dot = bytes.iter().position(|b| *b == b'.')?;
+    let second_dot = first_dot + 1 + bytes[first_dot + 1..].iter().position(|b| *b == b'.')?;
+    if bytes[second_dot + 1..].contains(&b'.') {
         return None;
     }
+    let (header, payload, signature) = (
+        &token[..first_dot],
+        &token[first_dot + 1..second_dot],
+        &token[second_dot + 1..],
+    );
     let signing_input = &token[..header.len() + 1 + payload.len()];
     let decoded = DecodedJwt {
         signing_input,
@@ -125,7 +132,7 @@ pub(crate) fn as_str(raw: &RawValue) -> Option<Cow<'_, str>> {
     // A raw value is exactly one valid JSON token, so a string without escapes is the
     // text between its quotes: no second parse on the hot path.
     let inner = text.strip_prefix('"')?.strip_suffix('"')?;
-    if !inner.contains('\\') {
+    if !inner.as_bytes().contains(&b'\\') {
         return Some(Cow::Borrowed(inner));
     }
     serde_json::from_str::<String>(text).ok().map(Cow::Owned)
@@ -138,6 +145,17 @@ pub(crate) fn as_number(raw: &RawValue) -> Option<Result<f64, ()>> {
     let first = text.as_bytes().first()?;
     if *first != b'-' && !first.is_ascii_digit() {
         return None;
+    }
+    // Integers (the usual dates) are exact as doubles below 2^53: skip float parsing.
+    if text.len() <= 15
+        && text
+            .bytes()
+            .skip(usize::from(*first == b'-'))
+            .all(|b| b.is_ascii_digit())
+    {
+        if let Ok(integer) = text.parse::<i64>() {
+            return Some(Ok(integer as f64));
+        }
     }
     Some(text.parse::<f64>().map_err(|_| ()).and_then(|value| {
         if value.is_finite() {
