@@ -256,6 +256,18 @@ static void test_timeout_decode_and_limit(const char *api_url, const char *secre
     EXPECT(clerk_client_call(client, "GetUserList", NULL, &json), CLERK_RESULT_RESPONSE_TOO_LARGE,
            json, "\"kind\":\"response_too_large\"");
     clerk_client_free(client);
+
+    /* An explicit proxy is honoured: a dead one makes the call fail. */
+    snprintf(local_config, sizeof local_config,
+             "{\"secret_key\": \"%s\", \"api_url\": \"http://127.0.0.1:9\","
+             " \"proxy\": \"http://127.0.0.1:1\", \"retry\": {\"max_attempts\": 1}}",
+             secret_key);
+    client = new_client(local_config);
+    EXPECT(clerk_client_call(client, "GetUserList", NULL, &json), CLERK_RESULT_TRANSPORT, json,
+           "\"kind\":\"transport\"");
+    clerk_client_free(client);
+    EXPECT(clerk_client_new("{\"proxy\": \"not a proxy url\"}", &client, &json),
+           CLERK_RESULT_CONFIG, json, "proxy");
 }
 
 static void test_wrong_secret_key(const char *api_url) {
