@@ -54,6 +54,8 @@ suite "generated code is up to date (cargo xtask codegen --check)" cargo xtask c
 suite "rust tests (workspace)" cargo test --workspace --all-features
 suite "C library: C tests, valgrind, ASan/UBSan, static link (tests/c/run.sh)" bash tests/c/run.sh
 suite "contract: every operation through Prism" bash tests/contract/run.sh
+suite "differential: clerk verify vs @clerk/backend" bash tests/differential/run.sh
+suite "webhooks: interop with standardwebhooks (PyPI)" bash tests/webhooks/run.sh
 
 echo
 if [ "$failed" -gt 0 ]; then
