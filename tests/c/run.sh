@@ -22,7 +22,11 @@ step() {
     local log=$out/step.log
     if "$@" >"$log" 2>&1; then
         passed=$((passed + 1))
-        echo "ok   $name$(grep -h -E '^[a-z_]+: [0-9]+ passed, [0-9]+ failed$|ERROR SUMMARY|definitely lost' "$log" | sed 's/^==[0-9]*== //'  | sed 's/^/ -- /' | tr '\n' ' ')"
+        # Show each program's own check count and valgrind's verdict on the same line.
+        local details
+        details=$(grep -h -E '^[a-z_]+: [0-9]+ passed, [0-9]+ failed$|ERROR SUMMARY|definitely lost' "$log" |
+            sed -e 's/^==[0-9]*== *//' -e 's/^/ -- /' | tr '\n' ' ')
+        echo "ok   $name$details"
     else
         failed=$((failed + 1))
         failed_steps+=("$name")
