@@ -438,7 +438,9 @@ fn set_user_flags(c: &mut Ctx, changes: Value) -> Result<Reply, ApiError> {
     let id = c.path_param("user_id");
     let now = c.state.now();
     let user = c.state.user_mut(&id)?;
-    deep_merge(user, &changes);
+    for (field, value) in changes.as_object().into_iter().flatten() {
+        user[field] = value.clone();
+    }
     user["updated_at"] = json!(now);
     Ok(Reply::Json(user.clone()))
 }
@@ -536,13 +538,20 @@ const METADATA_FIELDS: [&str; 3] = ["public_metadata", "private_metadata", "unsa
 /// `PATCH /users/{user_id}/metadata`: deep merge; `null` deletes a key.
 pub fn merge_user_metadata(c: &mut Ctx) -> Result<Reply, ApiError> {
     c.body_object()?;
-    let mut patch = serde_json::Map::new();
+    let id = c.path_param("user_id");
+    let mut patches = Vec::new();
     for field in METADATA_FIELDS {
         if let Some(value) = c.opt_object(field)? {
-            patch.insert(field.into(), Value::Object(value));
+            patches.push((field, Value::Object(value)));
         }
     }
-    set_user_flags(c, Value::Object(patch))
+    let now = c.state.now();
+    let user = c.state.user_mut(&id)?;
+    for (field, patch) in patches {
+        deep_merge(&mut user[field], &patch);
+    }
+    user["updated_at"] = json!(now);
+    Ok(Reply::Json(user.clone()))
 }
 
 /// `PUT /users/{user_id}/metadata`: replaces each given metadata object.
