@@ -1,36 +1,619 @@
-//! The client (skeleton; being implemented).
+//! The client and its builder.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
 use serde::{Serialize, de::DeserializeOwned};
+use serde_json::Value;
 
-use crate::error::Result;
-use crate::operation::Operation;
+use crate::error::{Error, Result};
+use crate::operation::{self, Method, Operation};
+use crate::pagination::{Pages, Paginator};
+use crate::params;
+use crate::transport::{RetryPolicy, Transport, TransportConfig};
 
-/// A Backend API client.
+pub use crate::transport::Response;
+
+/// The Backend API host used when none is configured.
+pub const DEFAULT_API_URL: &str = "https://api.clerk.com";
+/// The API version this library was generated from, sent as `Clerk-API-Version`.
+pub const DEFAULT_API_VERSION: &str = crate::generated::SPEC_VERSION;
+/// Connect timeout used when none is configured.
+pub const DEFAULT_TIMEOUT_CONNECT: Duration = Duration::from_secs(10);
+/// Per-attempt timeout for a whole request (send and receive) used when none is configured.
+pub const DEFAULT_TIMEOUT_REQUEST: Duration = Duration::from_secs(30);
+/// Largest response body accepted when no limit is configured (16 MiB).
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Which certificate authorities the client trusts for `https` API URLs.
+#[derive(Clone, Default)]
+#[non_exhaustive]
+pub enum RootCertificates {
+    /// Mozilla's root store, compiled in (the default; independent of the machine).
+    #[default]
+    WebPki,
+    /// The operating system's trust store (needed behind TLS-intercepting proxies whose
+    /// CA is installed on the machine). Loaded once, when the client is built.
+    System,
+    /// Exactly these PEM-encoded certificates.
+    Pem(Vec<u8>),
+}
+
+impl fmt::Debug for RootCertificates {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RootCertificates::WebPki => f.write_str("WebPki"),
+            RootCertificates::System => f.write_str("System"),
+            RootCertificates::Pem(pem) => write!(f, "Pem({} bytes)", pem.len()),
+        }
+    }
+}
+
+/// A blocking Backend API client.
+///
+/// Cheap to clone and safe to share between threads: clones share one connection pool,
+/// so sequential calls reuse one connection.
 #[derive(Clone)]
-pub struct Client {}
+pub struct Client {
+    inner: Arc<Inner>,
+}
 
-/// Builder of [`Client`].
-pub struct ClientBuilder {}
+struct Inner {
+    transport: Transport,
+    api_url: String,
+    api_version: String,
+    secret_key: Option<String>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("api_url", &self.inner.api_url)
+            .field("api_version", &self.inner.api_version)
+            .field("secret_key", &self.inner.secret_key.as_deref().map(redact))
+            .finish()
+    }
+}
+
+/// A secret key as it may be shown: its kind prefix only.
+pub(crate) fn redact(secret: &str) -> String {
+    let prefix: String = secret.chars().take_while(|c| *c != '_').take(8).collect();
+    let kind = secret
+        .split('_')
+        .nth(1)
+        .filter(|kind| matches!(*kind, "test" | "live"))
+        .map(|kind| format!("_{kind}_"))
+        .unwrap_or_else(|| "_".to_owned());
+    format!("{prefix}{kind}[redacted]")
+}
+
+/// Configures and builds a [`Client`].
+#[derive(Clone)]
+pub struct ClientBuilder {
+    secret_key: Option<String>,
+    api_url: String,
+    api_version: String,
+    timeout_connect: Duration,
+    timeout_request: Duration,
+    retry: RetryPolicy,
+    user_agent: Option<String>,
+    root_certificates: RootCertificates,
+    proxy: Option<String>,
+    proxy_from_env: bool,
+    max_response_bytes: u64,
+    extra_headers: Vec<(String, String)>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("secret_key", &self.secret_key.as_deref().map(redact))
+            .field("api_url", &self.api_url)
+            .field("api_version", &self.api_version)
+            .field("timeout_connect", &self.timeout_connect)
+            .field("timeout_request", &self.timeout_request)
+            .field("retry", &self.retry)
+            .field("user_agent", &self.user_agent)
+            .field("root_certificates", &self.root_certificates)
+            .field("proxy", &self.proxy.as_ref().map(|_| "[set]"))
+            .field("proxy_from_env", &self.proxy_from_env)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .field(
+                "extra_headers",
+                &self
+                    .extra_headers
+                    .iter()
+                    .map(|(name, _)| name)
+                    .collect::<Vec<_>>(),
+            )
+            .finish()
+    }
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        ClientBuilder {
+            secret_key: None,
+            api_url: DEFAULT_API_URL.to_owned(),
+            api_version: DEFAULT_API_VERSION.to_owned(),
+            timeout_connect: DEFAULT_TIMEOUT_CONNECT,
+            timeout_request: DEFAULT_TIMEOUT_REQUEST,
+            retry: RetryPolicy::default(),
+            user_agent: None,
+            root_certificates: RootCertificates::WebPki,
+            proxy: None,
+            proxy_from_env: false,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            extra_headers: Vec::new(),
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// The secret key (`sk_live_...` / `sk_test_...`) sent as `Authorization: Bearer`.
+    pub fn secret_key(mut self, secret_key: impl Into<String>) -> Self {
+        self.secret_key = Some(secret_key.into());
+        self
+    }
+
+    /// The API host, e.g. `https://api.clerk.com` (the client adds `/v1`). `http` is
+    /// accepted only for loopback hosts (a local emulator).
+    pub fn api_url(mut self, api_url: impl Into<String>) -> Self {
+        self.api_url = api_url.into();
+        self
+    }
+
+    /// The `Clerk-API-Version` header; defaults to the spec version this library was
+    /// generated from.
+    pub fn api_version(mut self, api_version: impl Into<String>) -> Self {
+        self.api_version = api_version.into();
+        self
+    }
+
+    /// How long to wait for a TCP + TLS connection (default 10 s).
+    pub fn timeout_connect(mut self, timeout: Duration) -> Self {
+        self.timeout_connect = timeout;
+        self
+    }
+
+    /// How long one attempt of a request may take in all (default 30 s).
+    pub fn timeout_request(mut self, timeout: Duration) -> Self {
+        self.timeout_request = timeout;
+        self
+    }
+
+    /// When failed requests are retried (default: [`RetryPolicy::default`]).
+    pub fn retry_policy(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Your application's name, sent before this library's own `User-Agent` token.
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = Some(user_agent.into());
+        self
+    }
+
+    /// Which certificate authorities to trust (default: compiled-in Mozilla roots).
+    pub fn root_certificates(mut self, roots: RootCertificates) -> Self {
+        self.root_certificates = roots;
+        self
+    }
+
+    /// An explicit proxy, e.g. `http://proxy.internal:3128` or `socks5://...`.
+    pub fn proxy(mut self, proxy: impl Into<String>) -> Self {
+        self.proxy = Some(proxy.into());
+        self
+    }
+
+    /// Honour `HTTPS_PROXY` / `ALL_PROXY` / `NO_PROXY` from the environment (off by
+    /// default, so a stray variable never reroutes the secret key). An explicit
+    /// [`proxy`](Self::proxy) wins.
+    pub fn proxy_from_env(mut self, enabled: bool) -> Self {
+        self.proxy_from_env = enabled;
+        self
+    }
+
+    /// The largest response body accepted, in bytes (default 16 MiB).
+    pub fn max_response_bytes(mut self, limit: u64) -> Self {
+        self.max_response_bytes = limit;
+        self
+    }
+
+    /// An additional header sent with every request (e.g. for a gateway or tracing).
+    /// `Authorization`, `Clerk-API-Version` and `User-Agent` are set by the client and
+    /// cannot be overridden here.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.extra_headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Validates the settings and builds the client.
+    pub fn build(self) -> Result<Client> {
+        let api_url = self.api_url.trim_end_matches('/').to_owned();
+        check_api_url(&api_url)?;
+        if let Some(key) = &self.secret_key {
+            if key.is_empty() || key.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                return Err(Error::config(
+                    "the secret key is empty or contains whitespace or control characters",
+                ));
+            }
+        }
+        if self.api_version.is_empty() || !self.api_version.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(Error::config(
+                "the API version must be non-empty printable ASCII",
+            ));
+        }
+        if self.retry.max_attempts == 0 {
+            return Err(Error::config("retry max_attempts must be at least 1"));
+        }
+        let proxy = match (&self.proxy, self.proxy_from_env) {
+            (Some(proxy), _) => Some(
+                ureq::Proxy::new(proxy)
+                    .map_err(|e| Error::config(format!("invalid proxy: {e}")))?,
+            ),
+            (None, true) => ureq::Proxy::try_from_env(),
+            (None, false) => None,
+        };
+        for (name, value) in &self.extra_headers {
+            let valid_name = !name.is_empty()
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+            if !valid_name || value.chars().any(|c| c.is_control() && c != '\t') {
+                return Err(Error::config(format!("invalid extra header {name:?}")));
+            }
+            if ["authorization", "clerk-api-version", "user-agent"]
+                .iter()
+                .any(|reserved| name.eq_ignore_ascii_case(reserved))
+            {
+                return Err(Error::config(format!(
+                    "the {name} header is set by the client and cannot be overridden"
+                )));
+            }
+        }
+        let root_certs = load_roots(&self.root_certificates)?;
+        let user_agent = match &self.user_agent {
+            Some(app) if app.chars().any(char::is_control) => {
+                return Err(Error::config("the user agent contains control characters"));
+            }
+            Some(app) => format!("{app} {}", library_user_agent()),
+            None => library_user_agent(),
+        };
+        let transport = Transport::new(TransportConfig {
+            base_url: format!("{api_url}/v1"),
+            secret_key: self.secret_key.clone(),
+            api_version: self.api_version.clone(),
+            user_agent,
+            retry: self.retry,
+            max_response_bytes: self.max_response_bytes,
+            timeout_connect: self.timeout_connect,
+            timeout_request: self.timeout_request,
+            root_certs,
+            proxy,
+            extra_headers: self.extra_headers,
+        });
+        Ok(Client {
+            inner: Arc::new(Inner {
+                transport,
+                api_url,
+                api_version: self.api_version,
+                secret_key: self.secret_key,
+            }),
+        })
+    }
+}
+
+/// `libclerk/<version>`: this library's `User-Agent` token.
+pub fn library_user_agent() -> String {
+    format!("libclerk/{}", env!("CARGO_PKG_VERSION"))
+}
+
+/// Requires `https`, except for loopback hosts, and a URL without path, query or userinfo.
+fn check_api_url(api_url: &str) -> Result<()> {
+    let (scheme, rest) = api_url
+        .split_once("://")
+        .ok_or_else(|| Error::config(format!("API URL {api_url:?} has no scheme")))?;
+    let authority = rest.split('/').next().unwrap_or_default();
+    if authority.is_empty() || authority.contains('@') {
+        return Err(Error::config(format!(
+            "API URL {api_url:?} has no valid host"
+        )));
+    }
+    if rest.len() != authority.len() {
+        return Err(Error::config(format!(
+            "API URL {api_url:?} must be a host only (the client adds /v1)"
+        )));
+    }
+    let host = if let Some(bracketed) = authority.strip_prefix('[') {
+        bracketed.split(']').next().unwrap_or_default()
+    } else {
+        authority
+            .rsplit_once(':')
+            .map_or(authority, |(host, _port)| host)
+    };
+    match scheme {
+        "https" => Ok(()),
+        "http" if is_loopback(host) => Ok(()),
+        "http" => Err(Error::config(format!(
+            "API URL {api_url:?} uses http: only https is allowed, except for loopback hosts"
+        ))),
+        other => Err(Error::config(format!("unsupported URL scheme {other:?}"))),
+    }
+}
+
+fn is_loopback(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+fn load_roots(roots: &RootCertificates) -> Result<ureq::tls::RootCerts> {
+    use ureq::tls::{Certificate, RootCerts};
+    match roots {
+        RootCertificates::WebPki => Ok(RootCerts::WebPki),
+        RootCertificates::System => {
+            let found = rustls_native_certs::load_native_certs();
+            if found.certs.is_empty() {
+                let why: Vec<String> = found.errors.iter().map(ToString::to_string).collect();
+                return Err(Error::config(format!(
+                    "no system root certificates found{}",
+                    if why.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {}", why.join("; "))
+                    }
+                )));
+            }
+            Ok(RootCerts::new_with_certs(
+                &found
+                    .certs
+                    .iter()
+                    .map(|der| Certificate::from_der(der.as_ref()).to_owned())
+                    .collect::<Vec<_>>(),
+            ))
+        }
+        RootCertificates::Pem(pem) => {
+            let certs = parse_pem_certificates(pem)?;
+            Ok(RootCerts::new_with_certs(&certs))
+        }
+    }
+}
+
+fn parse_pem_certificates(pem: &[u8]) -> Result<Vec<ureq::tls::Certificate<'static>>> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(pem)
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|e| Error::config(format!("invalid PEM certificate: {e}")))?;
+    if certs.is_empty() {
+        return Err(Error::config("no certificate found in the PEM data"));
+    }
+    Ok(certs
+        .iter()
+        .map(|der| ureq::tls::Certificate::from_der(der.as_ref()).to_owned())
+        .collect())
+}
 
 impl Client {
-    /// Calls one operation with typed params and decodes the response.
+    /// A builder with the defaults (no secret key, `https://api.clerk.com`).
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A client configured from the environment: `CLERK_SECRET_KEY` (required),
+    /// `CLERK_API_URL` (default `https://api.clerk.com`) and `CLERK_API_VERSION`
+    /// (default the spec version).
+    pub fn from_env() -> Result<Client> {
+        Self::builder_from_env()?.build()
+    }
+
+    /// A builder preset from the environment, as [`from_env`](Self::from_env) reads it,
+    /// for adding further settings.
+    pub fn builder_from_env() -> Result<ClientBuilder> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let secret_key =
+            var("CLERK_SECRET_KEY").ok_or_else(|| Error::config("CLERK_SECRET_KEY is not set"))?;
+        let mut builder = Client::builder().secret_key(secret_key.trim());
+        if let Some(url) = var("CLERK_API_URL") {
+            builder = builder.api_url(url.trim());
+        }
+        if let Some(version) = var("CLERK_API_VERSION") {
+            builder = builder.api_version(version.trim());
+        }
+        Ok(builder)
+    }
+
+    /// The API host, without `/v1`.
+    pub fn api_url(&self) -> &str {
+        &self.inner.api_url
+    }
+
+    /// The `Clerk-API-Version` this client sends.
+    pub fn api_version(&self) -> &str {
+        &self.inner.api_version
+    }
+
+    /// The secret key, if configured (for components that key caches by instance).
+    pub fn secret_key(&self) -> Option<&str> {
+        self.inner.secret_key.as_deref()
+    }
+
+    /// The `User-Agent` header this client sends.
+    pub fn user_agent(&self) -> &str {
+        self.inner.transport.user_agent()
+    }
+
+    /// Calls an operation by `operationId` (`GetUserList`) or `resource.method` name
+    /// (`users.list`) with the flat params object (see [`crate::params`] for the
+    /// contract), returning the response body as the server sent it.
+    pub fn call(&self, name: &str, params: &Value) -> Result<Response> {
+        let op = operation::find(name).ok_or_else(|| Error::UnknownOperation {
+            name: name.to_owned(),
+        })?;
+        self.call_operation(op, params)
+    }
+
+    /// [`call`](Self::call) with the params given as JSON text (empty text means `{}`).
+    pub fn call_json(&self, name: &str, params_json: &str) -> Result<Response> {
+        let params = parse_params(params_json)?;
+        self.call(name, &params)
+    }
+
+    /// Calls the given operation with the flat params object.
+    pub fn call_operation(&self, op: &'static Operation, params: &Value) -> Result<Response> {
+        let outgoing = params::build_request(op, params)?;
+        self.inner.transport.send(&outgoing)
+    }
+
+    /// Calls an operation with typed params and decodes the response into `R`.
     pub fn call_typed<P: Serialize + ?Sized, R: DeserializeOwned>(
         &self,
         op: &'static Operation,
         params: &P,
     ) -> Result<R> {
-        let _ = (op, params);
-        todo!()
+        let params = to_params(params)?;
+        self.call_operation(op, &params)?.json()
     }
-}
 
-impl Client {
-    /// Lazily pages through a list operation with typed params, yielding typed items.
+    /// Pages lazily through a list operation: one [`Response`] per page, fetched when
+    /// the iterator is advanced. `limit` (default 100 here) sets the page size and
+    /// `offset` the start.
+    pub fn pages(&self, name: &str, params: &Value) -> Result<Pages> {
+        let op = operation::find(name).ok_or_else(|| Error::UnknownOperation {
+            name: name.to_owned(),
+        })?;
+        Pages::new(self.clone(), op, params)
+    }
+
+    /// Pages lazily through a list operation with typed params, yielding typed items and
+    /// holding one page in memory at a time.
     pub fn paginate_typed<P: Serialize + ?Sized, T: DeserializeOwned>(
         &self,
         op: &'static Operation,
         params: &P,
-    ) -> crate::pagination::Paginator<T> {
-        let _ = (op, params);
-        todo!()
+    ) -> Paginator<T> {
+        match to_params(params).and_then(|params| Pages::new(self.clone(), op, &params)) {
+            Ok(pages) => Paginator::new(pages),
+            Err(error) => Paginator::failed(error),
+        }
+    }
+
+    /// The raw escape hatch: any method and path below the API root (`{api_url}/v1`),
+    /// e.g. `client.request(Method::Get, "/users", &[("limit".into(), "5".into())], None)`.
+    /// The path is sent as given (encode ids yourself); query values are encoded here.
+    pub fn request(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(String, String)],
+        body: Option<&Value>,
+    ) -> Result<Response> {
+        if !path.starts_with('/') || path.contains("://") || path.chars().any(char::is_control) {
+            return Err(Error::invalid_params(format!(
+                "request path {path:?} must start with / and stay below the API root"
+            )));
+        }
+        let mut path_and_query = path.to_owned();
+        let mut encoded = String::new();
+        for (name, value) in query {
+            params::append_query(&mut encoded, name, &Value::String(value.clone()));
+        }
+        if !encoded.is_empty() {
+            path_and_query.push(if path.contains('?') { '&' } else { '?' });
+            path_and_query.push_str(&encoded);
+        }
+        let body = match body {
+            Some(body) => Some((
+                "application/json".to_owned(),
+                serde_json::to_vec(body).map_err(|e| Error::invalid_params(e.to_string()))?,
+            )),
+            None => None,
+        };
+        self.inner.transport.send(&crate::transport::Outgoing {
+            method,
+            path_template: "(raw request)",
+            path_and_query,
+            body,
+        })
+    }
+
+    /// The full URL below which every operation path is appended (`{api_url}/v1`).
+    pub fn base_url(&self) -> &str {
+        self.inner.transport.base_url()
+    }
+}
+
+/// Parses params JSON text; empty or blank text means `{}`.
+pub fn parse_params(params_json: &str) -> Result<Value> {
+    if params_json.trim().is_empty() {
+        return Ok(Value::Object(Default::default()));
+    }
+    serde_json::from_str(params_json)
+        .map_err(|e| Error::invalid_params(format!("params are not valid JSON: {e}")))
+}
+
+fn to_params<P: Serialize + ?Sized>(params: &P) -> Result<Value> {
+    serde_json::to_value(params)
+        .map_err(|e| Error::invalid_params(format!("cannot serialise params: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn http_is_refused_except_for_loopback() {
+        for ok in [
+            "https://api.clerk.com",
+            "http://127.0.0.1:8080",
+            "http://localhost:1",
+            "http://[::1]:9",
+            "https://api.clerk.com/",
+        ] {
+            assert!(Client::builder().api_url(ok).build().is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://api.clerk.com",
+            "http://10.0.0.1",
+            "ftp://x",
+            "api.clerk.com",
+            "https://api.clerk.com/v1",
+            "https://user@host",
+        ] {
+            let error = Client::builder().api_url(bad).build().unwrap_err();
+            assert_eq!(error.kind(), "config", "{bad}: {error}");
+        }
+    }
+
+    #[test]
+    fn secret_key_is_redacted_in_debug() {
+        let secret = "sk_test_SuperSecretValue123";
+        let builder = Client::builder().secret_key(secret);
+        assert!(!format!("{builder:?}").contains("SuperSecret"));
+        let client = builder.build().unwrap();
+        let shown = format!("{client:?}");
+        assert!(!shown.contains("SuperSecret"), "{shown}");
+        assert!(shown.contains("sk_test_[redacted]"), "{shown}");
+    }
+
+    #[test]
+    fn bad_settings_are_config_errors() {
+        assert!(Client::builder().secret_key("sk_test_a b").build().is_err());
+        assert!(Client::builder().api_version("").build().is_err());
+        assert!(Client::builder().proxy("::not a proxy::").build().is_err());
+        assert!(
+            Client::builder()
+                .root_certificates(RootCertificates::Pem(b"not pem".to_vec()))
+                .build()
+                .is_err()
+        );
+        let zero = RetryPolicy {
+            max_attempts: 0,
+            ..RetryPolicy::default()
+        };
+        assert!(Client::builder().retry_policy(zero).build().is_err());
     }
 }

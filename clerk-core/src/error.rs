@@ -38,9 +38,16 @@ pub struct ApiError {
     pub retry_after: Option<Duration>,
     /// A short excerpt of the body when it was not a Clerk error body.
     pub body_excerpt: Option<String>,
+    /// Every response header, names in lower case, in the order received.
+    pub headers: Vec<(String, String)>,
 }
 
 impl ApiError {
+    /// The first value of a response header, by case-insensitive name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        crate::transport::find_header(&self.headers, name)
+    }
+
     /// The first error's code, if any.
     pub fn code(&self) -> Option<&str> {
         self.errors.first().map(|e| e.code.as_str())
@@ -53,7 +60,11 @@ impl fmt::Display for ApiError {
         match self.errors.first() {
             Some(first) => {
                 write!(f, " {}: {}", first.code, first.message)?;
-                if let Some(long) = first.long_message.as_deref().filter(|l| *l != first.message) {
+                if let Some(long) = first
+                    .long_message
+                    .as_deref()
+                    .filter(|l| *l != first.message)
+                {
                     write!(f, " ({long})")?;
                 }
                 if self.errors.len() > 1 {

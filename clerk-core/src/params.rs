@@ -1,0 +1,617 @@
+//! Turning the flat params object of the generic call into a request.
+//!
+//! The contract, shared by Rust, C, Python and Go: params are ONE JSON object whose keys
+//! are the operation's path parameters, query parameters and body fields, each by its
+//! spec name. Two reserved keys complete it:
+//! - `"$body"`: the whole request body, sent as given (for the operations whose body is an
+//!   array or a free-form object, or to take full control of an object body);
+//! - `"$extra_body"`: an object of fields merged into the JSON body without checking them
+//!   against the spec (the opt-in door for fields newer or older than the spec).
+//!
+//! Any other key the operation does not know is an error that names it. Values are checked
+//! against the parameter's JSON type; `null` is accepted where the spec allows it and, for
+//! path and query parameters, means "absent".
+
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
+use serde_json::{Map, Value};
+
+use base64::Engine as _;
+
+use crate::error::{Error, Result};
+use crate::operation::{Body, File, Location, Method, Operation, ParamType};
+use crate::transport::Outgoing;
+
+/// The reserved key for a whole request body.
+pub const BODY_KEY: &str = "$body";
+/// The reserved key for extra, unchecked body fields.
+pub const EXTRA_BODY_KEY: &str = "$extra_body";
+
+impl Serialize for File {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("filename", &self.filename)?;
+        if let Some(content_type) = &self.content_type {
+            map.serialize_entry("content_type", content_type)?;
+        }
+        map.serialize_entry(
+            "content_base64",
+            &base64::engine::general_purpose::STANDARD.encode(&self.content),
+        )?;
+        map.end()
+    }
+}
+
+impl File {
+    /// A file part from its name and bytes (content type `application/octet-stream`).
+    pub fn new(filename: impl Into<String>, content: impl Into<Vec<u8>>) -> File {
+        File {
+            filename: filename.into(),
+            content_type: None,
+            content: content.into(),
+        }
+    }
+
+    /// Sets the part's content type.
+    pub fn with_content_type(mut self, content_type: impl Into<String>) -> File {
+        self.content_type = Some(content_type.into());
+        self
+    }
+
+    /// Reads the flat-params form `{"filename", "content_base64", "content_type"?}`.
+    pub fn from_json(name: &str, value: &Value) -> Result<File> {
+        let object = value.as_object().ok_or_else(|| {
+            Error::invalid_params(format!(
+                "{name} must be a file object {{\"filename\", \"content_base64\", \"content_type\"?}}"
+            ))
+        })?;
+        let text = |key: &str| object.get(key).and_then(Value::as_str);
+        let filename = text("filename")
+            .ok_or_else(|| Error::invalid_params(format!("{name}.filename must be a string")))?;
+        let encoded = text("content_base64").ok_or_else(|| {
+            Error::invalid_params(format!("{name}.content_base64 must be a base64 string"))
+        })?;
+        let content = base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .map_err(|e| Error::invalid_params(format!("{name}.content_base64: {e}")))?;
+        if let Some(unknown) = object
+            .keys()
+            .find(|k| !matches!(k.as_str(), "filename" | "content_base64" | "content_type"))
+        {
+            return Err(Error::invalid_params(format!(
+                "{name} has an unknown key {unknown:?}"
+            )));
+        }
+        Ok(File {
+            filename: filename.to_owned(),
+            content_type: text("content_type").map(str::to_owned),
+            content,
+        })
+    }
+}
+
+/// Builds the request for `op` from the flat params object.
+pub(crate) fn build_request(op: &'static Operation, params: &Value) -> Result<Outgoing<'static>> {
+    let empty = Map::new();
+    let params = match params {
+        Value::Object(map) => map,
+        Value::Null => &empty,
+        other => {
+            return Err(Error::invalid_params(format!(
+                "params of {} must be a JSON object, got {}",
+                op.name,
+                json_type_name(other)
+            )));
+        }
+    };
+
+    let unknown: Vec<&str> = params
+        .keys()
+        .map(String::as_str)
+        .filter(|key| *key != BODY_KEY && *key != EXTRA_BODY_KEY && op.param(key).is_none())
+        .collect();
+    if !unknown.is_empty() {
+        let known: Vec<&str> = op.params.iter().map(|p| p.name).collect();
+        return Err(Error::invalid_params(format!(
+            "unknown parameter{} for {} ({}): {}; known: {}",
+            if unknown.len() == 1 { "" } else { "s" },
+            op.name,
+            op.operation_id,
+            unknown.join(", "),
+            if known.is_empty() {
+                "none".to_owned()
+            } else {
+                known.join(", ")
+            },
+        )));
+    }
+
+    let mut path = String::with_capacity(op.path.len() + 32);
+    let mut query = String::new();
+    let mut body_fields = Map::new();
+    let mut files: Vec<(&str, File)> = Vec::new();
+    let mut missing: Vec<&str> = Vec::new();
+
+    for param in op.params {
+        let value = params.get(param.name).filter(|v| !v.is_null());
+        let Some(value) = value else {
+            if let Some(Value::Null) = params.get(param.name) {
+                // An explicit null: sent in a JSON body where the spec allows it.
+                if param.location == Location::Body {
+                    if !param.nullable {
+                        return Err(Error::invalid_params(format!(
+                            "{} of {} must not be null",
+                            param.name, op.name
+                        )));
+                    }
+                    body_fields.insert(param.name.to_owned(), Value::Null);
+                    continue;
+                }
+            }
+            let body_given_whole = params.contains_key(BODY_KEY);
+            let body_param = matches!(param.location, Location::Body | Location::Multipart);
+            if param.required && !(body_param && body_given_whole) {
+                missing.push(param.name);
+            }
+            continue;
+        };
+        check_type(op, param.name, param.ty, value)?;
+        match param.location {
+            Location::Path => {}
+            Location::Query => append_query(&mut query, param.name, value),
+            Location::Body => {
+                body_fields.insert(param.name.to_owned(), value.clone());
+            }
+            Location::Multipart => {
+                if param.ty == ParamType::File {
+                    files.push((param.name, File::from_json(param.name, value)?));
+                } else {
+                    body_fields.insert(param.name.to_owned(), value.clone());
+                }
+            }
+        }
+    }
+    if !missing.is_empty() {
+        return Err(Error::invalid_params(format!(
+            "missing required parameter{} for {} ({}): {}",
+            if missing.len() == 1 { "" } else { "s" },
+            op.name,
+            op.operation_id,
+            missing.join(", ")
+        )));
+    }
+
+    // Path: substitute each `{name}` with its percent-encoded value.
+    let mut rest = op.path;
+    while let Some(open) = rest.find('{') {
+        let close = rest[open..]
+            .find('}')
+            .map(|i| open + i)
+            .ok_or_else(|| Error::config(format!("bad path template {}", op.path)))?;
+        path.push_str(&rest[..open]);
+        let name = &rest[open + 1..close];
+        let value = params.get(name).ok_or_else(|| {
+            Error::invalid_params(format!("missing path parameter {name} for {}", op.name))
+        })?;
+        let text = scalar_text(value).ok_or_else(|| {
+            Error::invalid_params(format!("path parameter {name} must be a string or number"))
+        })?;
+        if text.is_empty() {
+            return Err(Error::invalid_params(format!(
+                "path parameter {name} of {} must not be empty",
+                op.name
+            )));
+        }
+        percent_encode_into(&mut path, &text);
+        rest = &rest[close + 1..];
+    }
+    path.push_str(rest);
+    if !query.is_empty() {
+        path.push('?');
+        path.push_str(&query);
+    }
+
+    let body = build_body(op, params, body_fields, files)?;
+    Ok(Outgoing {
+        method: op.method,
+        path_template: op.path,
+        path_and_query: path,
+        body,
+    })
+}
+
+fn build_body(
+    op: &'static Operation,
+    params: &Map<String, Value>,
+    mut fields: Map<String, Value>,
+    files: Vec<(&str, File)>,
+) -> Result<Option<(String, Vec<u8>)>> {
+    let whole = params.get(BODY_KEY);
+    let extra = match params.get(EXTRA_BODY_KEY) {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(extra)) => Some(extra),
+        Some(other) => {
+            return Err(Error::invalid_params(format!(
+                "{EXTRA_BODY_KEY} must be an object, got {}",
+                json_type_name(other)
+            )));
+        }
+    };
+    let json = |value: &Value| -> Result<Option<(String, Vec<u8>)>> {
+        let bytes = serde_json::to_vec(value).map_err(|e| Error::invalid_params(e.to_string()))?;
+        Ok(Some(("application/json".to_owned(), bytes)))
+    };
+    match op.body {
+        Body::None => {
+            if whole.is_some() || extra.is_some() {
+                return Err(Error::invalid_params(format!(
+                    "{} takes no request body, but {} was given",
+                    op.name,
+                    if whole.is_some() {
+                        BODY_KEY
+                    } else {
+                        EXTRA_BODY_KEY
+                    }
+                )));
+            }
+            // Clerk's API accepts (and some clients send) `{}` on body-less POSTs; an empty
+            // body is the spec's own shape.
+            Ok(None)
+        }
+        Body::Object { required } | Body::Whole { required } => {
+            if let Some(whole) = whole {
+                if !fields.is_empty() || extra.is_some() {
+                    return Err(Error::invalid_params(format!(
+                        "{BODY_KEY} cannot be combined with body fields or {EXTRA_BODY_KEY}"
+                    )));
+                }
+                return json(whole);
+            }
+            if let Some(extra) = extra {
+                for (key, value) in extra {
+                    fields.insert(key.clone(), value.clone());
+                }
+            }
+            if fields.is_empty() && !required && !matches!(op.method, Method::Post) {
+                return Ok(None);
+            }
+            if matches!(op.body, Body::Whole { .. }) && fields.is_empty() {
+                if required {
+                    return Err(Error::invalid_params(format!(
+                        "{} needs its whole body under {BODY_KEY}",
+                        op.name
+                    )));
+                }
+                return Ok(None);
+            }
+            json(&Value::Object(fields))
+        }
+        Body::Multipart { required } => {
+            if whole.is_some() {
+                return Err(Error::invalid_params(format!(
+                    "{} takes a multipart body: give its parts as parameters, not {BODY_KEY}",
+                    op.name
+                )));
+            }
+            if let Some(extra) = extra {
+                for (key, value) in extra {
+                    fields.insert(key.clone(), value.clone());
+                }
+            }
+            if files.is_empty() && fields.is_empty() && !required {
+                return Ok(None);
+            }
+            Ok(Some(multipart(&fields, &files)))
+        }
+    }
+}
+
+/// Encodes a `multipart/form-data` body (RFC 7578).
+fn multipart(fields: &Map<String, Value>, files: &[(&str, File)]) -> (String, Vec<u8>) {
+    let boundary = format!("----libclerk{:016x}{:016x}", random(), random());
+    let mut out = Vec::new();
+    for (name, value) in fields {
+        out.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+        out.extend_from_slice(
+            format!(
+                "Content-Disposition: form-data; name=\"{}\"\r\n\r\n",
+                escape_disposition(name)
+            )
+            .as_bytes(),
+        );
+        match value {
+            Value::String(text) => out.extend_from_slice(text.as_bytes()),
+            other => out.extend_from_slice(other.to_string().as_bytes()),
+        }
+        out.extend_from_slice(b"\r\n");
+    }
+    for (name, file) in files {
+        out.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+        out.extend_from_slice(
+            format!(
+                "Content-Disposition: form-data; name=\"{}\"; filename=\"{}\"\r\nContent-Type: {}\r\n\r\n",
+                escape_disposition(name),
+                escape_disposition(&file.filename),
+                file.content_type
+                    .as_deref()
+                    .filter(|t| !t.contains(['\r', '\n']))
+                    .unwrap_or("application/octet-stream"),
+            )
+            .as_bytes(),
+        );
+        out.extend_from_slice(&file.content);
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), out)
+}
+
+/// Escapes a name or file name inside a quoted `Content-Disposition` parameter, as the
+/// HTML standard's form encoding does: `"` → `%22`, CR → `%0D`, LF → `%0A`.
+fn escape_disposition(text: &str) -> String {
+    text.replace('"', "%22")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+fn random() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u8(0);
+    hasher.finish()
+}
+
+fn check_type(op: &Operation, name: &str, ty: ParamType, value: &Value) -> Result<()> {
+    let ok = match ty {
+        ParamType::String => value.is_string(),
+        ParamType::Integer => value.is_i64() || value.is_u64(),
+        ParamType::Number => value.is_number(),
+        ParamType::Boolean => value.is_boolean(),
+        ParamType::Array => value.is_array(),
+        ParamType::Object | ParamType::File => value.is_object(),
+        ParamType::Any => true,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid_params(format!(
+            "{name} of {} must be {}, got {}",
+            op.name,
+            match ty {
+                ParamType::String => "a string",
+                ParamType::Integer => "an integer",
+                ParamType::Number => "a number",
+                ParamType::Boolean => "a boolean",
+                ParamType::Array => "an array",
+                ParamType::Object => "an object",
+                ParamType::File => "a file object",
+                ParamType::Any => "any value",
+            },
+            json_type_name(value)
+        )))
+    }
+}
+
+fn json_type_name(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// The text of a scalar for a path or query position.
+fn scalar_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(text) => Some(text.clone()),
+        Value::Number(number) => Some(number.to_string()),
+        Value::Bool(flag) => Some(flag.to_string()),
+        _ => None,
+    }
+}
+
+/// Appends `name=value` pairs; arrays repeat the key, objects are sent as JSON text.
+pub(crate) fn append_query(query: &mut String, name: &str, value: &Value) {
+    let mut push = |text: &str| {
+        if !query.is_empty() {
+            query.push('&');
+        }
+        percent_encode_into(query, name);
+        query.push('=');
+        percent_encode_into(query, text);
+    };
+    match value {
+        Value::Null => {}
+        Value::Array(items) => {
+            for item in items {
+                if let Some(text) = scalar_text(item) {
+                    push(&text);
+                } else if !item.is_null() {
+                    push(&item.to_string());
+                }
+            }
+        }
+        Value::Object(_) => push(&value.to_string()),
+        scalar => push(&scalar_text(scalar).unwrap_or_default()),
+    }
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters, so a value can never
+/// change the path's or query's structure (`/`, `?`, `#`, `&`, `=`, `..` included).
+pub(crate) fn percent_encode_into(out: &mut String, text: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for &byte in text.as_bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
+            out.push(byte as char);
+        } else {
+            out.push('%');
+            out.push(HEX[(byte >> 4) as usize] as char);
+            out.push(HEX[(byte & 15) as usize] as char);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::operation::{Pagination, Param};
+    use serde_json::json;
+
+    const fn param(name: &'static str, location: Location, required: bool, ty: ParamType) -> Param {
+        Param {
+            name,
+            location,
+            required,
+            ty,
+            nullable: false,
+        }
+    }
+
+    static GET_ITEM: Operation = Operation {
+        operation_id: "GetItem",
+        name: "items.get",
+        method: Method::Get,
+        path: "/items/{item_id}/parts/{part}",
+        params: &[
+            param("item_id", Location::Path, true, ParamType::String),
+            param("part", Location::Path, true, ParamType::String),
+            param("tag", Location::Query, false, ParamType::Array),
+            param("limit", Location::Query, false, ParamType::Integer),
+        ],
+        body: Body::None,
+        pagination: Pagination::None,
+        deprecated: false,
+        summary: "",
+    };
+
+    static CREATE_ITEM: Operation = Operation {
+        operation_id: "CreateItem",
+        name: "items.create",
+        method: Method::Post,
+        path: "/items",
+        params: &[
+            param("name", Location::Body, true, ParamType::String),
+            param("count", Location::Body, false, ParamType::Integer),
+        ],
+        body: Body::Object { required: true },
+        pagination: Pagination::None,
+        deprecated: false,
+        summary: "",
+    };
+
+    static UPLOAD: Operation = Operation {
+        operation_id: "Upload",
+        name: "items.upload",
+        method: Method::Post,
+        path: "/items/{item_id}/image",
+        params: &[
+            param("item_id", Location::Path, true, ParamType::String),
+            param("file", Location::Multipart, true, ParamType::File),
+        ],
+        body: Body::Multipart { required: true },
+        pagination: Pagination::None,
+        deprecated: false,
+        summary: "",
+    };
+
+    fn message(result: Result<Outgoing<'static>>) -> String {
+        match result {
+            Err(error) => error.to_string(),
+            Ok(out) => panic!("expected an error, got {}", out.path_and_query),
+        }
+    }
+
+    #[test]
+    fn path_values_are_escaped_and_query_arrays_repeat() {
+        let out = build_request(
+            &GET_ITEM,
+            &json!({"item_id": "a/../b?c#d", "part": "x y", "tag": ["a@x.io", "b&c"], "limit": 5}),
+        )
+        .unwrap();
+        assert_eq!(
+            out.path_and_query,
+            "/items/a%2F..%2Fb%3Fc%23d/parts/x%20y?tag=a%40x.io&tag=b%26c&limit=5"
+        );
+        assert!(out.body.is_none());
+    }
+
+    #[test]
+    fn unknown_missing_and_mistyped_params_are_named() {
+        let unknown = message(build_request(
+            &GET_ITEM,
+            &json!({"item_id": "1", "part": "p", "bogus": 1, "other": 2}),
+        ));
+        assert!(unknown.contains("bogus, other"), "{unknown}");
+        let missing = message(build_request(&GET_ITEM, &json!({"part": "p"})));
+        assert!(
+            missing.contains("missing required parameter for items.get (GetItem): item_id"),
+            "{missing}"
+        );
+        let mistyped = message(build_request(
+            &GET_ITEM,
+            &json!({"item_id": "1", "part": "p", "limit": "5"}),
+        ));
+        assert!(
+            mistyped.contains("limit of items.get must be an integer, got a string"),
+            "{mistyped}"
+        );
+        let empty = message(build_request(
+            &GET_ITEM,
+            &json!({"item_id": "", "part": "p"}),
+        ));
+        assert!(empty.contains("must not be empty"), "{empty}");
+        let not_object = message(build_request(&GET_ITEM, &json!([1])));
+        assert!(not_object.contains("must be a JSON object"), "{not_object}");
+    }
+
+    #[test]
+    fn body_fields_extra_fields_and_whole_body() {
+        let out = build_request(
+            &CREATE_ITEM,
+            &json!({"name": "n", "$extra_body": {"future": true}}),
+        )
+        .unwrap();
+        let (content_type, bytes) = out.body.unwrap();
+        assert_eq!(content_type, "application/json");
+        let sent: Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(sent, json!({"name": "n", "future": true}));
+
+        let out = build_request(&CREATE_ITEM, &json!({"$body": {"name": "whole"}})).unwrap();
+        let sent: Value = serde_json::from_slice(&out.body.unwrap().1).unwrap();
+        assert_eq!(sent, json!({"name": "whole"}));
+
+        let mixed = message(build_request(
+            &CREATE_ITEM,
+            &json!({"name": "n", "$body": {}}),
+        ));
+        assert!(mixed.contains("cannot be combined"), "{mixed}");
+        let no_body = message(build_request(
+            &GET_ITEM,
+            &json!({"item_id": "1", "part": "p", "$body": {}}),
+        ));
+        assert!(no_body.contains("takes no request body"), "{no_body}");
+    }
+
+    #[test]
+    fn multipart_names_are_escaped() {
+        let file = File::new("evil\"name\r\n.png", b"PNG".to_vec()).with_content_type("image/png");
+        let params = json!({"item_id": "u1", "file": serde_json::to_value(&file).unwrap()});
+        let out = build_request(&UPLOAD, &params).unwrap();
+        let (content_type, bytes) = out.body.unwrap();
+        let boundary = content_type
+            .strip_prefix("multipart/form-data; boundary=")
+            .unwrap();
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(text.starts_with(&format!("--{boundary}\r\n")));
+        assert!(text.contains("name=\"file\"; filename=\"evil%22name%0D%0A.png\"\r\nContent-Type: image/png\r\n\r\nPNG\r\n"), "{text}");
+        assert!(text.ends_with(&format!("--{boundary}--\r\n")));
+        let bad = message(build_request(
+            &UPLOAD,
+            &json!({"item_id": "u1", "file": {"filename": "a"}}),
+        ));
+        assert!(bad.contains("file.content_base64"), "{bad}");
+    }
+}

@@ -1,0 +1,418 @@
+//! The engine against a scripted local server: headers, retries, timeouts, error
+//! parsing, limits, parameter encoding, multipart, redaction and connection reuse.
+
+mod support;
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use clerk_core::{Client, Error, File, Method, RetryPolicy};
+use serde_json::json;
+use support::{Reply, Server};
+
+const SECRET: &str = "sk_test_DoNotLeakThisSecretKey0123456789";
+
+fn client_for(server: &Server) -> Client {
+    Client::builder()
+        .secret_key(SECRET)
+        .api_url(&server.url)
+        .retry_policy(RetryPolicy {
+            max_attempts: 3,
+            initial_backoff: Duration::from_millis(20),
+            max_backoff: Duration::from_secs(2),
+            max_elapsed: Duration::from_secs(10),
+        })
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn every_request_carries_auth_version_and_user_agent() {
+    let server = Server::start();
+    let client = client_for(&server);
+    client.request(Method::Get, "/jwks", &[], None).unwrap();
+    let seen = &server.seen()[0];
+    assert_eq!(seen.target, "/v1/jwks");
+    assert_eq!(
+        seen.header("authorization"),
+        Some(format!("Bearer {SECRET}").as_str())
+    );
+    assert_eq!(seen.header("clerk-api-version"), Some("2026-05-12"));
+    let agent = seen.header("user-agent").unwrap();
+    assert!(
+        agent.starts_with(&format!("libclerk/{}", env!("CARGO_PKG_VERSION"))),
+        "{agent}"
+    );
+}
+
+#[test]
+fn sequential_calls_reuse_one_connection() {
+    let server = Server::start();
+    let client = client_for(&server);
+    for _ in 0..10 {
+        client.request(Method::Get, "/users", &[], None).unwrap();
+    }
+    let clone = client.clone();
+    clone.request(Method::Get, "/users", &[], None).unwrap();
+    assert_eq!(server.seen().len(), 11);
+    assert_eq!(server.connections(), 1);
+}
+
+#[test]
+fn rate_limit_is_retried_after_the_asked_delay() {
+    let server = Server::start();
+    server.push(
+        Reply::json(
+            429,
+            r#"{"errors":[{"code":"too_many_requests","message":"slow down"}]}"#,
+        )
+        .header("Retry-After", "1"),
+    );
+    let client = client_for(&server);
+    let started = Instant::now();
+    let response = client
+        .request(Method::Post, "/users", &[], Some(&json!({})))
+        .unwrap();
+    assert_eq!(response.status, 200);
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(server.seen().len(), 2, "a POST is retried on 429");
+}
+
+#[test]
+fn post_is_not_retried_on_500_but_get_is() {
+    let server = Server::start();
+    server.push(Reply::json(
+        500,
+        r#"{"errors":[{"code":"internal","message":"boom"}]}"#,
+    ));
+    let client = client_for(&server);
+    let error = client
+        .request(Method::Post, "/users", &[], Some(&json!({})))
+        .unwrap_err();
+    assert_eq!(error.status(), Some(500));
+    assert_eq!(server.seen().len(), 1);
+
+    server.push(Reply::json(502, "bad gateway"));
+    server.push(Reply::json(504, "timeout"));
+    let response = client.request(Method::Get, "/users", &[], None).unwrap();
+    assert_eq!(response.status, 200);
+    assert_eq!(server.seen().len(), 4);
+}
+
+#[test]
+fn attempts_and_total_time_are_bounded() {
+    let server = Server::start();
+    for _ in 0..10 {
+        server.push(Reply::json(503, "{}"));
+    }
+    let client = client_for(&server);
+    let error = client
+        .request(Method::Get, "/users", &[], None)
+        .unwrap_err();
+    assert_eq!(error.status(), Some(503));
+    assert_eq!(server.seen().len(), 3, "max_attempts = 3");
+
+    // A total budget of 600 ms leaves room for no 1 s Retry-After.
+    let server = Server::start();
+    for _ in 0..10 {
+        server.push(Reply::json(503, "{}").header("Retry-After", "1"));
+    }
+    let client = Client::builder()
+        .secret_key(SECRET)
+        .api_url(&server.url)
+        .retry_policy(RetryPolicy {
+            max_attempts: 10,
+            initial_backoff: Duration::from_millis(10),
+            max_backoff: Duration::from_secs(5),
+            max_elapsed: Duration::from_millis(600),
+        })
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let error = client
+        .request(Method::Get, "/users", &[], None)
+        .unwrap_err();
+    assert_eq!(error.status(), Some(503));
+    assert!(
+        started.elapsed() < Duration::from_millis(600),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(server.seen().len(), 1);
+
+    // Retries can be disabled.
+    let server = Server::start();
+    server.push(Reply::json(429, "{}"));
+    let client = Client::builder()
+        .secret_key(SECRET)
+        .api_url(&server.url)
+        .retry_policy(RetryPolicy::disabled())
+        .build()
+        .unwrap();
+    assert_eq!(
+        client
+            .request(Method::Get, "/users", &[], None)
+            .unwrap_err()
+            .status(),
+        Some(429)
+    );
+    assert_eq!(server.seen().len(), 1);
+}
+
+#[test]
+fn a_slow_server_times_out() {
+    let server = Server::start();
+    server.push(Reply::json(200, "{}").delay(Duration::from_secs(2)));
+    let client = Client::builder()
+        .secret_key(SECRET)
+        .api_url(&server.url)
+        .timeout_request(Duration::from_millis(300))
+        .retry_policy(RetryPolicy::disabled())
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let error = client
+        .request(Method::Get, "/users", &[], None)
+        .unwrap_err();
+    assert!(matches!(error, Error::Timeout { .. }), "{error:?}");
+    assert!(started.elapsed() < Duration::from_millis(1500));
+}
+
+#[test]
+fn api_errors_keep_every_field_and_read_well() {
+    let server = Server::start();
+    server.push(
+        Reply::json(
+            422,
+            r#"{"errors":[{"code":"form_identifier_exists","message":"taken","long_message":"That email address is taken. Please try another.","meta":{"param_name":"email_address"}},{"code":"form_param_missing","message":"missing"}],"clerk_trace_id":"trace_in_body"}"#,
+        )
+        .header("X-Clerk-Trace-Id", "trace_in_header"),
+    );
+    server.push(Reply::json(404, "not json").header("X-Clerk-Trace-Id", "trace_h"));
+    let client = client_for(&server);
+    let error = client
+        .request(Method::Post, "/users", &[], Some(&json!({})))
+        .unwrap_err();
+    let api = error.api().expect("an API error");
+    assert_eq!(api.status, 422);
+    assert_eq!(api.errors.len(), 2);
+    assert_eq!(api.errors[0].code, "form_identifier_exists");
+    assert_eq!(
+        api.errors[0].long_message.as_deref(),
+        Some("That email address is taken. Please try another.")
+    );
+    assert_eq!(
+        api.errors[0].meta,
+        Some(json!({"param_name": "email_address"}))
+    );
+    assert_eq!(api.clerk_trace_id.as_deref(), Some("trace_in_body"));
+    assert_eq!(
+        error.to_string(),
+        "422 form_identifier_exists: taken (That email address is taken. Please try another.) (+1 more) [trace trace_in_body]"
+    );
+    let as_json = error.to_json();
+    assert_eq!(as_json["kind"], "api");
+    assert_eq!(as_json["status"], 422);
+    assert_eq!(as_json["clerk_trace_id"], "trace_in_body");
+    assert_eq!(as_json["errors"][1]["code"], "form_param_missing");
+
+    let error = client
+        .request(Method::Get, "/users/x", &[], None)
+        .unwrap_err();
+    let api = error.api().unwrap();
+    assert_eq!(api.clerk_trace_id.as_deref(), Some("trace_h"));
+    assert_eq!(api.body_excerpt.as_deref(), Some("not json"));
+}
+
+#[test]
+fn oversized_responses_are_refused() {
+    let server = Server::start();
+    server.push(Reply::json(200, &format!("\"{}\"", "x".repeat(5000))));
+    let client = Client::builder()
+        .secret_key(SECRET)
+        .api_url(&server.url)
+        .max_response_bytes(1000)
+        .build()
+        .unwrap();
+    let error = client
+        .request(Method::Get, "/users", &[], None)
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::ResponseTooLarge { limit: 1000 }),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn undecodable_bodies_carry_an_excerpt() {
+    let server = Server::start();
+    server.push(Reply::json(200, "{\"object\": \"user\", truncated"));
+    let client = client_for(&server);
+    let error = client
+        .call_typed::<_, serde_json::Value>(
+            clerk_core::operation::find("GetUser").unwrap(),
+            &json!({"user_id": "user_1"}),
+        )
+        .unwrap_err();
+    match error {
+        Error::Decode { body_excerpt, .. } => {
+            assert!(body_excerpt.contains("truncated"), "{body_excerpt}")
+        }
+        other => panic!("expected a decode error, got {other:?}"),
+    }
+}
+
+#[test]
+fn query_arrays_repeat_and_path_values_are_escaped() {
+    let server = Server::start();
+    let client = client_for(&server);
+    server.push(Reply::json(200, "[]"));
+    client
+        .call(
+            "GetUserList",
+            &json!({"email_address": ["a@x.io", "b+1@x.io"], "limit": 5}),
+        )
+        .unwrap();
+    server.push(Reply::json(200, "{}"));
+    client
+        .call("users.get", &json!({"user_id": "user_1/../../jwks?x=1#f"}))
+        .unwrap();
+    let seen = server.seen();
+    assert_eq!(
+        seen[0].target,
+        "/v1/users?email_address=a%40x.io&email_address=b%2B1%40x.io&limit=5"
+    );
+    assert_eq!(
+        seen[1].target,
+        "/v1/users/user_1%2F..%2F..%2Fjwks%3Fx%3D1%23f"
+    );
+}
+
+#[test]
+fn json_bodies_and_unknown_keys() {
+    let server = Server::start();
+    let client = client_for(&server);
+    client
+        .call(
+            "CreateUser",
+            &json!({"email_address": ["a@x.io"], "first_name": "Ada", "$extra_body": {"enhanced_email_deliverability": true}}),
+        )
+        .unwrap();
+    let seen = server.seen();
+    assert_eq!(seen[0].method, "POST");
+    assert_eq!(seen[0].header("content-type"), Some("application/json"));
+    let body: serde_json::Value = serde_json::from_slice(&seen[0].body).unwrap();
+    assert_eq!(
+        body,
+        json!({"email_address": ["a@x.io"], "first_name": "Ada", "enhanced_email_deliverability": true})
+    );
+
+    let error = client
+        .call("CreateUser", &json!({"first_nme": "typo"}))
+        .unwrap_err();
+    assert_eq!(error.kind(), "invalid_params");
+    assert!(error.to_string().contains("first_nme"), "{error}");
+    let error = client.call("NoSuchOperation", &json!({})).unwrap_err();
+    assert!(matches!(error, Error::UnknownOperation { .. }), "{error:?}");
+    assert_eq!(
+        server.seen().len(),
+        1,
+        "invalid calls never reach the server"
+    );
+}
+
+#[test]
+fn multipart_uploads_send_the_file() {
+    let server = Server::start();
+    let client = client_for(&server);
+    let file = File::new("me \"quoted\".png", vec![0x89, b'P', b'N', b'G', 0, 1, 2])
+        .with_content_type("image/png");
+    client
+        .call(
+            "SetUserProfileImage",
+            &json!({"user_id": "user_1", "file": serde_json::to_value(&file).unwrap()}),
+        )
+        .unwrap();
+    let seen = &server.seen()[0];
+    assert_eq!(seen.target, "/v1/users/user_1/profile_image");
+    let content_type = seen.header("content-type").unwrap();
+    let boundary = content_type
+        .strip_prefix("multipart/form-data; boundary=")
+        .expect(content_type);
+    let mut expected = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"me %22quoted%22.png\"\r\nContent-Type: image/png\r\n\r\n"
+    )
+    .into_bytes();
+    expected.extend_from_slice(&[0x89, b'P', b'N', b'G', 0, 1, 2]);
+    expected.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    assert_eq!(seen.body, expected);
+}
+
+/// Captures every log record so the test can look for the secret in them.
+struct Capture(Arc<Mutex<Vec<String>>>);
+
+impl log::Log for Capture {
+    fn enabled(&self, _: &log::Metadata) -> bool {
+        true
+    }
+    fn log(&self, record: &log::Record) {
+        // The HTTP layer hexdumps raw wire bytes at trace level (documented in the
+        // README: cap `ureq_proto` at debug in production); everything else is checked.
+        if record.level() == log::Level::Trace && record.target().starts_with("ureq_proto") {
+            return;
+        }
+        self.0
+            .lock()
+            .unwrap()
+            .push(format!("{} {}", record.target(), record.args()));
+    }
+    fn flush(&self) {}
+}
+
+#[test]
+fn the_secret_key_never_leaks() {
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    log::set_logger(Box::leak(Box::new(Capture(lines.clone())))).unwrap();
+    log::set_max_level(log::LevelFilter::Trace);
+
+    let server = Server::start();
+    server.push(Reply::json(
+        401,
+        r#"{"errors":[{"code":"authentication_invalid","message":"bad key"}]}"#,
+    ));
+    server.push(Reply::json(503, "{}"));
+    let client = client_for(&server);
+    let error = client
+        .request(Method::Get, "/users", &[], None)
+        .unwrap_err();
+    let mut shown = vec![
+        format!("{error}"),
+        format!("{error:?}"),
+        error.to_json().to_string(),
+        format!("{client:?}"),
+    ];
+    client.request(Method::Get, "/users", &[], None).unwrap();
+    let unreachable = Client::builder()
+        .secret_key(SECRET)
+        .api_url("http://127.0.0.1:1")
+        .build()
+        .unwrap();
+    let error = unreachable
+        .request(Method::Get, "/users", &[], None)
+        .unwrap_err();
+    shown.push(format!("{error} {error:?}"));
+    let logged = lines.lock().unwrap().clone();
+    assert!(
+        logged
+            .iter()
+            .any(|line| line.contains("GET (raw request) -> 401")),
+        "{logged:?}"
+    );
+    for text in shown.iter().chain(logged.iter()) {
+        assert!(!text.contains("DoNotLeak"), "secret in {text}");
+    }
+}
