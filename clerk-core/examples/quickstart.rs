@@ -32,6 +32,11 @@ fn main() -> Outcome {
     emulator_tour(&client)
 }
 
+/// A JSON string field as plain text ("-" when absent).
+fn text(value: &Value) -> &str {
+    value.as_str().unwrap_or("-")
+}
+
 /// Calls an operation by its `resource.method` name and parses the JSON answer.
 fn call(client: &Client, name: &str, params: Value) -> Result<Value, Box<dyn Error>> {
     let response = client.call(name, &params)?;
@@ -54,7 +59,9 @@ fn emulator_tour(client: &Client) -> Outcome {
     let ada_id = ada["id"].as_str().unwrap_or_default().to_string();
     println!(
         "   {} {} <{}>  id={ada_id}",
-        ada["first_name"], ada["last_name"], ada["email_addresses"][0]["email_address"]
+        text(&ada["first_name"]),
+        text(&ada["last_name"]),
+        text(&ada["email_addresses"][0]["email_address"])
     );
     for n in 1..=4 {
         call(
@@ -88,7 +95,11 @@ fn emulator_tour(client: &Client) -> Outcome {
         json!({"name": "Analytical Engines", "created_by": ada_id}),
     )?;
     let org_id = org["id"].as_str().unwrap_or_default().to_string();
-    println!("   {} slug={} id={org_id}", org["name"], org["slug"]);
+    println!(
+        "   {} slug={} id={org_id}",
+        text(&org["name"]),
+        text(&org["slug"])
+    );
     let engineers = call(client, "users.list", json!({"query": "engineer1"}))?;
     let engineer_id = engineers[0]["id"].as_str().unwrap_or_default().to_string();
     let membership = call(
@@ -98,7 +109,8 @@ fn emulator_tour(client: &Client) -> Outcome {
     )?;
     println!(
         "   added {} as {}",
-        membership["public_user_data"]["identifier"], membership["role"]
+        text(&membership["public_user_data"]["identifier"]),
+        text(&membership["role"])
     );
 
     println!("\n4. List with pagination: users, two per page");
@@ -120,7 +132,11 @@ fn emulator_tour(client: &Client) -> Outcome {
         "organization_memberships.list",
         json!({"organization_id": org_id}),
     )?;
-    println!("   {} has {} members", org["name"], members["total_count"]);
+    println!(
+        "   {} has {} members",
+        text(&org["name"]),
+        members["total_count"]
+    );
 
     println!("\n5. Metadata: a deep merge, where null deletes a key");
     let merged = call(
@@ -137,7 +153,10 @@ fn emulator_tour(client: &Client) -> Outcome {
         json!({"user_id": ada_id, "active_organization_id": org_id}),
     )?;
     let session_id = session["id"].as_str().unwrap_or_default().to_string();
-    println!("   session {session_id} status={}", session["status"]);
+    println!(
+        "   session {session_id} status={}",
+        text(&session["status"])
+    );
     let token = call(
         client,
         "sessions.create_token",
@@ -158,12 +177,15 @@ fn emulator_tour(client: &Client) -> Outcome {
         .unwrap_or(Value::Null);
     println!(
         "   claims: sub={} sid={} org={} role={}",
-        claims["sub"], claims["sid"], claims["o"]["slg"], claims["o"]["rol"]
+        text(&claims["sub"]),
+        text(&claims["sid"]),
+        text(&claims["o"]["slg"]),
+        text(&claims["o"]["rol"])
     );
     let jwks = call(client, "jwks.get_jwks", json!({}))?;
     println!(
         "   signed with kid {} (GET /v1/jwks serves it)",
-        jwks["keys"][0]["kid"]
+        text(&jwks["keys"][0]["kid"])
     );
 
     println!("\n7. Clean up");
