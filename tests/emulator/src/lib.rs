@@ -345,7 +345,8 @@ impl Shared {
                     "injected fault",
                     "This error was injected by clerk-emulator.",
                 );
-                let mut response = Response::json(status, &error.body(&trace_id));
+                let mut response = Response::json(status, &error.body(&trace_id))
+                    .with_header("X-Clerk-Trace-Id", &trace_id);
                 if let Some(retry_after) = &fault.retry_after {
                     response = response.with_header("Retry-After", retry_after);
                 }

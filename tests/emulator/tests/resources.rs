@@ -958,10 +958,11 @@ fn templates_tokens_redirects_domains_and_instance() {
 #[test]
 fn authentication_and_routing_errors() {
     let api = Api::start();
-    assert_clerk_error(
-        &api.call_with_key(None, "GET", "/v1/users", None),
-        401,
-        "authentication_invalid",
+    let unauthenticated = api.call_with_key(None, "GET", "/v1/users", None);
+    assert_clerk_error(&unauthenticated, 401, "authentication_invalid");
+    assert!(
+        unauthenticated.trace_id.is_some(),
+        "errors carry x-clerk-trace-id"
     );
     assert_clerk_error(
         &api.call_with_key(Some("sk_test_wrong"), "GET", "/v1/users", None),

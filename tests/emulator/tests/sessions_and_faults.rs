@@ -280,6 +280,7 @@ fn status_faults_with_retry_after_then_success() {
         let answer = api.call("GET", "/v1/users", None);
         assert_clerk_error(&answer, 503, "service_unavailable");
         assert_eq!(answer.retry_after.as_deref(), Some("1"));
+        assert!(answer.trace_id.is_some());
     }
     assert_eq!(api.call("GET", "/v1/users", None).status, 200);
 

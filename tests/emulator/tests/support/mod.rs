@@ -24,7 +24,7 @@ pub fn spec() -> &'static Value {
     })
 }
 
-fn resolve<'a>(value: &'a Value) -> &'a Value {
+fn resolve(value: &Value) -> &Value {
     let mut current = value;
     while let Some(reference) = current.get("$ref").and_then(Value::as_str) {
         current = spec()
@@ -199,6 +199,7 @@ pub struct Answer {
     pub body: Value,
     pub text: String,
     pub retry_after: Option<String>,
+    pub trace_id: Option<String>,
 }
 
 /// A client for one emulator.
@@ -287,6 +288,11 @@ pub fn into_answer(mut response: ureq::http::Response<ureq::Body>) -> Answer {
         .get("retry-after")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
+    let trace_id = response
+        .headers()
+        .get("x-clerk-trace-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
     let text = response
         .body_mut()
         .with_config()
@@ -298,6 +304,7 @@ pub fn into_answer(mut response: ureq::http::Response<ureq::Body>) -> Answer {
         body: serde_json::from_str(&text).unwrap_or(Value::Null),
         text,
         retry_after,
+        trace_id,
     }
 }
 
@@ -310,6 +317,13 @@ pub fn assert_clerk_error(answer: &Answer, status: u16, code: &str) {
     assert_eq!(errors[0]["code"], code, "{}", answer.text);
     assert!(errors[0]["message"].is_string() && errors[0]["long_message"].is_string());
     assert!(answer.body["clerk_trace_id"].is_string());
+    if let Some(header) = &answer.trace_id {
+        assert_eq!(
+            answer.body["clerk_trace_id"],
+            header.as_str(),
+            "header and body trace ids agree"
+        );
+    }
     let mut violations = Vec::new();
     check_schema(
         &answer.body,
