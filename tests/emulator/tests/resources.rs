@@ -786,13 +786,20 @@ fn templates_tokens_redirects_domains_and_instance() {
         api.ok(
             "PATCH",
             &format!("/v1/jwt_templates/{template_id}"),
-            Some(json!({"allowed_clock_skew": 10}))
+            Some(json!({"name": "hasura", "claims": {"sub2": "{{user.id}}"}, "allowed_clock_skew": 10}))
         )["allowed_clock_skew"],
         10
     );
     assert_eq!(
         api.ok("GET", &format!("/v1/jwt_templates/{template_id}"), None)["allowed_clock_skew"],
         10
+    );
+    api.error(
+        "PATCH",
+        &format!("/v1/jwt_templates/{template_id}"),
+        Some(json!({"lifetime": 90})),
+        422,
+        "form_param_missing",
     );
     assert_eq!(
         api.ok("DELETE", &format!("/v1/jwt_templates/{template_id}"), None)["deleted"],
