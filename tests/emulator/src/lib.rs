@@ -479,12 +479,9 @@ impl Shared {
     fn reset(&self) {
         *lock(&self.state) = State::new(&self.env.issuer);
         lock(&self.faults).clear();
-        let connections = lock(&self.counters).connections;
-        // Open connections stay open, so keep counting them from where they are.
-        *lock(&self.counters) = Counters {
-            connections: connections.min(lock(&self.open_streams).len() as u64),
-            ..Counters::default()
-        };
+        // Counters restart from zero; connections already open stay open and are not
+        // counted again.
+        *lock(&self.counters) = Counters::default();
         self.key_index.store(0, Ordering::SeqCst);
         *lock(&self.key) = Arc::new(SigningKey::committed(0));
     }
@@ -742,7 +739,8 @@ impl Emulator {
         lock(&self.shared.counters).clone()
     }
 
-    /// Forgets all resources, faults and counters and returns to the first key.
+    /// Forgets all resources and faults, zeroes the counters (connections already open
+    /// are not counted again) and returns to the first signing key.
     pub fn reset(&self) {
         self.shared.reset();
     }
