@@ -35,13 +35,32 @@ fn verification(verified: bool, otp_strategy: &str) -> Value {
     }
 }
 
-fn email_object(email: &str, verified: bool, now: i64) -> Value {
+/// How an email address or phone number is created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Status {
+    Verified,
+    Unverified,
+    /// Unverified but usable for sign-in and locked to the user (`*_identification_status`).
+    Reserved,
+}
+
+impl Status {
+    fn from_flag(verified: bool) -> Status {
+        if verified {
+            Status::Verified
+        } else {
+            Status::Unverified
+        }
+    }
+}
+
+fn email_object(email: &str, status: Status, now: i64) -> Value {
     json!({
         "id": crate::ids::new_id("idn"),
         "object": "email_address",
         "email_address": email,
-        "reserved": false,
-        "verification": verification(verified, "email_code"),
+        "reserved": status == Status::Reserved,
+        "verification": verification(status == Status::Verified, "email_code"),
         "linked_to": [],
         "matches_sso_connection": false,
         "created_at": now,
@@ -49,20 +68,58 @@ fn email_object(email: &str, verified: bool, now: i64) -> Value {
     })
 }
 
-fn phone_object(phone: &str, verified: bool, second_factor: bool, now: i64) -> Value {
+fn phone_object(phone: &str, status: Status, second_factor: bool, now: i64) -> Value {
     json!({
         "id": crate::ids::new_id("idn"),
         "object": "phone_number",
         "phone_number": phone,
         "reserved_for_second_factor": second_factor,
         "default_second_factor": false,
-        "reserved": false,
-        "verification": verification(verified, "phone_code"),
+        "reserved": status == Status::Reserved,
+        "verification": verification(status == Status::Verified, "phone_code"),
         "linked_to": [],
         "backup_codes": null,
         "created_at": now,
         "updated_at": now,
     })
+}
+
+/// The `*_identification_status` list of CreateUser: one `verified`/`reserved` per
+/// identifier, by position; empty or absent means all verified.
+fn identification_statuses(c: &Ctx, param: &str, count: usize) -> Result<Vec<Status>, ApiError> {
+    let given = c.opt_str_list(param)?;
+    if given.is_empty() {
+        return Ok(vec![Status::Verified; count]);
+    }
+    if given.len() != count {
+        return Err(format_invalid(
+            param,
+            "must have exactly one item per identifier",
+        ));
+    }
+    given
+        .iter()
+        .map(|status| match status.as_str() {
+            "verified" => Ok(Status::Verified),
+            "reserved" => Ok(Status::Reserved),
+            _ => Err(format_invalid(param, "items must be verified or reserved")),
+        })
+        .collect()
+}
+
+/// An optional RFC 3339 body field as epoch milliseconds.
+fn opt_timestamp(c: &Ctx, param: &str) -> Result<Option<i64>, ApiError> {
+    match c.opt_str(param)? {
+        None => Ok(None),
+        Some(text) => crate::ids::parse_rfc3339_ms(&text)
+            .map(Some)
+            .ok_or_else(|| {
+                format_invalid(
+                    param,
+                    "must be an RFC 3339 date-time such as 2012-10-20T07:15:20.902Z",
+                )
+            }),
+    }
 }
 
 fn check_password(c: &Ctx, password: &str) -> Result<(), ApiError> {
@@ -132,10 +189,21 @@ pub fn create_user(c: &mut Ctx) -> Result<Reply, ApiError> {
         return Err(identifier_exists("external_id"));
     }
     let now = c.state.now();
-    let email_objects: Vec<Value> = emails.iter().map(|e| email_object(e, true, now)).collect();
+    let email_statuses =
+        identification_statuses(c, "email_address_identification_status", emails.len())?;
+    let phone_statuses =
+        identification_statuses(c, "phone_number_identification_status", phones.len())?;
+    let created_at = opt_timestamp(c, "created_at")?;
+    let legal_accepted_at = opt_timestamp(c, "legal_accepted_at")?;
+    let email_objects: Vec<Value> = emails
+        .iter()
+        .zip(email_statuses)
+        .map(|(e, status)| email_object(e, status, now))
+        .collect();
     let phone_objects: Vec<Value> = phones
         .iter()
-        .map(|p| phone_object(p, true, false, now))
+        .zip(phone_statuses)
+        .map(|(p, status)| phone_object(p, status, false, now))
         .collect();
     let wallet_objects: Vec<Value> = wallets
         .iter()
@@ -183,12 +251,12 @@ pub fn create_user(c: &mut Ctx) -> Result<Reply, ApiError> {
         "lockout_expires_in_seconds": null,
         "verification_attempts_remaining": 100,
         "updated_at": now,
-        "created_at": now,
+        "created_at": created_at.unwrap_or(now),
         "delete_self_enabled": c.opt_bool("delete_self_enabled")?.unwrap_or(true),
         "create_organization_enabled": c.opt_bool("create_organization_enabled")?.unwrap_or(true),
         "create_organizations_limit": c.opt_i64("create_organizations_limit")?,
         "last_active_at": null,
-        "legal_accepted_at": c.opt_str("legal_accepted_at")?.map(|_| now),
+        "legal_accepted_at": legal_accepted_at,
         "bypass_client_trust": c.opt_bool("bypass_client_trust")?.unwrap_or(false),
     });
     if let Some(password) = password {
@@ -368,7 +436,8 @@ pub fn update_user(c: &mut Ctx) -> Result<Reply, ApiError> {
     }
     let primary_email = c.opt_str("primary_email_address_id")?;
     let primary_phone = c.opt_str("primary_phone_number_id")?;
-    let legal_accepted = c.opt_str("legal_accepted_at")?;
+    let legal_accepted = opt_timestamp(c, "legal_accepted_at")?;
+    let created_at = opt_timestamp(c, "created_at")?;
     let now = c.state.now();
     let user = c.state.user_mut(&id)?;
     if let Some(email_id) = primary_email {
@@ -389,8 +458,11 @@ pub fn update_user(c: &mut Ctx) -> Result<Reply, ApiError> {
         }
         changes.insert("primary_phone_number_id".into(), json!(phone_id));
     }
-    if legal_accepted.is_some() {
-        changes.insert("legal_accepted_at".into(), json!(now));
+    if let Some(accepted) = legal_accepted {
+        changes.insert("legal_accepted_at".into(), json!(accepted));
+    }
+    if let Some(created) = created_at {
+        changes.insert("created_at".into(), json!(created));
     }
     if password.is_some() {
         changes.insert("password_enabled".into(), json!(true));
@@ -642,7 +714,7 @@ pub fn create_email_address(c: &mut Ctx) -> Result<Reply, ApiError> {
     let verified = c.opt_bool("verified")?.unwrap_or(false);
     let primary = c.opt_bool("primary")?.unwrap_or(false);
     let now = c.state.now();
-    let object = email_object(&email, verified, now);
+    let object = email_object(&email, Status::from_flag(verified), now);
     let user = c.state.user_mut(&user_id)?;
     user["email_addresses"]
         .as_array_mut()
@@ -736,7 +808,7 @@ pub fn create_phone_number(c: &mut Ctx) -> Result<Reply, ApiError> {
     let primary = c.opt_bool("primary")?.unwrap_or(false);
     let second_factor = c.opt_bool("reserved_for_second_factor")?.unwrap_or(false);
     let now = c.state.now();
-    let object = phone_object(&phone, verified, second_factor, now);
+    let object = phone_object(&phone, Status::from_flag(verified), second_factor, now);
     let user = c.state.user_mut(&user_id)?;
     user["phone_numbers"]
         .as_array_mut()

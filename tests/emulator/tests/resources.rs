@@ -154,6 +154,50 @@ fn user_round_trip() {
 }
 
 #[test]
+fn user_creation_options() {
+    let api = Api::start();
+    let user = api.ok(
+        "POST",
+        "/v1/users",
+        Some(json!({
+            "email_address": ["a@example.com", "b@example.com"],
+            "email_address_identification_status": ["verified", "reserved"],
+            "created_at": "2012-10-20T07:15:20.902Z",
+            "legal_accepted_at": "2020-01-01T00:00:00+01:00",
+        })),
+    );
+    assert_eq!(user["email_addresses"][0]["reserved"], false);
+    assert_eq!(user["email_addresses"][1]["reserved"], true);
+    assert_eq!(
+        user["email_addresses"][1]["verification"]["status"],
+        "unverified"
+    );
+    assert_eq!(user["created_at"], 1_350_717_320_902_i64);
+    assert_eq!(user["legal_accepted_at"], 1_577_833_200_000_i64);
+    api.error(
+        "POST",
+        "/v1/users",
+        Some(json!({"email_address": ["c@example.com"], "email_address_identification_status": ["verified", "reserved"]})),
+        422,
+        "form_param_format_invalid",
+    );
+    api.error(
+        "POST",
+        "/v1/users",
+        Some(json!({"created_at": "yesterday"})),
+        422,
+        "form_param_format_invalid",
+    );
+    let id = user["id"].as_str().unwrap();
+    let updated = api.ok(
+        "PATCH",
+        &format!("/v1/users/{id}"),
+        Some(json!({"created_at": "1970-01-01T00:00:01Z"})),
+    );
+    assert_eq!(updated["created_at"], 1000);
+}
+
+#[test]
 fn user_errors_match_clerk() {
     let api = Api::start();
     create_user(&api, "taken@example.com");
