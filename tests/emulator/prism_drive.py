@@ -160,6 +160,19 @@ call("PATCH", "/beta_features/instance_settings", {"progressive_sign_up": False}
 call("PUT", "/beta_features/domain", {"home_url": "https://example.com"}, expect=202)
 call("POST", "/testing_tokens")
 
+# API keys and machine-token verification.
+key = call("POST", "/api_keys", {"name": "Prism key", "subject": uid, "scopes": ["read"]})
+call("GET", f"/api_keys?subject={uid}")
+call("GET", f"/api_keys/{key['id']}")
+call("GET", f"/api_keys/{key['id']}/secret")
+call("PATCH", f"/api_keys/{key['id']}", {"description": "rotated"})
+call("POST", "/api_keys/verify", {"secret": key["secret"]})
+call("POST", f"/api_keys/{key['id']}/revoke", {"revocation_reason": "done"})
+call("POST", "/api_keys/verify", {"secret": key["secret"]}, expect=404)
+call("DELETE", f"/api_keys/{key['id']}")
+call("POST", "/m2m_tokens/verify", {"token": "mt_unknown"}, expect=404)
+call("POST", "/oauth_applications/access_tokens/verify", {"access_token": "oat_unknown"}, expect=404)
+
 # Clean up.
 call("DELETE", f"/organizations/{oid}")
 call("DELETE", f"/users/{bob['id']}")

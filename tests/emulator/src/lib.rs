@@ -22,6 +22,7 @@ mod http;
 mod ids;
 mod instance;
 mod keys;
+mod machine;
 pub mod multipart;
 mod organizations;
 mod routes;

@@ -1098,3 +1098,126 @@ fn every_unimplemented_operation_answers_501() {
     }
     assert!(checked > 100, "{checked}");
 }
+
+#[test]
+fn api_keys_and_machine_token_verification() {
+    let api = Api::start();
+    let user = create_user(&api, "keys@example.com");
+    let subject = user["id"].as_str().unwrap();
+    let created = api.ok(
+        "POST",
+        "/v1/api_keys",
+        Some(json!({"name": "CI key", "subject": subject, "scopes": ["read"], "claims": {"team": "ci"}})),
+    );
+    let id = created["id"].as_str().unwrap();
+    let secret = created["secret"].as_str().unwrap();
+    assert!(id.starts_with("ak_") && id.len() == 35, "{id}");
+    assert!(secret.starts_with("ak_"));
+    assert_eq!(
+        api.ok("GET", &format!("/v1/api_keys/{id}/secret"), None)["secret"],
+        secret
+    );
+    let fetched = api.ok("GET", &format!("/v1/api_keys/{id}"), None);
+    assert!(
+        fetched.get("secret").is_none(),
+        "only creation and /secret reveal the secret"
+    );
+    let verified = api.ok(
+        "POST",
+        "/v1/api_keys/verify",
+        Some(json!({"secret": secret})),
+    );
+    assert_eq!(verified["id"], id);
+    assert!(verified["last_used_at"].is_number());
+    api.error(
+        "POST",
+        "/v1/api_keys/verify",
+        Some(json!({"secret": "ak_unknown"})),
+        404,
+        "resource_not_found",
+    );
+    api.error(
+        "POST",
+        "/v1/api_keys",
+        Some(json!({"name": "x", "subject": subject})),
+        400,
+        "form_param_format_invalid",
+    );
+    api.error(
+        "POST",
+        "/v1/api_keys",
+        Some(json!({"name": "Bad subject", "subject": "nobody"})),
+        400,
+        "form_param_format_invalid",
+    );
+
+    let updated = api.ok(
+        "PATCH",
+        &format!("/v1/api_keys/{id}"),
+        Some(json!({"description": "rotated", "scopes": ["read", "write"]})),
+    );
+    assert_eq!(updated["scopes"], json!(["read", "write"]));
+    assert_eq!(
+        api.ok("GET", &format!("/v1/api_keys?subject={subject}"), None)["total_count"],
+        1
+    );
+    api.error("GET", "/v1/api_keys", None, 400, "form_param_missing");
+    let revoked = api.ok(
+        "POST",
+        &format!("/v1/api_keys/{id}/revoke"),
+        Some(json!({"revocation_reason": "leaked"})),
+    );
+    assert_eq!(
+        (
+            revoked["revoked"].clone(),
+            revoked["revocation_reason"].clone()
+        ),
+        (json!(true), json!("leaked"))
+    );
+    api.error(
+        "POST",
+        "/v1/api_keys/verify",
+        Some(json!({"secret": secret})),
+        404,
+        "resource_not_found",
+    );
+    assert_eq!(
+        api.ok("GET", &format!("/v1/api_keys?subject={subject}"), None)["total_count"],
+        0
+    );
+    assert_eq!(
+        api.ok(
+            "GET",
+            &format!("/v1/api_keys?subject={subject}&include_invalid=true"),
+            None
+        )["total_count"],
+        1
+    );
+    assert_eq!(
+        api.ok("DELETE", &format!("/v1/api_keys/{id}"), None)["deleted"],
+        true
+    );
+    api.error(
+        "GET",
+        &format!("/v1/api_keys/{id}"),
+        None,
+        404,
+        "resource_not_found",
+    );
+
+    // The emulator issues no M2M or OAuth tokens, so verification finds none.
+    api.error(
+        "POST",
+        "/v1/m2m_tokens/verify",
+        Some(json!({"token": "mt_unknown"})),
+        404,
+        "resource_not_found",
+    );
+    api.error(
+        "POST",
+        "/v1/oauth_applications/access_tokens/verify",
+        Some(json!({"access_token": "oat_unknown"})),
+        404,
+        "resource_not_found",
+    );
+}
