@@ -309,16 +309,16 @@ fn delay_fault_slows_a_normal_answer() {
     let api = Api::start();
     api.emulator.inject_fault(Fault {
         path: "/v1/users".into(),
-        delay_ms: Some(300),
+        delay_ms: Some(1000),
         ..Fault::default()
     });
     let started = Instant::now();
     assert_eq!(api.call("GET", "/v1/users", None).status, 200);
-    assert!(started.elapsed() >= Duration::from_millis(300));
+    assert!(started.elapsed() >= Duration::from_millis(1000));
     let started = Instant::now();
     api.call("GET", "/v1/users", None);
     assert!(
-        started.elapsed() < Duration::from_millis(300),
+        started.elapsed() < Duration::from_millis(1000),
         "the fault applied once"
     );
 }
@@ -402,6 +402,14 @@ fn keep_alive_requests_share_one_connection_and_are_counted() {
     );
     assert_eq!(over_http.body["routes"]["GET /v1/users"], 25);
     assert_eq!(over_http.body["connections"], 1);
+
+    // Each new agent opens its own connection.
+    for _ in 0..3 {
+        let answer = api.call_with_key_on(&support::agent(), "GET", "/v1/users/count");
+        assert_eq!(answer.status, 200);
+    }
+    assert_eq!(api.emulator.counters().connections, 4);
+    assert_eq!(api.emulator.counters().route("GET /v1/users/count"), 3);
 
     let reset = support::into_answer(
         api.agent

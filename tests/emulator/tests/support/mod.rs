@@ -255,6 +255,20 @@ impl Api {
         answer.body["errors"][0].clone()
     }
 
+    /// A request with the secret key through another agent (another connection pool).
+    pub fn call_with_key_on(&self, agent: &ureq::Agent, method: &str, path: &str) -> Answer {
+        let request = ureq::http::Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", self.emulator.api_url()))
+            .header(
+                "Authorization",
+                format!("Bearer {}", self.emulator.secret_key()),
+            )
+            .body(())
+            .expect("valid request");
+        into_answer(agent.run(request).expect("the emulator answers"))
+    }
+
     pub fn call_with_key(
         &self,
         key: Option<&str>,
