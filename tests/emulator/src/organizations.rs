@@ -398,9 +398,12 @@ fn membership_index(c: &Ctx) -> Result<usize, ApiError> {
 }
 
 fn list_memberships(c: &mut Ctx, organization_id: Option<String>) -> Result<Reply, ApiError> {
-    let user_ids = c.query_all("user_id");
+    // `user_id`, identifier and name filters apply to the member; `created_at_*` to the
+    // membership; `last_active_at_*` to the member.
+    let user_filter = crate::users::UserFilter::from_query(c, &["last_active_at"])?;
     let roles = c.query_all("role");
-    let query = c.query("query").map(|q| q.to_lowercase());
+    let created_before = c.query_i64("created_at_before")?;
+    let created_after = c.query_i64("created_at_after")?;
     let state = &*c.state;
     let mut memberships: Vec<Value> = state
         .memberships
@@ -409,28 +412,14 @@ fn list_memberships(c: &mut Ctx, organization_id: Option<String>) -> Result<Repl
             organization_id
                 .as_ref()
                 .is_none_or(|o| m["_organization_id"] == o.as_str())
-                && (user_ids.is_empty() || user_ids.iter().any(|u| m["_user_id"] == u.as_str()))
                 && (roles.is_empty() || roles.iter().any(|r| m["role"] == r.as_str()))
+                && created_before.is_none_or(|t| m["created_at"].as_i64().is_some_and(|c| c < t))
+                && created_after.is_none_or(|t| m["created_at"].as_i64().is_some_and(|c| c > t))
+                && state
+                    .user(m["_user_id"].as_str().unwrap_or_default())
+                    .is_ok_and(|user| user_filter.matches(state, user))
         })
         .map(|m| state.render_membership(m))
-        .filter(|m| {
-            query.as_ref().is_none_or(|q| {
-                let data = &m["public_user_data"];
-                [
-                    "identifier",
-                    "first_name",
-                    "last_name",
-                    "username",
-                    "user_id",
-                ]
-                .iter()
-                .any(|f| {
-                    data[*f]
-                        .as_str()
-                        .is_some_and(|v| v.to_lowercase().contains(q))
-                })
-            })
-        })
         .collect();
     let order_by = c.query("order_by").unwrap_or_else(|| "-created_at".into());
     sort_by_order(&mut memberships, &order_by, &["created_at", "role"])?;

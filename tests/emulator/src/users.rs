@@ -286,79 +286,140 @@ fn contains_ci(value: &Value, needle: &str) -> bool {
         .is_some_and(|s| s.to_lowercase().contains(needle))
 }
 
+/// The user filters of `GET /users`, `/users/count` and the membership lists, read from
+/// the query. Every filter the spec lists is applied; none is silently ignored.
+pub struct UserFilter {
+    emails: Vec<String>,
+    phones: Vec<String>,
+    external_ids: Vec<String>,
+    usernames: Vec<String>,
+    web3_wallets: Vec<String>,
+    user_ids: Vec<String>,
+    organization_ids: Vec<String>,
+    query: Option<String>,
+    email_query: Option<String>,
+    phone_query: Option<String>,
+    username_query: Option<String>,
+    name_query: Option<String>,
+    banned: Option<bool>,
+    /// `(field, bound, is_upper_bound)` on epoch-millisecond fields.
+    time_bounds: Vec<(&'static str, i64, bool)>,
+    /// `provider`/`provider_user_id` ask for external accounts, which the emulator never has.
+    wants_external_account: bool,
+}
+
+fn lower_all(values: Vec<String>) -> Vec<String> {
+    values.into_iter().map(|v| v.to_lowercase()).collect()
+}
+
+impl UserFilter {
+    /// Reads the filters; `time_fields` lists the `*_before`/`*_after` filters that apply
+    /// to the user (the membership lists apply `created_at_*` to the membership instead).
+    pub fn from_query(c: &Ctx, time_fields: &[&'static str]) -> Result<UserFilter, ApiError> {
+        let mut time_bounds = Vec::new();
+        for field in time_fields {
+            for (suffix, upper) in [("before", true), ("after", false), ("since", false)] {
+                if let Some(bound) = c.query_i64(&format!("{field}_{suffix}"))? {
+                    time_bounds.push((*field, bound, upper));
+                }
+            }
+        }
+        let lower = |name: &str| c.query(name).map(|q| q.to_lowercase());
+        Ok(UserFilter {
+            emails: lower_all(c.query_all("email_address")),
+            phones: c.query_all("phone_number"),
+            external_ids: c.query_all("external_id"),
+            usernames: lower_all(c.query_all("username")),
+            web3_wallets: lower_all(c.query_all("web3_wallet")),
+            user_ids: c.query_all("user_id"),
+            organization_ids: c.query_all("organization_id"),
+            query: lower("query"),
+            email_query: lower("email_address_query"),
+            phone_query: lower("phone_number_query"),
+            username_query: lower("username_query"),
+            name_query: lower("name_query"),
+            banned: c.query_bool("banned")?,
+            time_bounds,
+            wants_external_account: c.query("provider").is_some()
+                || !c.query_all("provider_user_id").is_empty(),
+        })
+    }
+
+    /// Whether a user passes every filter.
+    pub fn matches(&self, state: &State, user: &Value) -> bool {
+        let emails = identifiers(user, "email_addresses", "email_address");
+        let phones = identifiers(user, "phone_numbers", "phone_number");
+        let wallets = identifiers(user, "web3_wallets", "web3_wallet");
+        let id = user["id"].as_str().unwrap_or_default();
+        let any_of = |wanted: &[String], have: &[String]| {
+            wanted.is_empty() || wanted.iter().any(|w| have.contains(w))
+        };
+        let username: Vec<String> = user["username"]
+            .as_str()
+            .map(str::to_lowercase)
+            .into_iter()
+            .collect();
+        let external_id: Vec<String> = user["external_id"]
+            .as_str()
+            .map(str::to_string)
+            .into_iter()
+            .collect();
+        any_of(&self.emails, &emails)
+            && any_of(&self.phones, &phones)
+            && any_of(&self.web3_wallets, &wallets)
+            && any_of(&self.usernames, &username)
+            && any_of(&self.external_ids, &external_id)
+            && (self.user_ids.is_empty() || self.user_ids.iter().any(|u| u == id))
+            && (self.organization_ids.is_empty()
+                || state.memberships.iter().any(|m| {
+                    m["_user_id"] == id
+                        && self
+                            .organization_ids
+                            .iter()
+                            .any(|o| m["_organization_id"] == o.as_str())
+                }))
+            && self.query.as_ref().is_none_or(|q| {
+                emails.iter().any(|e| e.contains(q))
+                    || phones.iter().any(|p| p.contains(q))
+                    || wallets.iter().any(|w| w.contains(q))
+                    || ["username", "first_name", "last_name", "id", "external_id"]
+                        .iter()
+                        .any(|field| contains_ci(&user[*field], q))
+            })
+            && self
+                .email_query
+                .as_ref()
+                .is_none_or(|q| emails.iter().any(|e| e.contains(q)))
+            && self
+                .phone_query
+                .as_ref()
+                .is_none_or(|q| phones.iter().any(|p| p.contains(q)))
+            && self
+                .username_query
+                .as_ref()
+                .is_none_or(|q| contains_ci(&user["username"], q))
+            && self.name_query.as_ref().is_none_or(|q| {
+                contains_ci(&user["first_name"], q) || contains_ci(&user["last_name"], q)
+            })
+            && self.banned.is_none_or(|b| user["banned"] == b)
+            && self.time_bounds.iter().all(|(field, bound, upper)| {
+                user[*field]
+                    .as_i64()
+                    .is_some_and(|t| if *upper { t < *bound } else { t > *bound })
+            })
+            && !self.wants_external_account
+    }
+}
+
+const USER_TIME_FILTERS: [&str; 3] = ["created_at", "last_active_at", "last_sign_in_at"];
+
 /// The users matching the list/count filters.
 fn filtered_users(c: &Ctx) -> Result<Vec<Value>, ApiError> {
-    let emails: Vec<String> = c
-        .query_all("email_address")
-        .iter()
-        .map(|e| e.to_lowercase())
-        .collect();
-    let phones = c.query_all("phone_number");
-    let external_ids = c.query_all("external_id");
-    let usernames: Vec<String> = c
-        .query_all("username")
-        .iter()
-        .map(|u| u.to_lowercase())
-        .collect();
-    let user_ids = c.query_all("user_id");
-    let organization_ids = c.query_all("organization_id");
-    let query = c.query("query").map(|q| q.to_lowercase());
-    let email_query = c.query("email_address_query").map(|q| q.to_lowercase());
-    let phone_query = c.query("phone_number_query").map(|q| q.to_lowercase());
-    let username_query = c.query("username_query").map(|q| q.to_lowercase());
-    let name_query = c.query("name_query").map(|q| q.to_lowercase());
-    let banned = c.query_bool("banned")?;
-    let created_before = c.query_i64("created_at_before")?;
-    let created_after = c.query_i64("created_at_after")?;
-    let state: &State = c.state;
-    Ok(state
+    let filter = UserFilter::from_query(c, &USER_TIME_FILTERS)?;
+    Ok(c.state
         .users
         .iter()
-        .filter(|user| {
-            let user_emails = identifiers(user, "email_addresses", "email_address");
-            let user_phones = identifiers(user, "phone_numbers", "phone_number");
-            let id = user["id"].as_str().unwrap_or_default();
-            (emails.is_empty() || emails.iter().any(|e| user_emails.contains(e)))
-                && (phones.is_empty() || phones.iter().any(|p| user_phones.contains(p)))
-                && (external_ids.is_empty()
-                    || external_ids
-                        .iter()
-                        .any(|x| user["external_id"] == x.as_str()))
-                && (usernames.is_empty()
-                    || user["username"]
-                        .as_str()
-                        .is_some_and(|n| usernames.contains(&n.to_lowercase())))
-                && (user_ids.is_empty() || user_ids.iter().any(|u| u == id))
-                && (organization_ids.is_empty()
-                    || state.memberships.iter().any(|m| {
-                        m["_user_id"] == id
-                            && organization_ids
-                                .iter()
-                                .any(|o| m["_organization_id"] == o.as_str())
-                    }))
-                && query.as_ref().is_none_or(|q| {
-                    user_emails.iter().any(|e| e.contains(q))
-                        || user_phones.iter().any(|p| p.contains(q))
-                        || ["username", "first_name", "last_name", "id", "external_id"]
-                            .iter()
-                            .any(|field| contains_ci(&user[*field], q))
-                })
-                && email_query
-                    .as_ref()
-                    .is_none_or(|q| user_emails.iter().any(|e| e.contains(q)))
-                && phone_query
-                    .as_ref()
-                    .is_none_or(|q| user_phones.iter().any(|p| p.contains(q)))
-                && username_query
-                    .as_ref()
-                    .is_none_or(|q| contains_ci(&user["username"], q))
-                && name_query.as_ref().is_none_or(|q| {
-                    contains_ci(&user["first_name"], q) || contains_ci(&user["last_name"], q)
-                })
-                && banned.is_none_or(|b| user["banned"] == b)
-                && created_before.is_none_or(|t| user["created_at"].as_i64().is_some_and(|c| c < t))
-                && created_after.is_none_or(|t| user["created_at"].as_i64().is_some_and(|c| c > t))
-        })
+        .filter(|user| filter.matches(c.state, user))
         .cloned()
         .collect())
 }

@@ -332,6 +332,39 @@ fn user_list_filters_and_pagination() {
         422,
         "form_identifier_exists",
     );
+
+    // Time filters, web3 wallets, and external-account filters (the emulator has none).
+    let session_user = &ids[5];
+    api.ok(
+        "POST",
+        "/v1/sessions",
+        Some(json!({"user_id": session_user})),
+    );
+    let signed_in = api.ok("GET", "/v1/users?last_sign_in_at_after=0", None);
+    assert_eq!(signed_in.as_array().unwrap().len(), 1);
+    assert_eq!(signed_in[0]["id"], session_user.as_str());
+    let created = api.ok("GET", &format!("/v1/users/{}", ids[6]), None)["created_at"]
+        .as_i64()
+        .unwrap();
+    let before = api.ok(
+        "GET",
+        &format!("/v1/users/count?created_at_before={created}"),
+        None,
+    );
+    assert_eq!(before["total_count"], 6);
+    let wallet = "0x52908400098527886e0f7030069857d2e4169ee7";
+    api.ok("POST", "/v1/users", Some(json!({"web3_wallet": [wallet]})));
+    assert_eq!(
+        api.ok("GET", &format!("/v1/users?web3_wallet={wallet}"), None)
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        api.ok("GET", "/v1/users?provider=oauth_google", None),
+        json!([])
+    );
 }
 
 #[test]
@@ -560,6 +593,22 @@ fn organizations_memberships_and_invitations() {
     );
     assert_eq!(members["total_count"], 2);
     assert_eq!(members["data"].as_array().unwrap().len(), 1);
+    let by_email = api.ok(
+        "GET",
+        &format!("/v1/organizations/{org_id}/memberships?email_address=member@example.com"),
+        None,
+    );
+    assert_eq!(by_email["total_count"], 1);
+    assert_eq!(
+        by_email["data"][0]["public_user_data"]["user_id"],
+        member_id
+    );
+    let by_query = api.ok(
+        "GET",
+        &format!("/v1/organizations/{org_id}/memberships?query=owner"),
+        None,
+    );
+    assert_eq!(by_query["data"][0]["public_user_data"]["user_id"], owner_id);
     let admins = api.ok(
         "GET",
         &format!("/v1/organizations/{org_id}/memberships?role=org:admin"),
