@@ -149,13 +149,25 @@ pub fn create_organization(c: &mut Ctx) -> Result<Reply, ApiError> {
     Ok(Reply::Json(strip_internal(&organization)))
 }
 
+/// Whether no member of the organization holds the admin role.
+fn missing_admin(state: &crate::state::State, organization: &Value) -> bool {
+    !state
+        .memberships
+        .iter()
+        .any(|m| m["_organization_id"] == organization["id"] && m["role"] == "org:admin")
+}
+
 /// `GET /organizations`
 pub fn list_organizations(c: &mut Ctx) -> Result<Reply, ApiError> {
     let include_count = c.query_bool("include_members_count")?.unwrap_or(false);
+    let include_missing_admin = c
+        .query_bool("include_missing_member_with_elevated_permissions")?
+        .unwrap_or(false);
     let query = c.query("query").map(|q| q.to_lowercase());
     let user_ids = c.query_all("user_id");
     let organization_ids = c.query_all("organization_id");
     let state = &*c.state;
+    // Rendered with counts so that order_by=members_count works; dropped below unless asked.
     let mut organizations: Vec<Value> = state
         .organizations
         .iter()
@@ -174,17 +186,9 @@ pub fn list_organizations(c: &mut Ctx) -> Result<Reply, ApiError> {
         })
         .map(|o| {
             let mut rendered = state.render_organization(o, true);
-            if !include_count {
-                // Counted above only so that order_by=members_count works.
-                rendered["_members_count"] = rendered["members_count"].take();
-                rendered
-                    .as_object_mut()
-                    .expect("object")
-                    .remove("members_count");
-                rendered
-                    .as_object_mut()
-                    .expect("object")
-                    .remove("pending_invitations_count");
+            if include_missing_admin {
+                rendered["missing_member_with_elevated_permissions"] =
+                    json!(missing_admin(state, o));
             }
             rendered
         })
@@ -195,7 +199,15 @@ pub fn list_organizations(c: &mut Ctx) -> Result<Reply, ApiError> {
         &order_by,
         &["created_at", "name", "members_count"],
     )?;
-    let organizations = organizations.iter().map(strip_internal).collect();
+    if !include_count {
+        for organization in &mut organizations {
+            let map = organization
+                .as_object_mut()
+                .expect("organizations are objects");
+            map.remove("members_count");
+            map.remove("pending_invitations_count");
+        }
+    }
     c.paged_data(organizations)
 }
 
@@ -205,10 +217,16 @@ pub fn get_organization(c: &mut Ctx) -> Result<Reply, ApiError> {
         .state
         .organization_index(&c.path_param("organization_id"))?;
     let include_count = c.query_bool("include_members_count")?.unwrap_or(false);
-    Ok(Reply::Json(c.state.render_organization(
-        &c.state.organizations[index],
-        include_count,
-    )))
+    let mut organization = c
+        .state
+        .render_organization(&c.state.organizations[index], include_count);
+    if c.query_bool("include_missing_member_with_elevated_permissions")?
+        .unwrap_or(false)
+    {
+        organization["missing_member_with_elevated_permissions"] =
+            json!(missing_admin(c.state, &organization));
+    }
+    Ok(Reply::Json(organization))
 }
 
 /// `PATCH /organizations/{organization_id}`

@@ -213,6 +213,8 @@ pub fn create_user(c: &mut Ctx) -> Result<Reply, ApiError> {
                    "created_at": now, "updated_at": now})
         })
         .collect();
+    let totp_enabled = c.opt_str("totp_secret")?.is_some();
+    let backup_codes_enabled = !c.opt_str_list("backup_codes")?.is_empty();
     let id = c.new_id("user");
     let user = json!({
         "id": id,
@@ -236,10 +238,10 @@ pub fn create_user(c: &mut Ctx) -> Result<Reply, ApiError> {
         "web3_wallets": wallet_objects,
         "passkeys": [],
         "password_enabled": password.is_some() || c.opt_str("password_digest")?.is_some(),
-        "two_factor_enabled": false,
-        "totp_enabled": false,
-        "backup_code_enabled": false,
-        "mfa_enabled_at": null,
+        "two_factor_enabled": totp_enabled || backup_codes_enabled,
+        "totp_enabled": totp_enabled,
+        "backup_code_enabled": backup_codes_enabled,
+        "mfa_enabled_at": (totp_enabled || backup_codes_enabled).then_some(now),
         "mfa_disabled_at": null,
         "password_last_updated_at": password.as_ref().map(|_| now),
         "external_accounts": [],
@@ -443,6 +445,26 @@ pub fn list_users(c: &mut Ctx) -> Result<Reply, ApiError> {
             "last_active_at",
         ],
     )?;
+    if let Some(cursor) = c.query("starting_after") {
+        // The spec: cursors need created_at ordering and no offset (422 otherwise).
+        if order_by.trim_start_matches(['+', '-']) != "created_at" {
+            return Err(format_invalid(
+                "starting_after",
+                "requires ordering by created_at",
+            ));
+        }
+        if c.query_i64("offset")?.unwrap_or(0) != 0 {
+            return Err(format_invalid(
+                "offset",
+                "cannot be combined with starting_after",
+            ));
+        }
+        let position = users
+            .iter()
+            .position(|u| u["id"] == cursor.as_str())
+            .ok_or_else(|| format_invalid("starting_after", "is not the id of a listed user"))?;
+        users.drain(..=position);
+    }
     c.paged_array(users)
 }
 
@@ -498,6 +520,7 @@ pub fn update_user(c: &mut Ctx) -> Result<Reply, ApiError> {
     let primary_email = c.opt_str("primary_email_address_id")?;
     let primary_phone = c.opt_str("primary_phone_number_id")?;
     let legal_accepted = opt_timestamp(c, "legal_accepted_at")?;
+    let sign_out_of_other_sessions = c.opt_bool("sign_out_of_other_sessions")?.unwrap_or(false);
     let created_at = opt_timestamp(c, "created_at")?;
     let now = c.state.now();
     let user = c.state.user_mut(&id)?;
@@ -534,7 +557,18 @@ pub fn update_user(c: &mut Ctx) -> Result<Reply, ApiError> {
     user_map.insert("updated_at".into(), json!(now));
     let rendered = user.clone();
     if let Some(password) = password {
-        c.state.passwords.insert(id, password);
+        c.state.passwords.insert(id.clone(), password);
+    }
+    if sign_out_of_other_sessions {
+        for session in c
+            .state
+            .sessions
+            .iter_mut()
+            .filter(|s| s["user_id"] == id.as_str() && s["status"] == "active")
+        {
+            session["status"] = json!("revoked");
+            session["updated_at"] = json!(now);
+        }
     }
     Ok(Reply::Json(rendered))
 }

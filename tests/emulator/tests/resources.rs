@@ -198,6 +198,36 @@ fn user_creation_options() {
 }
 
 #[test]
+fn mfa_flags_and_signing_out_other_sessions() {
+    let api = Api::start();
+    let user = api.ok(
+        "POST",
+        "/v1/users",
+        Some(json!({"email_address": ["mfa@example.com"], "totp_secret": "AICJ3HCXKO4KOU6NDHKHSKSP3W5BSFAY", "backup_codes": ["a1", "b2"]})),
+    );
+    assert_eq!(
+        (
+            user["totp_enabled"].clone(),
+            user["backup_code_enabled"].clone(),
+            user["two_factor_enabled"].clone()
+        ),
+        (json!(true), json!(true), json!(true))
+    );
+    let id = user["id"].as_str().unwrap();
+    let session = api.ok("POST", "/v1/sessions", Some(json!({"user_id": id})));
+    api.ok(
+        "PATCH",
+        &format!("/v1/users/{id}"),
+        Some(json!({"password": "a new long password", "sign_out_of_other_sessions": true})),
+    );
+    let session_id = session["id"].as_str().unwrap();
+    assert_eq!(
+        api.ok("GET", &format!("/v1/sessions/{session_id}"), None)["status"],
+        "revoked"
+    );
+}
+
+#[test]
 fn user_errors_match_clerk() {
     let api = Api::start();
     create_user(&api, "taken@example.com");
@@ -365,6 +395,30 @@ fn user_list_filters_and_pagination() {
         api.ok("GET", "/v1/users?provider=oauth_google", None),
         json!([])
     );
+
+    // Cursor pagination over created_at.
+    let first_page = api.ok("GET", "/v1/users?order_by=created_at&limit=4", None);
+    let cursor = first_page[3]["id"].as_str().unwrap();
+    let next = api.ok(
+        "GET",
+        &format!("/v1/users?order_by=created_at&limit=4&starting_after={cursor}"),
+        None,
+    );
+    assert_eq!(next[0]["id"], ids[4]);
+    api.error(
+        "GET",
+        &format!("/v1/users?order_by=username&starting_after={cursor}"),
+        None,
+        422,
+        "form_param_format_invalid",
+    );
+    api.error(
+        "GET",
+        &format!("/v1/users?offset=1&starting_after={cursor}"),
+        None,
+        422,
+        "form_param_format_invalid",
+    );
 }
 
 #[test]
@@ -511,6 +565,17 @@ fn organizations_memberships_and_invitations() {
         org_id,
         "get by slug"
     );
+    let flagged = api.ok(
+        "GET",
+        &format!(
+            "/v1/organizations/{org_id}?include_missing_member_with_elevated_permissions=true"
+        ),
+        None,
+    );
+    assert_eq!(
+        flagged["missing_member_with_elevated_permissions"], false,
+        "the creator is an admin"
+    );
     let with_count = api.ok(
         "GET",
         &format!("/v1/organizations/{org_id}?include_members_count=true"),
@@ -528,6 +593,16 @@ fn organizations_memberships_and_invitations() {
     let page = api.ok("GET", "/v1/organizations?limit=2&offset=1", None);
     assert_eq!(page["total_count"], 4);
     assert_eq!(page["data"].as_array().unwrap().len(), 2);
+    let biggest = api.ok(
+        "GET",
+        "/v1/organizations?order_by=-members_count&limit=1",
+        None,
+    );
+    assert_eq!(biggest["data"][0]["id"], org_id);
+    assert!(
+        biggest["data"][0].get("members_count").is_none(),
+        "counts only when asked"
+    );
     let mine = api.ok(
         "GET",
         &format!("/v1/organizations?user_id={owner_id}"),

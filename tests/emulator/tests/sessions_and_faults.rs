@@ -207,6 +207,24 @@ fn session_tokens_are_rs256_with_v2_claims() {
         &format!("/v1/sessions/{session_id}/refresh"),
         Some(json!({"expired_token": jwt, "refresh_token": "r", "request_origin": "http://localhost:3000"})),
     );
+    let cookies = api.ok(
+        "POST",
+        &format!("/v1/sessions/{session_id}/refresh"),
+        Some(json!({"expired_token": jwt, "refresh_token": "r", "request_origin": "http://localhost:3000", "format": "cookie"})),
+    );
+    assert!(
+        cookies["cookies"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("__session=ey")
+    );
+    api.error(
+        "POST",
+        &format!("/v1/sessions/{session_id}/refresh"),
+        Some(json!({"expired_token": "not-a-jwt", "refresh_token": "r", "request_origin": "o"})),
+        400,
+        "form_param_format_invalid",
+    );
     assert_eq!(
         verify_with_jwks(refreshed["jwt"].as_str().unwrap(), &jwks).unwrap()["sid"],
         session_id.as_str()
