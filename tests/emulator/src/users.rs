@@ -459,11 +459,21 @@ pub fn list_users(c: &mut Ctx) -> Result<Reply, ApiError> {
                 "cannot be combined with starting_after",
             ));
         }
-        let position = users
+        // Keyset pagination: the cursor user's created_at bounds the page, whether or not
+        // that user passes the other filters.
+        let bound = c
+            .state
+            .users
             .iter()
-            .position(|u| u["id"] == cursor.as_str())
-            .ok_or_else(|| format_invalid("starting_after", "is not the id of a listed user"))?;
-        users.drain(..=position);
+            .find(|u| u["id"] == cursor.as_str())
+            .and_then(|u| u["created_at"].as_i64())
+            .ok_or_else(|| format_invalid("starting_after", "is not the id of a user"))?;
+        let descending = order_by.starts_with('-');
+        users.retain(|u| {
+            u["created_at"]
+                .as_i64()
+                .is_some_and(|t| if descending { t < bound } else { t > bound })
+        });
     }
     c.paged_array(users)
 }
