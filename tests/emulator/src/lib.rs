@@ -109,7 +109,7 @@ pub struct Fault {
 pub struct Counters {
     /// TCP connections accepted.
     pub connections: u64,
-    /// Requests read (all routes).
+    /// API requests read (every path except the `/__emulator/` control surface).
     pub requests: u64,
     /// Requests per route: `"GET /v1/users/{user_id}"` (method + spec template), or
     /// method + raw path for paths that match no operation.
@@ -283,7 +283,7 @@ impl Shared {
 
     fn handle(&self, req: &Request) -> Outcome {
         if req.path.starts_with("/__emulator/") {
-            self.count(format!("{} {}", req.method, req.path));
+            // Control traffic is not API traffic: it is not counted (its connection is).
             return Outcome::Respond(self.control(req));
         }
         let trace_id = Self::trace_id();

@@ -420,6 +420,10 @@ fn keep_alive_requests_share_one_connection_and_are_counted() {
     );
     assert_eq!(over_http.body["routes"]["GET /v1/users"], 25);
     assert_eq!(over_http.body["connections"], 1);
+    assert_eq!(
+        over_http.body["requests"], 26,
+        "control requests are not counted"
+    );
 
     // Each new agent opens its own connection.
     for _ in 0..3 {
