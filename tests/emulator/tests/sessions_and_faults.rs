@@ -574,3 +574,45 @@ fn control_rejects_bad_fault_json() {
     );
     assert_clerk_error(&answer, 400, "emulator_control_invalid");
 }
+
+#[test]
+fn concurrent_clients_share_consistent_state() {
+    let api = Api::start();
+    let created: Vec<String> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..8)
+            .map(|worker| {
+                let api = &api;
+                scope.spawn(move || {
+                    let agent = support::agent();
+                    (0..25)
+                        .map(|n| {
+                            let request = ureq::http::Request::builder()
+                                .method("POST")
+                                .uri(format!("{}/v1/users", api.emulator.api_url()))
+                                .header("Authorization", format!("Bearer {}", api.emulator.secret_key()))
+                                .header("Content-Type", "application/json")
+                                .body(json!({"email_address": [format!("w{worker}n{n}@example.com")]}).to_string())
+                                .unwrap();
+                            let answer = support::into_answer(agent.run(request).unwrap());
+                            assert_eq!(answer.status, 200, "{}", answer.text);
+                            answer.body["id"].as_str().unwrap().to_string()
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap())
+            .collect()
+    });
+    let unique: std::collections::HashSet<&String> = created.iter().collect();
+    assert_eq!(unique.len(), 200);
+    assert_eq!(api.ok("GET", "/v1/users/count", None)["total_count"], 200);
+    let counters = api.emulator.counters();
+    assert_eq!(counters.route("POST /v1/users"), 200);
+    assert_eq!(
+        counters.connections, 9,
+        "one keep-alive connection per worker, plus the checker's"
+    );
+}
