@@ -19,7 +19,7 @@ use serde_json::{Map, Value};
 use base64::Engine as _;
 
 use crate::error::{Error, Result};
-use crate::operation::{Body, File, Location, Method, Operation, ParamType};
+use crate::operation::{Body, File, Location, Operation, ParamType};
 use crate::transport::Outgoing;
 
 /// The reserved key for a whole request body.
@@ -39,6 +39,13 @@ impl Serialize for File {
             &base64::engine::general_purpose::STANDARD.encode(&self.content),
         )?;
         map.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for File {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        File::from_json("file", &value).map_err(serde::de::Error::custom)
     }
 }
 
@@ -272,9 +279,6 @@ fn build_body(
                     fields.insert(key.clone(), value.clone());
                 }
             }
-            if fields.is_empty() && !required && !matches!(op.method, Method::Post) {
-                return Ok(None);
-            }
             if matches!(op.body, Body::Whole { .. }) && fields.is_empty() {
                 if required {
                     return Err(Error::invalid_params(format!(
@@ -284,6 +288,8 @@ fn build_body(
                 }
                 return Ok(None);
             }
+            // An object body is always sent, `{}` when empty: the spec's validators refuse
+            // a PATCH without its JSON object even when every field is optional.
             json(&Value::Object(fields))
         }
         Body::Multipart { required } => {
@@ -457,7 +463,7 @@ pub(crate) fn percent_encode_into(out: &mut String, text: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::operation::{Pagination, Param};
+    use crate::operation::{Method, Pagination, Param};
     use serde_json::json;
 
     const fn param(name: &'static str, location: Location, required: bool, ty: ParamType) -> Param {

@@ -80,10 +80,24 @@ impl Spec {
             }
             return Value::Object(merged);
         }
-        for key in ["oneOf", "anyOf"] {
-            if let Some(first) = schema.get(key).and_then(|v| v.get(0)) {
-                return self.sample(first, depth + 1);
+        // An alternative (`oneOf`/`anyOf`): its first branch, merged into the schema's
+        // own properties when both are objects.
+        let alternative = ["oneOf", "anyOf"]
+            .iter()
+            .find_map(|key| schema.get(*key).and_then(|v| v.get(0)))
+            .map(|first| self.sample(first, depth + 1));
+        if let Some(alternative) = alternative {
+            if schema.get("properties").is_none() {
+                return alternative;
             }
+            let mut own = schema.as_object().unwrap().clone();
+            own.remove("oneOf");
+            own.remove("anyOf");
+            let mut merged = self.sample(&Value::Object(own), depth + 1);
+            if let (Value::Object(merged), Value::Object(extra)) = (&mut merged, alternative) {
+                merged.extend(extra);
+            }
+            return merged;
         }
         if let Some(values) = schema.get("enum").and_then(Value::as_array) {
             if let Some(first) = values.iter().find(|v| !v.is_null()) {
@@ -165,8 +179,13 @@ fn sample_string(schema: &Value) -> String {
             "^user_\\w{27}$" | "^(user|org|mch|scim)_\\w{27}$" | "^(user|org|mch)_\\w{27}$" => {
                 format!("user_{word27}")
             }
+            "^mch_\\w{27}$" => format!("mch_{word27}"),
             "^aplt_[0-9A-Fa-f]{32}$" => format!("aplt_{hex32}"),
-            "^ak_[0-9A-Fa-f]{32}$" => format!("ak_{hex32}"),
+            "^ak_[0-9A-Fa-f]{32}$" | "^(ak|api_key)_[0-9A-Fa-f]{32}$" => format!("ak_{hex32}"),
+            "^mt_[0-9A-Fa-f]{32}$" => format!("mt_{hex32}"),
+            "^oat_[0-9A-Fa-f]{32}$" => format!("oat_{hex32}"),
+            "^oauth_[a-z]+$" | "^oauth_(?:(?:token_)|(?:custom_))?[a-z]+$" => "oauth_google".to_owned(),
+            "^from_oauth_(?:(?:token_)|(?:custom_))?[a-z]+$" => "from_oauth_google".to_owned(),
             other => panic!("no sample for pattern {other:?}: add one to sample_string"),
         };
     }

@@ -169,6 +169,24 @@ fn path_params_fill_the_template_and_no_params_ops_take_none() {
 }
 
 #[test]
+fn named_inline_responses_are_typed() {
+    let list = json!({"data": [], "total_count": 0}).to_string();
+    let (url, seen) = serve(vec![(200, list)]);
+    let machines: clerk_core::generated::models::MachineListResponse = client(&url)
+        .machines()
+        .list(&params::ListMachinesParams::default())
+        .unwrap();
+    assert_eq!(machines.total_count, 0);
+    assert!(machines.data.is_empty());
+    assert!(
+        seen.recv()
+            .unwrap()
+            .request_line
+            .starts_with("GET /v1/machines")
+    );
+}
+
+#[test]
 fn api_errors_come_back_as_errors() {
     let error = json!({"errors": [{"code": "resource_not_found", "message": "not found"}]});
     let (url, _seen) = serve(vec![(404, error.to_string())]);

@@ -433,6 +433,24 @@ fn every_schema_has_a_model_that_reads_its_examples() {
             }
         }
     }
+    // Named responses with an inline object schema have types of their own.
+    let responses = spec["components"]["responses"].as_object().unwrap();
+    assert!(
+        models::RESPONSE_NAMES.len() >= 10,
+        "{:?}",
+        models::RESPONSE_NAMES
+    );
+    for name in models::RESPONSE_NAMES {
+        let schema = &responses[*name]["content"]["application/json"]["schema"];
+        for full in [false, true] {
+            let value = example(&spec, schema, full, 0);
+            checked += 1;
+            let key = format!("#/components/responses/{name}");
+            if let Err(e) = models::deserialize_by_schema_name(&key, &value) {
+                failures.push(format!("response {name} (example {value}): {e}"));
+            }
+        }
+    }
     assert!(models::deserialize_by_schema_name("NoSuchSchema", &json!({})).is_err());
     assert!(
         failures.is_empty(),

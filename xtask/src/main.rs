@@ -43,7 +43,6 @@ fn workspace_root() -> PathBuf {
 fn run_codegen(args: &[String]) -> Result<ExitCode, String> {
     let root = workspace_root();
     let mut spec_path = root.join(DEFAULT_SPEC);
-    let mut spec_label = DEFAULT_SPEC.to_string();
     let mut check = false;
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
@@ -52,15 +51,16 @@ fn run_codegen(args: &[String]) -> Result<ExitCode, String> {
             "--spec" => {
                 let path = rest.next().ok_or("--spec needs a path")?;
                 spec_path = PathBuf::from(path);
-                // Only the file name goes into the generated header: no machine paths.
-                spec_label = spec_path
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_else(|| path.clone());
             }
             other => return Err(format!("unknown argument {other}")),
         }
     }
+    // Only the file name goes into the generated header: the same spec gives the same
+    // output whichever way its path was spelled, and no machine path is committed.
+    let spec_label = spec_path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .ok_or_else(|| format!("{} is not a file path", spec_path.display()))?;
     let spec = std::fs::read_to_string(&spec_path)
         .map_err(|e| format!("cannot read the spec {}: {e}", spec_path.display()))?;
     let files = codegen::generate(&spec, &spec_label, &root);

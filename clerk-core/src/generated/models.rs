@@ -6586,6 +6586,261 @@ pub struct VerificationWeb3 {
     pub verified_at_client: Option<String>,
 }
 
+/// The `Directory.List` response.
+///
+/// A list of directories
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DirectoryListResponse {
+    /// The `data` field.
+    pub data: Directories,
+    /// Total number of directories.
+    pub total_count: i64,
+}
+
+/// The `DirectoryGroupRoleMapping.Deleted` response.
+///
+/// A directory group role mapping was deleted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DirectoryGroupRoleMappingDeletedResponse {
+    /// String representing the object's type.
+    pub object: String,
+    /// The ID of the deleted directory group role mapping.
+    pub id: String,
+    /// Whether the directory group role mapping was successfully deleted.
+    pub deleted: bool,
+}
+
+/// The `DirectoryGroupRoleMapping.List` response.
+///
+/// A list of directory group role mappings, ordered by precedence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DirectoryGroupRoleMappingListResponse {
+    /// The `data` field.
+    pub data: DirectoryGroupRoleMappings,
+    /// Total number of directory group role mappings in the directory.
+    pub total_count: i64,
+}
+
+/// The `InstanceSettings` response.
+///
+/// InstanceSettings Server API
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InstanceSettingsResponse {
+    /// String representing the object's type. Objects of the same type share the same value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub object: Option<String>,
+    /// The `id` field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The `restricted_to_allowlist` field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restricted_to_allowlist: Option<bool>,
+    /// The `from_email_address` field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_email_address: Option<String>,
+    /// The `progressive_sign_up` field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub progressive_sign_up: Option<bool>,
+    /// Deprecated. When enabled, production authentication emails for this instance are sent through Clerk's legacy managed email delivery path. This setting is being retired; use the instance's configured email sending domain instead.
+    ///
+    ///
+    /// Deprecated in the spec.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enhanced_email_deliverability: Option<bool>,
+}
+
+/// The `Invitation.Revoked` response.
+///
+/// Success
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InvitationRevokedResponse {
+    /// The `object` field.
+    pub object: String,
+    /// The `id` field.
+    pub id: String,
+    /// The `email_address` field.
+    pub email_address: String,
+    /// The `public_metadata` field.
+    pub public_metadata: serde_json::Map<String, serde_json::Value>,
+    /// The `revoked` field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked: Option<bool>,
+    /// The `status` field.
+    pub status: String,
+    /// The `url` field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Unix timestamp of expiration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
+    /// Unix timestamp of creation.
+    pub created_at: i64,
+    /// Unix timestamp of last update.
+    pub updated_at: i64,
+}
+
+/// The `Machine.Created` response.
+///
+/// Success
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MachineCreatedResponse {
+    /// The `object` field.
+    pub object: String,
+    /// Unique identifier for the machine.
+    pub id: String,
+    /// The name of the machine.
+    pub name: String,
+    /// The ID of the instance this machine belongs to.
+    pub instance_id: String,
+    /// Unix timestamp of creation.
+    pub created_at: i64,
+    /// Unix timestamp of last update.
+    pub updated_at: i64,
+    /// The default time-to-live (TTL) in seconds for tokens created by this machine.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_token_ttl: Option<i64>,
+    /// Array of machines this machine has access to.
+    pub scoped_machines: Vec<MachineWithoutScopedMachines>,
+    /// The secret key for the machine, only returned upon creation.
+    pub secret_key: String,
+}
+
+/// The `Machine.Deleted` response.
+///
+/// Success
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MachineDeletedResponse {
+    /// String representing the object's type.
+    pub object: String,
+    /// The ID of the deleted machine
+    pub id: String,
+    /// Whether the machine was successfully deleted
+    pub deleted: bool,
+}
+
+/// The `Machine.List` response.
+///
+/// Success
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MachineListResponse {
+    /// The `data` field.
+    pub data: Vec<Machine>,
+    /// Total number of machines
+    pub total_count: i64,
+}
+
+/// The `Machine.SecretKey` response.
+///
+/// Success
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MachineSecretKeyResponse {
+    /// String representing the object's type.
+    pub object: String,
+    /// The secret key for the machine.
+    pub secret: String,
+}
+
+/// The `MachineScope.Deleted` response.
+///
+/// Machine scope deleted successfully for a machine
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MachineScopeDeletedResponse {
+    /// String representing the object's type.
+    pub object: String,
+    /// The ID of the machine that had access to the target machine
+    pub from_machine_id: String,
+    /// The ID of the machine that was being accessed
+    pub to_machine_id: String,
+    /// Whether the machine scope was successfully deleted
+    pub deleted: bool,
+}
+
+/// The `SCIMDirectory.List` response.
+///
+/// A list of directories
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SCIMDirectoryListResponse {
+    /// The `data` field.
+    pub data: SCIMDirectories,
+    /// Total number of directories.
+    pub total_count: i64,
+}
+
+/// The `SCIMGroupRoleMapping.Deleted` response.
+///
+/// A SCIM group role mapping was deleted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SCIMGroupRoleMappingDeletedResponse {
+    /// String representing the object's type.
+    pub object: String,
+    /// The ID of the deleted SCIM group role mapping.
+    pub id: String,
+    /// Whether the SCIM group role mapping was successfully deleted.
+    pub deleted: bool,
+}
+
+/// The `SCIMGroupRoleMapping.List` response.
+///
+/// A list of SCIM group role mappings, ordered by precedence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SCIMGroupRoleMappingListResponse {
+    /// The `data` field.
+    pub data: SCIMGroupRoleMappings,
+    /// Total number of SCIM group role mappings in the directory.
+    pub total_count: i64,
+}
+
+/// The `TrustedDevice.List` response.
+///
+/// Success
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrustedDeviceListResponse {
+    /// The `data` field.
+    pub data: Vec<TrustedDevice>,
+    /// Total number of trusted devices
+    pub total_count: i64,
+}
+
+/// The `WaitlistEntries` response.
+///
+/// List of waitlist entries
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WaitlistEntriesResponse {
+    /// The `data` field.
+    pub data: Vec<WaitlistEntry>,
+    /// Total number of waitlist entries
+    pub total_count: i64,
+}
+
+/// The `_VerificationResponse` response.
+///
+/// The verification. After prepare_verification it is pending (unverified);
+/// after attempt_verification its status reflects the attempt outcome.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VerificationResponse {
+    /// The type of the verification object.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub object: Option<String>,
+    /// The ID of the verification. Pass this to attempt_verification.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The status of the verification (unverified, verified, expired, or failed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// The verification strategy (email_code or phone_code).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub strategy: Option<String>,
+    /// The number of attempts made against this verification.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempts: Option<i64>,
+    /// Unix timestamp (milliseconds) at which the code expires.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expire_at: Option<i64>,
+    /// The channel the code was sent over (phone numbers only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+}
+
 /// Deserializes `value` as the type of the schema `name`, serializes it back and
 /// deserializes that again (a consistency check for the spec's examples in tests).
 /// `#[inline]`: compiled only where called (the tests), not into every build of the library.
@@ -6791,9 +7046,56 @@ pub fn deserialize_by_schema_name(name: &str, value: &serde_json::Value) -> Resu
         "verification_scim" => check::<VerificationScim>(value),
         "verification_ticket" => check::<VerificationTicket>(value),
         "verification_web3" => check::<VerificationWeb3>(value),
+        "#/components/responses/Directory.List" => check::<DirectoryListResponse>(value),
+        "#/components/responses/DirectoryGroupRoleMapping.Deleted" => {
+            check::<DirectoryGroupRoleMappingDeletedResponse>(value)
+        }
+        "#/components/responses/DirectoryGroupRoleMapping.List" => {
+            check::<DirectoryGroupRoleMappingListResponse>(value)
+        }
+        "#/components/responses/InstanceSettings" => check::<InstanceSettingsResponse>(value),
+        "#/components/responses/Invitation.Revoked" => check::<InvitationRevokedResponse>(value),
+        "#/components/responses/Machine.Created" => check::<MachineCreatedResponse>(value),
+        "#/components/responses/Machine.Deleted" => check::<MachineDeletedResponse>(value),
+        "#/components/responses/Machine.List" => check::<MachineListResponse>(value),
+        "#/components/responses/Machine.SecretKey" => check::<MachineSecretKeyResponse>(value),
+        "#/components/responses/MachineScope.Deleted" => {
+            check::<MachineScopeDeletedResponse>(value)
+        }
+        "#/components/responses/SCIMDirectory.List" => check::<SCIMDirectoryListResponse>(value),
+        "#/components/responses/SCIMGroupRoleMapping.Deleted" => {
+            check::<SCIMGroupRoleMappingDeletedResponse>(value)
+        }
+        "#/components/responses/SCIMGroupRoleMapping.List" => {
+            check::<SCIMGroupRoleMappingListResponse>(value)
+        }
+        "#/components/responses/TrustedDevice.List" => check::<TrustedDeviceListResponse>(value),
+        "#/components/responses/WaitlistEntries" => check::<WaitlistEntriesResponse>(value),
+        "#/components/responses/_VerificationResponse" => check::<VerificationResponse>(value),
         _ => Err(format!("no schema named {name}")),
     }
 }
+
+/// The named responses with a type of their own, for [`deserialize_by_schema_name`] as `#/components/responses/<name>`.
+#[doc(hidden)]
+pub const RESPONSE_NAMES: &[&str] = &[
+    "Directory.List",
+    "DirectoryGroupRoleMapping.Deleted",
+    "DirectoryGroupRoleMapping.List",
+    "InstanceSettings",
+    "Invitation.Revoked",
+    "Machine.Created",
+    "Machine.Deleted",
+    "Machine.List",
+    "Machine.SecretKey",
+    "MachineScope.Deleted",
+    "SCIMDirectory.List",
+    "SCIMGroupRoleMapping.Deleted",
+    "SCIMGroupRoleMapping.List",
+    "TrustedDevice.List",
+    "WaitlistEntries",
+    "_VerificationResponse",
+];
 
 /// The names of all schemas [`deserialize_by_schema_name`] knows.
 #[doc(hidden)]

@@ -10,6 +10,7 @@ use super::models;
 /// The actor payload. It needs to include a sub property which should contain the ID of the actor.
 /// This whole payload will be also included in the JWT session token.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct CreateActorTokenActor {
     /// The ID of the actor.
     pub sub: String,
@@ -17,6 +18,7 @@ pub struct CreateActorTokenActor {
 
 /// Params of `actor_tokens.create` ([`super::operations::CREATE_ACTOR_TOKEN`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct CreateActorTokenParams {
     /// The ID of the user being impersonated.
     pub user_id: String,
@@ -34,6 +36,7 @@ pub struct CreateActorTokenParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -41,6 +44,7 @@ pub struct CreateActorTokenParams {
 
 /// Params of `actor_tokens.revoke` ([`super::operations::REVOKE_ACTOR_TOKEN`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct RevokeActorTokenParams {
     /// The ID of the actor token to be revoked.
     pub actor_token_id: String,
@@ -48,6 +52,7 @@ pub struct RevokeActorTokenParams {
 
 /// Params of `admin_portal_link_tokens.create` ([`super::operations::CREATE_ADMIN_PORTAL_LINK_TOKEN`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct CreateAdminPortalLinkTokenParams {
     /// The `organization_id` body parameter.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -64,6 +69,7 @@ pub struct CreateAdminPortalLinkTokenParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -71,6 +77,7 @@ pub struct CreateAdminPortalLinkTokenParams {
 
 /// Params of `admin_portal_link_tokens.revoke` ([`super::operations::REVOKE_ADMIN_PORTAL_LINK_TOKEN`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct RevokeAdminPortalLinkTokenParams {
     /// The `adminPortalLinkTokenID` path parameter.
     #[serde(rename = "adminPortalLinkTokenID")]
@@ -81,6 +88,7 @@ pub struct RevokeAdminPortalLinkTokenParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -89,6 +97,7 @@ pub struct RevokeAdminPortalLinkTokenParams {
 /// Identifies the user on whose behalf the agent task is created.
 /// Exactly one of user_id or identifier must be provided.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct CreateAgentTaskOnBehalfOf {
     /// The ID of the user.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -100,6 +109,7 @@ pub struct CreateAgentTaskOnBehalfOf {
 
 /// Params of `agent_tasks.create` ([`super::operations::CREATE_AGENT_TASK`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct CreateAgentTaskParams {
     /// Identifies the user on whose behalf the agent task is created.
     /// Exactly one of user_id or identifier must be provided.
@@ -125,6 +135,7 @@ pub struct CreateAgentTaskParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -132,6 +143,7 @@ pub struct CreateAgentTaskParams {
 
 /// Params of `agent_tasks.revoke` ([`super::operations::REVOKE_AGENT_TASK`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct RevokeAgentTaskParams {
     /// The ID of the agent task to be revoked.
     pub agent_task_id: String,
@@ -139,6 +151,7 @@ pub struct RevokeAgentTaskParams {
 
 /// Params of `allowlist_identifiers.create` ([`super::operations::CREATE_ALLOWLIST_IDENTIFIER`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct CreateAllowlistIdentifierParams {
     /// The identifier to be added in the allow-list.
     /// This can be an email address, a phone number, or a web3 wallet.
@@ -150,6 +163,7 @@ pub struct CreateAllowlistIdentifierParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -157,6 +171,7 @@ pub struct CreateAllowlistIdentifierParams {
 
 /// Params of `allowlist_identifiers.delete` ([`super::operations::DELETE_ALLOWLIST_IDENTIFIER`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct DeleteAllowlistIdentifierParams {
     /// The ID of the identifier to delete from the allow-list
     pub identifier_id: String,
@@ -164,6 +179,7 @@ pub struct DeleteAllowlistIdentifierParams {
 
 /// Params of `allowlist_identifiers.list` ([`super::operations::LIST_ALLOWLIST_IDENTIFIERS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct ListAllowlistIdentifiersParams {
     /// Whether to paginate the results.
     /// If true, the results will be paginated.
@@ -183,6 +199,7 @@ pub struct ListAllowlistIdentifiersParams {
 
 /// Params of `api_keys.create` ([`super::operations::CREATE_API_KEY`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct CreateApiKeyParams {
     /// The `type` body parameter.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -209,6 +226,7 @@ pub struct CreateApiKeyParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -216,6 +234,7 @@ pub struct CreateApiKeyParams {
 
 /// Params of `api_keys.delete` ([`super::operations::DELETE_API_KEY`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct DeleteApiKeyParams {
     /// The `apiKeyID` path parameter.
     #[serde(rename = "apiKeyID")]
@@ -224,6 +243,7 @@ pub struct DeleteApiKeyParams {
 
 /// Params of `api_keys.get` ([`super::operations::GET_API_KEY`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct GetApiKeyParams {
     /// The `apiKeyID` path parameter.
     #[serde(rename = "apiKeyID")]
@@ -232,6 +252,7 @@ pub struct GetApiKeyParams {
 
 /// Params of `api_keys.get_secret` ([`super::operations::GET_API_KEY_SECRET`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct GetApiKeySecretParams {
     /// The `apiKeyID` path parameter.
     #[serde(rename = "apiKeyID")]
@@ -240,6 +261,7 @@ pub struct GetApiKeySecretParams {
 
 /// Values of `GetApiKeysIncludeInvalid`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub enum GetApiKeysIncludeInvalid {
     /// `true`
     #[serde(rename = "true")]
@@ -254,6 +276,7 @@ pub enum GetApiKeysIncludeInvalid {
 
 /// Params of `api_keys.list` ([`super::operations::GET_API_KEYS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct GetApiKeysParams {
     /// The `type` query parameter.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -276,6 +299,7 @@ pub struct GetApiKeysParams {
 
 /// Params of `api_keys.revoke` ([`super::operations::REVOKE_API_KEY`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct RevokeApiKeyParams {
     /// The `apiKeyID` path parameter.
     #[serde(rename = "apiKeyID")]
@@ -286,6 +310,7 @@ pub struct RevokeApiKeyParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -293,6 +318,7 @@ pub struct RevokeApiKeyParams {
 
 /// Params of `api_keys.update` ([`super::operations::UPDATE_API_KEY`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct UpdateApiKeyParams {
     /// The `apiKeyID` path parameter.
     #[serde(rename = "apiKeyID")]
@@ -315,6 +341,7 @@ pub struct UpdateApiKeyParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -322,12 +349,14 @@ pub struct UpdateApiKeyParams {
 
 /// Params of `api_keys.verify` ([`super::operations::VERIFY_API_KEY`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct VerifyApiKeyParams {
     /// The `secret` body parameter.
     pub secret: String,
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -335,6 +364,7 @@ pub struct VerifyApiKeyParams {
 
 /// Params of `beta_features.update_instance_settings` ([`super::operations::UPDATE_INSTANCE_AUTH_CONFIG`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct UpdateInstanceAuthConfigParams {
     /// Whether sign up is restricted to email addresses, phone numbers and usernames that are on the allowlist.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -354,6 +384,7 @@ pub struct UpdateInstanceAuthConfigParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -361,6 +392,7 @@ pub struct UpdateInstanceAuthConfigParams {
 
 /// Params of `beta_features.update_production_instance_domain` ([`super::operations::UPDATE_PRODUCTION_INSTANCE_DOMAIN`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct UpdateProductionInstanceDomainParams {
     /// The new home URL of the production instance e.g. https://www.example.com
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -371,6 +403,7 @@ pub struct UpdateProductionInstanceDomainParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -378,6 +411,7 @@ pub struct UpdateProductionInstanceDomainParams {
 
 /// Params of `billing.apply_subscription_item_discount` ([`super::operations::APPLY_BILLING_SUBSCRIPTION_ITEM_DISCOUNT`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct ApplyBillingSubscriptionItemDiscountParams {
     /// The ID of the subscription item to apply the discount to
     pub subscription_item_id: String,
@@ -386,6 +420,7 @@ pub struct ApplyBillingSubscriptionItemDiscountParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -393,6 +428,7 @@ pub struct ApplyBillingSubscriptionItemDiscountParams {
 
 /// Params of `billing.cancel_subscription_item` ([`super::operations::CANCEL_COMMERCE_SUBSCRIPTION_ITEM`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct CancelCommerceSubscriptionItemParams {
     /// The ID of the subscription item to cancel
     pub subscription_item_id: String,
@@ -403,6 +439,7 @@ pub struct CancelCommerceSubscriptionItemParams {
 
 /// Which billing periods this price supports. Inferred from amounts if omitted.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub enum CreateBillingPriceSupportedBillingPeriods {
     /// `month`
     #[serde(rename = "month")]
@@ -420,6 +457,7 @@ pub enum CreateBillingPriceSupportedBillingPeriods {
 
 /// Params of `billing.create_price` ([`super::operations::CREATE_BILLING_PRICE`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct CreateBillingPriceParams {
     /// The ID of the plan this price belongs to.
     pub plan_id: String,
@@ -440,6 +478,7 @@ pub struct CreateBillingPriceParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -447,6 +486,7 @@ pub struct CreateBillingPriceParams {
 
 /// Params of `billing.create_price_transition` ([`super::operations::CREATE_BILLING_PRICE_TRANSITION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct CreateBillingPriceTransitionParams {
     /// The ID of the subscription item to transition
     pub subscription_item_id: String,
@@ -457,6 +497,7 @@ pub struct CreateBillingPriceTransitionParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -464,6 +505,7 @@ pub struct CreateBillingPriceTransitionParams {
 
 /// Params of `billing.extend_subscription_item_free_trial` ([`super::operations::EXTEND_BILLING_SUBSCRIPTION_ITEM_FREE_TRIAL`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct ExtendBillingSubscriptionItemFreeTrialParams {
     /// The ID of the subscription item to extend the free trial for
     pub subscription_item_id: String,
@@ -473,6 +515,7 @@ pub struct ExtendBillingSubscriptionItemFreeTrialParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -480,6 +523,7 @@ pub struct ExtendBillingSubscriptionItemFreeTrialParams {
 
 /// Params of `billing.get_statement` ([`super::operations::GET_BILLING_STATEMENT`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct GetBillingStatementParams {
     /// The ID of the statement to retrieve.
     #[serde(rename = "statementID")]
@@ -488,6 +532,7 @@ pub struct GetBillingStatementParams {
 
 /// Params of `billing.get_statement_payment_attempts` ([`super::operations::GET_BILLING_STATEMENT_PAYMENT_ATTEMPTS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct GetBillingStatementPaymentAttemptsParams {
     /// The ID of the statement to retrieve payment attempts for.
     #[serde(rename = "statementID")]
@@ -510,6 +555,7 @@ pub struct GetBillingStatementPaymentAttemptsParams {
 
 /// Values of `GetCommercePlanListPayerType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub enum GetCommercePlanListPayerType {
     /// `user`
     #[serde(rename = "user")]
@@ -524,6 +570,7 @@ pub enum GetCommercePlanListPayerType {
 
 /// Params of `billing.list_plans` ([`super::operations::GET_COMMERCE_PLAN_LIST`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct GetCommercePlanListParams {
     /// Whether to paginate the results.
     /// If true, the results will be paginated.
@@ -546,6 +593,7 @@ pub struct GetCommercePlanListParams {
 
 /// Params of `billing.list_prices` ([`super::operations::GET_BILLING_PRICE_LIST`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct GetBillingPriceListParams {
     /// Whether to paginate the results.
     /// If true, the results will be paginated.
@@ -568,6 +616,7 @@ pub struct GetBillingPriceListParams {
 
 /// Params of `billing.list_statements` ([`super::operations::GET_BILLING_STATEMENT_LIST`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct GetBillingStatementListParams {
     /// Whether to paginate the results.
     /// If true, the results will be paginated.
@@ -587,6 +636,7 @@ pub struct GetBillingStatementListParams {
 
 /// Values of `GetCommerceSubscriptionItemListStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub enum GetCommerceSubscriptionItemListStatus {
     /// `active`
     #[serde(rename = "active")]
@@ -610,6 +660,7 @@ pub enum GetCommerceSubscriptionItemListStatus {
 
 /// Values of `GetCommerceSubscriptionItemListPayerType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub enum GetCommerceSubscriptionItemListPayerType {
     /// `user`
     #[serde(rename = "user")]
@@ -624,6 +675,7 @@ pub enum GetCommerceSubscriptionItemListPayerType {
 
 /// Params of `billing.list_subscription_items` ([`super::operations::GET_COMMERCE_SUBSCRIPTION_ITEM_LIST`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct GetCommerceSubscriptionItemListParams {
     /// Whether to paginate the results.
     /// If true, the results will be paginated.
@@ -658,6 +710,7 @@ pub struct GetCommerceSubscriptionItemListParams {
 
 /// Params of `billing.remove_subscription_item_discount` ([`super::operations::REMOVE_BILLING_SUBSCRIPTION_ITEM_DISCOUNT`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct RemoveBillingSubscriptionItemDiscountParams {
     /// The ID of the subscription item to remove the discount from
     pub subscription_item_id: String,
@@ -667,6 +720,7 @@ pub struct RemoveBillingSubscriptionItemDiscountParams {
 
 /// Params of `blocklist_identifiers.create` ([`super::operations::CREATE_BLOCKLIST_IDENTIFIER`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct CreateBlocklistIdentifierParams {
     /// The identifier to be added in the block-list.
     /// This can be an email address, a phone number, or a web3 wallet.
@@ -674,6 +728,7 @@ pub struct CreateBlocklistIdentifierParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -681,6 +736,7 @@ pub struct CreateBlocklistIdentifierParams {
 
 /// Params of `blocklist_identifiers.delete` ([`super::operations::DELETE_BLOCKLIST_IDENTIFIER`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct DeleteBlocklistIdentifierParams {
     /// The ID of the identifier to delete from the block-list
     pub identifier_id: String,
@@ -688,6 +744,7 @@ pub struct DeleteBlocklistIdentifierParams {
 
 /// Params of `clients.get` ([`super::operations::GET_CLIENT`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct GetClientParams {
     /// Client ID.
     pub client_id: String,
@@ -695,6 +752,7 @@ pub struct GetClientParams {
 
 /// Params of `clients.list` ([`super::operations::GET_CLIENT_LIST`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct GetClientListParams {
     /// Whether to paginate the results.
     /// If true, the results will be paginated.
@@ -714,12 +772,14 @@ pub struct GetClientListParams {
 
 /// Params of `clients.verify` ([`super::operations::VERIFY_CLIENT`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct VerifyClientParams {
     /// A JWT that represents the active client.
     pub token: String,
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -727,6 +787,7 @@ pub struct VerifyClientParams {
 
 /// The `CreateDirectoryGroupRoleMappingsItem` object (an object nested in a spec schema).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct CreateDirectoryGroupRoleMappingsItem {
     /// The group ID from the identity provider. Exactly one of `directory_group_id` or `scim_group_id` is required.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -749,6 +810,7 @@ pub struct CreateDirectoryGroupRoleMappingsItem {
 
 /// Params of `directories.create` ([`super::operations::CREATE_DIRECTORY`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct CreateDirectoryParams {
     /// The ID of the enterprise connection to associate with this directory.
     pub enterprise_connection_id: String,
@@ -763,6 +825,7 @@ pub struct CreateDirectoryParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -770,6 +833,7 @@ pub struct CreateDirectoryParams {
 
 /// Params of `directories.create_group_role_mapping` ([`super::operations::CREATE_DIRECTORY_GROUP_ROLE_MAPPING`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct CreateDirectoryGroupRoleMappingParams {
     /// The ID of the directory.
     pub directory_id: String,
@@ -789,6 +853,7 @@ pub struct CreateDirectoryGroupRoleMappingParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -796,6 +861,7 @@ pub struct CreateDirectoryGroupRoleMappingParams {
 
 /// Params of `directories.delete` ([`super::operations::DELETE_DIRECTORY`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct DeleteDirectoryParams {
     /// The ID of the directory to delete
     pub directory_id: String,
@@ -803,6 +869,7 @@ pub struct DeleteDirectoryParams {
 
 /// Params of `directories.delete_group_role_mapping` ([`super::operations::DELETE_DIRECTORY_GROUP_ROLE_MAPPING`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct DeleteDirectoryGroupRoleMappingParams {
     /// The ID of the directory.
     pub directory_id: String,
@@ -812,6 +879,7 @@ pub struct DeleteDirectoryGroupRoleMappingParams {
 
 /// Params of `directories.get` ([`super::operations::GET_DIRECTORY`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct GetDirectoryParams {
     /// The ID of the directory to retrieve
     pub directory_id: String,
@@ -819,6 +887,7 @@ pub struct GetDirectoryParams {
 
 /// Params of `directories.list` ([`super::operations::LIST_DIRECTORIES`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct ListDirectoriesParams {
     /// Applies a limit to the number of results returned.
     /// Can be used for paginating the results together with `offset`.
@@ -833,6 +902,7 @@ pub struct ListDirectoriesParams {
 
 /// Params of `directories.list_group_role_mappings` ([`super::operations::LIST_DIRECTORY_GROUP_ROLE_MAPPINGS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct ListDirectoryGroupRoleMappingsParams {
     /// The ID of the directory.
     pub directory_id: String,
@@ -840,6 +910,7 @@ pub struct ListDirectoryGroupRoleMappingsParams {
 
 /// The `ReplaceDirectoryGroupRoleMappingsMappingsItem` object (an object nested in a spec schema).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct ReplaceDirectoryGroupRoleMappingsMappingsItem {
     /// The group ID from the identity provider. Exactly one of `directory_group_id` or `scim_group_id` is required.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -853,6 +924,7 @@ pub struct ReplaceDirectoryGroupRoleMappingsMappingsItem {
 
 /// Params of `directories.replace_group_role_mappings` ([`super::operations::REPLACE_DIRECTORY_GROUP_ROLE_MAPPINGS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct ReplaceDirectoryGroupRoleMappingsParams {
     /// The ID of the directory.
     pub directory_id: String,
@@ -861,6 +933,7 @@ pub struct ReplaceDirectoryGroupRoleMappingsParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -868,6 +941,7 @@ pub struct ReplaceDirectoryGroupRoleMappingsParams {
 
 /// Params of `directories.rotate_api_key` ([`super::operations::ROTATE_DIRECTORY_API_KEY`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct RotateDirectoryAPIKeyParams {
     /// The ID of the directory whose API key to rotate
     pub directory_id: String,
@@ -875,6 +949,7 @@ pub struct RotateDirectoryAPIKeyParams {
 
 /// Params of `directories.update` ([`super::operations::UPDATE_DIRECTORY`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct UpdateDirectoryParams {
     /// The ID of the directory to update
     pub directory_id: String,
@@ -897,6 +972,7 @@ pub struct UpdateDirectoryParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -904,6 +980,7 @@ pub struct UpdateDirectoryParams {
 
 /// Params of `domains.add` ([`super::operations::ADD_DOMAIN`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct AddDomainParams {
     /// The new domain name. Can contain the port for development instances.
     pub name: String,
@@ -915,6 +992,7 @@ pub struct AddDomainParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -922,6 +1000,7 @@ pub struct AddDomainParams {
 
 /// Params of `domains.delete` ([`super::operations::DELETE_DOMAIN`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct DeleteDomainParams {
     /// The ID of the domain that will be deleted. Must be a satellite domain.
     pub domain_id: String,
@@ -929,6 +1008,7 @@ pub struct DeleteDomainParams {
 
 /// Params of `domains.update` ([`super::operations::UPDATE_DOMAIN`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct UpdateDomainParams {
     /// The ID of the domain that will be updated.
     pub domain_id: String,
@@ -949,6 +1029,7 @@ pub struct UpdateDomainParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -956,6 +1037,7 @@ pub struct UpdateDomainParams {
 
 /// Params of `email_addresses.attempt_verification` ([`super::operations::ATTEMPT_EMAIL_ADDRESS_VERIFICATION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct AttemptEmailAddressVerificationParams {
     /// The ID of the email address whose code is being verified
     pub email_address_id: String,
@@ -966,6 +1048,7 @@ pub struct AttemptEmailAddressVerificationParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -973,6 +1056,7 @@ pub struct AttemptEmailAddressVerificationParams {
 
 /// Params of `email_addresses.create` ([`super::operations::CREATE_EMAIL_ADDRESS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct CreateEmailAddressParams {
     /// The ID representing the user
     pub user_id: String,
@@ -993,6 +1077,7 @@ pub struct CreateEmailAddressParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -1000,6 +1085,7 @@ pub struct CreateEmailAddressParams {
 
 /// Params of `email_addresses.delete` ([`super::operations::DELETE_EMAIL_ADDRESS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct DeleteEmailAddressParams {
     /// The ID of the email address to delete
     pub email_address_id: String,
@@ -1007,6 +1093,7 @@ pub struct DeleteEmailAddressParams {
 
 /// Params of `email_addresses.get` ([`super::operations::GET_EMAIL_ADDRESS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct GetEmailAddressParams {
     /// The ID of the email address to retrieve
     pub email_address_id: String,
@@ -1014,6 +1101,7 @@ pub struct GetEmailAddressParams {
 
 /// Params of `email_addresses.prepare_verification` ([`super::operations::PREPARE_EMAIL_ADDRESS_VERIFICATION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct PrepareEmailAddressVerificationParams {
     /// The ID of the email address to send the verification code to
     pub email_address_id: String,
@@ -1030,6 +1118,7 @@ pub struct PrepareEmailAddressVerificationParams {
 /// Prefer `reserved` unless you specifically need the address left unclaimed — for
 /// example so that another user can also hold it until one of them verifies it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub enum ReplaceUserEmailAddressIdentificationStatus {
     /// `verified`
     #[serde(rename = "verified")]
@@ -1047,6 +1136,7 @@ pub enum ReplaceUserEmailAddressIdentificationStatus {
 
 /// Params of `email_addresses.replace_for_user` ([`super::operations::REPLACE_USER_EMAIL_ADDRESS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct ReplaceUserEmailAddressParams {
     /// The ID of the user whose email address to replace
     pub user_id: String,
@@ -1072,6 +1162,7 @@ pub struct ReplaceUserEmailAddressParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -1079,6 +1170,7 @@ pub struct ReplaceUserEmailAddressParams {
 
 /// Params of `email_addresses.update` ([`super::operations::UPDATE_EMAIL_ADDRESS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct UpdateEmailAddressParams {
     /// The ID of the email address to update
     pub email_address_id: String,
@@ -1096,6 +1188,7 @@ pub struct UpdateEmailAddressParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -1103,6 +1196,7 @@ pub struct UpdateEmailAddressParams {
 
 /// Values of `UpsertTemplateTemplateType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub enum UpsertTemplateTemplateType {
     /// `email`
     #[serde(rename = "email")]
@@ -1117,6 +1211,7 @@ pub enum UpsertTemplateTemplateType {
 
 /// Params of `email_and_sms_templates.upsert` ([`super::operations::UPSERT_TEMPLATE`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct UpsertTemplateParams {
     /// The type of template to update
     pub template_type: UpsertTemplateTemplateType,
@@ -1151,6 +1246,7 @@ pub struct UpsertTemplateParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -1158,6 +1254,7 @@ pub struct UpsertTemplateParams {
 
 /// Values of `GetTemplateTemplateType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub enum GetTemplateTemplateType {
     /// `email`
     #[serde(rename = "email")]
@@ -1172,6 +1269,7 @@ pub enum GetTemplateTemplateType {
 
 /// Params of `email_sms_templates.get` ([`super::operations::GET_TEMPLATE`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct GetTemplateParams {
     /// The type of templates to retrieve (email or SMS)
     pub template_type: GetTemplateTemplateType,
@@ -1181,6 +1279,7 @@ pub struct GetTemplateParams {
 
 /// Values of `GetTemplateListTemplateType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub enum GetTemplateListTemplateType {
     /// `email`
     #[serde(rename = "email")]
@@ -1195,6 +1294,7 @@ pub enum GetTemplateListTemplateType {
 
 /// Params of `email_sms_templates.list` ([`super::operations::GET_TEMPLATE_LIST`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct GetTemplateListParams {
     /// The type of templates to list (email or SMS)
     pub template_type: GetTemplateListTemplateType,
@@ -1216,6 +1316,7 @@ pub struct GetTemplateListParams {
 
 /// Values of `RevertTemplateTemplateType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub enum RevertTemplateTemplateType {
     /// `email`
     #[serde(rename = "email")]
@@ -1230,6 +1331,7 @@ pub enum RevertTemplateTemplateType {
 
 /// Params of `email_sms_templates.revert` ([`super::operations::REVERT_TEMPLATE`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct RevertTemplateParams {
     /// The type of template to revert
     pub template_type: RevertTemplateTemplateType,
@@ -1239,6 +1341,7 @@ pub struct RevertTemplateParams {
 
 /// Values of `ToggleTemplateDeliveryTemplateType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub enum ToggleTemplateDeliveryTemplateType {
     /// `email`
     #[serde(rename = "email")]
@@ -1253,6 +1356,7 @@ pub enum ToggleTemplateDeliveryTemplateType {
 
 /// Params of `email_sms_templates.toggle_template_delivery` ([`super::operations::TOGGLE_TEMPLATE_DELIVERY`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct ToggleTemplateDeliveryParams {
     /// The type of template to toggle delivery for
     pub template_type: ToggleTemplateDeliveryTemplateType,
@@ -1264,6 +1368,7 @@ pub struct ToggleTemplateDeliveryParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -1271,6 +1376,7 @@ pub struct ToggleTemplateDeliveryParams {
 
 /// The identity provider (e.g. saml_custom, oidc_custom, oidc_github_enterprise, oidc_gitlab)
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub enum CreateEnterpriseConnectionProvider {
     /// `saml_custom`
     #[serde(rename = "saml_custom")]
@@ -1300,6 +1406,7 @@ pub enum CreateEnterpriseConnectionProvider {
 
 /// Attribute mapping for SAML attributes
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct CreateEnterpriseConnectionSamlAttributeMapping {
     /// The `user_id` field.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1317,6 +1424,7 @@ pub struct CreateEnterpriseConnectionSamlAttributeMapping {
 
 /// Controls the login_hint sent to the IdP on SSO sign-in
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub enum CreateEnterpriseConnectionSamlLoginHintMode {
     /// `email_address`
     #[serde(rename = "email_address")]
@@ -1334,6 +1442,7 @@ pub enum CreateEnterpriseConnectionSamlLoginHintMode {
 
 /// Configuration for the login_hint sent to the IdP on SSO sign-in
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct CreateEnterpriseConnectionSamlLoginHint {
     /// Controls the login_hint sent to the IdP on SSO sign-in
     pub mode: CreateEnterpriseConnectionSamlLoginHintMode,
@@ -1345,6 +1454,7 @@ pub struct CreateEnterpriseConnectionSamlLoginHint {
 /// SAML connection-specific properties. Only applied when the enterprise connection uses SAML (e.g. provider is saml_custom).
 /// Use this to set IdP configuration, attribute mapping, and other SAML-specific settings at creation time.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct CreateEnterpriseConnectionSaml {
     /// IdP entity ID
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1380,6 +1490,7 @@ pub struct CreateEnterpriseConnectionSaml {
 
 /// OIDC connection-specific properties. Only applied when the enterprise connection uses OIDC (e.g. provider is oidc_custom, oidc_github_enterprise, or oidc_gitlab).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct CreateEnterpriseConnectionOidc {
     /// OIDC client ID
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1406,6 +1517,7 @@ pub struct CreateEnterpriseConnectionOidc {
 
 /// The `CreateEnterpriseConnectionCustomAttributesItem` object (an object nested in a spec schema).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct CreateEnterpriseConnectionCustomAttributesItem {
     /// Display name for the custom attribute
     pub name: String,
@@ -1427,6 +1539,7 @@ pub struct CreateEnterpriseConnectionCustomAttributesItem {
 
 /// Params of `enterprise_connections.create` ([`super::operations::CREATE_ENTERPRISE_CONNECTION`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct CreateEnterpriseConnectionParams {
     /// The display name of the connection
     pub name: String,
@@ -1456,6 +1569,7 @@ pub struct CreateEnterpriseConnectionParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -1463,6 +1577,7 @@ pub struct CreateEnterpriseConnectionParams {
 
 /// Params of `enterprise_connections.create_test_run` ([`super::operations::CREATE_ENTERPRISE_CONNECTION_TEST_RUN`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct CreateEnterpriseConnectionTestRunParams {
     /// The ID of the enterprise connection
     pub enterprise_connection_id: String,
@@ -1470,6 +1585,7 @@ pub struct CreateEnterpriseConnectionTestRunParams {
 
 /// Params of `enterprise_connections.delete` ([`super::operations::DELETE_ENTERPRISE_CONNECTION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct DeleteEnterpriseConnectionParams {
     /// The ID of the enterprise connection to delete
     pub enterprise_connection_id: String,
@@ -1477,6 +1593,7 @@ pub struct DeleteEnterpriseConnectionParams {
 
 /// Params of `enterprise_connections.get` ([`super::operations::GET_ENTERPRISE_CONNECTION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct GetEnterpriseConnectionParams {
     /// The ID of the enterprise connection
     pub enterprise_connection_id: String,
@@ -1484,6 +1601,7 @@ pub struct GetEnterpriseConnectionParams {
 
 /// Params of `enterprise_connections.list` ([`super::operations::LIST_ENTERPRISE_CONNECTIONS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct ListEnterpriseConnectionsParams {
     /// Applies a limit to the number of results returned.
     /// Can be used for paginating the results together with `offset`.
@@ -1504,6 +1622,7 @@ pub struct ListEnterpriseConnectionsParams {
 
 /// Values of `ListEnterpriseConnectionTestRunsStatusItem`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub enum ListEnterpriseConnectionTestRunsStatusItem {
     /// `pending`
     #[serde(rename = "pending")]
@@ -1521,6 +1640,7 @@ pub enum ListEnterpriseConnectionTestRunsStatusItem {
 
 /// Params of `enterprise_connections.list_test_runs` ([`super::operations::LIST_ENTERPRISE_CONNECTION_TEST_RUNS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct ListEnterpriseConnectionTestRunsParams {
     /// The ID of the enterprise connection
     pub enterprise_connection_id: String,
@@ -1540,6 +1660,7 @@ pub struct ListEnterpriseConnectionTestRunsParams {
 
 /// Attribute mapping for SAML attributes
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct UpdateEnterpriseConnectionSamlAttributeMapping {
     /// The `user_id` field.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1557,6 +1678,7 @@ pub struct UpdateEnterpriseConnectionSamlAttributeMapping {
 
 /// Controls the login_hint sent to the IdP on SSO sign-in
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub enum UpdateEnterpriseConnectionSamlLoginHintMode {
     /// `email_address`
     #[serde(rename = "email_address")]
@@ -1574,6 +1696,7 @@ pub enum UpdateEnterpriseConnectionSamlLoginHintMode {
 
 /// Configuration for the login_hint sent to the IdP on SSO sign-in
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct UpdateEnterpriseConnectionSamlLoginHint {
     /// Controls the login_hint sent to the IdP on SSO sign-in
     pub mode: UpdateEnterpriseConnectionSamlLoginHintMode,
@@ -1585,6 +1708,7 @@ pub struct UpdateEnterpriseConnectionSamlLoginHint {
 /// SAML connection-specific properties. Only applied when the enterprise connection uses SAML.
 /// Use this to update IdP configuration, attribute mapping, and other SAML-specific settings.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct UpdateEnterpriseConnectionSaml {
     /// Display name of the SAML connection
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1623,6 +1747,7 @@ pub struct UpdateEnterpriseConnectionSaml {
 
 /// OIDC connection-specific properties. Only applied when the enterprise connection uses OIDC (e.g. oidc_custom, oidc_github_enterprise, or oidc_gitlab).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct UpdateEnterpriseConnectionOidc {
     /// OIDC client ID
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1649,6 +1774,7 @@ pub struct UpdateEnterpriseConnectionOidc {
 
 /// The `UpdateEnterpriseConnectionCustomAttributesItem` object (an object nested in a spec schema).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct UpdateEnterpriseConnectionCustomAttributesItem {
     /// Display name for the custom attribute
     pub name: String,
@@ -1670,6 +1796,7 @@ pub struct UpdateEnterpriseConnectionCustomAttributesItem {
 
 /// Params of `enterprise_connections.update` ([`super::operations::UPDATE_ENTERPRISE_CONNECTION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct UpdateEnterpriseConnectionParams {
     /// The ID of the enterprise connection to update
     pub enterprise_connection_id: String,
@@ -1708,6 +1835,7 @@ pub struct UpdateEnterpriseConnectionParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -1715,6 +1843,7 @@ pub struct UpdateEnterpriseConnectionParams {
 
 /// Params of `instance_settings.change_domain` ([`super::operations::CHANGE_PRODUCTION_INSTANCE_DOMAIN`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct ChangeProductionInstanceDomainParams {
     /// The new home URL of the production instance e.g. https://www.example.com
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1727,6 +1856,7 @@ pub struct ChangeProductionInstanceDomainParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -1734,6 +1864,7 @@ pub struct ChangeProductionInstanceDomainParams {
 
 /// When password is required at the instance level, sets the preferred sign-in strategy surfaced to Clerk components. Has no effect when password is not required. Defaults to `password`. Set to an empty string to clear the override.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub enum UpdateInstancePreferredSignInStrategyWhenPasswordRequired {
     /// `password`
     #[serde(rename = "password")]
@@ -1751,6 +1882,7 @@ pub enum UpdateInstancePreferredSignInStrategyWhenPasswordRequired {
 
 /// Params of `instance_settings.update` ([`super::operations::UPDATE_INSTANCE`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct UpdateInstanceParams {
     /// Toggles test mode for this instance, allowing the use of test email addresses and phone numbers.
     /// Defaults to true for development instances.
@@ -1785,6 +1917,7 @@ pub struct UpdateInstanceParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -1792,6 +1925,7 @@ pub struct UpdateInstanceParams {
 
 /// Params of `instance_settings.update_communication` ([`super::operations::UPDATE_INSTANCE_COMMUNICATION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct UpdateInstanceCommunicationParams {
     /// ISO 3166-1 alpha-2 country codes to block for SMS delivery. Whole-list replacement. Codes must be uppercase, 2-letter, and unique within the array.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1799,6 +1933,7 @@ pub struct UpdateInstanceCommunicationParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -1806,6 +1941,7 @@ pub struct UpdateInstanceCommunicationParams {
 
 /// Params of `instance_settings.update_instance_protect` ([`super::operations::UPDATE_INSTANCE_PROTECT`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct UpdateInstanceProtectParams {
     /// The `rules_enabled` body parameter.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1816,6 +1952,7 @@ pub struct UpdateInstanceProtectParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -1823,6 +1960,7 @@ pub struct UpdateInstanceProtectParams {
 
 /// Params of `instance_settings.update_oauth_application_settings` ([`super::operations::UPDATE_INSTANCE_OAUTH_APPLICATION_SETTINGS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct UpdateInstanceOAuthApplicationSettingsParams {
     /// Whether dynamic OAuth client registration is enabled for the instance (RFC 7591).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1845,6 +1983,7 @@ pub struct UpdateInstanceOAuthApplicationSettingsParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -1852,6 +1991,7 @@ pub struct UpdateInstanceOAuthApplicationSettingsParams {
 
 /// Params of `instance_settings.update_organization_settings` ([`super::operations::UPDATE_INSTANCE_ORGANIZATION_SETTINGS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct UpdateInstanceOrganizationSettingsParams {
     /// The `enabled` body parameter.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1881,6 +2021,7 @@ pub struct UpdateInstanceOrganizationSettingsParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -1888,6 +2029,7 @@ pub struct UpdateInstanceOrganizationSettingsParams {
 
 /// Params of `instance_settings.update_restrictions` ([`super::operations::UPDATE_INSTANCE_RESTRICTIONS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct UpdateInstanceRestrictionsParams {
     /// The `allowlist` body parameter.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1907,6 +2049,7 @@ pub struct UpdateInstanceRestrictionsParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -1914,6 +2057,7 @@ pub struct UpdateInstanceRestrictionsParams {
 
 /// Params of `invitations.bulk_create` ([`super::operations::CREATE_BULK_INVITATIONS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct CreateBulkInvitationsParams {
     /// Required parameters
     #[serde(rename = "$body", skip_serializing_if = "Option::is_none")]
@@ -1922,6 +2066,7 @@ pub struct CreateBulkInvitationsParams {
 
 /// The slug of the email template to use for the invitation email.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub enum CreateInvitationTemplateSlug {
     /// `invitation`
     #[serde(rename = "invitation")]
@@ -1936,6 +2081,7 @@ pub enum CreateInvitationTemplateSlug {
 
 /// Params of `invitations.create` ([`super::operations::CREATE_INVITATION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct CreateInvitationParams {
     /// The email address the invitation will be sent to
     pub email_address: String,
@@ -1964,6 +2110,7 @@ pub struct CreateInvitationParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -1971,6 +2118,7 @@ pub struct CreateInvitationParams {
 
 /// Values of `ListInvitationsStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub enum ListInvitationsStatus {
     /// `pending`
     #[serde(rename = "pending")]
@@ -1991,6 +2139,7 @@ pub enum ListInvitationsStatus {
 
 /// Params of `invitations.list` ([`super::operations::LIST_INVITATIONS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct ListInvitationsParams {
     /// Filter invitations based on their status
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2024,6 +2173,7 @@ pub struct ListInvitationsParams {
 
 /// Params of `invitations.revoke` ([`super::operations::REVOKE_INVITATION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct RevokeInvitationParams {
     /// The ID of the invitation to be revoked
     pub invitation_id: String,
@@ -2031,6 +2181,7 @@ pub struct RevokeInvitationParams {
 
 /// Params of `jwt_templates.create` ([`super::operations::CREATE_JWT_TEMPLATE`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct CreateJWTTemplateParams {
     /// JWT template name
     pub name: String,
@@ -2054,6 +2205,7 @@ pub struct CreateJWTTemplateParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -2061,6 +2213,7 @@ pub struct CreateJWTTemplateParams {
 
 /// Params of `jwt_templates.delete` ([`super::operations::DELETE_JWT_TEMPLATE`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct DeleteJWTTemplateParams {
     /// JWT Template ID
     pub template_id: String,
@@ -2068,6 +2221,7 @@ pub struct DeleteJWTTemplateParams {
 
 /// Params of `jwt_templates.get` ([`super::operations::GET_JWT_TEMPLATE`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct GetJWTTemplateParams {
     /// JWT Template ID
     pub template_id: String,
@@ -2075,6 +2229,7 @@ pub struct GetJWTTemplateParams {
 
 /// Params of `jwt_templates.list` ([`super::operations::LIST_JWT_TEMPLATES`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct ListJWTTemplatesParams {
     /// Whether to paginate the results.
     /// If true, the results will be paginated.
@@ -2094,6 +2249,7 @@ pub struct ListJWTTemplatesParams {
 
 /// Params of `jwt_templates.update` ([`super::operations::UPDATE_JWT_TEMPLATE`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct UpdateJWTTemplateParams {
     /// The ID of the JWT template to update
     pub template_id: String,
@@ -2119,6 +2275,7 @@ pub struct UpdateJWTTemplateParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -2126,6 +2283,7 @@ pub struct UpdateJWTTemplateParams {
 
 /// Values of `CreateM2MTokenTokenFormat`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub enum CreateM2MTokenTokenFormat {
     /// `opaque`
     #[serde(rename = "opaque")]
@@ -2140,6 +2298,7 @@ pub enum CreateM2MTokenTokenFormat {
 
 /// Params of `m2m.create_token` ([`super::operations::CREATE_M2_M_TOKEN`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct CreateM2MTokenParams {
     /// The `token_format` body parameter.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2162,6 +2321,7 @@ pub struct CreateM2MTokenParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -2169,6 +2329,7 @@ pub struct CreateM2MTokenParams {
 
 /// Params of `m2m.list_tokens` ([`super::operations::GET_M2_M_TOKENS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct GetM2MTokensParams {
     /// The `subject` query parameter.
     pub subject: String,
@@ -2188,6 +2349,7 @@ pub struct GetM2MTokensParams {
 
 /// Params of `m2m.revoke_token` ([`super::operations::REVOKE_M2_M_TOKEN`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct RevokeM2MTokenParams {
     /// The `m2m_token_id` path parameter.
     pub m2m_token_id: String,
@@ -2197,6 +2359,7 @@ pub struct RevokeM2MTokenParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -2204,12 +2367,14 @@ pub struct RevokeM2MTokenParams {
 
 /// Params of `m2m.verify_token` ([`super::operations::VERIFY_M2_M_TOKEN`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct VerifyM2MTokenParams {
     /// The `token` body parameter.
     pub token: String,
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -2217,6 +2382,7 @@ pub struct VerifyM2MTokenParams {
 
 /// Params of `machines.create` ([`super::operations::CREATE_MACHINE`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct CreateMachineParams {
     /// The name of the machine
     pub name: String,
@@ -2229,6 +2395,7 @@ pub struct CreateMachineParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -2236,6 +2403,7 @@ pub struct CreateMachineParams {
 
 /// Params of `machines.create_scope` ([`super::operations::CREATE_MACHINE_SCOPE`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct CreateMachineScopeParams {
     /// The ID of the machine that will have access to another machine
     pub machine_id: String,
@@ -2244,6 +2412,7 @@ pub struct CreateMachineScopeParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -2251,6 +2420,7 @@ pub struct CreateMachineScopeParams {
 
 /// Params of `machines.delete` ([`super::operations::DELETE_MACHINE`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct DeleteMachineParams {
     /// The ID of the machine to delete
     pub machine_id: String,
@@ -2258,6 +2428,7 @@ pub struct DeleteMachineParams {
 
 /// Params of `machines.delete_scope` ([`super::operations::DELETE_MACHINE_SCOPE`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct DeleteMachineScopeParams {
     /// The ID of the machine that has access to another machine
     pub machine_id: String,
@@ -2267,6 +2438,7 @@ pub struct DeleteMachineScopeParams {
 
 /// Params of `machines.get` ([`super::operations::GET_MACHINE`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct GetMachineParams {
     /// The ID of the machine to retrieve
     pub machine_id: String,
@@ -2274,6 +2446,7 @@ pub struct GetMachineParams {
 
 /// Params of `machines.get_secret_key` ([`super::operations::GET_MACHINE_SECRET_KEY`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct GetMachineSecretKeyParams {
     /// The ID of the machine to retrieve the secret key for
     pub machine_id: String,
@@ -2281,6 +2454,7 @@ pub struct GetMachineSecretKeyParams {
 
 /// Params of `machines.list` ([`super::operations::LIST_MACHINES`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct ListMachinesParams {
     /// Applies a limit to the number of results returned.
     /// Can be used for paginating the results together with `offset`.
@@ -2306,6 +2480,7 @@ pub struct ListMachinesParams {
 
 /// Params of `machines.rotate_secret_key` ([`super::operations::ROTATE_MACHINE_SECRET_KEY`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct RotateMachineSecretKeyParams {
     /// The ID of the machine to rotate the secret key for
     pub machine_id: String,
@@ -2316,6 +2491,7 @@ pub struct RotateMachineSecretKeyParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -2323,6 +2499,7 @@ pub struct RotateMachineSecretKeyParams {
 
 /// Params of `machines.update` ([`super::operations::UPDATE_MACHINE`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct UpdateMachineParams {
     /// The ID of the machine to update
     pub machine_id: String,
@@ -2335,6 +2512,7 @@ pub struct UpdateMachineParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -2342,6 +2520,7 @@ pub struct UpdateMachineParams {
 
 /// Params of `miscellaneous.get_public_interstitial` ([`super::operations::GET_PUBLIC_INTERSTITIAL`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct GetPublicInterstitialParams {
     /// Please use `frontend_api` instead
     #[serde(rename = "frontendApi", skip_serializing_if = "Option::is_none")]
@@ -2368,6 +2547,7 @@ pub struct GetPublicInterstitialParams {
 
 /// Params of `oauth_access_tokens.verify` ([`super::operations::VERIFY_OAUTH_ACCESS_TOKEN`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct VerifyOAuthAccessTokenParams {
     /// The access token to verify.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2378,6 +2558,7 @@ pub struct VerifyOAuthAccessTokenParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -2385,6 +2566,7 @@ pub struct VerifyOAuthAccessTokenParams {
 
 /// Params of `oauth_applications.create` ([`super::operations::CREATE_OAUTH_APPLICATION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct CreateOAuthApplicationParams {
     /// The name of the new OAuth application.
     /// Max length: 256
@@ -2410,6 +2592,7 @@ pub struct CreateOAuthApplicationParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -2417,6 +2600,7 @@ pub struct CreateOAuthApplicationParams {
 
 /// Params of `oauth_applications.delete` ([`super::operations::DELETE_OAUTH_APPLICATION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct DeleteOAuthApplicationParams {
     /// The ID of the OAuth application to delete
     pub oauth_application_id: String,
@@ -2424,6 +2608,7 @@ pub struct DeleteOAuthApplicationParams {
 
 /// Params of `oauth_applications.get` ([`super::operations::GET_OAUTH_APPLICATION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct GetOAuthApplicationParams {
     /// The ID of the OAuth application
     pub oauth_application_id: String,
@@ -2431,6 +2616,7 @@ pub struct GetOAuthApplicationParams {
 
 /// Params of `oauth_applications.list` ([`super::operations::LIST_OAUTH_APPLICATIONS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct ListOAuthApplicationsParams {
     /// Applies a limit to the number of results returned.
     /// Can be used for paginating the results together with `offset`.
@@ -2458,6 +2644,7 @@ pub struct ListOAuthApplicationsParams {
 
 /// Params of `oauth_applications.revoke_token` ([`super::operations::REVOKE_OAUTH_APPLICATION_TOKEN`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct RevokeOAuthApplicationTokenParams {
     /// The ID of the OAuth application for which to revoke the token
     pub oauth_application_id: String,
@@ -2466,6 +2653,7 @@ pub struct RevokeOAuthApplicationTokenParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -2473,6 +2661,7 @@ pub struct RevokeOAuthApplicationTokenParams {
 
 /// Params of `oauth_applications.rotate_secret` ([`super::operations::ROTATE_OAUTH_APPLICATION_SECRET`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct RotateOAuthApplicationSecretParams {
     /// The ID of the OAuth application for which to rotate the client secret
     pub oauth_application_id: String,
@@ -2480,6 +2669,7 @@ pub struct RotateOAuthApplicationSecretParams {
 
 /// Params of `oauth_applications.update` ([`super::operations::UPDATE_OAUTH_APPLICATION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct UpdateOAuthApplicationParams {
     /// The ID of the OAuth application to update
     pub oauth_application_id: String,
@@ -2508,6 +2698,7 @@ pub struct UpdateOAuthApplicationParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -2515,6 +2706,7 @@ pub struct UpdateOAuthApplicationParams {
 
 /// Params of `oauth_applications.upload_logo` ([`super::operations::UPLOAD_OAUTH_APPLICATION_LOGO`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct UploadOAuthApplicationLogoParams {
     /// The ID of the OAuth application for which to upload a logo
     pub oauth_application_id: String,
@@ -2527,6 +2719,7 @@ pub struct UploadOAuthApplicationLogoParams {
 
 /// Params of `organization_domains.create` ([`super::operations::CREATE_ORGANIZATION_DOMAIN`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct CreateOrganizationDomainParams {
     /// The ID of the organization where the new domain will be created.
     pub organization_id: String,
@@ -2542,6 +2735,7 @@ pub struct CreateOrganizationDomainParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -2549,6 +2743,7 @@ pub struct CreateOrganizationDomainParams {
 
 /// Params of `organization_domains.delete` ([`super::operations::DELETE_ORGANIZATION_DOMAIN`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct DeleteOrganizationDomainParams {
     /// The ID of the organization to which the domain belongs
     pub organization_id: String,
@@ -2558,6 +2753,7 @@ pub struct DeleteOrganizationDomainParams {
 
 /// Params of `organization_domains.list` ([`super::operations::LIST_ORGANIZATION_DOMAINS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct ListOrganizationDomainsParams {
     /// The organization ID.
     pub organization_id: String,
@@ -2581,6 +2777,7 @@ pub struct ListOrganizationDomainsParams {
 
 /// Values of `ListAllOrganizationDomainsVerified`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub enum ListAllOrganizationDomainsVerified {
     /// `true`
     #[serde(rename = "true")]
@@ -2595,6 +2792,7 @@ pub enum ListAllOrganizationDomainsVerified {
 
 /// Values of `ListAllOrganizationDomainsEnrollmentModeItem`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub enum ListAllOrganizationDomainsEnrollmentModeItem {
     /// `manual_invitation`
     #[serde(rename = "manual_invitation")]
@@ -2627,6 +2825,7 @@ pub enum ListAllOrganizationDomainsEnrollmentModeItem {
 
 /// Params of `organization_domains.list_all` ([`super::operations::LIST_ALL_ORGANIZATION_DOMAINS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct ListAllOrganizationDomainsParams {
     /// The ID of the organization to filter domains by
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2669,6 +2868,7 @@ pub struct ListAllOrganizationDomainsParams {
 
 /// Params of `organization_domains.update` ([`super::operations::UPDATE_ORGANIZATION_DOMAIN`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct UpdateOrganizationDomainParams {
     /// The ID of the organization to which the domain belongs
     pub organization_id: String,
@@ -2683,6 +2883,7 @@ pub struct UpdateOrganizationDomainParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -2690,6 +2891,7 @@ pub struct UpdateOrganizationDomainParams {
 
 /// Params of `organization_domains.verify_ownership` ([`super::operations::VERIFY_ORGANIZATION_DOMAIN_OWNERSHIP`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct VerifyOrganizationDomainOwnershipParams {
     /// The ID of the organization to which the domain belongs
     pub organization_id: String,
@@ -2699,6 +2901,7 @@ pub struct VerifyOrganizationDomainOwnershipParams {
 
 /// Params of `organization_invitations.bulk_create` ([`super::operations::CREATE_ORGANIZATION_INVITATION_BULK`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct CreateOrganizationInvitationBulkParams {
     /// The organization ID.
     pub organization_id: String,
@@ -2709,6 +2912,7 @@ pub struct CreateOrganizationInvitationBulkParams {
 
 /// Params of `organization_invitations.create` ([`super::operations::CREATE_ORGANIZATION_INVITATION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct CreateOrganizationInvitationParams {
     /// The ID of the organization for which to send the invitation
     pub organization_id: String,
@@ -2741,6 +2945,7 @@ pub struct CreateOrganizationInvitationParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -2748,6 +2953,7 @@ pub struct CreateOrganizationInvitationParams {
 
 /// Params of `organization_invitations.get` ([`super::operations::GET_ORGANIZATION_INVITATION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct GetOrganizationInvitationParams {
     /// The organization ID.
     pub organization_id: String,
@@ -2757,6 +2963,7 @@ pub struct GetOrganizationInvitationParams {
 
 /// Values of `ListInstanceOrganizationInvitationsStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub enum ListInstanceOrganizationInvitationsStatus {
     /// `pending`
     #[serde(rename = "pending")]
@@ -2777,6 +2984,7 @@ pub enum ListInstanceOrganizationInvitationsStatus {
 
 /// Params of `organization_invitations.get_all` ([`super::operations::LIST_INSTANCE_ORGANIZATION_INVITATIONS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct ListInstanceOrganizationInvitationsParams {
     /// Allows to return organization invitations in a particular order.
     /// At the moment, you can order the returned organization invitations either by their `created_at` or `email_address`.
@@ -2805,6 +3013,7 @@ pub struct ListInstanceOrganizationInvitationsParams {
 
 /// Values of `ListOrganizationInvitationsStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub enum ListOrganizationInvitationsStatus {
     /// `pending`
     #[serde(rename = "pending")]
@@ -2825,6 +3034,7 @@ pub enum ListOrganizationInvitationsStatus {
 
 /// Params of `organization_invitations.list` ([`super::operations::LIST_ORGANIZATION_INVITATIONS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct ListOrganizationInvitationsParams {
     /// The organization ID.
     pub organization_id: String,
@@ -2855,6 +3065,7 @@ pub struct ListOrganizationInvitationsParams {
 
 /// Params of `organization_invitations.list_pending` ([`super::operations::LIST_PENDING_ORGANIZATION_INVITATIONS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct ListPendingOrganizationInvitationsParams {
     /// The organization ID.
     pub organization_id: String,
@@ -2871,6 +3082,7 @@ pub struct ListPendingOrganizationInvitationsParams {
 
 /// Params of `organization_invitations.revoke` ([`super::operations::REVOKE_ORGANIZATION_INVITATION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct RevokeOrganizationInvitationParams {
     /// The organization ID.
     pub organization_id: String,
@@ -2883,6 +3095,7 @@ pub struct RevokeOrganizationInvitationParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -2890,6 +3103,7 @@ pub struct RevokeOrganizationInvitationParams {
 
 /// Params of `organization_memberships.create` ([`super::operations::CREATE_ORGANIZATION_MEMBERSHIP`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct CreateOrganizationMembershipParams {
     /// The ID of the organization where the new membership will be created
     pub organization_id: String,
@@ -2907,6 +3121,7 @@ pub struct CreateOrganizationMembershipParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -2914,6 +3129,7 @@ pub struct CreateOrganizationMembershipParams {
 
 /// Params of `organization_memberships.delete` ([`super::operations::DELETE_ORGANIZATION_MEMBERSHIP`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct DeleteOrganizationMembershipParams {
     /// The ID of the organization to which this membership belongs
     pub organization_id: String,
@@ -2923,6 +3139,7 @@ pub struct DeleteOrganizationMembershipParams {
 
 /// Params of `organization_memberships.list` ([`super::operations::LIST_ORGANIZATION_MEMBERSHIPS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct ListOrganizationMembershipsParams {
     /// The organization ID.
     pub organization_id: String,
@@ -3003,6 +3220,7 @@ pub struct ListOrganizationMembershipsParams {
 
 /// Params of `organization_memberships.update` ([`super::operations::UPDATE_ORGANIZATION_MEMBERSHIP`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct UpdateOrganizationMembershipParams {
     /// The ID of the organization to which this membership belongs
     pub organization_id: String,
@@ -3013,6 +3231,7 @@ pub struct UpdateOrganizationMembershipParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -3020,6 +3239,7 @@ pub struct UpdateOrganizationMembershipParams {
 
 /// Params of `organization_memberships.update_metadata` ([`super::operations::UPDATE_ORGANIZATION_MEMBERSHIP_METADATA`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct UpdateOrganizationMembershipMetadataParams {
     /// The ID of the organization to which this membership belongs
     pub organization_id: String,
@@ -3036,6 +3256,7 @@ pub struct UpdateOrganizationMembershipMetadataParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -3043,6 +3264,7 @@ pub struct UpdateOrganizationMembershipMetadataParams {
 
 /// Params of `organization_permissions.create` ([`super::operations::CREATE_ORGANIZATION_PERMISSION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct CreateOrganizationPermissionParams {
     /// The name of the permission.
     pub name: String,
@@ -3054,6 +3276,7 @@ pub struct CreateOrganizationPermissionParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -3061,6 +3284,7 @@ pub struct CreateOrganizationPermissionParams {
 
 /// Params of `organization_permissions.delete` ([`super::operations::DELETE_ORGANIZATION_PERMISSION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct DeleteOrganizationPermissionParams {
     /// The ID of the permission to delete
     pub permission_id: String,
@@ -3068,6 +3292,7 @@ pub struct DeleteOrganizationPermissionParams {
 
 /// Params of `organization_permissions.get` ([`super::operations::GET_ORGANIZATION_PERMISSION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct GetOrganizationPermissionParams {
     /// The ID of the permission to retrieve
     pub permission_id: String,
@@ -3075,6 +3300,7 @@ pub struct GetOrganizationPermissionParams {
 
 /// Params of `organization_permissions.list` ([`super::operations::LIST_ORGANIZATION_PERMISSIONS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct ListOrganizationPermissionsParams {
     /// Returns organization permissions with ID, name, or key that match the given query.
     /// Uses exact match for permission ID and partial match for name and key.
@@ -3099,6 +3325,7 @@ pub struct ListOrganizationPermissionsParams {
 
 /// Params of `organization_permissions.update` ([`super::operations::UPDATE_ORGANIZATION_PERMISSION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct UpdateOrganizationPermissionParams {
     /// The ID of the permission to update
     pub permission_id: String,
@@ -3114,6 +3341,7 @@ pub struct UpdateOrganizationPermissionParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -3121,6 +3349,7 @@ pub struct UpdateOrganizationPermissionParams {
 
 /// Params of `organization_roles.assign_permission` ([`super::operations::ASSIGN_PERMISSION_TO_ORGANIZATION_ROLE`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct AssignPermissionToOrganizationRoleParams {
     /// The ID of the organization role
     pub organization_role_id: String,
@@ -3130,6 +3359,7 @@ pub struct AssignPermissionToOrganizationRoleParams {
 
 /// Params of `organization_roles.create` ([`super::operations::CREATE_ORGANIZATION_ROLE`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct CreateOrganizationRoleParams {
     /// The name of the new organization role
     pub name: String,
@@ -3147,6 +3377,7 @@ pub struct CreateOrganizationRoleParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -3154,6 +3385,7 @@ pub struct CreateOrganizationRoleParams {
 
 /// Params of `organization_roles.delete` ([`super::operations::DELETE_ORGANIZATION_ROLE`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct DeleteOrganizationRoleParams {
     /// The ID of the organization role to delete
     pub organization_role_id: String,
@@ -3161,6 +3393,7 @@ pub struct DeleteOrganizationRoleParams {
 
 /// Params of `organization_roles.get` ([`super::operations::GET_ORGANIZATION_ROLE`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct GetOrganizationRoleParams {
     /// The ID of the organization role
     pub organization_role_id: String,
@@ -3168,6 +3401,7 @@ pub struct GetOrganizationRoleParams {
 
 /// Params of `organization_roles.list` ([`super::operations::LIST_ORGANIZATION_ROLES`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct ListOrganizationRolesParams {
     /// Returns organization roles with ID, name, or key that match the given query.
     /// Uses exact match for organization role ID and partial match for name and key.
@@ -3194,6 +3428,7 @@ pub struct ListOrganizationRolesParams {
 
 /// Params of `organization_roles.remove_permission` ([`super::operations::REMOVE_PERMISSION_FROM_ORGANIZATION_ROLE`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct RemovePermissionFromOrganizationRoleParams {
     /// The ID of the organization role
     pub organization_role_id: String,
@@ -3203,6 +3438,7 @@ pub struct RemovePermissionFromOrganizationRoleParams {
 
 /// Params of `organization_roles.update` ([`super::operations::UPDATE_ORGANIZATION_ROLE`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct UpdateOrganizationRoleParams {
     /// The ID of the organization role to update
     pub organization_role_id: String,
@@ -3221,6 +3457,7 @@ pub struct UpdateOrganizationRoleParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -3228,6 +3465,7 @@ pub struct UpdateOrganizationRoleParams {
 
 /// Whether to increase or decrease the credit balance.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub enum AdjustOrganizationBillingCreditBalanceAction {
     /// `increase`
     #[serde(rename = "increase")]
@@ -3242,6 +3480,7 @@ pub enum AdjustOrganizationBillingCreditBalanceAction {
 
 /// Params of `organizations.adjust_billing_credit_balance` ([`super::operations::ADJUST_ORGANIZATION_BILLING_CREDIT_BALANCE`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct AdjustOrganizationBillingCreditBalanceParams {
     /// The ID of the organization whose credit balance to adjust
     pub organization_id: String,
@@ -3260,6 +3499,7 @@ pub struct AdjustOrganizationBillingCreditBalanceParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -3267,6 +3507,7 @@ pub struct AdjustOrganizationBillingCreditBalanceParams {
 
 /// Params of `organizations.create` ([`super::operations::CREATE_ORGANIZATION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct CreateOrganizationParams {
     /// The name of the new organization.
     /// May not contain URLs or HTML.
@@ -3299,6 +3540,7 @@ pub struct CreateOrganizationParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -3306,6 +3548,7 @@ pub struct CreateOrganizationParams {
 
 /// Params of `organizations.delete` ([`super::operations::DELETE_ORGANIZATION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct DeleteOrganizationParams {
     /// The ID of the organization to delete
     pub organization_id: String,
@@ -3313,6 +3556,7 @@ pub struct DeleteOrganizationParams {
 
 /// Params of `organizations.delete_logo` ([`super::operations::DELETE_ORGANIZATION_LOGO`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct DeleteOrganizationLogoParams {
     /// The ID of the organization for which the logo will be deleted.
     pub organization_id: String,
@@ -3320,6 +3564,7 @@ pub struct DeleteOrganizationLogoParams {
 
 /// Params of `organizations.get` ([`super::operations::GET_ORGANIZATION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct GetOrganizationParams {
     /// The ID or slug of the organization
     pub organization_id: String,
@@ -3333,6 +3578,7 @@ pub struct GetOrganizationParams {
 
 /// Params of `organizations.get_billing_credit_balance` ([`super::operations::GET_ORGANIZATION_BILLING_CREDIT_BALANCE`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct GetOrganizationBillingCreditBalanceParams {
     /// The ID of the organization whose credit balance to retrieve
     pub organization_id: String,
@@ -3340,6 +3586,7 @@ pub struct GetOrganizationBillingCreditBalanceParams {
 
 /// Params of `organizations.get_billing_subscription` ([`super::operations::GET_ORGANIZATION_BILLING_SUBSCRIPTION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct GetOrganizationBillingSubscriptionParams {
     /// The ID of the organization whose subscription to retrieve
     pub organization_id: String,
@@ -3347,6 +3594,7 @@ pub struct GetOrganizationBillingSubscriptionParams {
 
 /// Params of `organizations.list` ([`super::operations::LIST_ORGANIZATIONS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct ListOrganizationsParams {
     /// Flag to denote whether the member counts of each organization should be included in the response or not.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3390,6 +3638,7 @@ pub struct ListOrganizationsParams {
 
 /// Params of `organizations.merge_metadata` ([`super::operations::MERGE_ORGANIZATION_METADATA`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct MergeOrganizationMetadataParams {
     /// The ID of the organization for which metadata will be merged or updated
     pub organization_id: String,
@@ -3404,6 +3653,7 @@ pub struct MergeOrganizationMetadataParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -3411,6 +3661,7 @@ pub struct MergeOrganizationMetadataParams {
 
 /// Params of `organizations.replace_metadata` ([`super::operations::REPLACE_ORGANIZATION_METADATA`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct ReplaceOrganizationMetadataParams {
     /// The ID of the organization whose metadata will be replaced
     pub organization_id: String,
@@ -3425,6 +3676,7 @@ pub struct ReplaceOrganizationMetadataParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -3432,6 +3684,7 @@ pub struct ReplaceOrganizationMetadataParams {
 
 /// Params of `organizations.update` ([`super::operations::UPDATE_ORGANIZATION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct UpdateOrganizationParams {
     /// The ID of the organization to update
     pub organization_id: String,
@@ -3458,6 +3711,7 @@ pub struct UpdateOrganizationParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -3465,6 +3719,7 @@ pub struct UpdateOrganizationParams {
 
 /// Params of `organizations.upload_logo` ([`super::operations::UPLOAD_ORGANIZATION_LOGO`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct UploadOrganizationLogoParams {
     /// The ID of the organization for which to upload a logo
     pub organization_id: String,
@@ -3477,6 +3732,7 @@ pub struct UploadOrganizationLogoParams {
 
 /// Params of `phone_numbers.attempt_verification` ([`super::operations::ATTEMPT_PHONE_NUMBER_VERIFICATION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct AttemptPhoneNumberVerificationParams {
     /// The ID of the phone number whose code is being verified
     pub phone_number_id: String,
@@ -3487,6 +3743,7 @@ pub struct AttemptPhoneNumberVerificationParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -3494,6 +3751,7 @@ pub struct AttemptPhoneNumberVerificationParams {
 
 /// Params of `phone_numbers.create` ([`super::operations::CREATE_PHONE_NUMBER`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct CreatePhoneNumberParams {
     /// The ID representing the user
     pub user_id: String,
@@ -3512,6 +3770,7 @@ pub struct CreatePhoneNumberParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -3519,6 +3778,7 @@ pub struct CreatePhoneNumberParams {
 
 /// Params of `phone_numbers.delete` ([`super::operations::DELETE_PHONE_NUMBER`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct DeletePhoneNumberParams {
     /// The ID of the phone number to delete
     pub phone_number_id: String,
@@ -3526,6 +3786,7 @@ pub struct DeletePhoneNumberParams {
 
 /// Params of `phone_numbers.get` ([`super::operations::GET_PHONE_NUMBER`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct GetPhoneNumberParams {
     /// The ID of the phone number to retrieve
     pub phone_number_id: String,
@@ -3533,6 +3794,7 @@ pub struct GetPhoneNumberParams {
 
 /// Params of `phone_numbers.prepare_verification` ([`super::operations::PREPARE_PHONE_NUMBER_VERIFICATION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct PreparePhoneNumberVerificationParams {
     /// The ID of the phone number to send the verification code to
     pub phone_number_id: String,
@@ -3549,6 +3811,7 @@ pub struct PreparePhoneNumberVerificationParams {
 /// Prefer `reserved` unless you specifically need the number left unclaimed — for
 /// example so that another user can also hold it until one of them verifies it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub enum ReplaceUserPhoneNumberIdentificationStatus {
     /// `verified`
     #[serde(rename = "verified")]
@@ -3566,6 +3829,7 @@ pub enum ReplaceUserPhoneNumberIdentificationStatus {
 
 /// Params of `phone_numbers.replace_for_user` ([`super::operations::REPLACE_USER_PHONE_NUMBER`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct ReplaceUserPhoneNumberParams {
     /// The ID of the user whose phone number to replace
     pub user_id: String,
@@ -3586,6 +3850,7 @@ pub struct ReplaceUserPhoneNumberParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -3593,6 +3858,7 @@ pub struct ReplaceUserPhoneNumberParams {
 
 /// Params of `phone_numbers.update` ([`super::operations::UPDATE_PHONE_NUMBER`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct UpdatePhoneNumberParams {
     /// The ID of the phone number to update
     pub phone_number_id: String,
@@ -3610,6 +3876,7 @@ pub struct UpdatePhoneNumberParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -3617,6 +3884,7 @@ pub struct UpdatePhoneNumberParams {
 
 /// Params of `proxy_checks.verify` ([`super::operations::VERIFY_DOMAIN_PROXY`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct VerifyDomainProxyParams {
     /// The ID of the domain that will be updated.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3627,6 +3895,7 @@ pub struct VerifyDomainProxyParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -3634,12 +3903,14 @@ pub struct VerifyDomainProxyParams {
 
 /// Params of `redirect_urls.create` ([`super::operations::CREATE_REDIRECT_URL`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct CreateRedirectURLParams {
     /// The full URL value prefixed with `https://` or a custom scheme e.g. `"https://my-app.com/oauth-callback"` or `"my-app://oauth-callback"`
     pub url: String,
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -3647,6 +3918,7 @@ pub struct CreateRedirectURLParams {
 
 /// Params of `redirect_urls.delete` ([`super::operations::DELETE_REDIRECT_URL`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct DeleteRedirectURLParams {
     /// The ID of the redirect URL
     pub id: String,
@@ -3654,6 +3926,7 @@ pub struct DeleteRedirectURLParams {
 
 /// Params of `redirect_urls.get` ([`super::operations::GET_REDIRECT_URL`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct GetRedirectURLParams {
     /// The ID of the redirect URL
     pub id: String,
@@ -3661,6 +3934,7 @@ pub struct GetRedirectURLParams {
 
 /// Params of `redirect_urls.list` ([`super::operations::LIST_REDIRECT_UR_LS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct ListRedirectURLsParams {
     /// Whether to paginate the results.
     /// If true, the results will be paginated.
@@ -3680,6 +3954,7 @@ pub struct ListRedirectURLsParams {
 
 /// Params of `role_sets.add_roles` ([`super::operations::ADD_ROLES_TO_ROLE_SET`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct AddRolesToRoleSetParams {
     /// The key or ID of the role set
     pub role_set_key_or_id: String,
@@ -3695,6 +3970,7 @@ pub struct AddRolesToRoleSetParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -3703,6 +3979,7 @@ pub struct AddRolesToRoleSetParams {
 /// The type of the role set. "initial" role sets are the default for new organizations.
 /// Only one role set can be "initial" per instance.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub enum CreateRoleSetType {
     /// `initial`
     #[serde(rename = "initial")]
@@ -3717,6 +3994,7 @@ pub enum CreateRoleSetType {
 
 /// Params of `role_sets.create` ([`super::operations::CREATE_ROLE_SET`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct CreateRoleSetParams {
     /// The name of the new role set
     pub name: String,
@@ -3743,6 +4021,7 @@ pub struct CreateRoleSetParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -3750,6 +4029,7 @@ pub struct CreateRoleSetParams {
 
 /// Params of `role_sets.get` ([`super::operations::GET_ROLE_SET`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct GetRoleSetParams {
     /// The key or ID of the role set
     pub role_set_key_or_id: String,
@@ -3757,6 +4037,7 @@ pub struct GetRoleSetParams {
 
 /// Params of `role_sets.list` ([`super::operations::LIST_ROLE_SETS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct ListRoleSetsParams {
     /// Returns role sets with ID, name, or key that match the given query.
     /// Uses exact match for role set ID and partial match for name and key.
@@ -3783,6 +4064,7 @@ pub struct ListRoleSetsParams {
 
 /// Params of `role_sets.replace` ([`super::operations::REPLACE_ROLE_SET`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct ReplaceRoleSetParams {
     /// The key or ID of the role set to replace
     pub role_set_key_or_id: String,
@@ -3795,6 +4077,7 @@ pub struct ReplaceRoleSetParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -3802,6 +4085,7 @@ pub struct ReplaceRoleSetParams {
 
 /// Params of `role_sets.replace_role` ([`super::operations::REPLACE_ROLE_IN_ROLE_SET`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct ReplaceRoleInRoleSetParams {
     /// The key or ID of the role set
     pub role_set_key_or_id: String,
@@ -3812,6 +4096,7 @@ pub struct ReplaceRoleInRoleSetParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -3819,6 +4104,7 @@ pub struct ReplaceRoleInRoleSetParams {
 
 /// Params of `role_sets.update` ([`super::operations::UPDATE_ROLE_SET`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct UpdateRoleSetParams {
     /// The key or ID of the role set to update
     pub role_set_key_or_id: String,
@@ -3846,6 +4132,7 @@ pub struct UpdateRoleSetParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -3853,6 +4140,7 @@ pub struct UpdateRoleSetParams {
 
 /// The IdP provider of the connection.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub enum CreateSAMLConnectionProvider {
     /// `saml_custom`
     #[serde(rename = "saml_custom")]
@@ -3873,6 +4161,7 @@ pub enum CreateSAMLConnectionProvider {
 
 /// Define the attribute name mapping between Identity Provider and Clerk's user properties
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct CreateSAMLConnectionAttributeMapping {
     /// The `user_id` field.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3890,6 +4179,7 @@ pub struct CreateSAMLConnectionAttributeMapping {
 
 /// Controls the login_hint sent to the IdP on SSO sign-in
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub enum CreateSAMLConnectionLoginHintMode {
     /// `email_address`
     #[serde(rename = "email_address")]
@@ -3907,6 +4197,7 @@ pub enum CreateSAMLConnectionLoginHintMode {
 
 /// Configuration for the login_hint sent to the IdP on SSO sign-in
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct CreateSAMLConnectionLoginHint {
     /// Controls the login_hint sent to the IdP on SSO sign-in
     pub mode: CreateSAMLConnectionLoginHintMode,
@@ -3917,6 +4208,7 @@ pub struct CreateSAMLConnectionLoginHint {
 
 /// Params of `saml_connections.create` ([`super::operations::CREATE_SAML_CONNECTION`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct CreateSAMLConnectionParams {
     /// The name to use as a label for this SAML Connection
     pub name: String,
@@ -3958,6 +4250,7 @@ pub struct CreateSAMLConnectionParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -3965,6 +4258,7 @@ pub struct CreateSAMLConnectionParams {
 
 /// Params of `saml_connections.delete` ([`super::operations::DELETE_SAML_CONNECTION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct DeleteSAMLConnectionParams {
     /// The ID of the SAML Connection to delete
     pub saml_connection_id: String,
@@ -3972,6 +4266,7 @@ pub struct DeleteSAMLConnectionParams {
 
 /// Params of `saml_connections.get` ([`super::operations::GET_SAML_CONNECTION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct GetSAMLConnectionParams {
     /// The ID of the SAML Connection
     pub saml_connection_id: String,
@@ -3979,6 +4274,7 @@ pub struct GetSAMLConnectionParams {
 
 /// Params of `saml_connections.list` ([`super::operations::LIST_SAML_CONNECTIONS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct ListSAMLConnectionsParams {
     /// Applies a limit to the number of results returned.
     /// Can be used for paginating the results together with `offset`.
@@ -4010,6 +4306,7 @@ pub struct ListSAMLConnectionsParams {
 
 /// Define the attribute name mapping between Identity Provider and Clerk's user properties
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct UpdateSAMLConnectionAttributeMapping {
     /// The `user_id` field.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -4027,6 +4324,7 @@ pub struct UpdateSAMLConnectionAttributeMapping {
 
 /// Controls the login_hint sent to the IdP on SSO sign-in
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub enum UpdateSAMLConnectionLoginHintMode {
     /// `email_address`
     #[serde(rename = "email_address")]
@@ -4044,6 +4342,7 @@ pub enum UpdateSAMLConnectionLoginHintMode {
 
 /// Configuration for the login_hint sent to the IdP on SSO sign-in
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct UpdateSAMLConnectionLoginHint {
     /// Controls the login_hint sent to the IdP on SSO sign-in
     pub mode: UpdateSAMLConnectionLoginHintMode,
@@ -4054,6 +4353,7 @@ pub struct UpdateSAMLConnectionLoginHint {
 
 /// Params of `saml_connections.update` ([`super::operations::UPDATE_SAML_CONNECTION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct UpdateSAMLConnectionParams {
     /// The ID of the SAML Connection to update
     pub saml_connection_id: String,
@@ -4117,6 +4417,7 @@ pub struct UpdateSAMLConnectionParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -4124,6 +4425,7 @@ pub struct UpdateSAMLConnectionParams {
 
 /// The `CreateSCIMDirectoryGroupRoleMappingsItem` object (an object nested in a spec schema).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct CreateSCIMDirectoryGroupRoleMappingsItem {
     /// The SCIM group ID from the identity provider.
     pub scim_group_id: String,
@@ -4139,6 +4441,7 @@ pub struct CreateSCIMDirectoryGroupRoleMappingsItem {
 
 /// Params of `scim_directories.create` ([`super::operations::CREATE_SCIM_DIRECTORY`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct CreateSCIMDirectoryParams {
     /// The ID of the enterprise connection to associate with this directory.
     pub enterprise_connection_id: String,
@@ -4153,6 +4456,7 @@ pub struct CreateSCIMDirectoryParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -4160,6 +4464,7 @@ pub struct CreateSCIMDirectoryParams {
 
 /// Params of `scim_directories.create_group_role_mapping` ([`super::operations::CREATE_SCIM_GROUP_ROLE_MAPPING`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct CreateSCIMGroupRoleMappingParams {
     /// The ID of the directory.
     pub scim_directory_id: String,
@@ -4175,6 +4480,7 @@ pub struct CreateSCIMGroupRoleMappingParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -4182,6 +4488,7 @@ pub struct CreateSCIMGroupRoleMappingParams {
 
 /// Params of `scim_directories.delete` ([`super::operations::DELETE_SCIM_DIRECTORY`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct DeleteSCIMDirectoryParams {
     /// The ID of the directory to delete
     pub scim_directory_id: String,
@@ -4189,6 +4496,7 @@ pub struct DeleteSCIMDirectoryParams {
 
 /// Params of `scim_directories.delete_group_role_mapping` ([`super::operations::DELETE_SCIM_GROUP_ROLE_MAPPING`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct DeleteSCIMGroupRoleMappingParams {
     /// The ID of the directory.
     pub scim_directory_id: String,
@@ -4198,6 +4506,7 @@ pub struct DeleteSCIMGroupRoleMappingParams {
 
 /// Params of `scim_directories.get` ([`super::operations::GET_SCIM_DIRECTORY`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct GetSCIMDirectoryParams {
     /// The ID of the directory to retrieve
     pub scim_directory_id: String,
@@ -4205,6 +4514,7 @@ pub struct GetSCIMDirectoryParams {
 
 /// Params of `scim_directories.list` ([`super::operations::LIST_SCIM_DIRECTORIES`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct ListSCIMDirectoriesParams {
     /// Applies a limit to the number of results returned.
     /// Can be used for paginating the results together with `offset`.
@@ -4219,6 +4529,7 @@ pub struct ListSCIMDirectoriesParams {
 
 /// Params of `scim_directories.list_group_role_mappings` ([`super::operations::LIST_SCIM_GROUP_ROLE_MAPPINGS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct ListSCIMGroupRoleMappingsParams {
     /// The ID of the directory.
     pub scim_directory_id: String,
@@ -4226,6 +4537,7 @@ pub struct ListSCIMGroupRoleMappingsParams {
 
 /// The `ReplaceSCIMGroupRoleMappingsMappingsItem` object (an object nested in a spec schema).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct ReplaceSCIMGroupRoleMappingsMappingsItem {
     /// The SCIM group ID from the identity provider.
     pub scim_group_id: String,
@@ -4235,6 +4547,7 @@ pub struct ReplaceSCIMGroupRoleMappingsMappingsItem {
 
 /// Params of `scim_directories.replace_group_role_mappings` ([`super::operations::REPLACE_SCIM_GROUP_ROLE_MAPPINGS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct ReplaceSCIMGroupRoleMappingsParams {
     /// The ID of the directory.
     pub scim_directory_id: String,
@@ -4243,6 +4556,7 @@ pub struct ReplaceSCIMGroupRoleMappingsParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -4250,6 +4564,7 @@ pub struct ReplaceSCIMGroupRoleMappingsParams {
 
 /// Params of `scim_directories.rotate_api_key` ([`super::operations::ROTATE_SCIM_DIRECTORY_API_KEY`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct RotateSCIMDirectoryAPIKeyParams {
     /// The ID of the directory whose API key to rotate
     pub scim_directory_id: String,
@@ -4257,6 +4572,7 @@ pub struct RotateSCIMDirectoryAPIKeyParams {
 
 /// Params of `scim_directories.update` ([`super::operations::UPDATE_SCIM_DIRECTORY`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct UpdateSCIMDirectoryParams {
     /// The ID of the directory to update
     pub scim_directory_id: String,
@@ -4279,6 +4595,7 @@ pub struct UpdateSCIMDirectoryParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -4286,6 +4603,7 @@ pub struct UpdateSCIMDirectoryParams {
 
 /// Params of `sessions.create` ([`super::operations::CREATE_SESSION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct CreateSessionParams {
     /// The ID representing the user
     pub user_id: String,
@@ -4295,6 +4613,7 @@ pub struct CreateSessionParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -4302,6 +4621,7 @@ pub struct CreateSessionParams {
 
 /// Params of `sessions.create_token` ([`super::operations::CREATE_SESSION_TOKEN`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct CreateSessionTokenParams {
     /// The ID of the session
     pub session_id: String,
@@ -4311,6 +4631,7 @@ pub struct CreateSessionTokenParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -4318,6 +4639,7 @@ pub struct CreateSessionTokenParams {
 
 /// Params of `sessions.create_token_from_template` ([`super::operations::CREATE_SESSION_TOKEN_FROM_TEMPLATE`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct CreateSessionTokenFromTemplateParams {
     /// The ID of the session
     pub session_id: String,
@@ -4329,6 +4651,7 @@ pub struct CreateSessionTokenFromTemplateParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -4336,6 +4659,7 @@ pub struct CreateSessionTokenFromTemplateParams {
 
 /// Params of `sessions.get` ([`super::operations::GET_SESSION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct GetSessionParams {
     /// The ID of the session
     pub session_id: String,
@@ -4343,6 +4667,7 @@ pub struct GetSessionParams {
 
 /// Values of `GetSessionListStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub enum GetSessionListStatus {
     /// `abandoned`
     #[serde(rename = "abandoned")]
@@ -4372,6 +4697,7 @@ pub enum GetSessionListStatus {
 
 /// Params of `sessions.list` ([`super::operations::GET_SESSION_LIST`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct GetSessionListParams {
     /// List sessions for the given client
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -4400,6 +4726,7 @@ pub struct GetSessionListParams {
 
 /// The format of the response.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub enum RefreshSessionFormat {
     /// `token`
     #[serde(rename = "token")]
@@ -4414,6 +4741,7 @@ pub enum RefreshSessionFormat {
 
 /// Params of `sessions.refresh` ([`super::operations::REFRESH_SESSION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct RefreshSessionParams {
     /// The ID of the session
     pub session_id: String,
@@ -4436,6 +4764,7 @@ pub struct RefreshSessionParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -4443,6 +4772,7 @@ pub struct RefreshSessionParams {
 
 /// Params of `sessions.revoke` ([`super::operations::REVOKE_SESSION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct RevokeSessionParams {
     /// The ID of the session
     pub session_id: String,
@@ -4450,6 +4780,7 @@ pub struct RevokeSessionParams {
 
 /// Params of `sign_in_tokens.create` ([`super::operations::CREATE_SIGN_IN_TOKEN`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct CreateSignInTokenParams {
     /// The ID of the user that can use the newly created sign in token
     pub user_id: String,
@@ -4464,6 +4795,7 @@ pub struct CreateSignInTokenParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -4471,6 +4803,7 @@ pub struct CreateSignInTokenParams {
 
 /// Params of `sign_in_tokens.revoke` ([`super::operations::REVOKE_SIGN_IN_TOKEN`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct RevokeSignInTokenParams {
     /// The ID of the sign-in token to be revoked
     pub sign_in_token_id: String,
@@ -4478,6 +4811,7 @@ pub struct RevokeSignInTokenParams {
 
 /// Params of `sign_ups.get` ([`super::operations::GET_SIGN_UP`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct GetSignUpParams {
     /// The ID of the sign-up to retrieve
     pub id: String,
@@ -4485,6 +4819,7 @@ pub struct GetSignUpParams {
 
 /// Params of `sign_ups.update` ([`super::operations::UPDATE_SIGN_UP`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct UpdateSignUpParams {
     /// The ID of the sign-up to update
     pub id: String,
@@ -4498,6 +4833,7 @@ pub struct UpdateSignUpParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -4505,6 +4841,7 @@ pub struct UpdateSignUpParams {
 
 /// Params of `templates.preview` ([`super::operations::PREVIEW_TEMPLATE`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct PreviewTemplateParams {
     /// The type of template to preview
     pub template_type: String,
@@ -4530,6 +4867,7 @@ pub struct PreviewTemplateParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -4537,6 +4875,7 @@ pub struct PreviewTemplateParams {
 
 /// Whether to increase or decrease the credit balance.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub enum AdjustUserBillingCreditBalanceAction {
     /// `increase`
     #[serde(rename = "increase")]
@@ -4551,6 +4890,7 @@ pub enum AdjustUserBillingCreditBalanceAction {
 
 /// Params of `users.adjust_billing_credit_balance` ([`super::operations::ADJUST_USER_BILLING_CREDIT_BALANCE`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct AdjustUserBillingCreditBalanceParams {
     /// The ID of the user whose credit balance to adjust
     pub user_id: String,
@@ -4569,6 +4909,7 @@ pub struct AdjustUserBillingCreditBalanceParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -4576,6 +4917,7 @@ pub struct AdjustUserBillingCreditBalanceParams {
 
 /// Params of `users.ban` ([`super::operations::BAN_USER`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct BanUserParams {
     /// The ID of the user to ban
     pub user_id: String,
@@ -4583,12 +4925,14 @@ pub struct BanUserParams {
 
 /// Params of `users.bulk_ban` ([`super::operations::USERS_BAN`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct UsersBanParams {
     /// Array of user IDs to ban
     pub user_ids: Vec<String>,
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -4596,12 +4940,14 @@ pub struct UsersBanParams {
 
 /// Params of `users.bulk_unban` ([`super::operations::USERS_UNBAN`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct UsersUnbanParams {
     /// Array of user IDs to unban
     pub user_ids: Vec<String>,
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -4609,6 +4955,7 @@ pub struct UsersUnbanParams {
 
 /// Params of `users.count` ([`super::operations::GET_USERS_COUNT`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct GetUsersCountParams {
     /// Counts users with the specified email addresses.
     /// Accepts up to 100 email addresses.
@@ -4717,6 +5064,7 @@ pub struct GetUsersCountParams {
 
 /// Values of `CreateUserEmailAddressIdentificationStatusItem`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub enum CreateUserEmailAddressIdentificationStatusItem {
     /// `verified`
     #[serde(rename = "verified")]
@@ -4731,6 +5079,7 @@ pub enum CreateUserEmailAddressIdentificationStatusItem {
 
 /// Values of `CreateUserPhoneNumberIdentificationStatusItem`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub enum CreateUserPhoneNumberIdentificationStatusItem {
     /// `verified`
     #[serde(rename = "verified")]
@@ -4745,6 +5094,7 @@ pub enum CreateUserPhoneNumberIdentificationStatusItem {
 
 /// Params of `users.create` ([`super::operations::CREATE_USER`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct CreateUserParams {
     /// The ID of the user as used in your external systems or your previous authentication solution.
     /// Must be unique across your instance.
@@ -4880,6 +5230,7 @@ pub struct CreateUserParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -4887,6 +5238,7 @@ pub struct CreateUserParams {
 
 /// Params of `users.delete` ([`super::operations::DELETE_USER`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct DeleteUserParams {
     /// The ID of the user to delete
     pub user_id: String,
@@ -4894,6 +5246,7 @@ pub struct DeleteUserParams {
 
 /// Params of `users.delete_backup_codes` ([`super::operations::DELETE_BACKUP_CODE`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct DeleteBackupCodeParams {
     /// The ID of the user whose backup codes are to be deleted.
     pub user_id: String,
@@ -4901,6 +5254,7 @@ pub struct DeleteBackupCodeParams {
 
 /// Params of `users.delete_external_account` ([`super::operations::DELETE_EXTERNAL_ACCOUNT`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct DeleteExternalAccountParams {
     /// The ID of the user's external account
     pub user_id: String,
@@ -4910,6 +5264,7 @@ pub struct DeleteExternalAccountParams {
 
 /// Params of `users.delete_passkey` ([`super::operations::USER_PASSKEY_DELETE`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct UserPasskeyDeleteParams {
     /// The ID of the user that owns the passkey identity
     pub user_id: String,
@@ -4919,6 +5274,7 @@ pub struct UserPasskeyDeleteParams {
 
 /// Params of `users.delete_profile_image` ([`super::operations::DELETE_USER_PROFILE_IMAGE`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct DeleteUserProfileImageParams {
     /// The ID of the user to delete the profile image for
     pub user_id: String,
@@ -4926,6 +5282,7 @@ pub struct DeleteUserProfileImageParams {
 
 /// Params of `users.delete_totp` ([`super::operations::DELETE_TOTP`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct DeleteTOTPParams {
     /// The ID of the user whose TOTPs are to be deleted
     pub user_id: String,
@@ -4933,6 +5290,7 @@ pub struct DeleteTOTPParams {
 
 /// Params of `users.delete_web3_wallet` ([`super::operations::USER_WEB3_WALLET_DELETE`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct UserWeb3WalletDeleteParams {
     /// The ID of the user that owns the web3 wallet
     pub user_id: String,
@@ -4942,6 +5300,7 @@ pub struct UserWeb3WalletDeleteParams {
 
 /// Params of `users.disable_mfa` ([`super::operations::DISABLE_MFA`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct DisableMFAParams {
     /// The ID of the user whose MFA methods are to be disabled
     pub user_id: String,
@@ -4949,6 +5308,7 @@ pub struct DisableMFAParams {
 
 /// Params of `users.get` ([`super::operations::GET_USER`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct GetUserParams {
     /// The ID of the user to retrieve
     pub user_id: String,
@@ -4956,6 +5316,7 @@ pub struct GetUserParams {
 
 /// Params of `users.get_billing_credit_balance` ([`super::operations::GET_USER_BILLING_CREDIT_BALANCE`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct GetUserBillingCreditBalanceParams {
     /// The ID of the user whose credit balance to retrieve
     pub user_id: String,
@@ -4963,6 +5324,7 @@ pub struct GetUserBillingCreditBalanceParams {
 
 /// Params of `users.get_billing_subscription` ([`super::operations::GET_USER_BILLING_SUBSCRIPTION`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct GetUserBillingSubscriptionParams {
     /// The ID of the user whose subscription to retrieve
     pub user_id: String,
@@ -4970,6 +5332,7 @@ pub struct GetUserBillingSubscriptionParams {
 
 /// Params of `users.get_instance_organization_memberships` ([`super::operations::INSTANCE_GET_ORGANIZATION_MEMBERSHIPS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct InstanceGetOrganizationMembershipsParams {
     /// Sorts organizations memberships by phone_number, email_address, created_at, first_name, last_name or username.
     /// By prepending one of those values with + or -,
@@ -4989,6 +5352,7 @@ pub struct InstanceGetOrganizationMembershipsParams {
 
 /// Params of `users.get_oauth_access_token` ([`super::operations::GET_OAUTH_ACCESS_TOKEN`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct GetOAuthAccessTokenParams {
     /// The ID of the user for which to retrieve the OAuth access token
     pub user_id: String,
@@ -5012,6 +5376,7 @@ pub struct GetOAuthAccessTokenParams {
 
 /// Values of `UsersGetOrganizationInvitationsStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub enum UsersGetOrganizationInvitationsStatus {
     /// `pending`
     #[serde(rename = "pending")]
@@ -5032,6 +5397,7 @@ pub enum UsersGetOrganizationInvitationsStatus {
 
 /// Params of `users.get_organization_invitations` ([`super::operations::USERS_GET_ORGANIZATION_INVITATIONS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct UsersGetOrganizationInvitationsParams {
     /// The ID of the user whose organization invitations we want to retrieve
     pub user_id: String,
@@ -5051,6 +5417,7 @@ pub struct UsersGetOrganizationInvitationsParams {
 
 /// Params of `users.get_organization_memberships` ([`super::operations::USERS_GET_ORGANIZATION_MEMBERSHIPS`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct UsersGetOrganizationMembershipsParams {
     /// The ID of the user whose organization memberships we want to retrieve
     pub user_id: String,
@@ -5067,6 +5434,7 @@ pub struct UsersGetOrganizationMembershipsParams {
 
 /// Params of `users.list` ([`super::operations::GET_USER_LIST`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct GetUserListParams {
     /// Returns users with the specified email addresses.
     /// Accepts up to 100 email addresses.
@@ -5211,6 +5579,7 @@ pub struct GetUserListParams {
 
 /// Params of `users.list_trusted_devices` ([`super::operations::LIST_USER_TRUSTED_DEVICES`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct ListUserTrustedDevicesParams {
     /// The ID of the user whose trusted devices are returned
     pub user_id: String,
@@ -5218,6 +5587,7 @@ pub struct ListUserTrustedDevicesParams {
 
 /// Params of `users.lock` ([`super::operations::LOCK_USER`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct LockUserParams {
     /// The ID of the user to lock
     pub user_id: String,
@@ -5225,6 +5595,7 @@ pub struct LockUserParams {
 
 /// Params of `users.remove_password` ([`super::operations::REMOVE_USER_PASSWORD`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct RemoveUserPasswordParams {
     /// The ID of the user whose password to remove
     pub user_id: String,
@@ -5234,6 +5605,7 @@ pub struct RemoveUserPasswordParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -5241,6 +5613,7 @@ pub struct RemoveUserPasswordParams {
 
 /// Params of `users.replace_metadata` ([`super::operations::REPLACE_USER_METADATA`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct ReplaceUserMetadataParams {
     /// The ID of the user whose metadata will be replaced
     pub user_id: String,
@@ -5261,6 +5634,7 @@ pub struct ReplaceUserMetadataParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -5268,6 +5642,7 @@ pub struct ReplaceUserMetadataParams {
 
 /// Params of `users.revoke_trusted_device` ([`super::operations::REVOKE_USER_TRUSTED_DEVICE`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct RevokeUserTrustedDeviceParams {
     /// The ID of the user that owns the trusted device
     pub user_id: String,
@@ -5277,6 +5652,7 @@ pub struct RevokeUserTrustedDeviceParams {
 
 /// Params of `users.set_password_compromised` ([`super::operations::SET_USER_PASSWORD_COMPROMISED`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct SetUserPasswordCompromisedParams {
     /// The ID of the user to set the password as compromised
     pub user_id: String,
@@ -5286,6 +5662,7 @@ pub struct SetUserPasswordCompromisedParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -5293,6 +5670,7 @@ pub struct SetUserPasswordCompromisedParams {
 
 /// Params of `users.set_profile_image` ([`super::operations::SET_USER_PROFILE_IMAGE`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct SetUserProfileImageParams {
     /// The ID of the user to update the profile image for
     pub user_id: String,
@@ -5303,6 +5681,7 @@ pub struct SetUserProfileImageParams {
 
 /// Params of `users.unban` ([`super::operations::UNBAN_USER`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct UnbanUserParams {
     /// The ID of the user to unban
     pub user_id: String,
@@ -5310,6 +5689,7 @@ pub struct UnbanUserParams {
 
 /// Params of `users.unlock` ([`super::operations::UNLOCK_USER`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct UnlockUserParams {
     /// The ID of the user to unlock
     pub user_id: String,
@@ -5317,6 +5697,7 @@ pub struct UnlockUserParams {
 
 /// Params of `users.unset_password_compromised` ([`super::operations::UNSET_USER_PASSWORD_COMPROMISED`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct UnsetUserPasswordCompromisedParams {
     /// The ID of the user to unset the compromised status for
     pub user_id: String,
@@ -5324,6 +5705,7 @@ pub struct UnsetUserPasswordCompromisedParams {
 
 /// Params of `users.update` ([`super::operations::UPDATE_USER`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct UpdateUserParams {
     /// The ID of the user to update
     pub user_id: String,
@@ -5411,6 +5793,7 @@ pub struct UpdateUserParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -5418,6 +5801,7 @@ pub struct UpdateUserParams {
 
 /// Params of `users.update_metadata` ([`super::operations::UPDATE_USER_METADATA`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct UpdateUserMetadataParams {
     /// The ID of the user whose metadata will be updated and merged
     pub user_id: String,
@@ -5438,6 +5822,7 @@ pub struct UpdateUserMetadataParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -5445,6 +5830,7 @@ pub struct UpdateUserMetadataParams {
 
 /// Params of `users.verify_password` ([`super::operations::VERIFY_PASSWORD`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct VerifyPasswordParams {
     /// The ID of the user for whom to verify the password
     pub user_id: String,
@@ -5453,6 +5839,7 @@ pub struct VerifyPasswordParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -5460,6 +5847,7 @@ pub struct VerifyPasswordParams {
 
 /// Params of `users.verify_totp` ([`super::operations::VERIFY_TOTP`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct VerifyTOTPParams {
     /// The ID of the user for whom to verify the TOTP
     pub user_id: String,
@@ -5468,6 +5856,7 @@ pub struct VerifyTOTPParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -5475,6 +5864,7 @@ pub struct VerifyTOTPParams {
 
 /// Params of `waitlist_entries.bulk_create` ([`super::operations::CREATE_BULK_WAITLIST_ENTRIES`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct CreateBulkWaitlistEntriesParams {
     /// Required parameters
     #[serde(rename = "$body", skip_serializing_if = "Option::is_none")]
@@ -5483,6 +5873,7 @@ pub struct CreateBulkWaitlistEntriesParams {
 
 /// Params of `waitlist_entries.create` ([`super::operations::CREATE_WAITLIST_ENTRY`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct CreateWaitlistEntryParams {
     /// The email address to add to the waitlist
     pub email_address: String,
@@ -5493,6 +5884,7 @@ pub struct CreateWaitlistEntryParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -5500,6 +5892,7 @@ pub struct CreateWaitlistEntryParams {
 
 /// Params of `waitlist_entries.delete` ([`super::operations::DELETE_WAITLIST_ENTRY`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct DeleteWaitlistEntryParams {
     /// The ID of the waitlist entry to delete
     pub waitlist_entry_id: String,
@@ -5507,6 +5900,7 @@ pub struct DeleteWaitlistEntryParams {
 
 /// Params of `waitlist_entries.invite` ([`super::operations::INVITE_WAITLIST_ENTRY`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct InviteWaitlistEntryParams {
     /// The ID of the waitlist entry to invite
     pub waitlist_entry_id: String,
@@ -5516,6 +5910,7 @@ pub struct InviteWaitlistEntryParams {
     /// Body fields the spec does not list, merged into the JSON body unchecked.
     #[serde(
         rename = "$extra_body",
+        default,
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
@@ -5523,6 +5918,7 @@ pub struct InviteWaitlistEntryParams {
 
 /// Values of `ListWaitlistEntriesStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub enum ListWaitlistEntriesStatus {
     /// `pending`
     #[serde(rename = "pending")]
@@ -5543,6 +5939,7 @@ pub enum ListWaitlistEntriesStatus {
 
 /// Params of `waitlist_entries.list` ([`super::operations::LIST_WAITLIST_ENTRIES`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct ListWaitlistEntriesParams {
     /// Applies a limit to the number of results returned.
     /// Can be used for paginating the results together with `offset`.
@@ -5571,6 +5968,7 @@ pub struct ListWaitlistEntriesParams {
 
 /// Params of `waitlist_entries.reject` ([`super::operations::REJECT_WAITLIST_ENTRY`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "contract", derive(serde::Deserialize))]
 pub struct RejectWaitlistEntryParams {
     /// The ID of the waitlist entry to reject
     pub waitlist_entry_id: String,

@@ -495,7 +495,7 @@ impl BetaFeatures<'_> {
     pub fn update_instance_settings(
         &self,
         params: &params::UpdateInstanceAuthConfigParams,
-    ) -> crate::Result<serde_json::Value> {
+    ) -> crate::Result<models::InstanceSettingsResponse> {
         self.client
             .call_typed(&operations::UPDATE_INSTANCE_AUTH_CONFIG, params)
     }
@@ -929,7 +929,7 @@ impl Directories<'_> {
     pub fn delete_group_role_mapping(
         &self,
         params: &params::DeleteDirectoryGroupRoleMappingParams,
-    ) -> crate::Result<serde_json::Value> {
+    ) -> crate::Result<models::DirectoryGroupRoleMappingDeletedResponse> {
         self.client
             .call_typed(&operations::DELETE_DIRECTORY_GROUP_ROLE_MAPPING, params)
     }
@@ -950,7 +950,10 @@ impl Directories<'_> {
     ///
     /// `GET /directories` (`ListDirectories`, [`operations::LIST_DIRECTORIES`]).
     #[inline]
-    pub fn list(&self, params: &params::ListDirectoriesParams) -> crate::Result<serde_json::Value> {
+    pub fn list(
+        &self,
+        params: &params::ListDirectoriesParams,
+    ) -> crate::Result<models::DirectoryListResponse> {
         self.client
             .call_typed(&operations::LIST_DIRECTORIES, params)
     }
@@ -974,7 +977,7 @@ impl Directories<'_> {
     pub fn list_group_role_mappings(
         &self,
         params: &params::ListDirectoryGroupRoleMappingsParams,
-    ) -> crate::Result<serde_json::Value> {
+    ) -> crate::Result<models::DirectoryGroupRoleMappingListResponse> {
         self.client
             .call_typed(&operations::LIST_DIRECTORY_GROUP_ROLE_MAPPINGS, params)
     }
@@ -991,7 +994,7 @@ impl Directories<'_> {
     pub fn replace_group_role_mappings(
         &self,
         params: &params::ReplaceDirectoryGroupRoleMappingsParams,
-    ) -> crate::Result<serde_json::Value> {
+    ) -> crate::Result<models::DirectoryGroupRoleMappingListResponse> {
         self.client
             .call_typed(&operations::REPLACE_DIRECTORY_GROUP_ROLE_MAPPINGS, params)
     }
@@ -1119,7 +1122,7 @@ impl EmailAddresses<'_> {
     pub fn attempt_verification(
         &self,
         params: &params::AttemptEmailAddressVerificationParams,
-    ) -> crate::Result<serde_json::Value> {
+    ) -> crate::Result<models::VerificationResponse> {
         self.client
             .call_typed(&operations::ATTEMPT_EMAIL_ADDRESS_VERIFICATION, params)
     }
@@ -1178,7 +1181,7 @@ impl EmailAddresses<'_> {
     pub fn prepare_verification(
         &self,
         params: &params::PrepareEmailAddressVerificationParams,
-    ) -> crate::Result<serde_json::Value> {
+    ) -> crate::Result<models::VerificationResponse> {
         self.client
             .call_typed(&operations::PREPARE_EMAIL_ADDRESS_VERIFICATION, params)
     }
@@ -1701,7 +1704,7 @@ impl Invitations<'_> {
     pub fn revoke(
         &self,
         params: &params::RevokeInvitationParams,
-    ) -> crate::Result<serde_json::Value> {
+    ) -> crate::Result<models::InvitationRevokedResponse> {
         self.client
             .call_typed(&operations::REVOKE_INVITATION, params)
     }
@@ -1900,7 +1903,10 @@ impl Machines<'_> {
     ///
     /// `POST /machines` (`CreateMachine`, [`operations::CREATE_MACHINE`]).
     #[inline]
-    pub fn create(&self, params: &params::CreateMachineParams) -> crate::Result<serde_json::Value> {
+    pub fn create(
+        &self,
+        params: &params::CreateMachineParams,
+    ) -> crate::Result<models::MachineCreatedResponse> {
         self.client.call_typed(&operations::CREATE_MACHINE, params)
     }
 
@@ -1925,7 +1931,10 @@ impl Machines<'_> {
     ///
     /// `DELETE /machines/{machine_id}` (`DeleteMachine`, [`operations::DELETE_MACHINE`]).
     #[inline]
-    pub fn delete(&self, params: &params::DeleteMachineParams) -> crate::Result<serde_json::Value> {
+    pub fn delete(
+        &self,
+        params: &params::DeleteMachineParams,
+    ) -> crate::Result<models::MachineDeletedResponse> {
         self.client.call_typed(&operations::DELETE_MACHINE, params)
     }
 
@@ -1938,7 +1947,7 @@ impl Machines<'_> {
     pub fn delete_scope(
         &self,
         params: &params::DeleteMachineScopeParams,
-    ) -> crate::Result<serde_json::Value> {
+    ) -> crate::Result<models::MachineScopeDeletedResponse> {
         self.client
             .call_typed(&operations::DELETE_MACHINE_SCOPE, params)
     }
@@ -1962,7 +1971,7 @@ impl Machines<'_> {
     pub fn get_secret_key(
         &self,
         params: &params::GetMachineSecretKeyParams,
-    ) -> crate::Result<serde_json::Value> {
+    ) -> crate::Result<models::MachineSecretKeyResponse> {
         self.client
             .call_typed(&operations::GET_MACHINE_SECRET_KEY, params)
     }
@@ -1975,7 +1984,10 @@ impl Machines<'_> {
     ///
     /// `GET /machines` (`ListMachines`, [`operations::LIST_MACHINES`]).
     #[inline]
-    pub fn list(&self, params: &params::ListMachinesParams) -> crate::Result<serde_json::Value> {
+    pub fn list(
+        &self,
+        params: &params::ListMachinesParams,
+    ) -> crate::Result<models::MachineListResponse> {
         self.client.call_typed(&operations::LIST_MACHINES, params)
     }
 
@@ -2000,7 +2012,7 @@ impl Machines<'_> {
     pub fn rotate_secret_key(
         &self,
         params: &params::RotateMachineSecretKeyParams,
-    ) -> crate::Result<serde_json::Value> {
+    ) -> crate::Result<models::MachineSecretKeyResponse> {
         self.client
             .call_typed(&operations::ROTATE_MACHINE_SECRET_KEY, params)
     }
@@ -2281,7 +2293,7 @@ impl OrganizationDomains<'_> {
 
     /// Every item of [`Self::list_all`], fetching page after page lazily.
     #[inline]
-    pub fn list_all_all(
+    pub fn list_all_iter(
         &self,
         params: &params::ListAllOrganizationDomainsParams,
     ) -> crate::pagination::Paginator<models::OrganizationDomain> {
@@ -2425,7 +2437,7 @@ impl OrganizationInvitations<'_> {
 
     /// Every item of [`Self::get_all`], fetching page after page lazily.
     #[inline]
-    pub fn get_all_all(
+    pub fn get_all_iter(
         &self,
         params: &params::ListInstanceOrganizationInvitationsParams,
     ) -> crate::pagination::Paginator<models::OrganizationInvitationWithPublicOrganizationData>
@@ -3071,7 +3083,7 @@ impl PhoneNumbers<'_> {
     pub fn attempt_verification(
         &self,
         params: &params::AttemptPhoneNumberVerificationParams,
-    ) -> crate::Result<serde_json::Value> {
+    ) -> crate::Result<models::VerificationResponse> {
         self.client
             .call_typed(&operations::ATTEMPT_PHONE_NUMBER_VERIFICATION, params)
     }
@@ -3127,7 +3139,7 @@ impl PhoneNumbers<'_> {
     pub fn prepare_verification(
         &self,
         params: &params::PreparePhoneNumberVerificationParams,
-    ) -> crate::Result<serde_json::Value> {
+    ) -> crate::Result<models::VerificationResponse> {
         self.client
             .call_typed(&operations::PREPARE_PHONE_NUMBER_VERIFICATION, params)
     }
@@ -3547,7 +3559,7 @@ impl ScimDirectories<'_> {
     pub fn delete_group_role_mapping(
         &self,
         params: &params::DeleteSCIMGroupRoleMappingParams,
-    ) -> crate::Result<serde_json::Value> {
+    ) -> crate::Result<models::SCIMGroupRoleMappingDeletedResponse> {
         self.client
             .call_typed(&operations::DELETE_SCIM_GROUP_ROLE_MAPPING, params)
     }
@@ -3575,7 +3587,7 @@ impl ScimDirectories<'_> {
     pub fn list(
         &self,
         params: &params::ListSCIMDirectoriesParams,
-    ) -> crate::Result<serde_json::Value> {
+    ) -> crate::Result<models::SCIMDirectoryListResponse> {
         self.client
             .call_typed(&operations::LIST_SCIM_DIRECTORIES, params)
     }
@@ -3599,7 +3611,7 @@ impl ScimDirectories<'_> {
     pub fn list_group_role_mappings(
         &self,
         params: &params::ListSCIMGroupRoleMappingsParams,
-    ) -> crate::Result<serde_json::Value> {
+    ) -> crate::Result<models::SCIMGroupRoleMappingListResponse> {
         self.client
             .call_typed(&operations::LIST_SCIM_GROUP_ROLE_MAPPINGS, params)
     }
@@ -3616,7 +3628,7 @@ impl ScimDirectories<'_> {
     pub fn replace_group_role_mappings(
         &self,
         params: &params::ReplaceSCIMGroupRoleMappingsParams,
-    ) -> crate::Result<serde_json::Value> {
+    ) -> crate::Result<models::SCIMGroupRoleMappingListResponse> {
         self.client
             .call_typed(&operations::REPLACE_SCIM_GROUP_ROLE_MAPPINGS, params)
     }
@@ -4152,7 +4164,7 @@ impl Users<'_> {
     pub fn get_oauth_access_token_all(
         &self,
         params: &params::GetOAuthAccessTokenParams,
-    ) -> crate::pagination::Paginator<serde_json::Value> {
+    ) -> crate::pagination::Paginator<models::OAuthAccessTokenItem> {
         self.client
             .paginate_typed(&operations::GET_OAUTH_ACCESS_TOKEN, params)
     }
@@ -4241,7 +4253,7 @@ impl Users<'_> {
     pub fn list_trusted_devices(
         &self,
         params: &params::ListUserTrustedDevicesParams,
-    ) -> crate::Result<serde_json::Value> {
+    ) -> crate::Result<models::TrustedDeviceListResponse> {
         self.client
             .call_typed(&operations::LIST_USER_TRUSTED_DEVICES, params)
     }
@@ -4525,7 +4537,7 @@ impl WaitlistEntries<'_> {
     pub fn list(
         &self,
         params: &params::ListWaitlistEntriesParams,
-    ) -> crate::Result<serde_json::Value> {
+    ) -> crate::Result<models::WaitlistEntriesResponse> {
         self.client
             .call_typed(&operations::LIST_WAITLIST_ENTRIES, params)
     }

@@ -20,6 +20,9 @@ use types::{Module, TypeSink, box_recursive_fields, render_items};
 /// The parsed spec and the lookups every part of the generator needs.
 pub struct Spec {
     root: Value,
+    /// Named responses (`components.responses`) with an inline object schema -> the
+    /// model type generated for them.
+    response_types: BTreeMap<String, String>,
 }
 
 impl Spec {
@@ -77,14 +80,17 @@ const HEADER: &str =
 /// Generates every file of `clerk-core/src/generated/`, formatted: file name -> source.
 pub fn generate(spec_json: &str, spec_label: &str, workspace: &Path) -> BTreeMap<String, String> {
     let root: Value = serde_json::from_str(spec_json).expect("the spec is not valid JSON");
-    let spec = Spec { root };
+    let mut spec = Spec {
+        root,
+        response_types: BTreeMap::new(),
+    };
     let version = spec.root["info"]["version"]
         .as_str()
         .unwrap_or("unknown")
         .to_string();
 
     let mut models = TypeSink::new(Module::Models);
-    let mut schema_names: Vec<&String> = spec.schemas().keys().collect();
+    let mut schema_names: Vec<String> = spec.schemas().keys().cloned().collect();
     schema_names.sort();
     // Component schemas get their names first, so inline types never take one.
     for name in &schema_names {
@@ -96,8 +102,9 @@ pub fn generate(spec_json: &str, spec_label: &str, workspace: &Path) -> BTreeMap
         );
     }
     for name in &schema_names {
-        spec.define_model(name, &spec.schemas()[name.as_str()], &mut models);
+        spec.define_model(name, &spec.schemas()[name], &mut models);
     }
+    spec.response_types = define_response_models(&spec, &mut models);
     box_recursive_fields(&mut models.items);
 
     let operations = ops::collect(&spec);
@@ -106,13 +113,14 @@ pub fn generate(spec_json: &str, spec_label: &str, workspace: &Path) -> BTreeMap
     files.insert("mod.rs".to_string(), render_mod(&version, spec_label));
     files.insert(
         "models.rs".to_string(),
-        render_models(&models, &schema_names),
+        render_models(&models, &schema_names, &spec.response_types),
     );
     files.insert("operations.rs".to_string(), ops::render_table(&operations));
     files.insert(
         "params.rs".to_string(),
-        ops::render_params(&spec, &operations),
+        ops::add_contract_derives(&ops::render_params(&spec, &operations)),
     );
+    files.insert("contract.rs".to_string(), ops::render_contract(&operations));
     files.insert(
         "resources.rs".to_string(),
         ops::render_resources(&operations),
@@ -130,7 +138,7 @@ pub fn generate(spec_json: &str, spec_label: &str, workspace: &Path) -> BTreeMap
 fn render_mod(version: &str, spec_label: &str) -> String {
     format!(
         "{HEADER}//! Code generated from Clerk's Backend API OpenAPI spec, version {version}
-//! (`{spec_label}`).
+//! (`{spec_label}`, read from `../shared/openapi/` by default).
 //!
 //! - [`models`]: a type for each schema of the spec;
 //! - [`operations`]: the operation table every way of calling the API reads;
@@ -151,6 +159,9 @@ fn render_mod(version: &str, spec_label: &str) -> String {
 /// `Clerk-API-Version` header.
 pub const SPEC_VERSION: &str = {version:?};
 
+#[cfg(feature = \"contract\")]
+#[doc(hidden)]
+pub mod contract;
 pub mod models;
 pub mod operations;
 pub mod params;
@@ -159,7 +170,48 @@ pub mod resources;
     )
 }
 
-fn render_models(models: &TypeSink, schema_names: &[&String]) -> String {
+/// Types for the named responses whose schema is an inline object (`Machine.List`,
+/// `Invitation.Revoked`, ...), so the operations returning them are typed too.
+fn define_response_models(spec: &Spec, models: &mut TypeSink) -> BTreeMap<String, String> {
+    let mut types = BTreeMap::new();
+    let Some(responses) = spec.root["components"]["responses"].as_object() else {
+        return types;
+    };
+    let mut names: Vec<&String> = responses.keys().collect();
+    names.sort();
+    for name in names {
+        let response = &responses[name.as_str()];
+        let Some(schema) = response.pointer("/content/application~1json/schema") else {
+            continue;
+        };
+        let is_array = schema.get("type").and_then(Value::as_str) == Some("array");
+        if schema.get("$ref").is_some() || is_array || !spec.has_props(schema) {
+            continue;
+        }
+        let mut rust = types::model_name(name);
+        if !rust.ends_with("Response") {
+            rust.push_str("Response");
+        }
+        let rust = models.reserve(&rust);
+        let mut with_doc = schema.clone();
+        if with_doc.get("description").is_none() {
+            let mut description = format!("The `{name}` response.");
+            if let Some(said) = response.get("description").and_then(Value::as_str) {
+                description.push_str(&format!("\n\n{said}"));
+            }
+            with_doc["description"] = Value::String(description);
+        }
+        spec.define_struct(&rust, &with_doc, models);
+        types.insert(name.clone(), rust);
+    }
+    types
+}
+
+fn render_models(
+    models: &TypeSink,
+    schema_names: &[String],
+    response_types: &BTreeMap<String, String>,
+) -> String {
     let mut out = format!(
         "{HEADER}//! A type for each schema of the spec (and for the inline objects and string
 //! enums inside them). Unknown fields are ignored and unknown enum values kept, so
@@ -191,7 +243,17 @@ pub fn deserialize_by_schema_name(name: &str, value: &serde_json::Value) -> Resu
             types::model_name(name)
         ));
     }
+    for (name, rust) in response_types {
+        out.push_str(&format!(
+            "{:?} => check::<{rust}>(value),\n",
+            format!("#/components/responses/{name}")
+        ));
+    }
     out.push_str("_ => Err(format!(\"no schema named {name}\")),\n}\n}\n\n");
+    out.push_str(&format!(
+        "/// The named responses with a type of their own, for [`deserialize_by_schema_name`] as `#/components/responses/<name>`.\n#[doc(hidden)]\npub const RESPONSE_NAMES: &[&str] = &[{}];\n\n",
+        response_types.keys().map(|n| format!("{n:?}")).collect::<Vec<_>>().join(", ")
+    ));
     out.push_str(&format!(
         "/// The names of all schemas [`deserialize_by_schema_name`] knows.\n#[doc(hidden)]\npub const SCHEMA_NAMES: &[&str] = &[{}];\n",
         schema_names.iter().map(|n| format!("{n:?}")).collect::<Vec<_>>().join(", ")
