@@ -296,18 +296,18 @@ impl Shared {
             (None, Some(segments)) => api::find_spec_operation(&req.method, segments),
             _ => None,
         };
+        // The spec template below /v1 (`/users/{user_id}`) for operations, else none.
         let template: Option<&str> = route
             .as_ref()
             .map(|(r, _)| r.template)
-            .or(spec_operation.map(|op| op.path))
-            .or_else(|| (req.path == "/.well-known/jwks.json").then_some(""));
+            .or(spec_operation.map(|op| op.path));
         let counter_key = match template {
-            Some(t) if api_segments.is_some() => format!("{} /v1{t}", req.method),
-            _ => format!("{} {}", req.method, req.path),
+            Some(t) => format!("{} /v1{t}", req.method),
+            None => format!("{} {}", req.method, req.path),
         };
         self.count(counter_key);
 
-        let fault = self.take_fault(req, template.filter(|t| !t.is_empty()));
+        let fault = self.take_fault(req, template);
         if let Some(delay) = fault.as_ref().and_then(|f| f.delay_ms) {
             std::thread::sleep(Duration::from_millis(delay));
         }
