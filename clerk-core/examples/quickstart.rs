@@ -2,15 +2,15 @@
 //!
 //! Without `CLERK_SECRET_KEY` it starts the built-in Clerk emulator on 127.0.0.1 and
 //! walks through the library against it: create a user and an organization, add a
-//! membership, list with pagination, create a session and mint its session token.
+//! membership, list with pagination, create a session, mint its session token and
+//! verify that token locally against the instance's JWKS.
 //! With `CLERK_SECRET_KEY` set it only runs read-only calls against your Clerk instance
 //! (`CLERK_API_URL` and `CLERK_API_VERSION` are honoured too).
 
 use std::error::Error;
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use clerk_core::Client;
+use clerk_core::verify::Verifier;
 use serde_json::{Value, json};
 
 type Outcome = Result<(), Box<dyn Error>>;
@@ -29,7 +29,7 @@ fn main() -> Outcome {
         .secret_key(emulator.secret_key())
         .api_url(emulator.api_url())
         .build()?;
-    emulator_tour(&client)
+    emulator_tour(&client, emulator.authorized_party())
 }
 
 /// A JSON string field as plain text ("-" when absent).
@@ -43,7 +43,7 @@ fn call(client: &Client, name: &str, params: Value) -> Result<Value, Box<dyn Err
     Ok(serde_json::from_str(&response.body)?)
 }
 
-fn emulator_tour(client: &Client) -> Outcome {
+fn emulator_tour(client: &Client, authorized_party: &str) -> Outcome {
     println!("1. Create users");
     let ada = call(
         client,
@@ -169,26 +169,35 @@ fn emulator_tour(client: &Client) -> Outcome {
         &jwt[jwt.len().saturating_sub(8)..],
         jwt.len()
     );
-    let claims: Value = jwt
-        .split('.')
-        .nth(1)
-        .and_then(|payload| URL_SAFE_NO_PAD.decode(payload).ok())
-        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-        .unwrap_or(Value::Null);
-    println!(
-        "   claims: sub={} sid={} org={} role={}",
-        text(&claims["sub"]),
-        text(&claims["sid"]),
-        text(&claims["o"]["slg"]),
-        text(&claims["o"]["rol"])
-    );
-    let jwks = call(client, "jwks.get_jwks", json!({}))?;
-    println!(
-        "   signed with kid {} (GET /v1/jwks serves it)",
-        text(&jwks["keys"][0]["kid"])
-    );
 
-    println!("\n7. Clean up");
+    println!("\n7. Verify the token locally, as a server does on every request");
+    // The verifier fetches the JWKS once through the client and caches it: later
+    // verifications are one RSA check, with no network.
+    let verifier = Verifier::builder()
+        .client(client.clone())
+        .authorized_parties([authorized_party])
+        .build()?;
+    let claims = verifier.verify(jwt)?;
+    let organization = claims.organization();
+    println!(
+        "   signed-in: user={} session={} org={} role={}",
+        claims.sub,
+        claims.sid.as_deref().unwrap_or("-"),
+        organization.and_then(|o| o.slug.as_deref()).unwrap_or("-"),
+        organization.and_then(|o| o.role.as_deref()).unwrap_or("-")
+    );
+    if let Some(organization) = organization {
+        println!("   permissions: {}", organization.permissions.join(", "));
+    }
+    let mut forged = jwt.to_string();
+    forged.truncate(forged.len() - 4);
+    forged.push_str("AAAA");
+    match verifier.verify(&forged) {
+        Err(error) => println!("   a tampered token is refused: {}", error.reason.as_str()),
+        Ok(_) => println!("   unexpected: a tampered token verified"),
+    }
+
+    println!("\n8. Clean up");
     let deleted = call(
         client,
         "organizations.delete",

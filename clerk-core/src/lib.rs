@@ -22,7 +22,11 @@ pub mod generated;
 pub mod operation;
 pub mod pagination;
 pub mod params;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod transport;
+pub mod verify;
+pub mod webhooks;
 
 pub use client::{Client, ClientBuilder, Response, RootCertificates};
 pub use error::{ApiError, ClerkError, Error, Result};

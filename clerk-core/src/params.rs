@@ -43,7 +43,9 @@ impl Serialize for File {
 }
 
 impl<'de> serde::Deserialize<'de> for File {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> std::result::Result<Self, D::Error> {
         let value = Value::deserialize(deserializer)?;
         File::from_json("file", &value).map_err(serde::de::Error::custom)
     }

@@ -14,6 +14,8 @@ use crate::{Client, Error, Result};
 pub struct Outcome {
     /// The response headers (Prism reports violations in `sl-violations`).
     pub headers: Vec<(String, String)>,
+    /// The 2xx body as received.
+    pub body: String,
     /// Whether the 2xx body parsed into the operation's typed response.
     pub parsed: std::result::Result<(), String>,
 }
@@ -30,11 +32,18 @@ where
         message: e.to_string(),
     })?;
     let response = client.call_operation(op, &flat)?;
-    let parsed = response.json::<R>().map(|_| ()).map_err(|e| e.to_string());
+    let parsed = parse::<R>(&response.body);
     Ok(Outcome {
         headers: response.headers,
+        body: response.body,
         parsed,
     })
+}
+
+fn parse<R: serde::de::DeserializeOwned>(body: &str) -> std::result::Result<(), String> {
+    serde_json::from_str::<R>(body)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
 
 /// Calls the operation `operation_id` through its typed params and response types.
@@ -1441,5 +1450,287 @@ pub fn call_typed(client: &Client, operation_id: &str, params: &Value) -> Result
         other => Err(Error::UnknownOperation {
             name: other.to_owned(),
         }),
+    }
+}
+
+/// Parses a 2xx body into the typed response of `operation_id`.
+pub fn parse_response(operation_id: &str, body: &str) -> std::result::Result<(), String> {
+    match operation_id {
+        "AddDomain" => parse::<models::Domain>(body),
+        "AddRolesToRoleSet" => parse::<models::RoleSet>(body),
+        "AdjustOrganizationBillingCreditBalance" => {
+            parse::<models::CommerceCreditLedgerResponse>(body)
+        }
+        "AdjustUserBillingCreditBalance" => parse::<models::CommerceCreditLedgerResponse>(body),
+        "ApplyBillingSubscriptionItemDiscount" => {
+            parse::<models::CommerceDiscountRedemptionResponse>(body)
+        }
+        "AssignPermissionToOrganizationRole" => parse::<models::Role>(body),
+        "AttemptEmailAddressVerification" => parse::<models::VerificationResponse>(body),
+        "AttemptPhoneNumberVerification" => parse::<models::VerificationResponse>(body),
+        "BanUser" => parse::<models::User>(body),
+        "CancelCommerceSubscriptionItem" => parse::<models::CommerceSubscriptionItem>(body),
+        "ChangeProductionInstanceDomain" => parse::<serde_json::Value>(body),
+        "CreateActorToken" => parse::<models::ActorToken>(body),
+        "CreateAgentTask" => parse::<models::AgentTask>(body),
+        "CreateAllowlistIdentifier" => parse::<models::AllowlistIdentifier>(body),
+        "CreateBillingPrice" => parse::<models::BillingPriceResponse>(body),
+        "CreateBillingPriceTransition" => parse::<models::CommercePriceTransitionResponse>(body),
+        "CreateBlocklistIdentifier" => parse::<models::BlocklistIdentifier>(body),
+        "CreateBulkInvitations" => parse::<Vec<models::Invitation>>(body),
+        "CreateBulkWaitlistEntries" => parse::<Vec<models::WaitlistEntry>>(body),
+        "CreateDirectory" => parse::<models::Directory>(body),
+        "CreateDirectoryGroupRoleMapping" => parse::<models::DirectoryGroupRoleMapping>(body),
+        "CreateEmailAddress" => parse::<models::EmailAddress>(body),
+        "CreateEnterpriseConnection" => parse::<models::EnterpriseConnection>(body),
+        "CreateEnterpriseConnectionTestRun" => {
+            parse::<models::EnterpriseConnectionTestRunResponse>(body)
+        }
+        "CreateInvitation" => parse::<models::Invitation>(body),
+        "CreateJWTTemplate" => parse::<models::JWTTemplate>(body),
+        "CreateMachine" => parse::<models::MachineCreatedResponse>(body),
+        "CreateMachineScope" => parse::<models::MachineScope>(body),
+        "CreateOAuthApplication" => parse::<models::OAuthApplicationWithSecret>(body),
+        "CreateOrganization" => parse::<models::Organization>(body),
+        "CreateOrganizationDomain" => parse::<models::OrganizationDomain>(body),
+        "CreateOrganizationInvitation" => parse::<models::OrganizationInvitation>(body),
+        "CreateOrganizationInvitationBulk" => parse::<models::OrganizationInvitations>(body),
+        "CreateOrganizationMembership" => parse::<models::OrganizationMembership>(body),
+        "CreateOrganizationPermission" => parse::<models::Permission>(body),
+        "CreateOrganizationRole" => parse::<models::Role>(body),
+        "CreatePhoneNumber" => parse::<models::PhoneNumber>(body),
+        "CreateRedirectURL" => parse::<models::RedirectURL>(body),
+        "CreateRoleSet" => parse::<models::RoleSet>(body),
+        "CreateSAMLConnection" => parse::<models::SAMLConnection>(body),
+        "CreateSCIMDirectory" => parse::<models::SCIMDirectory>(body),
+        "CreateSCIMGroupRoleMapping" => parse::<models::SCIMGroupRoleMapping>(body),
+        "CreateSessionToken" => parse::<serde_json::Value>(body),
+        "CreateSessionTokenFromTemplate" => parse::<serde_json::Value>(body),
+        "CreateSignInToken" => parse::<models::SignInToken>(body),
+        "CreateSvixApp" => parse::<models::SvixURL>(body),
+        "CreateTestingToken" => parse::<models::TestingToken>(body),
+        "CreateUser" => parse::<models::User>(body),
+        "CreateWaitlistEntry" => parse::<models::WaitlistEntry>(body),
+        "DeleteAllowlistIdentifier" => parse::<models::DeletedObject>(body),
+        "DeleteBackupCode" => parse::<serde_json::Value>(body),
+        "DeleteBlocklistIdentifier" => parse::<models::DeletedObject>(body),
+        "DeleteDirectory" => parse::<models::DeletedObject>(body),
+        "DeleteDirectoryGroupRoleMapping" => {
+            parse::<models::DirectoryGroupRoleMappingDeletedResponse>(body)
+        }
+        "DeleteDomain" => parse::<models::DeletedObject>(body),
+        "DeleteEmailAddress" => parse::<models::DeletedObject>(body),
+        "DeleteEnterpriseConnection" => parse::<models::DeletedObject>(body),
+        "DeleteExternalAccount" => parse::<models::DeletedObject>(body),
+        "DeleteJWTTemplate" => parse::<models::DeletedObject>(body),
+        "DeleteMachine" => parse::<models::MachineDeletedResponse>(body),
+        "DeleteMachineScope" => parse::<models::MachineScopeDeletedResponse>(body),
+        "DeleteOAuthApplication" => parse::<models::DeletedObject>(body),
+        "DeleteOrganization" => parse::<models::DeletedObject>(body),
+        "DeleteOrganizationDomain" => parse::<models::DeletedObject>(body),
+        "DeleteOrganizationLogo" => parse::<models::Organization>(body),
+        "DeleteOrganizationMembership" => parse::<models::OrganizationMembership>(body),
+        "DeleteOrganizationPermission" => parse::<models::DeletedObject>(body),
+        "DeleteOrganizationRole" => parse::<models::DeletedObject>(body),
+        "DeletePhoneNumber" => parse::<models::DeletedObject>(body),
+        "DeleteRedirectURL" => parse::<models::DeletedObject>(body),
+        "DeleteSAMLConnection" => parse::<models::DeletedObject>(body),
+        "DeleteSCIMDirectory" => parse::<models::DeletedObject>(body),
+        "DeleteSCIMGroupRoleMapping" => parse::<models::SCIMGroupRoleMappingDeletedResponse>(body),
+        "DeleteSvixApp" => parse::<serde_json::Value>(body),
+        "DeleteTOTP" => parse::<serde_json::Value>(body),
+        "DeleteUser" => parse::<models::DeletedObject>(body),
+        "DeleteUserProfileImage" => parse::<models::User>(body),
+        "DeleteWaitlistEntry" => parse::<models::DeletedObject>(body),
+        "DisableMFA" => parse::<serde_json::Value>(body),
+        "ExtendBillingSubscriptionItemFreeTrial" => {
+            parse::<models::CommerceSubscriptionItem2>(body)
+        }
+        "GenerateSvixAuthURL" => parse::<models::SvixURL>(body),
+        "GetBillingPriceList" => parse::<models::PaginatedBillingPriceResponse>(body),
+        "GetBillingStatement" => parse::<models::BillingStatement>(body),
+        "GetBillingStatementList" => parse::<models::PaginatedBillingStatementResponse>(body),
+        "GetBillingStatementPaymentAttempts" => {
+            parse::<models::PaginatedBillingPaymentAttemptResponse>(body)
+        }
+        "GetClient" => parse::<models::Client>(body),
+        "GetClientList" => parse::<Vec<models::Client>>(body),
+        "GetCommercePlanList" => parse::<models::PaginatedCommercePlanResponse>(body),
+        "GetCommerceSubscriptionItemList" => {
+            parse::<models::PaginatedCommerceSubscriptionItemResponse>(body)
+        }
+        "GetDirectory" => parse::<models::Directory>(body),
+        "GetEmailAddress" => parse::<models::EmailAddress>(body),
+        "GetEnterpriseConnection" => parse::<models::EnterpriseConnection>(body),
+        "GetInstance" => parse::<models::Instance>(body),
+        "GetInstanceCommunication" => parse::<models::InstanceCommunication>(body),
+        "GetInstanceOAuthApplicationSettings" => parse::<models::OAuthApplicationSettings>(body),
+        "GetInstanceOrganizationSettings" => parse::<models::OrganizationSettings>(body),
+        "GetInstanceProtect" => parse::<models::InstanceProtect>(body),
+        "GetJWKS" => parse::<models::JWKS>(body),
+        "GetJWTTemplate" => parse::<models::JWTTemplate>(body),
+        "GetMachine" => parse::<models::Machine>(body),
+        "GetMachineSecretKey" => parse::<models::MachineSecretKeyResponse>(body),
+        "GetOAuthAccessToken" => parse::<models::OAuthAccessToken>(body),
+        "GetOAuthApplication" => parse::<models::OAuthApplication>(body),
+        "GetOrganization" => parse::<models::Organization>(body),
+        "GetOrganizationBillingCreditBalance" => {
+            parse::<models::CommerceCreditBalanceResponse>(body)
+        }
+        "GetOrganizationBillingSubscription" => parse::<models::CommerceSubscription>(body),
+        "GetOrganizationInvitation" => parse::<models::OrganizationInvitation>(body),
+        "GetOrganizationPermission" => parse::<models::Permission>(body),
+        "GetOrganizationRole" => parse::<models::Role>(body),
+        "GetPhoneNumber" => parse::<models::PhoneNumber>(body),
+        "GetPublicInterstitial" => parse::<serde_json::Value>(body),
+        "GetRedirectURL" => parse::<models::RedirectURL>(body),
+        "GetRoleSet" => parse::<models::RoleSet>(body),
+        "GetSAMLConnection" => parse::<models::SAMLConnection>(body),
+        "GetSCIMDirectory" => parse::<models::SCIMDirectory>(body),
+        "GetSession" => parse::<models::Session>(body),
+        "GetSessionList" => parse::<Vec<models::Session>>(body),
+        "GetSignUp" => parse::<models::SignUp>(body),
+        "GetTemplate" => parse::<models::Template>(body),
+        "GetTemplateList" => parse::<Vec<models::Template>>(body),
+        "GetUser" => parse::<models::User>(body),
+        "GetUserBillingCreditBalance" => parse::<models::CommerceCreditBalanceResponse>(body),
+        "GetUserBillingSubscription" => parse::<models::CommerceSubscription>(body),
+        "GetUserList" => parse::<Vec<models::User>>(body),
+        "GetUsersCount" => parse::<models::TotalCount>(body),
+        "InstanceGetOrganizationMemberships" => parse::<models::OrganizationMemberships>(body),
+        "InviteWaitlistEntry" => parse::<models::WaitlistEntry>(body),
+        "ListAllOrganizationDomains" => parse::<models::OrganizationDomains>(body),
+        "ListAllowlistIdentifiers" => parse::<Vec<models::AllowlistIdentifier>>(body),
+        "ListBlocklistIdentifiers" => parse::<models::BlocklistIdentifiers>(body),
+        "ListDirectories" => parse::<models::DirectoryListResponse>(body),
+        "ListDirectoryGroupRoleMappings" => {
+            parse::<models::DirectoryGroupRoleMappingListResponse>(body)
+        }
+        "ListDomains" => parse::<models::Domains>(body),
+        "ListEnterpriseConnectionTestRuns" => parse::<models::EnterpriseConnectionTestRuns>(body),
+        "ListEnterpriseConnections" => parse::<models::EnterpriseConnections>(body),
+        "ListInstanceOrganizationInvitations" => {
+            parse::<models::OrganizationInvitationsWithPublicOrganizationData>(body)
+        }
+        "ListInvitations" => parse::<Vec<models::Invitation>>(body),
+        "ListJWTTemplates" => parse::<Vec<models::JWTTemplate>>(body),
+        "ListMachines" => parse::<models::MachineListResponse>(body),
+        "ListOAuthApplications" => parse::<models::OAuthApplications>(body),
+        "ListOrganizationDomains" => parse::<models::OrganizationDomains>(body),
+        "ListOrganizationInvitations" => parse::<models::OrganizationInvitations>(body),
+        "ListOrganizationMemberships" => parse::<models::OrganizationMemberships>(body),
+        "ListOrganizationPermissions" => parse::<models::Permissions>(body),
+        "ListOrganizationRoles" => parse::<models::Roles>(body),
+        "ListOrganizations" => parse::<models::Organizations>(body),
+        "ListPendingOrganizationInvitations" => parse::<models::OrganizationInvitations>(body),
+        "ListRedirectURLs" => parse::<Vec<models::RedirectURL>>(body),
+        "ListRoleSets" => parse::<models::RoleSets>(body),
+        "ListSAMLConnections" => parse::<models::SAMLConnections>(body),
+        "ListSCIMDirectories" => parse::<models::SCIMDirectoryListResponse>(body),
+        "ListSCIMGroupRoleMappings" => parse::<models::SCIMGroupRoleMappingListResponse>(body),
+        "ListUserTrustedDevices" => parse::<models::TrustedDeviceListResponse>(body),
+        "ListWaitlistEntries" => parse::<models::WaitlistEntriesResponse>(body),
+        "LockUser" => parse::<models::User>(body),
+        "MergeOrganizationMetadata" => parse::<models::Organization>(body),
+        "PrepareEmailAddressVerification" => parse::<models::VerificationResponse>(body),
+        "PreparePhoneNumberVerification" => parse::<models::VerificationResponse>(body),
+        "PreviewTemplate" => parse::<serde_json::Value>(body),
+        "RefreshSession" => parse::<models::SessionRefresh>(body),
+        "RejectWaitlistEntry" => parse::<models::WaitlistEntry>(body),
+        "RemoveBillingSubscriptionItemDiscount" => {
+            parse::<models::CommerceDiscountRedemptionResponse>(body)
+        }
+        "RemovePermissionFromOrganizationRole" => parse::<models::Role>(body),
+        "RemoveUserPassword" => parse::<models::User>(body),
+        "ReplaceDirectoryGroupRoleMappings" => {
+            parse::<models::DirectoryGroupRoleMappingListResponse>(body)
+        }
+        "ReplaceOrganizationMetadata" => parse::<models::Organization>(body),
+        "ReplaceRoleInRoleSet" => parse::<models::RoleSet>(body),
+        "ReplaceRoleSet" => parse::<models::DeletedObject>(body),
+        "ReplaceSCIMGroupRoleMappings" => parse::<models::SCIMGroupRoleMappingListResponse>(body),
+        "ReplaceUserEmailAddress" => parse::<models::EmailAddress>(body),
+        "ReplaceUserMetadata" => parse::<models::User>(body),
+        "ReplaceUserPhoneNumber" => parse::<models::PhoneNumber>(body),
+        "RevertTemplate" => parse::<models::Template>(body),
+        "RevokeActorToken" => parse::<models::ActorToken>(body),
+        "RevokeAgentTask" => parse::<models::AgentTask>(body),
+        "RevokeInvitation" => parse::<models::InvitationRevokedResponse>(body),
+        "RevokeOAuthApplicationToken" => parse::<serde_json::Value>(body),
+        "RevokeOrganizationInvitation" => parse::<models::OrganizationInvitation>(body),
+        "RevokeSession" => parse::<models::Session>(body),
+        "RevokeSignInToken" => parse::<models::SignInToken>(body),
+        "RevokeUserTrustedDevice" => parse::<models::TrustedDevice>(body),
+        "RotateDirectoryAPIKey" => parse::<models::Directory>(body),
+        "RotateMachineSecretKey" => parse::<models::MachineSecretKeyResponse>(body),
+        "RotateOAuthApplicationSecret" => parse::<models::OAuthApplicationWithSecret>(body),
+        "RotateSCIMDirectoryAPIKey" => parse::<models::SCIMDirectory>(body),
+        "SetUserPasswordCompromised" => parse::<models::User>(body),
+        "SetUserProfileImage" => parse::<models::User>(body),
+        "ToggleTemplateDelivery" => parse::<models::Template>(body),
+        "UnbanUser" => parse::<models::User>(body),
+        "UnlockUser" => parse::<models::User>(body),
+        "UnsetUserPasswordCompromised" => parse::<models::User>(body),
+        "UpdateDirectory" => parse::<models::Directory>(body),
+        "UpdateDomain" => parse::<models::Domain>(body),
+        "UpdateEmailAddress" => parse::<models::EmailAddress>(body),
+        "UpdateEnterpriseConnection" => parse::<models::EnterpriseConnection>(body),
+        "UpdateInstance" => parse::<serde_json::Value>(body),
+        "UpdateInstanceAuthConfig" => parse::<models::InstanceSettingsResponse>(body),
+        "UpdateInstanceCommunication" => parse::<models::InstanceCommunication>(body),
+        "UpdateInstanceOAuthApplicationSettings" => parse::<models::OAuthApplicationSettings>(body),
+        "UpdateInstanceOrganizationSettings" => parse::<models::OrganizationSettings>(body),
+        "UpdateInstanceProtect" => parse::<models::InstanceProtect>(body),
+        "UpdateInstanceRestrictions" => parse::<models::InstanceRestrictions>(body),
+        "UpdateJWTTemplate" => parse::<models::JWTTemplate>(body),
+        "UpdateMachine" => parse::<models::Machine>(body),
+        "UpdateOAuthApplication" => parse::<models::OAuthApplication>(body),
+        "UpdateOrganization" => parse::<models::Organization>(body),
+        "UpdateOrganizationDomain" => parse::<models::OrganizationDomain>(body),
+        "UpdateOrganizationMembership" => parse::<models::OrganizationMembership>(body),
+        "UpdateOrganizationMembershipMetadata" => parse::<models::OrganizationMembership>(body),
+        "UpdateOrganizationPermission" => parse::<models::Permission>(body),
+        "UpdateOrganizationRole" => parse::<models::Role>(body),
+        "UpdatePhoneNumber" => parse::<models::PhoneNumber>(body),
+        "UpdateProductionInstanceDomain" => parse::<serde_json::Value>(body),
+        "UpdateRoleSet" => parse::<models::RoleSet>(body),
+        "UpdateSAMLConnection" => parse::<models::SAMLConnection>(body),
+        "UpdateSCIMDirectory" => parse::<models::SCIMDirectory>(body),
+        "UpdateSignUp" => parse::<models::SignUp>(body),
+        "UpdateUser" => parse::<models::User>(body),
+        "UpdateUserMetadata" => parse::<models::User>(body),
+        "UploadOAuthApplicationLogo" => parse::<models::OAuthApplication>(body),
+        "UploadOrganizationLogo" => parse::<models::OrganizationWithLogo>(body),
+        "UpsertTemplate" => parse::<models::Template>(body),
+        "UserPasskeyDelete" => parse::<models::DeletedObject>(body),
+        "UserWeb3WalletDelete" => parse::<models::DeletedObject>(body),
+        "UsersBan" => parse::<Vec<models::User>>(body),
+        "UsersGetOrganizationInvitations" => {
+            parse::<models::OrganizationInvitationsWithPublicOrganizationData>(body)
+        }
+        "UsersGetOrganizationMemberships" => parse::<models::OrganizationMemberships>(body),
+        "UsersUnban" => parse::<Vec<models::User>>(body),
+        "VerifyClient" => parse::<models::Client>(body),
+        "VerifyDomainProxy" => parse::<models::ProxyCheck>(body),
+        "VerifyOrganizationDomainOwnership" => parse::<models::OrganizationDomain>(body),
+        "VerifyPassword" => parse::<serde_json::Value>(body),
+        "VerifyTOTP" => parse::<serde_json::Value>(body),
+        "createAdminPortalLinkToken" => parse::<serde_json::Value>(body),
+        "createApiKey" => parse::<serde_json::Value>(body),
+        "createM2MToken" => parse::<serde_json::Value>(body),
+        "createSession" => parse::<models::Session>(body),
+        "deleteApiKey" => parse::<serde_json::Value>(body),
+        "getApiKey" => parse::<serde_json::Value>(body),
+        "getApiKeySecret" => parse::<serde_json::Value>(body),
+        "getApiKeys" => parse::<serde_json::Value>(body),
+        "getM2MTokens" => parse::<serde_json::Value>(body),
+        "revokeAdminPortalLinkToken" => parse::<serde_json::Value>(body),
+        "revokeApiKey" => parse::<serde_json::Value>(body),
+        "revokeM2MToken" => parse::<serde_json::Value>(body),
+        "updateApiKey" => parse::<serde_json::Value>(body),
+        "verifyApiKey" => parse::<serde_json::Value>(body),
+        "verifyM2MToken" => parse::<serde_json::Value>(body),
+        "verifyOAuthAccessToken" => parse::<serde_json::Value>(body),
+        other => Err(format!("unknown operation {other}")),
     }
 }

@@ -742,6 +742,8 @@ use crate::{{Client, Error, Result}};
 pub struct Outcome {{
     /// The response headers (Prism reports violations in `sl-violations`).
     pub headers: Vec<(String, String)>,
+    /// The 2xx body as received.
+    pub body: String,
     /// Whether the 2xx body parsed into the operation's typed response.
     pub parsed: std::result::Result<(), String>,
 }}
@@ -758,11 +760,16 @@ where
         message: e.to_string(),
     }})?;
     let response = client.call_operation(op, &flat)?;
-    let parsed = response.json::<R>().map(|_| ()).map_err(|e| e.to_string());
+    let parsed = parse::<R>(&response.body);
     Ok(Outcome {{
         headers: response.headers,
+        body: response.body,
         parsed,
     }})
+}}
+
+fn parse<R: serde::de::DeserializeOwned>(body: &str) -> std::result::Result<(), String> {{
+    serde_json::from_str::<R>(body).map(|_| ()).map_err(|e| e.to_string())
 }}
 
 /// Calls the operation `operation_id` through its typed params and response types.
@@ -772,7 +779,7 @@ pub fn call_typed(client: &Client, operation_id: &str, params: &Value) -> Result
     );
     let mut sorted: Vec<&Op> = ops.iter().collect();
     sorted.sort_by(|a, b| a.operation_id.cmp(&b.operation_id));
-    for op in sorted {
+    for op in &sorted {
         let params_ty = match op.params_struct() {
             Some(name) => format!("params::{name}"),
             None => "serde_json::Map<String, Value>".to_string(),
@@ -782,8 +789,16 @@ pub fn call_typed(client: &Client, operation_id: &str, params: &Value) -> Result
             op.operation_id, op.response_ty, op.const_name
         ));
     }
+    out.push_str("other => Err(Error::UnknownOperation { name: other.to_owned() }),\n    }\n}\n\n");
     out.push_str(
-        "other => Err(Error::UnknownOperation { name: other.to_owned() }),\n    }\n}\n",
+        "/// Parses a 2xx body into the typed response of `operation_id`.\npub fn parse_response(operation_id: &str, body: &str) -> std::result::Result<(), String> {\n    match operation_id {\n",
     );
+    for op in &sorted {
+        out.push_str(&format!(
+            "{:?} => parse::<{}>(body),\n",
+            op.operation_id, op.response_ty
+        ));
+    }
+    out.push_str("other => Err(format!(\"unknown operation {other}\")),\n    }\n}\n");
     out
 }

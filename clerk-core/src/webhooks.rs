@@ -1,0 +1,353 @@
+//! Webhook signature verification (Svix / Standard Webhooks signing).
+//!
+//! ```no_run
+//! use clerk_core::webhooks::Webhook;
+//! let webhook = Webhook::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")?;
+//! # let (raw_body, headers): (&[u8], Vec<(String, String)>) = (b"", vec![]);
+//! let event = webhook.verify(raw_body, headers.iter().map(|(n, v)| (n.as_str(), v.as_str())))?;
+//! println!("{} {}", event.event_type, event.data);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::fmt;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use aws_lc_rs::hmac;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde::{Deserialize, Serialize};
+
+/// How far a webhook timestamp may be from now, either way.
+pub const TOLERANCE_SECONDS: i64 = 300;
+
+/// Why a webhook was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum WebhookErrorKind {
+    /// The signing secret is not `whsec_<base64>`.
+    InvalidSecret,
+    /// `svix-id`, `svix-timestamp` or `svix-signature` is missing.
+    MissingHeaders,
+    /// `svix-timestamp` is not an integer.
+    InvalidTimestamp,
+    /// The timestamp is more than the tolerance in the past.
+    TimestampTooOld,
+    /// The timestamp is more than the tolerance in the future.
+    TimestampTooNew,
+    /// No `v1` signature matches.
+    NoMatchingSignature,
+    /// The signature matched but the body is not a JSON event.
+    InvalidPayload,
+}
+
+impl WebhookErrorKind {
+    /// The kebab-case code.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WebhookErrorKind::InvalidSecret => "invalid-secret",
+            WebhookErrorKind::MissingHeaders => "missing-headers",
+            WebhookErrorKind::InvalidTimestamp => "invalid-timestamp",
+            WebhookErrorKind::TimestampTooOld => "timestamp-too-old",
+            WebhookErrorKind::TimestampTooNew => "timestamp-too-new",
+            WebhookErrorKind::NoMatchingSignature => "no-matching-signature",
+            WebhookErrorKind::InvalidPayload => "invalid-payload",
+        }
+    }
+}
+
+/// A refused webhook.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WebhookError {
+    /// The machine-readable kind.
+    pub reason: WebhookErrorKind,
+    /// Details.
+    pub message: String,
+}
+
+impl WebhookError {
+    fn new(reason: WebhookErrorKind, message: impl Into<String>) -> WebhookError {
+        WebhookError {
+            reason,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for WebhookError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.reason.as_str(), self.message)
+    }
+}
+
+impl std::error::Error for WebhookError {}
+
+/// A verified webhook event.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WebhookEvent {
+    /// The event type, e.g. `user.created`.
+    #[serde(rename = "type")]
+    pub event_type: String,
+    /// The event's `data` object.
+    pub data: serde_json::Value,
+    /// The event's own `timestamp` (ms), when present.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<i64>,
+    /// The instance the event concerns (`instance_id`), when present.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance_id: Option<String>,
+    /// The `svix-id` header: a unique message id, for idempotency.
+    pub message_id: String,
+    /// The `svix-timestamp` header (seconds).
+    pub signed_at: i64,
+    /// The whole event object.
+    pub raw: serde_json::Value,
+}
+
+/// A webhook endpoint's signing secret.
+#[derive(Clone)]
+pub struct Webhook {
+    key: hmac::Key,
+}
+
+impl fmt::Debug for Webhook {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Webhook { key: <redacted> }")
+    }
+}
+
+impl Webhook {
+    /// From a `whsec_<base64>` secret (a bare base64 secret is accepted too).
+    pub fn new(secret: &str) -> Result<Webhook, WebhookError> {
+        let encoded = secret.trim();
+        let encoded = encoded.strip_prefix("whsec_").unwrap_or(encoded);
+        let key = STANDARD.decode(encoded).map_err(|e| {
+            WebhookError::new(
+                WebhookErrorKind::InvalidSecret,
+                format!("the secret is not base64: {e}"),
+            )
+        })?;
+        if key.is_empty() {
+            return Err(WebhookError::new(
+                WebhookErrorKind::InvalidSecret,
+                "the secret is empty",
+            ));
+        }
+        Ok(Webhook {
+            key: hmac::Key::new(hmac::HMAC_SHA256, &key),
+        })
+    }
+
+    /// The base64 signature of `{id}.{timestamp}.{body}`.
+    pub fn sign(&self, message_id: &str, timestamp: i64, body: &[u8]) -> String {
+        let mut context = hmac::Context::with_key(&self.key);
+        context.update(message_id.as_bytes());
+        context.update(b".");
+        context.update(timestamp.to_string().as_bytes());
+        context.update(b".");
+        context.update(body);
+        STANDARD.encode(context.sign().as_ref())
+    }
+
+    /// Verifies against the current time.
+    pub fn verify<'a>(
+        &self,
+        body: &[u8],
+        headers: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<WebhookEvent, WebhookError> {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+        self.verify_at(body, headers, now)
+    }
+
+    /// Verifies as of `now` (Unix seconds). Header names are case-insensitive; values
+    /// are trimmed.
+    pub fn verify_at<'a>(
+        &self,
+        body: &[u8],
+        headers: impl IntoIterator<Item = (&'a str, &'a str)>,
+        now: i64,
+    ) -> Result<WebhookEvent, WebhookError> {
+        let (mut id, mut timestamp, mut signatures) = (None, None, None);
+        for (name, value) in headers {
+            let value = value.trim();
+            if value.is_empty() {
+                continue;
+            }
+            match name.trim().to_ascii_lowercase().as_str() {
+                "svix-id" | "webhook-id" => id = Some(value),
+                "svix-timestamp" | "webhook-timestamp" => timestamp = Some(value),
+                "svix-signature" | "webhook-signature" => signatures = Some(value),
+                _ => {}
+            }
+        }
+        let (Some(id), Some(timestamp), Some(signatures)) = (id, timestamp, signatures) else {
+            return Err(WebhookError::new(
+                WebhookErrorKind::MissingHeaders,
+                "svix-id, svix-timestamp and svix-signature are all required",
+            ));
+        };
+        let signed_at: i64 = timestamp.parse().map_err(|_| {
+            WebhookError::new(
+                WebhookErrorKind::InvalidTimestamp,
+                format!("svix-timestamp {timestamp:?} is not an integer"),
+            )
+        })?;
+        if signed_at < now.saturating_sub(TOLERANCE_SECONDS) {
+            return Err(WebhookError::new(
+                WebhookErrorKind::TimestampTooOld,
+                "message timestamp too old",
+            ));
+        }
+        if signed_at > now.saturating_add(TOLERANCE_SECONDS) {
+            return Err(WebhookError::new(
+                WebhookErrorKind::TimestampTooNew,
+                "message timestamp too new",
+            ));
+        }
+
+        let mut message = Vec::with_capacity(id.len() + timestamp.len() + body.len() + 2);
+        message.extend_from_slice(id.as_bytes());
+        message.push(b'.');
+        message.extend_from_slice(timestamp.as_bytes());
+        message.push(b'.');
+        message.extend_from_slice(body);
+        let matched = signatures
+            .split(' ')
+            .filter_map(|entry| entry.split_once(','))
+            .filter(|(version, _)| *version == "v1")
+            .filter_map(|(_, signature)| STANDARD.decode(signature).ok())
+            // hmac::verify compares in constant time.
+            .any(|signature| hmac::verify(&self.key, &message, &signature).is_ok());
+        if !matched {
+            return Err(WebhookError::new(
+                WebhookErrorKind::NoMatchingSignature,
+                "no matching signature found",
+            ));
+        }
+
+        let raw: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
+            WebhookError::new(
+                WebhookErrorKind::InvalidPayload,
+                format!("the body is not JSON: {e}"),
+            )
+        })?;
+        Ok(WebhookEvent {
+            event_type: raw
+                .get("type")
+                .and_then(|t| t.as_str())
+                .unwrap_or_default()
+                .to_owned(),
+            data: raw.get("data").cloned().unwrap_or(serde_json::Value::Null),
+            timestamp: raw.get("timestamp").and_then(serde_json::Value::as_i64),
+            instance_id: raw
+                .get("instance_id")
+                .and_then(|i| i.as_str())
+                .map(str::to_owned),
+            message_id: id.to_owned(),
+            signed_at,
+            raw,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    const ID: &str = "msg_p5jXN8AQM9LWM0D4loKWxJek";
+    const TIMESTAMP: i64 = 1_614_265_330;
+    const BODY: &[u8] = br#"{"test": 2432232314}"#;
+    const SIGNATURE: &str = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=";
+
+    fn headers(signature: &str) -> Vec<(&'static str, String)> {
+        vec![
+            ("svix-id", ID.to_owned()),
+            ("svix-timestamp", TIMESTAMP.to_string()),
+            ("svix-signature", signature.to_owned()),
+        ]
+    }
+
+    fn check(signature: &str, body: &[u8], now: i64) -> Result<WebhookEvent, WebhookError> {
+        let headers = headers(signature);
+        Webhook::new(SECRET).unwrap().verify_at(
+            body,
+            headers.iter().map(|(n, v)| (*n, v.as_str())),
+            now,
+        )
+    }
+
+    #[test]
+    fn standard_webhooks_test_vector() {
+        assert_eq!(
+            Webhook::new(SECRET).unwrap().sign(ID, TIMESTAMP, BODY),
+            &SIGNATURE[3..]
+        );
+        let event = check(SIGNATURE, BODY, TIMESTAMP).expect("the published vector verifies");
+        assert_eq!(event.raw["test"], 2_432_232_314_u64);
+        assert_eq!(event.message_id, ID);
+    }
+
+    #[test]
+    fn other_entries_are_skipped_and_any_v1_match_counts() {
+        let list = format!("v2,AAAA v1,bm90IGl0 {SIGNATURE}");
+        assert!(check(&list, BODY, TIMESTAMP).is_ok());
+        assert_eq!(
+            check("v1,bm90IGl0", BODY, TIMESTAMP).unwrap_err().reason,
+            WebhookErrorKind::NoMatchingSignature
+        );
+        assert_eq!(
+            check(&SIGNATURE.replace("v1,", "v2,"), BODY, TIMESTAMP)
+                .unwrap_err()
+                .reason,
+            WebhookErrorKind::NoMatchingSignature
+        );
+    }
+
+    #[test]
+    fn tampered_body_fails() {
+        let err = check(SIGNATURE, br#"{"test": 2432232315}"#, TIMESTAMP).unwrap_err();
+        assert_eq!(err.reason, WebhookErrorKind::NoMatchingSignature);
+    }
+
+    #[test]
+    fn tolerance_is_300_seconds_each_way() {
+        assert!(check(SIGNATURE, BODY, TIMESTAMP + 300).is_ok());
+        assert_eq!(
+            check(SIGNATURE, BODY, TIMESTAMP + 301).unwrap_err().reason,
+            WebhookErrorKind::TimestampTooOld
+        );
+        assert!(check(SIGNATURE, BODY, TIMESTAMP - 300).is_ok());
+        assert_eq!(
+            check(SIGNATURE, BODY, TIMESTAMP - 301).unwrap_err().reason,
+            WebhookErrorKind::TimestampTooNew
+        );
+    }
+
+    #[test]
+    fn missing_headers_and_bad_secret() {
+        let webhook = Webhook::new(SECRET).unwrap();
+        let err = webhook
+            .verify_at(BODY, [("svix-id", ID)], TIMESTAMP)
+            .unwrap_err();
+        assert_eq!(err.reason, WebhookErrorKind::MissingHeaders);
+        assert_eq!(
+            Webhook::new("whsec_!!").unwrap_err().reason,
+            WebhookErrorKind::InvalidSecret
+        );
+        let trimmed = webhook
+            .verify_at(
+                BODY,
+                [
+                    ("SVIX-ID", " msg_p5jXN8AQM9LWM0D4loKWxJek "),
+                    ("svix-timestamp", "1614265330"),
+                    ("svix-signature", SIGNATURE),
+                ],
+                TIMESTAMP,
+            )
+            .expect("names are case-insensitive, values trimmed");
+        assert_eq!(trimmed.message_id, ID);
+    }
+}
