@@ -53,6 +53,8 @@ suite "format, clippy, docs" lint
 suite "generated code is up to date (cargo xtask codegen --check)" cargo xtask codegen --check --spec "$spec"
 suite "rust tests (workspace)" cargo test --workspace --all-features
 suite "contract: every operation through Prism" bash tests/contract/run.sh
+suite "differential: clerk verify vs @clerk/backend" bash tests/differential/run.sh
+suite "webhooks: interop with standardwebhooks (PyPI)" bash tests/webhooks/run.sh
 
 echo
 if [ "$failed" -gt 0 ]; then
