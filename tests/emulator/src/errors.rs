@@ -92,7 +92,10 @@ pub fn identifier_exists(param: &str) -> ApiError {
         422,
         "form_identifier_exists",
         "That identifier is taken. Please try another.",
-        format!("That {param} is taken. Please try another."),
+        format!(
+            "That {} is taken. Please try another.",
+            param.replace('_', " ")
+        ),
     )
     .param(param)
 }

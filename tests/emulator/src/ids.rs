@@ -1,4 +1,4 @@
-//! Clerk-looking identifiers (`user_` + 27 base62 characters) and random tokens.
+//! Clerk-looking identifiers (`user_` + 27 base62 characters), random tokens, and time.
 
 const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
@@ -45,9 +45,97 @@ pub fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let day_of_year = (153 * (month + if month > 2 { -3 } else { 9 }) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+/// Parses an RFC 3339 timestamp (`2012-10-20T07:15:20.902Z`, `...+02:00`) into epoch
+/// milliseconds, as Clerk accepts for `created_at` and `legal_accepted_at`.
+pub fn parse_rfc3339_ms(text: &str) -> Option<i64> {
+    let bytes = text.as_bytes();
+    let number = |range: std::ops::Range<usize>| -> Option<i64> {
+        let part = text.get(range)?;
+        part.bytes()
+            .all(|b| b.is_ascii_digit())
+            .then(|| part.parse().ok())?
+    };
+    if bytes.len() < 20
+        || bytes[4] != b'-'
+        || bytes[7] != b'-'
+        || !matches!(bytes[10], b'T' | b't' | b' ')
+        || bytes[13] != b':'
+        || bytes[16] != b':'
+    {
+        return None;
+    }
+    let (year, month, day) = (number(0..4)?, number(5..7)?, number(8..10)?);
+    let (hour, minute, second) = (number(11..13)?, number(14..16)?, number(17..19)?);
+    if !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
+        return None;
+    }
+    let mut rest = &text[19..];
+    let mut millis = 0;
+    if let Some(fraction) = rest.strip_prefix('.') {
+        let digits = fraction.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
+            return None;
+        }
+        let padded = format!("{:0<3}", &fraction[..digits.min(3)]);
+        millis = padded.parse::<i64>().ok()?;
+        rest = &fraction[digits..];
+    }
+    let offset_minutes = match rest.as_bytes() {
+        [b'Z' | b'z'] => 0,
+        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
+            let digits = [h1, h2, m1, m2];
+            if !digits.iter().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            let value = |a: &u8, b: &u8| i64::from(a - b'0') * 10 + i64::from(b - b'0');
+            let minutes = value(h1, h2) * 60 + value(m1, m2);
+            if *sign == b'+' { minutes } else { -minutes }
+        }
+        _ => return None,
+    };
+    let seconds = days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second
+        - offset_minutes * 60;
+    Some(seconds * 1000 + millis)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parses_rfc3339() {
+        assert_eq!(parse_rfc3339_ms("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(
+            parse_rfc3339_ms("2012-10-20T07:15:20.902Z"),
+            Some(1_350_717_320_902)
+        );
+        assert_eq!(
+            parse_rfc3339_ms("2012-10-20T09:15:20.9+02:00"),
+            Some(1_350_717_320_900)
+        );
+        assert_eq!(
+            parse_rfc3339_ms("2000-02-29T00:00:00-00:30"),
+            Some(951_784_200_000)
+        );
+        assert_eq!(parse_rfc3339_ms("2012-10-20"), None);
+        assert_eq!(parse_rfc3339_ms("2012-13-20T07:15:20Z"), None);
+        assert_eq!(parse_rfc3339_ms("2012-10-20T07:15:20"), None);
+    }
 
     #[test]
     fn ids_have_clerk_shape() {

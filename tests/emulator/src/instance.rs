@@ -297,13 +297,17 @@ pub fn get_jwt_template(c: &mut Ctx) -> Result<Reply, ApiError> {
     Ok(Reply::Json(c.state.jwt_templates[index].clone()))
 }
 
-/// `PATCH /jwt_templates/{template_id}`
+/// `PATCH /jwt_templates/{template_id}`: the spec requires `name` and `claims` here too.
 pub fn update_jwt_template(c: &mut Ctx) -> Result<Reply, ApiError> {
     let index = position(
         &c.state.jwt_templates,
         &c.path_param("template_id"),
         "JWT template",
     )?;
+    c.req_str("name")?;
+    if c.opt_object("claims")?.is_none() {
+        return Err(missing("claims"));
+    }
     if let Some(name) = c.opt_str("name")?
         && c.state
             .jwt_templates

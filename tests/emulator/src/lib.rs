@@ -22,6 +22,7 @@ mod http;
 mod ids;
 mod instance;
 mod keys;
+mod machine;
 pub mod multipart;
 mod organizations;
 mod routes;
@@ -108,7 +109,7 @@ pub struct Fault {
 pub struct Counters {
     /// TCP connections accepted.
     pub connections: u64,
-    /// Requests read (all routes).
+    /// API requests read (every path except the `/__emulator/` control surface).
     pub requests: u64,
     /// Requests per route: `"GET /v1/users/{user_id}"` (method + spec template), or
     /// method + raw path for paths that match no operation.
@@ -282,7 +283,7 @@ impl Shared {
 
     fn handle(&self, req: &Request) -> Outcome {
         if req.path.starts_with("/__emulator/") {
-            self.count(format!("{} {}", req.method, req.path));
+            // Control traffic is not API traffic: it is not counted (its connection is).
             return Outcome::Respond(self.control(req));
         }
         let trace_id = Self::trace_id();
@@ -295,18 +296,18 @@ impl Shared {
             (None, Some(segments)) => api::find_spec_operation(&req.method, segments),
             _ => None,
         };
+        // The spec template below /v1 (`/users/{user_id}`) for operations, else none.
         let template: Option<&str> = route
             .as_ref()
             .map(|(r, _)| r.template)
-            .or(spec_operation.map(|op| op.path))
-            .or_else(|| (req.path == "/.well-known/jwks.json").then_some(""));
+            .or(spec_operation.map(|op| op.path));
         let counter_key = match template {
-            Some(t) if api_segments.is_some() => format!("{} /v1{t}", req.method),
-            _ => format!("{} {}", req.method, req.path),
+            Some(t) => format!("{} /v1{t}", req.method),
+            None => format!("{} {}", req.method, req.path),
         };
         self.count(counter_key);
 
-        let fault = self.take_fault(req, template.filter(|t| !t.is_empty()));
+        let fault = self.take_fault(req, template);
         if let Some(delay) = fault.as_ref().and_then(|f| f.delay_ms) {
             std::thread::sleep(Duration::from_millis(delay));
         }
@@ -345,7 +346,8 @@ impl Shared {
                     "injected fault",
                     "This error was injected by clerk-emulator.",
                 );
-                let mut response = Response::json(status, &error.body(&trace_id));
+                let mut response = Response::json(status, &error.body(&trace_id))
+                    .with_header("X-Clerk-Trace-Id", &trace_id);
                 if let Some(retry_after) = &fault.retry_after {
                     response = response.with_header("Retry-After", retry_after);
                 }
@@ -478,12 +480,9 @@ impl Shared {
     fn reset(&self) {
         *lock(&self.state) = State::new(&self.env.issuer);
         lock(&self.faults).clear();
-        let connections = lock(&self.counters).connections;
-        // Open connections stay open, so keep counting them from where they are.
-        *lock(&self.counters) = Counters {
-            connections: connections.min(lock(&self.open_streams).len() as u64),
-            ..Counters::default()
-        };
+        // Counters restart from zero; connections already open stay open and are not
+        // counted again.
+        *lock(&self.counters) = Counters::default();
         self.key_index.store(0, Ordering::SeqCst);
         *lock(&self.key) = Arc::new(SigningKey::committed(0));
     }
@@ -741,7 +740,8 @@ impl Emulator {
         lock(&self.shared.counters).clone()
     }
 
-    /// Forgets all resources, faults and counters and returns to the first key.
+    /// Forgets all resources and faults, zeroes the counters (connections already open
+    /// are not counted again) and returns to the first signing key.
     pub fn reset(&self) {
         self.shared.reset();
     }

@@ -149,13 +149,25 @@ pub fn create_organization(c: &mut Ctx) -> Result<Reply, ApiError> {
     Ok(Reply::Json(strip_internal(&organization)))
 }
 
+/// Whether no member of the organization holds the admin role.
+fn missing_admin(state: &crate::state::State, organization: &Value) -> bool {
+    !state
+        .memberships
+        .iter()
+        .any(|m| m["_organization_id"] == organization["id"] && m["role"] == "org:admin")
+}
+
 /// `GET /organizations`
 pub fn list_organizations(c: &mut Ctx) -> Result<Reply, ApiError> {
     let include_count = c.query_bool("include_members_count")?.unwrap_or(false);
+    let include_missing_admin = c
+        .query_bool("include_missing_member_with_elevated_permissions")?
+        .unwrap_or(false);
     let query = c.query("query").map(|q| q.to_lowercase());
     let user_ids = c.query_all("user_id");
     let organization_ids = c.query_all("organization_id");
     let state = &*c.state;
+    // Rendered with counts so that order_by=members_count works; dropped below unless asked.
     let mut organizations: Vec<Value> = state
         .organizations
         .iter()
@@ -174,17 +186,9 @@ pub fn list_organizations(c: &mut Ctx) -> Result<Reply, ApiError> {
         })
         .map(|o| {
             let mut rendered = state.render_organization(o, true);
-            if !include_count {
-                // Counted above only so that order_by=members_count works.
-                rendered["_members_count"] = rendered["members_count"].take();
-                rendered
-                    .as_object_mut()
-                    .expect("object")
-                    .remove("members_count");
-                rendered
-                    .as_object_mut()
-                    .expect("object")
-                    .remove("pending_invitations_count");
+            if include_missing_admin {
+                rendered["missing_member_with_elevated_permissions"] =
+                    json!(missing_admin(state, o));
             }
             rendered
         })
@@ -195,7 +199,15 @@ pub fn list_organizations(c: &mut Ctx) -> Result<Reply, ApiError> {
         &order_by,
         &["created_at", "name", "members_count"],
     )?;
-    let organizations = organizations.iter().map(strip_internal).collect();
+    if !include_count {
+        for organization in &mut organizations {
+            let map = organization
+                .as_object_mut()
+                .expect("organizations are objects");
+            map.remove("members_count");
+            map.remove("pending_invitations_count");
+        }
+    }
     c.paged_data(organizations)
 }
 
@@ -205,10 +217,16 @@ pub fn get_organization(c: &mut Ctx) -> Result<Reply, ApiError> {
         .state
         .organization_index(&c.path_param("organization_id"))?;
     let include_count = c.query_bool("include_members_count")?.unwrap_or(false);
-    Ok(Reply::Json(c.state.render_organization(
-        &c.state.organizations[index],
-        include_count,
-    )))
+    let mut organization = c
+        .state
+        .render_organization(&c.state.organizations[index], include_count);
+    if c.query_bool("include_missing_member_with_elevated_permissions")?
+        .unwrap_or(false)
+    {
+        organization["missing_member_with_elevated_permissions"] =
+            json!(missing_admin(c.state, &organization));
+    }
+    Ok(Reply::Json(organization))
 }
 
 /// `PATCH /organizations/{organization_id}`
@@ -398,9 +416,12 @@ fn membership_index(c: &Ctx) -> Result<usize, ApiError> {
 }
 
 fn list_memberships(c: &mut Ctx, organization_id: Option<String>) -> Result<Reply, ApiError> {
-    let user_ids = c.query_all("user_id");
+    // `user_id`, identifier and name filters apply to the member; `created_at_*` to the
+    // membership; `last_active_at_*` to the member.
+    let user_filter = crate::users::UserFilter::from_query(c, &["last_active_at"])?;
     let roles = c.query_all("role");
-    let query = c.query("query").map(|q| q.to_lowercase());
+    let created_before = c.query_i64("created_at_before")?;
+    let created_after = c.query_i64("created_at_after")?;
     let state = &*c.state;
     let mut memberships: Vec<Value> = state
         .memberships
@@ -409,28 +430,14 @@ fn list_memberships(c: &mut Ctx, organization_id: Option<String>) -> Result<Repl
             organization_id
                 .as_ref()
                 .is_none_or(|o| m["_organization_id"] == o.as_str())
-                && (user_ids.is_empty() || user_ids.iter().any(|u| m["_user_id"] == u.as_str()))
                 && (roles.is_empty() || roles.iter().any(|r| m["role"] == r.as_str()))
+                && created_before.is_none_or(|t| m["created_at"].as_i64().is_some_and(|c| c < t))
+                && created_after.is_none_or(|t| m["created_at"].as_i64().is_some_and(|c| c > t))
+                && state
+                    .user(m["_user_id"].as_str().unwrap_or_default())
+                    .is_ok_and(|user| user_filter.matches(state, user))
         })
         .map(|m| state.render_membership(m))
-        .filter(|m| {
-            query.as_ref().is_none_or(|q| {
-                let data = &m["public_user_data"];
-                [
-                    "identifier",
-                    "first_name",
-                    "last_name",
-                    "username",
-                    "user_id",
-                ]
-                .iter()
-                .any(|f| {
-                    data[*f]
-                        .as_str()
-                        .is_some_and(|v| v.to_lowercase().contains(q))
-                })
-            })
-        })
         .collect();
     let order_by = c.query("order_by").unwrap_or_else(|| "-created_at".into());
     sort_by_order(&mut memberships, &order_by, &["created_at", "role"])?;

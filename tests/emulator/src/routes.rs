@@ -2,7 +2,7 @@
 //! Every other spec operation answers 501 `emulator_unsupported`.
 
 use crate::api::Route;
-use crate::{instance, organizations, sessions, users};
+use crate::{instance, machine, organizations, sessions, users};
 
 /// Implemented operations.
 pub static ROUTES: &[Route] = &[
@@ -563,5 +563,65 @@ pub static ROUTES: &[Route] = &[
         method: "POST",
         template: "/testing_tokens",
         handler: instance::create_testing_token,
+    },
+    Route {
+        operation_id: "createApiKey",
+        method: "POST",
+        template: "/api_keys",
+        handler: machine::create_api_key,
+    },
+    Route {
+        operation_id: "getApiKeys",
+        method: "GET",
+        template: "/api_keys",
+        handler: machine::list_api_keys,
+    },
+    Route {
+        operation_id: "getApiKey",
+        method: "GET",
+        template: "/api_keys/{apiKeyID}",
+        handler: machine::get_api_key,
+    },
+    Route {
+        operation_id: "updateApiKey",
+        method: "PATCH",
+        template: "/api_keys/{apiKeyID}",
+        handler: machine::update_api_key,
+    },
+    Route {
+        operation_id: "deleteApiKey",
+        method: "DELETE",
+        template: "/api_keys/{apiKeyID}",
+        handler: machine::delete_api_key,
+    },
+    Route {
+        operation_id: "getApiKeySecret",
+        method: "GET",
+        template: "/api_keys/{apiKeyID}/secret",
+        handler: machine::get_api_key_secret,
+    },
+    Route {
+        operation_id: "revokeApiKey",
+        method: "POST",
+        template: "/api_keys/{apiKeyID}/revoke",
+        handler: machine::revoke_api_key,
+    },
+    Route {
+        operation_id: "verifyApiKey",
+        method: "POST",
+        template: "/api_keys/verify",
+        handler: machine::verify_api_key,
+    },
+    Route {
+        operation_id: "verifyM2MToken",
+        method: "POST",
+        template: "/m2m_tokens/verify",
+        handler: machine::verify_unknown_machine_token,
+    },
+    Route {
+        operation_id: "verifyOAuthAccessToken",
+        method: "POST",
+        template: "/oauth_applications/access_tokens/verify",
+        handler: machine::verify_unknown_machine_token,
     },
 ];

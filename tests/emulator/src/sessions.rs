@@ -312,8 +312,13 @@ pub fn create_session_token_from_template(c: &mut Ctx) -> Result<Reply, ApiError
     ))
 }
 
-/// `POST /sessions/{session_id}/refresh`: the expired token must be ours and name the session.
+/// `POST /sessions/{session_id}/refresh`: the expired token must be ours and name the
+/// session. The spec documents only 400 and 401 errors here, so every refusal is a 400.
 pub fn refresh_session(c: &mut Ctx) -> Result<Reply, ApiError> {
+    refresh(c).map_err(|error| error.with_status(400))
+}
+
+fn refresh(c: &mut Ctx) -> Result<Reply, ApiError> {
     let expired_token = c.req_str("expired_token")?;
     c.req_str("refresh_token")?;
     c.req_str("request_origin")?;
@@ -327,9 +332,15 @@ pub fn refresh_session(c: &mut Ctx) -> Result<Reply, ApiError> {
         ));
     }
     let claims = session_claims(c, &session, 60);
-    Ok(Reply::Json(
-        json!({"object": "token", "jwt": c.key.sign_jwt(&Value::Object(claims))}),
-    ))
+    let jwt = c.key.sign_jwt(&Value::Object(claims));
+    match c.opt_str("format")?.as_deref() {
+        None | Some("token") => Ok(Reply::Json(json!({"object": "token", "jwt": jwt}))),
+        Some("cookie") => Ok(Reply::Json(json!({
+            "object": "cookies",
+            "cookies": [format!("__session={jwt}; Path=/; Max-Age=60; SameSite=Lax")],
+        }))),
+        Some(_) => Err(format_invalid("format", "must be token or cookie")),
+    }
 }
 
 /// `GET /clients`

@@ -40,6 +40,8 @@ pub struct State {
     pub actor_tokens: Vec<Value>,
     /// Redirect URLs.
     pub redirect_urls: Vec<Value>,
+    /// API keys (the secret kept in `_secret`).
+    pub api_keys: Vec<Value>,
     /// Domains (the primary one first).
     pub domains: Vec<Value>,
     /// `GET /instance`.
@@ -130,6 +132,7 @@ impl State {
             sign_in_tokens: Vec::new(),
             actor_tokens: Vec::new(),
             redirect_urls: Vec::new(),
+            api_keys: Vec::new(),
             last_timestamp: 0,
         }
     }

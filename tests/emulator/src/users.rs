@@ -35,13 +35,32 @@ fn verification(verified: bool, otp_strategy: &str) -> Value {
     }
 }
 
-fn email_object(email: &str, verified: bool, now: i64) -> Value {
+/// How an email address or phone number is created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Status {
+    Verified,
+    Unverified,
+    /// Unverified but usable for sign-in and locked to the user (`*_identification_status`).
+    Reserved,
+}
+
+impl Status {
+    fn from_flag(verified: bool) -> Status {
+        if verified {
+            Status::Verified
+        } else {
+            Status::Unverified
+        }
+    }
+}
+
+fn email_object(email: &str, status: Status, now: i64) -> Value {
     json!({
         "id": crate::ids::new_id("idn"),
         "object": "email_address",
         "email_address": email,
-        "reserved": false,
-        "verification": verification(verified, "email_code"),
+        "reserved": status == Status::Reserved,
+        "verification": verification(status == Status::Verified, "email_code"),
         "linked_to": [],
         "matches_sso_connection": false,
         "created_at": now,
@@ -49,20 +68,58 @@ fn email_object(email: &str, verified: bool, now: i64) -> Value {
     })
 }
 
-fn phone_object(phone: &str, verified: bool, second_factor: bool, now: i64) -> Value {
+fn phone_object(phone: &str, status: Status, second_factor: bool, now: i64) -> Value {
     json!({
         "id": crate::ids::new_id("idn"),
         "object": "phone_number",
         "phone_number": phone,
         "reserved_for_second_factor": second_factor,
         "default_second_factor": false,
-        "reserved": false,
-        "verification": verification(verified, "phone_code"),
+        "reserved": status == Status::Reserved,
+        "verification": verification(status == Status::Verified, "phone_code"),
         "linked_to": [],
         "backup_codes": null,
         "created_at": now,
         "updated_at": now,
     })
+}
+
+/// The `*_identification_status` list of CreateUser: one `verified`/`reserved` per
+/// identifier, by position; empty or absent means all verified.
+fn identification_statuses(c: &Ctx, param: &str, count: usize) -> Result<Vec<Status>, ApiError> {
+    let given = c.opt_str_list(param)?;
+    if given.is_empty() {
+        return Ok(vec![Status::Verified; count]);
+    }
+    if given.len() != count {
+        return Err(format_invalid(
+            param,
+            "must have exactly one item per identifier",
+        ));
+    }
+    given
+        .iter()
+        .map(|status| match status.as_str() {
+            "verified" => Ok(Status::Verified),
+            "reserved" => Ok(Status::Reserved),
+            _ => Err(format_invalid(param, "items must be verified or reserved")),
+        })
+        .collect()
+}
+
+/// An optional RFC 3339 body field as epoch milliseconds.
+fn opt_timestamp(c: &Ctx, param: &str) -> Result<Option<i64>, ApiError> {
+    match c.opt_str(param)? {
+        None => Ok(None),
+        Some(text) => crate::ids::parse_rfc3339_ms(&text)
+            .map(Some)
+            .ok_or_else(|| {
+                format_invalid(
+                    param,
+                    "must be an RFC 3339 date-time such as 2012-10-20T07:15:20.902Z",
+                )
+            }),
+    }
 }
 
 fn check_password(c: &Ctx, password: &str) -> Result<(), ApiError> {
@@ -132,10 +189,21 @@ pub fn create_user(c: &mut Ctx) -> Result<Reply, ApiError> {
         return Err(identifier_exists("external_id"));
     }
     let now = c.state.now();
-    let email_objects: Vec<Value> = emails.iter().map(|e| email_object(e, true, now)).collect();
+    let email_statuses =
+        identification_statuses(c, "email_address_identification_status", emails.len())?;
+    let phone_statuses =
+        identification_statuses(c, "phone_number_identification_status", phones.len())?;
+    let created_at = opt_timestamp(c, "created_at")?;
+    let legal_accepted_at = opt_timestamp(c, "legal_accepted_at")?;
+    let email_objects: Vec<Value> = emails
+        .iter()
+        .zip(email_statuses)
+        .map(|(e, status)| email_object(e, status, now))
+        .collect();
     let phone_objects: Vec<Value> = phones
         .iter()
-        .map(|p| phone_object(p, true, false, now))
+        .zip(phone_statuses)
+        .map(|(p, status)| phone_object(p, status, false, now))
         .collect();
     let wallet_objects: Vec<Value> = wallets
         .iter()
@@ -145,6 +213,8 @@ pub fn create_user(c: &mut Ctx) -> Result<Reply, ApiError> {
                    "created_at": now, "updated_at": now})
         })
         .collect();
+    let totp_enabled = c.opt_str("totp_secret")?.is_some();
+    let backup_codes_enabled = !c.opt_str_list("backup_codes")?.is_empty();
     let id = c.new_id("user");
     let user = json!({
         "id": id,
@@ -168,10 +238,10 @@ pub fn create_user(c: &mut Ctx) -> Result<Reply, ApiError> {
         "web3_wallets": wallet_objects,
         "passkeys": [],
         "password_enabled": password.is_some() || c.opt_str("password_digest")?.is_some(),
-        "two_factor_enabled": false,
-        "totp_enabled": false,
-        "backup_code_enabled": false,
-        "mfa_enabled_at": null,
+        "two_factor_enabled": totp_enabled || backup_codes_enabled,
+        "totp_enabled": totp_enabled,
+        "backup_code_enabled": backup_codes_enabled,
+        "mfa_enabled_at": (totp_enabled || backup_codes_enabled).then_some(now),
         "mfa_disabled_at": null,
         "password_last_updated_at": password.as_ref().map(|_| now),
         "external_accounts": [],
@@ -183,12 +253,12 @@ pub fn create_user(c: &mut Ctx) -> Result<Reply, ApiError> {
         "lockout_expires_in_seconds": null,
         "verification_attempts_remaining": 100,
         "updated_at": now,
-        "created_at": now,
+        "created_at": created_at.unwrap_or(now),
         "delete_self_enabled": c.opt_bool("delete_self_enabled")?.unwrap_or(true),
         "create_organization_enabled": c.opt_bool("create_organization_enabled")?.unwrap_or(true),
         "create_organizations_limit": c.opt_i64("create_organizations_limit")?,
         "last_active_at": null,
-        "legal_accepted_at": c.opt_str("legal_accepted_at")?.map(|_| now),
+        "legal_accepted_at": legal_accepted_at,
         "bypass_client_trust": c.opt_bool("bypass_client_trust")?.unwrap_or(false),
     });
     if let Some(password) = password {
@@ -218,79 +288,140 @@ fn contains_ci(value: &Value, needle: &str) -> bool {
         .is_some_and(|s| s.to_lowercase().contains(needle))
 }
 
+/// The user filters of `GET /users`, `/users/count` and the membership lists, read from
+/// the query. Every filter the spec lists is applied; none is silently ignored.
+pub struct UserFilter {
+    emails: Vec<String>,
+    phones: Vec<String>,
+    external_ids: Vec<String>,
+    usernames: Vec<String>,
+    web3_wallets: Vec<String>,
+    user_ids: Vec<String>,
+    organization_ids: Vec<String>,
+    query: Option<String>,
+    email_query: Option<String>,
+    phone_query: Option<String>,
+    username_query: Option<String>,
+    name_query: Option<String>,
+    banned: Option<bool>,
+    /// `(field, bound, is_upper_bound)` on epoch-millisecond fields.
+    time_bounds: Vec<(&'static str, i64, bool)>,
+    /// `provider`/`provider_user_id` ask for external accounts, which the emulator never has.
+    wants_external_account: bool,
+}
+
+fn lower_all(values: Vec<String>) -> Vec<String> {
+    values.into_iter().map(|v| v.to_lowercase()).collect()
+}
+
+impl UserFilter {
+    /// Reads the filters; `time_fields` lists the `*_before`/`*_after` filters that apply
+    /// to the user (the membership lists apply `created_at_*` to the membership instead).
+    pub fn from_query(c: &Ctx, time_fields: &[&'static str]) -> Result<UserFilter, ApiError> {
+        let mut time_bounds = Vec::new();
+        for field in time_fields {
+            for (suffix, upper) in [("before", true), ("after", false), ("since", false)] {
+                if let Some(bound) = c.query_i64(&format!("{field}_{suffix}"))? {
+                    time_bounds.push((*field, bound, upper));
+                }
+            }
+        }
+        let lower = |name: &str| c.query(name).map(|q| q.to_lowercase());
+        Ok(UserFilter {
+            emails: lower_all(c.query_all("email_address")),
+            phones: c.query_all("phone_number"),
+            external_ids: c.query_all("external_id"),
+            usernames: lower_all(c.query_all("username")),
+            web3_wallets: lower_all(c.query_all("web3_wallet")),
+            user_ids: c.query_all("user_id"),
+            organization_ids: c.query_all("organization_id"),
+            query: lower("query"),
+            email_query: lower("email_address_query"),
+            phone_query: lower("phone_number_query"),
+            username_query: lower("username_query"),
+            name_query: lower("name_query"),
+            banned: c.query_bool("banned")?,
+            time_bounds,
+            wants_external_account: c.query("provider").is_some()
+                || !c.query_all("provider_user_id").is_empty(),
+        })
+    }
+
+    /// Whether a user passes every filter.
+    pub fn matches(&self, state: &State, user: &Value) -> bool {
+        let emails = identifiers(user, "email_addresses", "email_address");
+        let phones = identifiers(user, "phone_numbers", "phone_number");
+        let wallets = identifiers(user, "web3_wallets", "web3_wallet");
+        let id = user["id"].as_str().unwrap_or_default();
+        let any_of = |wanted: &[String], have: &[String]| {
+            wanted.is_empty() || wanted.iter().any(|w| have.contains(w))
+        };
+        let username: Vec<String> = user["username"]
+            .as_str()
+            .map(str::to_lowercase)
+            .into_iter()
+            .collect();
+        let external_id: Vec<String> = user["external_id"]
+            .as_str()
+            .map(str::to_string)
+            .into_iter()
+            .collect();
+        any_of(&self.emails, &emails)
+            && any_of(&self.phones, &phones)
+            && any_of(&self.web3_wallets, &wallets)
+            && any_of(&self.usernames, &username)
+            && any_of(&self.external_ids, &external_id)
+            && (self.user_ids.is_empty() || self.user_ids.iter().any(|u| u == id))
+            && (self.organization_ids.is_empty()
+                || state.memberships.iter().any(|m| {
+                    m["_user_id"] == id
+                        && self
+                            .organization_ids
+                            .iter()
+                            .any(|o| m["_organization_id"] == o.as_str())
+                }))
+            && self.query.as_ref().is_none_or(|q| {
+                emails.iter().any(|e| e.contains(q))
+                    || phones.iter().any(|p| p.contains(q))
+                    || wallets.iter().any(|w| w.contains(q))
+                    || ["username", "first_name", "last_name", "id", "external_id"]
+                        .iter()
+                        .any(|field| contains_ci(&user[*field], q))
+            })
+            && self
+                .email_query
+                .as_ref()
+                .is_none_or(|q| emails.iter().any(|e| e.contains(q)))
+            && self
+                .phone_query
+                .as_ref()
+                .is_none_or(|q| phones.iter().any(|p| p.contains(q)))
+            && self
+                .username_query
+                .as_ref()
+                .is_none_or(|q| contains_ci(&user["username"], q))
+            && self.name_query.as_ref().is_none_or(|q| {
+                contains_ci(&user["first_name"], q) || contains_ci(&user["last_name"], q)
+            })
+            && self.banned.is_none_or(|b| user["banned"] == b)
+            && self.time_bounds.iter().all(|(field, bound, upper)| {
+                user[*field]
+                    .as_i64()
+                    .is_some_and(|t| if *upper { t < *bound } else { t > *bound })
+            })
+            && !self.wants_external_account
+    }
+}
+
+const USER_TIME_FILTERS: [&str; 3] = ["created_at", "last_active_at", "last_sign_in_at"];
+
 /// The users matching the list/count filters.
 fn filtered_users(c: &Ctx) -> Result<Vec<Value>, ApiError> {
-    let emails: Vec<String> = c
-        .query_all("email_address")
-        .iter()
-        .map(|e| e.to_lowercase())
-        .collect();
-    let phones = c.query_all("phone_number");
-    let external_ids = c.query_all("external_id");
-    let usernames: Vec<String> = c
-        .query_all("username")
-        .iter()
-        .map(|u| u.to_lowercase())
-        .collect();
-    let user_ids = c.query_all("user_id");
-    let organization_ids = c.query_all("organization_id");
-    let query = c.query("query").map(|q| q.to_lowercase());
-    let email_query = c.query("email_address_query").map(|q| q.to_lowercase());
-    let phone_query = c.query("phone_number_query").map(|q| q.to_lowercase());
-    let username_query = c.query("username_query").map(|q| q.to_lowercase());
-    let name_query = c.query("name_query").map(|q| q.to_lowercase());
-    let banned = c.query_bool("banned")?;
-    let created_before = c.query_i64("created_at_before")?;
-    let created_after = c.query_i64("created_at_after")?;
-    let state: &State = c.state;
-    Ok(state
+    let filter = UserFilter::from_query(c, &USER_TIME_FILTERS)?;
+    Ok(c.state
         .users
         .iter()
-        .filter(|user| {
-            let user_emails = identifiers(user, "email_addresses", "email_address");
-            let user_phones = identifiers(user, "phone_numbers", "phone_number");
-            let id = user["id"].as_str().unwrap_or_default();
-            (emails.is_empty() || emails.iter().any(|e| user_emails.contains(e)))
-                && (phones.is_empty() || phones.iter().any(|p| user_phones.contains(p)))
-                && (external_ids.is_empty()
-                    || external_ids
-                        .iter()
-                        .any(|x| user["external_id"] == x.as_str()))
-                && (usernames.is_empty()
-                    || user["username"]
-                        .as_str()
-                        .is_some_and(|n| usernames.contains(&n.to_lowercase())))
-                && (user_ids.is_empty() || user_ids.iter().any(|u| u == id))
-                && (organization_ids.is_empty()
-                    || state.memberships.iter().any(|m| {
-                        m["_user_id"] == id
-                            && organization_ids
-                                .iter()
-                                .any(|o| m["_organization_id"] == o.as_str())
-                    }))
-                && query.as_ref().is_none_or(|q| {
-                    user_emails.iter().any(|e| e.contains(q))
-                        || user_phones.iter().any(|p| p.contains(q))
-                        || ["username", "first_name", "last_name", "id", "external_id"]
-                            .iter()
-                            .any(|field| contains_ci(&user[*field], q))
-                })
-                && email_query
-                    .as_ref()
-                    .is_none_or(|q| user_emails.iter().any(|e| e.contains(q)))
-                && phone_query
-                    .as_ref()
-                    .is_none_or(|q| user_phones.iter().any(|p| p.contains(q)))
-                && username_query
-                    .as_ref()
-                    .is_none_or(|q| contains_ci(&user["username"], q))
-                && name_query.as_ref().is_none_or(|q| {
-                    contains_ci(&user["first_name"], q) || contains_ci(&user["last_name"], q)
-                })
-                && banned.is_none_or(|b| user["banned"] == b)
-                && created_before.is_none_or(|t| user["created_at"].as_i64().is_some_and(|c| c < t))
-                && created_after.is_none_or(|t| user["created_at"].as_i64().is_some_and(|c| c > t))
-        })
+        .filter(|user| filter.matches(c.state, user))
         .cloned()
         .collect())
 }
@@ -314,6 +445,36 @@ pub fn list_users(c: &mut Ctx) -> Result<Reply, ApiError> {
             "last_active_at",
         ],
     )?;
+    if let Some(cursor) = c.query("starting_after") {
+        // The spec: cursors need created_at ordering and no offset (422 otherwise).
+        if order_by.trim_start_matches(['+', '-']) != "created_at" {
+            return Err(format_invalid(
+                "starting_after",
+                "requires ordering by created_at",
+            ));
+        }
+        if c.query_i64("offset")?.unwrap_or(0) != 0 {
+            return Err(format_invalid(
+                "offset",
+                "cannot be combined with starting_after",
+            ));
+        }
+        // Keyset pagination: the cursor user's created_at bounds the page, whether or not
+        // that user passes the other filters.
+        let bound = c
+            .state
+            .users
+            .iter()
+            .find(|u| u["id"] == cursor.as_str())
+            .and_then(|u| u["created_at"].as_i64())
+            .ok_or_else(|| format_invalid("starting_after", "is not the id of a user"))?;
+        let descending = order_by.starts_with('-');
+        users.retain(|u| {
+            u["created_at"]
+                .as_i64()
+                .is_some_and(|t| if descending { t < bound } else { t > bound })
+        });
+    }
     c.paged_array(users)
 }
 
@@ -368,7 +529,9 @@ pub fn update_user(c: &mut Ctx) -> Result<Reply, ApiError> {
     }
     let primary_email = c.opt_str("primary_email_address_id")?;
     let primary_phone = c.opt_str("primary_phone_number_id")?;
-    let legal_accepted = c.opt_str("legal_accepted_at")?;
+    let legal_accepted = opt_timestamp(c, "legal_accepted_at")?;
+    let sign_out_of_other_sessions = c.opt_bool("sign_out_of_other_sessions")?.unwrap_or(false);
+    let created_at = opt_timestamp(c, "created_at")?;
     let now = c.state.now();
     let user = c.state.user_mut(&id)?;
     if let Some(email_id) = primary_email {
@@ -389,8 +552,11 @@ pub fn update_user(c: &mut Ctx) -> Result<Reply, ApiError> {
         }
         changes.insert("primary_phone_number_id".into(), json!(phone_id));
     }
-    if legal_accepted.is_some() {
-        changes.insert("legal_accepted_at".into(), json!(now));
+    if let Some(accepted) = legal_accepted {
+        changes.insert("legal_accepted_at".into(), json!(accepted));
+    }
+    if let Some(created) = created_at {
+        changes.insert("created_at".into(), json!(created));
     }
     if password.is_some() {
         changes.insert("password_enabled".into(), json!(true));
@@ -401,7 +567,18 @@ pub fn update_user(c: &mut Ctx) -> Result<Reply, ApiError> {
     user_map.insert("updated_at".into(), json!(now));
     let rendered = user.clone();
     if let Some(password) = password {
-        c.state.passwords.insert(id, password);
+        c.state.passwords.insert(id.clone(), password);
+    }
+    if sign_out_of_other_sessions {
+        for session in c
+            .state
+            .sessions
+            .iter_mut()
+            .filter(|s| s["user_id"] == id.as_str() && s["status"] == "active")
+        {
+            session["status"] = json!("revoked");
+            session["updated_at"] = json!(now);
+        }
     }
     Ok(Reply::Json(rendered))
 }
@@ -438,7 +615,9 @@ fn set_user_flags(c: &mut Ctx, changes: Value) -> Result<Reply, ApiError> {
     let id = c.path_param("user_id");
     let now = c.state.now();
     let user = c.state.user_mut(&id)?;
-    deep_merge(user, &changes);
+    for (field, value) in changes.as_object().into_iter().flatten() {
+        user[field] = value.clone();
+    }
     user["updated_at"] = json!(now);
     Ok(Reply::Json(user.clone()))
 }
@@ -536,13 +715,20 @@ const METADATA_FIELDS: [&str; 3] = ["public_metadata", "private_metadata", "unsa
 /// `PATCH /users/{user_id}/metadata`: deep merge; `null` deletes a key.
 pub fn merge_user_metadata(c: &mut Ctx) -> Result<Reply, ApiError> {
     c.body_object()?;
-    let mut patch = serde_json::Map::new();
+    let id = c.path_param("user_id");
+    let mut patches = Vec::new();
     for field in METADATA_FIELDS {
         if let Some(value) = c.opt_object(field)? {
-            patch.insert(field.into(), Value::Object(value));
+            patches.push((field, Value::Object(value)));
         }
     }
-    set_user_flags(c, Value::Object(patch))
+    let now = c.state.now();
+    let user = c.state.user_mut(&id)?;
+    for (field, patch) in patches {
+        deep_merge(&mut user[field], &patch);
+    }
+    user["updated_at"] = json!(now);
+    Ok(Reply::Json(user.clone()))
 }
 
 /// `PUT /users/{user_id}/metadata`: replaces each given metadata object.
@@ -633,7 +819,7 @@ pub fn create_email_address(c: &mut Ctx) -> Result<Reply, ApiError> {
     let verified = c.opt_bool("verified")?.unwrap_or(false);
     let primary = c.opt_bool("primary")?.unwrap_or(false);
     let now = c.state.now();
-    let object = email_object(&email, verified, now);
+    let object = email_object(&email, Status::from_flag(verified), now);
     let user = c.state.user_mut(&user_id)?;
     user["email_addresses"]
         .as_array_mut()
@@ -727,7 +913,7 @@ pub fn create_phone_number(c: &mut Ctx) -> Result<Reply, ApiError> {
     let primary = c.opt_bool("primary")?.unwrap_or(false);
     let second_factor = c.opt_bool("reserved_for_second_factor")?.unwrap_or(false);
     let now = c.state.now();
-    let object = phone_object(&phone, verified, second_factor, now);
+    let object = phone_object(&phone, Status::from_flag(verified), second_factor, now);
     let user = c.state.user_mut(&user_id)?;
     user["phone_numbers"]
         .as_array_mut()
