@@ -1,1 +1,777 @@
-//! clerk-emulator (skeleton).
+//! `clerk-emulator`: a stateful local stand-in for Clerk's Backend API, for tests and
+//! examples.
+//!
+//! It serves `/v1` over plain HTTP on 127.0.0.1 with Clerk's shapes, error codes and
+//! pagination for the resources servers use most, mints RS256 session tokens with a
+//! committed test key, serves the JWKS, and offers a control surface for fault
+//! injection and request/connection counters (`/__emulator/...` over HTTP, or the
+//! methods of [`Emulator`]). Every spec operation it does not implement answers
+//! 501 `emulator_unsupported`; unknown paths answer 404 `resource_not_found`.
+//!
+//! ```no_run
+//! let emulator = clerk_emulator::Emulator::start().unwrap();
+//! println!("CLERK_API_URL={} CLERK_SECRET_KEY={}", emulator.api_url(), emulator.secret_key());
+//! ```
+#![warn(missing_docs)]
+// The `json!` literal of a full user object is deeper than the default limit allows.
+#![recursion_limit = "256"]
+
+mod api;
+mod errors;
+mod http;
+mod ids;
+mod instance;
+mod keys;
+mod machine;
+pub mod multipart;
+mod organizations;
+mod routes;
+mod sessions;
+mod state;
+mod users;
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::{BufReader, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::api::{Ctx, Env};
+use crate::errors::ApiError;
+use crate::http::{Request, Response};
+use crate::keys::SigningKey;
+use crate::state::State;
+
+/// The secret key the emulator accepts unless told otherwise.
+pub const DEFAULT_SECRET_KEY: &str = "sk_test_clerk_emulator_secret_key";
+/// The `azp` claim of minted session tokens unless told otherwise.
+pub const DEFAULT_AUTHORIZED_PARTY: &str = "http://localhost:3000";
+
+/// What a fault does to a matching request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultAction {
+    /// Close the connection without answering (the request is not processed).
+    Reset,
+    /// Process the request, announce the full `Content-Length`, send half the body, close.
+    Truncate,
+    /// Answer 200 with a body that is not JSON (the request is not processed).
+    InvalidJson,
+    /// Answer 200 with a valid JSON body of `body_bytes` bytes (default 2 MiB).
+    Oversized,
+}
+
+/// A fault to inject into matching requests.
+///
+/// JSON form (for `POST /__emulator/faults`):
+/// `{"method":"GET","path":"/v1/users","times":2,"status":503,"retry_after":"1",
+///   "delay_ms":100,"action":"reset","body_bytes":4096}`.
+/// `path` matches a concrete path (`/v1/users/user_123`) or a spec template
+/// (`/v1/users/{user_id}`); `method` absent matches any method; `times` absent means once.
+/// With `status`, the request is not processed and a Clerk error with that status is
+/// sent (plus `Retry-After` when given). `delay_ms` alone delays a normal answer.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fault {
+    /// HTTP method to match; any when absent.
+    #[serde(default)]
+    pub method: Option<String>,
+    /// Path or path template to match, including `/v1`.
+    pub path: String,
+    /// How many matching requests it affects; once when absent.
+    #[serde(default)]
+    pub times: Option<u32>,
+    /// Answer with this status and a Clerk error body.
+    #[serde(default)]
+    pub status: Option<u16>,
+    /// `Retry-After` header value for a status fault.
+    #[serde(default)]
+    pub retry_after: Option<String>,
+    /// Sleep this long before answering.
+    #[serde(default)]
+    pub delay_ms: Option<u64>,
+    /// A connection-level misbehaviour.
+    #[serde(default)]
+    pub action: Option<FaultAction>,
+    /// Body size for [`FaultAction::Oversized`].
+    #[serde(default)]
+    pub body_bytes: Option<usize>,
+}
+
+/// Request and connection counts.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counters {
+    /// TCP connections accepted.
+    pub connections: u64,
+    /// API requests read (every path except the `/__emulator/` control surface).
+    pub requests: u64,
+    /// Requests per route: `"GET /v1/users/{user_id}"` (method + spec template), or
+    /// method + raw path for paths that match no operation.
+    pub routes: BTreeMap<String, u64>,
+}
+
+impl Counters {
+    /// The count for one route key (`"POST /v1/users"`), 0 when never hit.
+    pub fn route(&self, key: &str) -> u64 {
+        self.routes.get(key).copied().unwrap_or(0)
+    }
+}
+
+/// Options for [`Emulator`]; see [`Emulator::builder`].
+#[derive(Debug, Clone)]
+pub struct EmulatorBuilder {
+    port: u16,
+    secret_key: String,
+    authorized_party: String,
+    seed: Option<Value>,
+}
+
+impl Default for EmulatorBuilder {
+    fn default() -> Self {
+        EmulatorBuilder {
+            port: 0,
+            secret_key: DEFAULT_SECRET_KEY.to_string(),
+            authorized_party: DEFAULT_AUTHORIZED_PARTY.to_string(),
+            seed: None,
+        }
+    }
+}
+
+impl EmulatorBuilder {
+    /// The port to bind on 127.0.0.1; 0 (the default) picks a free one.
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// The secret key requests must carry.
+    pub fn secret_key(mut self, secret_key: impl Into<String>) -> Self {
+        self.secret_key = secret_key.into();
+        self
+    }
+
+    /// The `azp` claim of minted session tokens.
+    pub fn authorized_party(mut self, origin: impl Into<String>) -> Self {
+        self.authorized_party = origin.into();
+        self
+    }
+
+    /// Requests replayed at start-up: a JSON array of
+    /// `{"method":"POST","path":"/v1/users","query":{...}?,"body":{...}?}`. Create
+    /// bodies may carry an `"id"` to fix the new resource's id (users, organizations,
+    /// sessions), so later entries can refer to it.
+    pub fn seed(mut self, requests: Value) -> Self {
+        self.seed = Some(requests);
+        self
+    }
+
+    /// Binds, replays the seed and starts serving in background threads.
+    pub fn start(self) -> std::io::Result<Emulator> {
+        let listener = TcpListener::bind(("127.0.0.1", self.port))?;
+        let address = listener.local_addr()?;
+        let issuer = format!("http://{address}");
+        let shared = Arc::new(Shared {
+            secret_key: self.secret_key,
+            env: Env {
+                issuer: issuer.clone(),
+                authorized_party: self.authorized_party,
+            },
+            state: Mutex::new(State::new(&issuer)),
+            faults: Mutex::new(Vec::new()),
+            counters: Mutex::new(Counters::default()),
+            key_index: AtomicU64::new(0),
+            key: Mutex::new(Arc::new(SigningKey::committed(0))),
+            open_streams: Mutex::new(HashMap::new()),
+            next_stream_id: AtomicU64::new(0),
+            stopping: AtomicBool::new(false),
+        });
+        if let Some(seed) = &self.seed {
+            shared.replay_seed(seed).map_err(std::io::Error::other)?;
+        }
+        let accept_shared = Arc::clone(&shared);
+        let accept_thread = std::thread::Builder::new()
+            .name("clerk-emulator-accept".into())
+            .spawn(move || accept_loop(listener, accept_shared))?;
+        Ok(Emulator {
+            address,
+            shared,
+            accept_thread: Some(accept_thread),
+        })
+    }
+}
+
+/// State shared by the server threads and the handle.
+struct Shared {
+    secret_key: String,
+    env: Env,
+    state: Mutex<State>,
+    faults: Mutex<Vec<Fault>>,
+    counters: Mutex<Counters>,
+    key_index: AtomicU64,
+    key: Mutex<Arc<SigningKey>>,
+    open_streams: Mutex<HashMap<u64, TcpStream>>,
+    next_stream_id: AtomicU64,
+    stopping: AtomicBool,
+}
+
+/// Locks a mutex, recovering from a panicked holder (the data stays usable for tests).
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// What to do with the connection after a request.
+enum Outcome {
+    Respond(Response),
+    Reset,
+    Truncate(Response),
+}
+
+/// The `operationId`s the emulator implements (every other spec operation answers 501).
+pub fn implemented_operations() -> impl Iterator<Item = (&'static str, &'static str, &'static str)>
+{
+    routes::ROUTES
+        .iter()
+        .map(|r| (r.operation_id, r.method, r.template))
+}
+
+/// Decodes a JWT's payload without checking its signature (the emulator's own tokens).
+pub fn decode_jwt_claims(token: &str) -> Option<Value> {
+    let payload = token.split('.').nth(1)?;
+    let bytes = URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+impl Shared {
+    fn trace_id() -> String {
+        ids::random_base62(32)
+    }
+
+    fn count(&self, key: String) {
+        let mut counters = lock(&self.counters);
+        counters.requests += 1;
+        *counters.routes.entry(key).or_insert(0) += 1;
+    }
+
+    /// Takes one use of the first fault matching the request, if any.
+    fn take_fault(&self, req: &Request, template: Option<&str>) -> Option<Fault> {
+        let mut faults = lock(&self.faults);
+        let index = faults.iter().position(|fault| {
+            fault
+                .method
+                .as_ref()
+                .is_none_or(|m| m.eq_ignore_ascii_case(&req.method))
+                && (fault.path == req.path
+                    || template.is_some_and(|t| fault.path == format!("/v1{t}")))
+        })?;
+        let fault = faults[index].clone();
+        let remaining = fault.times.unwrap_or(1).saturating_sub(1);
+        if remaining == 0 {
+            faults.remove(index);
+        } else {
+            faults[index].times = Some(remaining);
+        }
+        Some(fault)
+    }
+
+    fn handle(&self, req: &Request) -> Outcome {
+        if req.path.starts_with("/__emulator/") {
+            // Control traffic is not API traffic: it is not counted (its connection is).
+            return Outcome::Respond(self.control(req));
+        }
+        let trace_id = Self::trace_id();
+        let api_segments: Option<&[String]> = match req.segments.split_first() {
+            Some((first, rest)) if first == "v1" => Some(rest),
+            _ => None,
+        };
+        let route = api_segments.and_then(|segments| api::find_route(&req.method, segments));
+        let spec_operation = match (&route, api_segments) {
+            (None, Some(segments)) => api::find_spec_operation(&req.method, segments),
+            _ => None,
+        };
+        // The spec template below /v1 (`/users/{user_id}`) for operations, else none.
+        let template: Option<&str> = route
+            .as_ref()
+            .map(|(r, _)| r.template)
+            .or(spec_operation.map(|op| op.path));
+        let counter_key = match template {
+            Some(t) => format!("{} /v1{t}", req.method),
+            None => format!("{} {}", req.method, req.path),
+        };
+        self.count(counter_key);
+
+        let fault = self.take_fault(req, template);
+        if let Some(delay) = fault.as_ref().and_then(|f| f.delay_ms) {
+            std::thread::sleep(Duration::from_millis(delay));
+        }
+        if let Some(fault) = &fault {
+            match fault.action {
+                Some(FaultAction::Reset) => return Outcome::Reset,
+                Some(FaultAction::InvalidJson) => {
+                    return Outcome::Respond(Response {
+                        status: 200,
+                        headers: vec![("Content-Type".into(), "application/json".into())],
+                        body: b"{\"object\": \"user\", \"id\": ".to_vec(),
+                    });
+                }
+                Some(FaultAction::Oversized) => {
+                    let size = fault.body_bytes.unwrap_or(2 * 1024 * 1024).max(16);
+                    let mut body = b"{\"padding\":\"".to_vec();
+                    body.resize(size - 2, b'x');
+                    body.extend_from_slice(b"\"}");
+                    return Outcome::Respond(Response {
+                        status: 200,
+                        headers: vec![("Content-Type".into(), "application/json".into())],
+                        body,
+                    });
+                }
+                Some(FaultAction::Truncate) | None => {}
+            }
+            if let Some(status) = fault.status {
+                let code = match status {
+                    429 => "too_many_requests",
+                    503 => "service_unavailable",
+                    _ => "emulator_injected_fault",
+                };
+                let error = ApiError::new(
+                    status,
+                    code,
+                    "injected fault",
+                    "This error was injected by clerk-emulator.",
+                );
+                let mut response = Response::json(status, &error.body(&trace_id))
+                    .with_header("X-Clerk-Trace-Id", &trace_id);
+                if let Some(retry_after) = &fault.retry_after {
+                    response = response.with_header("Retry-After", retry_after);
+                }
+                return Outcome::Respond(response);
+            }
+        }
+
+        let response = self.route(req, api_segments, route, spec_operation, &trace_id);
+        let response = response.with_header("X-Clerk-Trace-Id", &trace_id);
+        match fault.and_then(|f| f.action) {
+            Some(FaultAction::Truncate) => Outcome::Truncate(response),
+            _ => Outcome::Respond(response),
+        }
+    }
+
+    fn route(
+        &self,
+        req: &Request,
+        api_segments: Option<&[String]>,
+        route: Option<(&'static api::Route, HashMap<&'static str, String>)>,
+        spec_operation: Option<&'static clerk_core::Operation>,
+        trace_id: &str,
+    ) -> Response {
+        if req.method == "GET" && req.path == "/.well-known/jwks.json" {
+            return Response::json(200, &json!({"keys": [lock(&self.key).jwk()]}));
+        }
+        if api_segments.is_none() {
+            return Response::json(404, &errors::not_found("resource").body(trace_id));
+        }
+        if let Err(error) = self.authenticate(req) {
+            return Response::json(error.status, &error.body(trace_id));
+        }
+        let Some((route, path)) = route else {
+            let error = match spec_operation {
+                Some(op) => ApiError::new(
+                    501,
+                    "emulator_unsupported",
+                    "not supported by clerk-emulator",
+                    format!(
+                        "{} ({} {}) is a Clerk Backend API operation that clerk-emulator does not implement.",
+                        op.operation_id, op.method, op.path
+                    ),
+                )
+                .meta_operation(op.operation_id),
+                None => errors::not_found("resource"),
+            };
+            return Response::json(error.status, &error.body(trace_id));
+        };
+        let result = api::parse_body(req).and_then(|(body, parts)| {
+            let mut state = lock(&self.state);
+            let mut ctx = Ctx {
+                req,
+                path,
+                body,
+                parts,
+                state: &mut state,
+                env: &self.env,
+                key: Arc::clone(&lock(&self.key)),
+                seeding: false,
+            };
+            (route.handler)(&mut ctx)
+        });
+        api::to_response(result, trace_id)
+    }
+
+    fn authenticate(&self, req: &Request) -> Result<(), ApiError> {
+        let header = req
+            .header("authorization")
+            .ok_or_else(errors::authentication_invalid)?;
+        let token = header
+            .strip_prefix("Bearer ")
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(errors::authentication_invalid)?;
+        if token != self.secret_key {
+            return Err(errors::clerk_key_invalid());
+        }
+        Ok(())
+    }
+
+    fn control(&self, req: &Request) -> Response {
+        let reply = |result: Result<Value, String>| match result {
+            Ok(body) => Response::json(200, &body),
+            Err(message) => Response::json(
+                400,
+                &ApiError::new(
+                    400,
+                    "emulator_control_invalid",
+                    "invalid control request",
+                    message,
+                )
+                .body(&Self::trace_id()),
+            ),
+        };
+        match (req.method.as_str(), req.path.as_str()) {
+            ("POST", "/__emulator/faults") => reply(
+                serde_json::from_slice::<FaultsRequest>(&req.body)
+                    .map_err(|e| format!("invalid fault JSON: {e}"))
+                    .map(|request| {
+                        let faults = match request {
+                            FaultsRequest::One(fault) => vec![fault],
+                            FaultsRequest::Many(faults) => faults,
+                        };
+                        let count = faults.len();
+                        lock(&self.faults).extend(faults);
+                        json!({"added": count})
+                    }),
+            ),
+            ("GET", "/__emulator/faults") => reply(Ok(json!(*lock(&self.faults)))),
+            ("DELETE", "/__emulator/faults") => {
+                lock(&self.faults).clear();
+                reply(Ok(json!({"cleared": true})))
+            }
+            ("GET", "/__emulator/counters") => reply(Ok(json!(*lock(&self.counters)))),
+            ("POST", "/__emulator/reset") => {
+                self.reset();
+                reply(Ok(json!({"reset": true})))
+            }
+            ("POST", "/__emulator/rotate_key") => {
+                let kid = self.rotate_key();
+                reply(Ok(json!({"kid": kid})))
+            }
+            _ => Response::json(
+                404,
+                &errors::not_found("control endpoint").body(&Self::trace_id()),
+            ),
+        }
+    }
+
+    fn reset(&self) {
+        *lock(&self.state) = State::new(&self.env.issuer);
+        lock(&self.faults).clear();
+        // Counters restart from zero; connections already open stay open and are not
+        // counted again.
+        *lock(&self.counters) = Counters::default();
+        self.key_index.store(0, Ordering::SeqCst);
+        *lock(&self.key) = Arc::new(SigningKey::committed(0));
+    }
+
+    fn rotate_key(&self) -> String {
+        let next = self.key_index.fetch_add(1, Ordering::SeqCst) + 1;
+        let key = Arc::new(SigningKey::committed(next as usize));
+        let kid = key.kid.clone();
+        *lock(&self.key) = key;
+        kid
+    }
+
+    fn replay_seed(&self, seed: &Value) -> Result<(), String> {
+        let entries = seed
+            .as_array()
+            .ok_or("the seed must be a JSON array of requests")?;
+        for (index, entry) in entries.iter().enumerate() {
+            let method = entry["method"]
+                .as_str()
+                .unwrap_or("POST")
+                .to_ascii_uppercase();
+            let path = entry["path"]
+                .as_str()
+                .ok_or(format!("seed entry {index} has no path"))?;
+            let segments: Vec<String> = path
+                .trim_start_matches("/v1")
+                .split('/')
+                .skip(1)
+                .map(str::to_string)
+                .collect();
+            let (route, params) = api::find_route(&method, &segments).ok_or(format!(
+                "seed entry {index}: {method} {path} is not an implemented operation"
+            ))?;
+            let query = entry["query"]
+                .as_object()
+                .map(|q| {
+                    q.iter()
+                        .map(|(k, v)| (k.clone(), v.as_str().map_or(v.to_string(), str::to_string)))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let req = Request {
+                method: method.clone(),
+                path: path.to_string(),
+                segments: Vec::new(),
+                query,
+                headers: Vec::new(),
+                body: Vec::new(),
+                keep_alive: false,
+            };
+            let mut state = lock(&self.state);
+            let mut ctx = Ctx {
+                req: &req,
+                path: params,
+                body: entry.get("body").cloned().unwrap_or(Value::Null),
+                parts: Vec::new(),
+                state: &mut state,
+                env: &self.env,
+                key: Arc::clone(&lock(&self.key)),
+                seeding: true,
+            };
+            (route.handler)(&mut ctx).map_err(|e| {
+                format!(
+                    "seed entry {index} ({method} {path}) failed: {} {}",
+                    e.code, e.long_message
+                )
+            })?;
+        }
+        Ok(())
+    }
+}
+
+impl ApiError {
+    fn meta_operation(mut self, operation_id: &str) -> ApiError {
+        self.meta = Some(json!({ "operation_id": operation_id }));
+        self
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum FaultsRequest {
+    One(Fault),
+    Many(Vec<Fault>),
+}
+
+fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
+    for stream in listener.incoming() {
+        if shared.stopping.load(Ordering::SeqCst) {
+            break;
+        }
+        let Ok(stream) = stream else { continue };
+        lock(&shared.counters).connections += 1;
+        let id = shared.next_stream_id.fetch_add(1, Ordering::SeqCst);
+        if let Ok(clone) = stream.try_clone() {
+            lock(&shared.open_streams).insert(id, clone);
+        }
+        let connection_shared = Arc::clone(&shared);
+        let spawned = std::thread::Builder::new()
+            .name("clerk-emulator-conn".into())
+            .spawn(move || {
+                serve_connection(stream, &connection_shared);
+                lock(&connection_shared.open_streams).remove(&id);
+            });
+        if spawned.is_err() {
+            lock(&shared.open_streams).remove(&id);
+        }
+    }
+}
+
+fn serve_connection(stream: TcpStream, shared: &Shared) {
+    let _ = stream.set_nodelay(true);
+    let Ok(mut writer) = stream.try_clone() else {
+        return;
+    };
+    let mut reader = BufReader::new(stream);
+    loop {
+        let req = match http::read_request(&mut reader, &mut writer) {
+            Ok(req) => req,
+            Err(http::ReadError::Malformed(message)) => {
+                let error = ApiError::new(400, "malformed_request", "malformed request", message);
+                let _ = http::write_response(
+                    &mut writer,
+                    &Response::json(400, &error.body(&Shared::trace_id())),
+                    false,
+                );
+                return;
+            }
+            Err(_) => return,
+        };
+        match shared.handle(&req) {
+            Outcome::Respond(response) => {
+                if http::write_response(&mut writer, &response, req.keep_alive).is_err()
+                    || !req.keep_alive
+                {
+                    return;
+                }
+            }
+            Outcome::Reset => {
+                let _ = writer.shutdown(Shutdown::Both);
+                return;
+            }
+            Outcome::Truncate(response) => {
+                let mut bytes = http::head_bytes(&response, response.body.len(), true);
+                bytes.extend_from_slice(&response.body[..response.body.len() / 2]);
+                let _ = writer.write_all(&bytes);
+                let _ = writer.flush();
+                let _ = writer.shutdown(Shutdown::Both);
+                return;
+            }
+        }
+    }
+}
+
+/// A running emulator. Dropping it stops the server.
+pub struct Emulator {
+    address: SocketAddr,
+    shared: Arc<Shared>,
+    accept_thread: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Emulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Emulator")
+            .field("api_url", &self.api_url())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Emulator {
+    /// Starts an emulator with default options on a free port.
+    pub fn start() -> std::io::Result<Emulator> {
+        EmulatorBuilder::default().start()
+    }
+
+    /// Options: port, secret key, authorized party, seed.
+    pub fn builder() -> EmulatorBuilder {
+        EmulatorBuilder::default()
+    }
+
+    /// The value for `CLERK_API_URL`: `http://127.0.0.1:PORT` (clients append `/v1`).
+    pub fn api_url(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    /// The socket address served.
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// The secret key requests must carry.
+    pub fn secret_key(&self) -> &str {
+        &self.shared.secret_key
+    }
+
+    /// `pk_test_` + base64 of `<host>$`, the shape of Clerk's publishable keys.
+    pub fn publishable_key(&self) -> String {
+        format!("pk_test_{}", STANDARD.encode(format!("{}$", self.address)))
+    }
+
+    /// The public JWKS (no auth), like the frontend API's `/.well-known/jwks.json`.
+    pub fn jwks_url(&self) -> String {
+        format!("http://{}/.well-known/jwks.json", self.address)
+    }
+
+    /// The `iss` claim of minted session tokens.
+    pub fn issuer(&self) -> &str {
+        &self.shared.env.issuer
+    }
+
+    /// The `azp` claim of minted session tokens.
+    pub fn authorized_party(&self) -> &str {
+        &self.shared.env.authorized_party
+    }
+
+    /// The current signing key's id.
+    pub fn kid(&self) -> String {
+        lock(&self.shared.key).kid.clone()
+    }
+
+    /// The current signing key's public key as PEM (for networkless verification).
+    pub fn public_key_pem(&self) -> String {
+        lock(&self.shared.key).public_pem.clone()
+    }
+
+    /// Signs arbitrary claims with the current key (for tests of rejected tokens).
+    pub fn sign_claims(&self, claims: &Value) -> String {
+        lock(&self.shared.key).sign_jwt(claims)
+    }
+
+    /// The start-up line the binary prints.
+    pub fn info(&self) -> Value {
+        json!({
+            "api_url": self.api_url(),
+            "secret_key": self.secret_key(),
+            "publishable_key": self.publishable_key(),
+            "jwks_url": self.jwks_url(),
+            "issuer": self.issuer(),
+            "kid": self.kid(),
+        })
+    }
+
+    /// Adds a fault (see [`Fault`]).
+    pub fn inject_fault(&self, fault: Fault) {
+        lock(&self.shared.faults).push(fault);
+    }
+
+    /// Removes all pending faults.
+    pub fn clear_faults(&self) {
+        lock(&self.shared.faults).clear();
+    }
+
+    /// A snapshot of the counters.
+    pub fn counters(&self) -> Counters {
+        lock(&self.shared.counters).clone()
+    }
+
+    /// Forgets all resources and faults, zeroes the counters (connections already open
+    /// are not counted again) and returns to the first signing key.
+    pub fn reset(&self) {
+        self.shared.reset();
+    }
+
+    /// Switches to the next committed signing key; returns its kid.
+    pub fn rotate_key(&self) -> String {
+        self.shared.rotate_key()
+    }
+
+    /// Stops serving and closes open connections.
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        let Some(accept_thread) = self.accept_thread.take() else {
+            return;
+        };
+        self.shared.stopping.store(true, Ordering::SeqCst);
+        // Wake the accept loop so it sees the flag.
+        let _ = TcpStream::connect_timeout(&self.address, Duration::from_secs(1));
+        let _ = accept_thread.join();
+        for stream in lock(&self.shared.open_streams).values() {
+            let _ = stream.shutdown(Shutdown::Both);
+        }
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}

@@ -1,0 +1,446 @@
+//! The client handle: construction, the generic call, multipart uploads, the raw request,
+//! the operation table and the pager.
+
+use std::ffi::c_char;
+use std::sync::{Mutex, OnceLock};
+
+use base64::Engine as _;
+use clerk_core::Client;
+use clerk_core::pagination::Pages;
+use serde_json::{Map, Value};
+
+use crate::boundary::{
+    FfiError, Output, boundary, bytes, free_handle, guard, handle, json_type_name, object_or_empty,
+    optional_str, required_str, write_handle,
+};
+use crate::config::build_client;
+use crate::result::clerk_result;
+
+/// A Backend API client: connection pool, secret key and settings.
+///
+/// Thread safety: one client may be used from any number of threads at once; share it
+/// rather than making one per thread (it pools connections).
+pub struct clerk_client {
+    pub(crate) client: Client,
+}
+
+/// An iterator over the pages of a list operation.
+///
+/// Thread safety: a pager may be used from any thread, and concurrent calls are
+/// serialised, but each page is handed out once: the pager is meant for one consumer.
+pub struct clerk_pager {
+    pages: Mutex<Pages>,
+}
+
+/// Makes a client.
+///
+/// `config_json` is NULL, `""`, or a JSON object (every key optional):
+/// `{"from_env": false, "secret_key", "api_url", "api_version", "user_agent",
+///   "timeout_connect_ms", "timeout_request_ms", "max_response_bytes",
+///   "retry": {"max_attempts", "initial_backoff_ms", "max_backoff_ms", "max_elapsed_ms"},
+///   "root_certificates": "webpki" | "system", "root_certificates_pem", "proxy",
+///   "proxy_from_env"}`.
+/// NULL or `""` configure the client from the environment (`CLERK_SECRET_KEY` required,
+/// `CLERK_API_URL`, `CLERK_API_VERSION`); `"from_env": true` starts from the environment
+/// and applies the other keys on top. Absent keys keep the defaults of
+/// `clerk_core::ClientBuilder`; unknown keys are an error (`CLERK_RESULT_INVALID_JSON`).
+///
+/// On success `*client_out` receives the new client and `*json_out` is set to NULL; on
+/// failure `*client_out` is untouched and `*json_out` receives an error object.
+///
+/// Ownership: the caller owns the client (free it with `clerk_client_free`) and any string
+/// put in `*json_out` (free it with `clerk_string_free`). `config_json` is only read during
+/// the call.
+/// Thread safety: safe to call from any thread.
+///
+/// # Safety
+/// `config_json` is NULL or a NUL-terminated string; `client_out` and `json_out` are NULL or
+/// point to writable pointers.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn clerk_client_new(
+    config_json: *const c_char,
+    client_out: *mut *mut clerk_client,
+    json_out: *mut *mut c_char,
+) -> clerk_result {
+    boundary(json_out, || {
+        if client_out.is_null() {
+            return Err(FfiError::null("client_out"));
+        }
+        // SAFETY: the caller passes NULL or a NUL-terminated string valid during the call.
+        let config = unsafe { optional_str(config_json, "config_json") }?;
+        let client = build_client(config)?;
+        // SAFETY: client_out was checked non-NULL; the caller guarantees it is writable.
+        unsafe { write_handle(client_out, clerk_client { client }) };
+        Ok((clerk_result::Ok, Output::Nothing))
+    })
+}
+
+/// Frees a client. NULL is a no-op.
+///
+/// Pagers and verifiers made from the client keep working after it is freed (they hold
+/// their own reference to its internals).
+///
+/// Ownership: takes ownership of `client`; it must not be used afterwards.
+/// Thread safety: no other thread may be using `client` during or after this call.
+///
+/// # Safety
+/// `client` is NULL or a live client from `clerk_client_new`, freed only once.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn clerk_client_free(client: *mut clerk_client) {
+    // SAFETY: the caller passes NULL or a live client, freed once, unused by other threads.
+    guard((), || unsafe { free_handle(client) })
+}
+
+/// Calls one Backend API operation by operationId (`"GetUserList"`) or `resource.method`
+/// name (`"users.list"`).
+///
+/// `params_json` is NULL, `""` or one flat JSON object: path parameters, query parameters
+/// and body fields by their spec names; `"$body"` gives a whole non-object body and
+/// `"$extra_body"` an object of extra body fields. Multipart file parameters are objects
+/// `{"filename", "content_base64", "content_type"}` (or use `clerk_client_call_multipart`).
+///
+/// On success `*json_out` receives the response body (`null` for an empty body); on failure
+/// it receives an error object (`kind` `api` with `status`, `errors` and `clerk_trace_id`
+/// for a non-2xx answer).
+///
+/// Ownership: the caller owns the string put in `*json_out` (free it with
+/// `clerk_string_free`). The other arguments are only read during the call.
+/// Thread safety: safe to call concurrently on one client from any number of threads.
+///
+/// # Safety
+/// `client` is NULL or a live client; string arguments are NULL or NUL-terminated;
+/// `json_out` is NULL or points to a writable pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn clerk_client_call(
+    client: *const clerk_client,
+    name: *const c_char,
+    params_json: *const c_char,
+    json_out: *mut *mut c_char,
+) -> clerk_result {
+    boundary(json_out, || {
+        // SAFETY: the caller passes NULL or a live client, and NULL or NUL-terminated
+        // strings, all valid during the call.
+        let (client, name, params) = unsafe {
+            (
+                handle(client, "client")?,
+                required_str(name, "name")?,
+                optional_str(params_json, "params_json")?,
+            )
+        };
+        let params = object_or_empty(params, "params_json")?;
+        let response = client.client.call(name, &Value::Object(params))?;
+        Ok((clerk_result::Ok, Output::Json(response.body)))
+    })
+}
+
+/// Calls a multipart operation (profile image, logo upload) with the file's bytes passed
+/// directly.
+///
+/// Builds the file parameter `file_field` from `filename`, `content_type` (NULL for
+/// `application/octet-stream`) and the `bytes_len` bytes at `bytes_ptr`, adds it to
+/// `params_json` (as for `clerk_client_call`; it must not already hold `file_field`) and
+/// calls the operation. `bytes_ptr` may be NULL only when `bytes_len` is 0.
+///
+/// Outputs, ownership and thread safety as for `clerk_client_call`; the bytes are only read
+/// during the call.
+///
+/// # Safety
+/// As for `clerk_client_call`, and `bytes_ptr` points to `bytes_len` readable bytes.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)] // the C signature the issue fixes
+pub unsafe extern "C" fn clerk_client_call_multipart(
+    client: *const clerk_client,
+    name: *const c_char,
+    params_json: *const c_char,
+    file_field: *const c_char,
+    filename: *const c_char,
+    content_type: *const c_char,
+    bytes_ptr: *const u8,
+    bytes_len: usize,
+    json_out: *mut *mut c_char,
+) -> clerk_result {
+    boundary(json_out, || {
+        // SAFETY: the caller passes NULL or a live client, NULL or NUL-terminated strings,
+        // and `bytes_len` readable bytes at `bytes_ptr`, all valid during the call.
+        let (client, name, params, file_field, filename, content_type, content) = unsafe {
+            (
+                handle(client, "client")?,
+                required_str(name, "name")?,
+                optional_str(params_json, "params_json")?,
+                required_str(file_field, "file_field")?,
+                required_str(filename, "filename")?,
+                optional_str(content_type, "content_type")?,
+                bytes(bytes_ptr, bytes_len, "bytes")?,
+            )
+        };
+        let mut params = object_or_empty(params, "params_json")?;
+        if params.contains_key(file_field) {
+            return Err(FfiError::new(
+                clerk_result::InvalidParams,
+                "invalid_params",
+                format!("`{file_field}` is given both in params_json and as the file"),
+            ));
+        }
+        let mut file = Map::new();
+        file.insert("filename".into(), filename.into());
+        file.insert(
+            "content_base64".into(),
+            base64::engine::general_purpose::STANDARD
+                .encode(content)
+                .into(),
+        );
+        if let Some(content_type) = content_type {
+            file.insert("content_type".into(), content_type.into());
+        }
+        params.insert(file_field.into(), Value::Object(file));
+        let response = client.client.call(name, &Value::Object(params))?;
+        Ok((clerk_result::Ok, Output::Json(response.body)))
+    })
+}
+
+/// Turns `{"key": value-or-array}` into query pairs; arrays repeat the key, nulls are
+/// skipped.
+fn query_pairs(query: Map<String, Value>) -> Result<Vec<(String, String)>, FfiError> {
+    fn scalar(key: &str, value: &Value) -> Result<Option<String>, FfiError> {
+        match value {
+            Value::Null => Ok(None),
+            Value::String(text) => Ok(Some(text.clone())),
+            Value::Bool(_) | Value::Number(_) => Ok(Some(value.to_string())),
+            other => Err(FfiError::invalid_json(
+                "query_json",
+                format!(
+                    "`{key}` must be a string, number, boolean or an array of those, not {}",
+                    json_type_name(other)
+                ),
+            )),
+        }
+    }
+    let mut pairs = Vec::new();
+    for (key, value) in query {
+        match &value {
+            Value::Array(items) => {
+                for item in items {
+                    if let Some(text) = scalar(&key, item)? {
+                        pairs.push((key.clone(), text));
+                    }
+                }
+            }
+            _ => {
+                if let Some(text) = scalar(&key, &value)? {
+                    pairs.push((key, text));
+                }
+            }
+        }
+    }
+    Ok(pairs)
+}
+
+/// Sends a raw request: the escape hatch for endpoints the operation table lacks.
+///
+/// `method` is `GET`, `POST`, `PUT`, `PATCH` or `DELETE` (any case); `path` is relative to
+/// the API root (`{api_url}/v1`), e.g. `"/users"`; `query_json` is NULL, `""` or an object
+/// whose values are strings, numbers, booleans or arrays of those (arrays repeat the key);
+/// `body_json` is NULL (no body) or any JSON text. When `status_out` is not NULL it
+/// receives the HTTP status on success.
+///
+/// On success `*json_out` receives the response body (`null` for an empty body); on failure
+/// it receives an error object.
+///
+/// Ownership: the caller owns the string put in `*json_out` (free it with
+/// `clerk_string_free`). The other arguments are only read during the call.
+/// Thread safety: safe to call concurrently on one client from any number of threads.
+///
+/// # Safety
+/// As for `clerk_client_call`, and `status_out` is NULL or points to a writable `uint16_t`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn clerk_client_request(
+    client: *const clerk_client,
+    method: *const c_char,
+    path: *const c_char,
+    query_json: *const c_char,
+    body_json: *const c_char,
+    status_out: *mut u16,
+    json_out: *mut *mut c_char,
+) -> clerk_result {
+    boundary(json_out, || {
+        // SAFETY: the caller passes NULL or a live client, and NULL or NUL-terminated
+        // strings, all valid during the call.
+        let (client, method, path, query, body) = unsafe {
+            (
+                handle(client, "client")?,
+                required_str(method, "method")?,
+                required_str(path, "path")?,
+                optional_str(query_json, "query_json")?,
+                optional_str(body_json, "body_json")?,
+            )
+        };
+        let method = clerk_core::Method::parse(method).ok_or_else(|| {
+            FfiError::new(
+                clerk_result::InvalidParams,
+                "invalid_params",
+                format!("unknown HTTP method `{method}`"),
+            )
+        })?;
+        let query = query_pairs(object_or_empty(query, "query_json")?)?;
+        let body = body
+            .map(|text| {
+                serde_json::from_str::<Value>(text)
+                    .map_err(|error| FfiError::invalid_json("body_json", error))
+            })
+            .transpose()?;
+        let response = client.client.request(method, path, &query, body.as_ref())?;
+        if !status_out.is_null() {
+            // SAFETY: non-NULL, and the caller guarantees it points to a writable u16.
+            unsafe { *status_out = response.status };
+        }
+        Ok((clerk_result::Ok, Output::Json(response.body)))
+    })
+}
+
+/// The whole operation table as a JSON array: one object per operation with
+/// `operation_id`, `name`, `method`, `path`, `params` (`name`, `in`, `required`, `type`,
+/// `nullable`), `body`, `pagination`, `deprecated` and `summary`.
+///
+/// Ownership: the caller owns the string put in `*json_out` (free it with
+/// `clerk_string_free`).
+/// Thread safety: safe to call from any thread.
+///
+/// # Safety
+/// `json_out` is NULL or points to a writable pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn clerk_operations_json(json_out: *mut *mut c_char) -> clerk_result {
+    static TABLE: OnceLock<String> = OnceLock::new();
+    boundary(json_out, || {
+        let table = TABLE.get_or_init(|| {
+            serde_json::to_string(clerk_core::operation::all())
+                .expect("the operation table serialises: it holds only strings and enums")
+        });
+        Ok((clerk_result::Ok, Output::Json(table.clone())))
+    })
+}
+
+/// Starts paging through a list operation (by operationId or `resource.method` name) with
+/// the flat `params_json` of `clerk_client_call` (NULL or `""` for none); `limit` sets the
+/// page size and `offset` the start. No request is made until `clerk_pager_next`.
+///
+/// On success `*pager_out` receives the pager and `*json_out` is set to NULL; on failure
+/// (unknown or non-list operation, bad params) `*pager_out` is untouched and `*json_out`
+/// receives an error object.
+///
+/// Ownership: the caller owns the pager (free it with `clerk_pager_free`) and any string
+/// put in `*json_out`. The pager does not borrow `client`: the client may be freed first.
+/// Thread safety: safe to call concurrently on one client from any number of threads.
+///
+/// # Safety
+/// As for `clerk_client_call`, and `pager_out` is NULL or points to a writable pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn clerk_pager_new(
+    client: *const clerk_client,
+    name: *const c_char,
+    params_json: *const c_char,
+    pager_out: *mut *mut clerk_pager,
+    json_out: *mut *mut c_char,
+) -> clerk_result {
+    boundary(json_out, || {
+        if pager_out.is_null() {
+            return Err(FfiError::null("pager_out"));
+        }
+        // SAFETY: the caller passes NULL or a live client, and NULL or NUL-terminated
+        // strings, all valid during the call.
+        let (client, name, params) = unsafe {
+            (
+                handle(client, "client")?,
+                required_str(name, "name")?,
+                optional_str(params_json, "params_json")?,
+            )
+        };
+        let params = object_or_empty(params, "params_json")?;
+        let pages = client.client.pages(name, &Value::Object(params))?;
+        let pager = clerk_pager {
+            pages: Mutex::new(pages),
+        };
+        // SAFETY: pager_out was checked non-NULL; the caller guarantees it is writable.
+        unsafe { write_handle(pager_out, pager) };
+        Ok((clerk_result::Ok, Output::Nothing))
+    })
+}
+
+/// Fetches the next page.
+///
+/// Returns `CLERK_RESULT_OK` with the page's response body in `*json_out` (the
+/// operation's own shape, e.g. `{"data": [...], "total_count": n}` or a bare array);
+/// `CLERK_RESULT_DONE` with `*json_out` set to NULL when there are no more pages (and on
+/// every later call); or an error code with an error object in `*json_out`. An error ends
+/// the paging: later calls return `CLERK_RESULT_DONE`.
+///
+/// Ownership: the caller owns the string put in `*json_out` (free it with
+/// `clerk_string_free`).
+/// Thread safety: safe from any thread; concurrent calls on one pager are serialised.
+///
+/// # Safety
+/// `pager` is NULL or a live pager; `json_out` is NULL or points to a writable pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn clerk_pager_next(
+    pager: *const clerk_pager,
+    json_out: *mut *mut c_char,
+) -> clerk_result {
+    boundary(json_out, || {
+        // SAFETY: the caller passes NULL or a live pager, valid during the call.
+        let pager = unsafe { handle(pager, "pager") }?;
+        let mut pages = pager.pages.lock().map_err(|_| {
+            FfiError::new(
+                clerk_result::Panic,
+                "panic",
+                "the pager is unusable: an earlier call panicked while using it",
+            )
+        })?;
+        match pages.next() {
+            None => Ok((clerk_result::Done, Output::Nothing)),
+            Some(Ok(response)) => Ok((clerk_result::Ok, Output::Json(response.body))),
+            Some(Err(error)) => Err(error.into()),
+        }
+    })
+}
+
+/// Frees a pager. NULL is a no-op.
+///
+/// Ownership: takes ownership of `pager`; it must not be used afterwards.
+/// Thread safety: no other thread may be using `pager` during or after this call.
+///
+/// # Safety
+/// `pager` is NULL or a live pager from `clerk_pager_new`, freed only once.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn clerk_pager_free(pager: *mut clerk_pager) {
+    // SAFETY: the caller passes NULL or a live pager, freed once, unused by other threads.
+    guard((), || unsafe { free_handle(pager) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_arrays_repeat_the_key_and_nulls_are_skipped() {
+        let query = serde_json::json!({"a": [1, "x", true], "b": null, "c": "d"});
+        let Value::Object(query) = query else {
+            unreachable!()
+        };
+        let pairs = query_pairs(query).unwrap();
+        let expected = [("a", "1"), ("a", "x"), ("a", "true"), ("c", "d")];
+        assert_eq!(pairs.len(), expected.len());
+        for (pair, (key, value)) in pairs.iter().zip(expected) {
+            assert_eq!((pair.0.as_str(), pair.1.as_str()), (key, value));
+        }
+    }
+
+    #[test]
+    fn nested_query_values_are_refused() {
+        let Value::Object(query) = serde_json::json!({"a": {"b": 1}}) else {
+            unreachable!()
+        };
+        assert_eq!(
+            query_pairs(query).unwrap_err().code,
+            clerk_result::InvalidJson
+        );
+    }
+}
