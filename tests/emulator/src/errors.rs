@@ -14,7 +14,8 @@ pub struct ApiError {
     /// Longer, human-oriented message.
     pub long_message: String,
     /// Optional `meta` object (`{"param_name": "email_address"}`).
-    pub meta: Option<Value>,
+    /// Boxed so that `Result<_, ApiError>` stays small (clippy::result_large_err).
+    pub meta: Option<Box<Value>>,
 }
 
 impl ApiError {
@@ -36,7 +37,7 @@ impl ApiError {
 
     /// Adds `meta.param_name`.
     pub fn param(mut self, name: &str) -> ApiError {
-        self.meta = Some(json!({ "param_name": name }));
+        self.meta = Some(Box::new(json!({ "param_name": name })));
         self
     }
 
@@ -48,7 +49,7 @@ impl ApiError {
             "code": self.code,
         });
         if let Some(meta) = &self.meta {
-            error["meta"] = meta.clone();
+            error["meta"] = (**meta).clone();
         }
         json!({ "errors": [error], "clerk_trace_id": trace_id })
     }

@@ -557,7 +557,7 @@ impl Shared {
 
 impl ApiError {
     fn meta_operation(mut self, operation_id: &str) -> ApiError {
-        self.meta = Some(json!({ "operation_id": operation_id }));
+        self.meta = Some(Box::new(json!({ "operation_id": operation_id })));
         self
     }
 }
