@@ -56,6 +56,8 @@ suite "C library: C tests, valgrind, ASan/UBSan, static link (tests/c/run.sh)" b
 suite "contract: every operation through Prism" bash tests/contract/run.sh
 suite "differential: clerk verify vs @clerk/backend" bash tests/differential/run.sh
 suite "webhooks: interop with standardwebhooks (PyPI)" bash tests/webhooks/run.sh
+suite "emulator: responses validated by prism proxy" bash tests/emulator/prism_proxy.sh
+suite "emulator: tokens verified by PyJWT" bash tests/emulator/check_pyjwt.sh
 
 echo
 if [ "$failed" -gt 0 ]; then
