@@ -400,7 +400,8 @@ fn check_type(op: &Operation, name: &str, ty: ParamType, value: &Value) -> Resul
     }
 }
 
-fn json_type_name(value: &Value) -> &'static str {
+/// The JSON type of a value, as error messages name it ("a string", "an array", ...).
+pub fn json_type_name(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",

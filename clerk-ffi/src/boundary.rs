@@ -215,17 +215,7 @@ pub(crate) fn from_object<T: serde::de::DeserializeOwned>(
         .map_err(|error| FfiError::invalid_json(argument, error))
 }
 
-/// The JSON type's name, for error messages.
-pub(crate) fn json_type_name(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
+pub(crate) use clerk_core::params::json_type_name;
 
 /// Writes a handle to a `*_out` parameter checked non-NULL by the caller.
 ///
