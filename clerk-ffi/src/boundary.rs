@@ -64,6 +64,16 @@ pub(crate) enum Output {
     Nothing,
 }
 
+/// A successful result whose JSON text is `value` serialised.
+pub(crate) fn json_result<T: serde::Serialize + ?Sized>(
+    value: &T,
+) -> Result<(clerk_result, Output), FfiError> {
+    let json = serde_json::to_string(value).map_err(|error| {
+        FfiError::new(clerk_result::Unexpected, "unexpected", error.to_string())
+    })?;
+    Ok((clerk_result::Ok, Output::Json(json)))
+}
+
 /// Runs `body` behind a panic boundary and reports its outcome through `json_out`.
 ///
 /// On success `*json_out` receives the output (or NULL); on failure it receives the error

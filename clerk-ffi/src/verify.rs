@@ -12,8 +12,8 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::boundary::{
-    FfiError, Output, boundary, bytes, free_handle, from_object, guard, handle, json_type_name,
-    object_or_empty, optional_str, required_str, write_handle,
+    FfiError, Output, boundary, bytes, free_handle, from_object, guard, handle, json_result,
+    json_type_name, object_or_empty, optional_str, required_str, write_handle,
 };
 use crate::client::clerk_client;
 use crate::result::clerk_result;
@@ -194,10 +194,7 @@ pub unsafe extern "C" fn clerk_verifier_verify(
         let (verifier, token) =
             unsafe { (handle(verifier, "verifier")?, required_str(token, "token")?) };
         let claims = verifier.verifier.verify(token)?;
-        let json = serde_json::to_string(&claims).map_err(|error| {
-            FfiError::new(clerk_result::Unexpected, "unexpected", error.to_string())
-        })?;
-        Ok((clerk_result::Ok, Output::Json(json)))
+        json_result(&claims)
     })
 }
 
@@ -225,10 +222,7 @@ pub unsafe extern "C" fn clerk_verifier_verify_machine_token(
         let (verifier, token) =
             unsafe { (handle(verifier, "verifier")?, required_str(token, "token")?) };
         let machine = verifier.verifier.verify_machine_token(token, None)?;
-        let json = serde_json::to_string(&machine).map_err(|error| {
-            FfiError::new(clerk_result::Unexpected, "unexpected", error.to_string())
-        })?;
-        Ok((clerk_result::Ok, Output::Json(json)))
+        json_result(&machine)
     })
 }
 
@@ -290,10 +284,7 @@ pub unsafe extern "C" fn clerk_authenticate_request(
         }
         let request: RequestInfo = from_object(request, "request_json")?;
         let state = authenticate_request(&verifier.verifier, &request, &options, None);
-        let json = serde_json::to_string(&state).map_err(|error| {
-            FfiError::new(clerk_result::Unexpected, "unexpected", error.to_string())
-        })?;
-        Ok((clerk_result::Ok, Output::Json(json)))
+        json_result(&state)
     })
 }
 
@@ -372,10 +363,7 @@ pub unsafe extern "C" fn clerk_webhook_verify(
                 .iter()
                 .map(|(name, value)| (name.as_str(), value.as_str())),
         )?;
-        let json = serde_json::to_string(&event).map_err(|error| {
-            FfiError::new(clerk_result::Unexpected, "unexpected", error.to_string())
-        })?;
-        Ok((clerk_result::Ok, Output::Json(json)))
+        json_result(&event)
     })
 }
 
