@@ -27,29 +27,37 @@ pub struct clerk_verifier {
     verifier: Verifier,
 }
 
+/// A refusal with a kebab-case reason code: `{"kind", "message", "reason"}`.
+fn refusal(code: clerk_result, kind: &str, reason: &str, message: String) -> FfiError {
+    let mut json = Map::new();
+    json.insert("kind".into(), kind.into());
+    json.insert("message".into(), message.into());
+    json.insert("reason".into(), reason.into());
+    FfiError {
+        code,
+        json: Value::Object(json),
+    }
+}
+
 impl From<VerifyError> for FfiError {
     fn from(error: VerifyError) -> FfiError {
-        let mut json = Map::new();
-        json.insert("kind".into(), "verification".into());
-        json.insert("message".into(), error.message.into());
-        json.insert("reason".into(), error.reason.as_str().into());
-        FfiError {
-            code: clerk_result::Verification,
-            json: Value::Object(json),
-        }
+        refusal(
+            clerk_result::Verification,
+            "verification",
+            error.reason.as_str(),
+            error.message,
+        )
     }
 }
 
 impl From<WebhookError> for FfiError {
     fn from(error: WebhookError) -> FfiError {
-        let mut json = Map::new();
-        json.insert("kind".into(), "webhook".into());
-        json.insert("message".into(), error.message.into());
-        json.insert("reason".into(), error.reason.as_str().into());
-        FfiError {
-            code: clerk_result::Webhook,
-            json: Value::Object(json),
-        }
+        refusal(
+            clerk_result::Webhook,
+            "webhook",
+            error.reason.as_str(),
+            error.message,
+        )
     }
 }
 

@@ -821,15 +821,35 @@ pub fn create_email_address(c: &mut Ctx) -> Result<Reply, ApiError> {
     let now = c.state.now();
     let object = email_object(&email, Status::from_flag(verified), now);
     let user = c.state.user_mut(&user_id)?;
-    user["email_addresses"]
+    attach_identification(
+        user,
+        "email_addresses",
+        "primary_email_address_id",
+        &object,
+        primary,
+        now,
+    );
+    Ok(Reply::Json(object))
+}
+
+/// Adds an email address or phone number to a user; it becomes the primary one when
+/// asked to or when the user has none yet.
+fn attach_identification(
+    user: &mut Value,
+    list: &str,
+    primary_key: &str,
+    object: &Value,
+    primary: bool,
+    now: i64,
+) {
+    user[list]
         .as_array_mut()
         .expect("users have a list")
         .push(object.clone());
-    if primary || user["primary_email_address_id"].is_null() {
-        user["primary_email_address_id"] = object["id"].clone();
+    if primary || user[primary_key].is_null() {
+        user[primary_key] = object["id"].clone();
     }
     user["updated_at"] = json!(now);
-    Ok(Reply::Json(object))
 }
 
 /// `GET /email_addresses/{email_address_id}`
@@ -915,14 +935,14 @@ pub fn create_phone_number(c: &mut Ctx) -> Result<Reply, ApiError> {
     let now = c.state.now();
     let object = phone_object(&phone, Status::from_flag(verified), second_factor, now);
     let user = c.state.user_mut(&user_id)?;
-    user["phone_numbers"]
-        .as_array_mut()
-        .expect("users have a list")
-        .push(object.clone());
-    if primary || user["primary_phone_number_id"].is_null() {
-        user["primary_phone_number_id"] = object["id"].clone();
-    }
-    user["updated_at"] = json!(now);
+    attach_identification(
+        user,
+        "phone_numbers",
+        "primary_phone_number_id",
+        &object,
+        primary,
+        now,
+    );
     Ok(Reply::Json(object))
 }
 
