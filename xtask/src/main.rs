@@ -2,7 +2,8 @@
 //!
 //! - `codegen [--spec PATH] [--check]`: generate `clerk-core/src/generated/` from Clerk's
 //!   OpenAPI spec (default `../shared/openapi/clerk-bapi-2026-05-12.json`, relative to the
-//!   workspace root); with `--check`, only report generated files that differ.
+//!   workspace root) and the Python stub `bindings/python/libclerk/api.pyi`; with
+//!   `--check`, only report generated files that differ.
 
 mod codegen;
 
@@ -65,6 +66,8 @@ fn run_codegen(args: &[String]) -> Result<ExitCode, String> {
         .map_err(|e| format!("cannot read the spec {}: {e}", spec_path.display()))?;
     let files = codegen::generate(&spec, &spec_label, &root);
     let out_dir = root.join(GENERATED_DIR);
+    let python_stub = codegen::python::generate(&spec, &spec_label);
+    let python_path = codegen::python::STUB_PATH;
 
     if check {
         let mut problems = Vec::new();
@@ -82,8 +85,14 @@ fn run_codegen(args: &[String]) -> Result<ExitCode, String> {
                 ));
             }
         }
+        match std::fs::read_to_string(root.join(python_path)) {
+            Ok(existing) if existing == python_stub => {}
+            Ok(_) => problems.push(format!("{python_path} differs")),
+            Err(_) => problems.push(format!("{python_path} is missing")),
+        }
         if problems.is_empty() {
             println!("{GENERATED_DIR} is up to date ({} files)", files.len());
+            println!("{python_path} is up to date");
             return Ok(ExitCode::SUCCESS);
         }
         for problem in &problems {
@@ -105,6 +114,9 @@ fn run_codegen(args: &[String]) -> Result<ExitCode, String> {
             .map_err(|e| format!("cannot write {name}: {e}"))?;
     }
     println!("wrote {} files to {GENERATED_DIR}", files.len());
+    std::fs::write(root.join(python_path), &python_stub)
+        .map_err(|e| format!("cannot write {python_path}: {e}"))?;
+    println!("wrote {python_path}");
     Ok(ExitCode::SUCCESS)
 }
 

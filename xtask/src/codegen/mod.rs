@@ -6,6 +6,7 @@
 
 mod names;
 mod ops;
+pub mod python;
 mod types;
 
 use std::collections::BTreeMap;

@@ -32,20 +32,20 @@ const RESERVED_KEYS: &[&str] = &["$body", "$extra_body"];
 
 /// One parameter of an operation.
 pub struct ParamInfo {
-    name: String,
+    pub(super) name: String,
     /// `Path`, `Query`, `Body` or `Multipart` (the `Location` variant).
-    location: &'static str,
-    required: bool,
-    nullable: bool,
+    pub(super) location: &'static str,
+    pub(super) required: bool,
+    pub(super) nullable: bool,
     /// The `ParamType` variant.
-    param_type: &'static str,
-    schema: Value,
-    description: String,
+    pub(super) param_type: &'static str,
+    pub(super) schema: Value,
+    pub(super) description: String,
 }
 
 /// The request body kind.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum BodyKind {
+pub(super) enum BodyKind {
     None,
     Object,
     Whole,
@@ -54,30 +54,30 @@ enum BodyKind {
 
 /// One operation, as the generator understands it.
 pub struct Op {
-    operation_id: String,
-    name: String,
-    resource: String,
-    method: String,
-    const_name: String,
-    http_method: &'static str,
-    path: String,
-    params: Vec<ParamInfo>,
-    body: BodyKind,
-    body_required: bool,
+    pub(super) operation_id: String,
+    pub(super) name: String,
+    pub(super) resource: String,
+    pub(super) method: String,
+    pub(super) const_name: String,
+    pub(super) http_method: &'static str,
+    pub(super) path: String,
+    pub(super) params: Vec<ParamInfo>,
+    pub(super) body: BodyKind,
+    pub(super) body_required: bool,
     /// The whole-body schema, for the `$body` field's doc.
-    body_description: String,
-    pagination: &'static str,
-    deprecated: bool,
-    summary: String,
-    description: String,
+    pub(super) body_description: String,
+    pub(super) pagination: &'static str,
+    pub(super) deprecated: bool,
+    pub(super) summary: String,
+    pub(super) description: String,
     /// Response type as written in `resources.rs`.
-    response_ty: String,
+    pub(super) response_ty: String,
     /// Element type of a paginated list.
-    item_ty: Option<String>,
+    pub(super) item_ty: Option<String>,
 }
 
 impl Op {
-    fn params_struct(&self) -> Option<String> {
+    pub(super) fn params_struct(&self) -> Option<String> {
         (!self.params.is_empty() || self.body != BodyKind::None)
             .then(|| format!("{}Params", pascal(&self.operation_id)))
     }
