@@ -177,7 +177,9 @@ impl ClientBuilder {
         self
     }
 
-    /// How long one attempt of a request may take in all (default 30 s).
+    /// How long one attempt of a request may take in all (default 30 s). An attempt never
+    /// gets more than what is left of the call's total budget
+    /// ([`RetryPolicy::max_elapsed`]).
     pub fn timeout_request(mut self, timeout: Duration) -> Self {
         self.timeout_request = timeout;
         self
@@ -465,7 +467,7 @@ impl Client {
     /// Calls the given operation with the flat params object.
     pub fn call_operation(&self, op: &'static Operation, params: &Value) -> Result<Response> {
         let outgoing = params::build_request(op, params)?;
-        self.inner.transport.send(&outgoing)
+        self.inner.transport.send(&outgoing, None)
     }
 
     /// Calls an operation with typed params and decodes the response into `R`.
@@ -532,12 +534,15 @@ impl Client {
             )),
             None => None,
         };
-        self.inner.transport.send(&crate::transport::Outgoing {
-            method,
-            path_template: "(raw request)",
-            path_and_query,
-            body,
-        })
+        self.inner.transport.send(
+            &crate::transport::Outgoing {
+                method,
+                path_template: "(raw request)",
+                path_and_query,
+                body,
+            },
+            None,
+        )
     }
 
     /// The full URL below which every operation path is appended (`{api_url}/v1`).

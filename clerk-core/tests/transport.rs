@@ -178,7 +178,10 @@ fn a_slow_server_times_out() {
     let error = client
         .request(Method::Get, "/users", &[], None)
         .unwrap_err();
-    assert!(matches!(error, Error::Timeout { .. }), "{error:?}");
+    match &error {
+        Error::Timeout { message } => assert!(message.contains("timeout_request"), "{message}"),
+        other => panic!("expected a timeout, got {other:?}"),
+    }
     assert!(started.elapsed() < Duration::from_millis(1500));
 }
 
@@ -415,4 +418,41 @@ fn the_secret_key_never_leaks() {
     for text in shown.iter().chain(logged.iter()) {
         assert!(!text.contains("DoNotLeak"), "secret in {text}");
     }
+}
+
+/// The total budget is a deadline: an attempt started late in it gets only what is left,
+/// so a hang after an early 503 ends at the budget, not a whole per-attempt timeout later.
+#[test]
+fn the_total_budget_caps_every_attempt() {
+    let server = Server::start();
+    server.push(Reply::json(503, "{}").header("Retry-After", "0"));
+    server.push(Reply::json(200, "{}").delay(Duration::from_secs(10)));
+    let budget = Duration::from_millis(1500);
+    let client = Client::builder()
+        .secret_key(SECRET)
+        .api_url(&server.url)
+        .timeout_request(Duration::from_secs(30))
+        .retry_policy(RetryPolicy {
+            max_attempts: 3,
+            initial_backoff: Duration::from_millis(10),
+            max_backoff: Duration::from_secs(2),
+            max_elapsed: budget,
+        })
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let error = client
+        .request(Method::Get, "/users", &[], None)
+        .unwrap_err();
+    let elapsed = started.elapsed();
+    match &error {
+        Error::Timeout { message } => {
+            assert!(message.contains("1500 ms"), "{message}");
+            assert!(message.contains("max_elapsed"), "{message}");
+        }
+        other => panic!("expected a timeout, got {other:?}"),
+    }
+    assert_eq!(server.seen().len(), 2, "the 503 was retried once");
+    // A generous bound: the budget plus scheduling margin, far below the 10 s hang.
+    assert!(elapsed < budget + Duration::from_secs(1), "{elapsed:?}");
 }
