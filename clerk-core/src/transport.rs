@@ -157,16 +157,16 @@ impl Budget {
     fn exhausted(&self, attempts: u32) -> Error {
         let plural = if attempts == 1 { "" } else { "s" };
         let which = match self {
-            Budget::Client(_) => "the client's total time budget",
-            Budget::Call(_) => "the call's timeout",
+            Budget::Client(_) => "the total time budget",
+            Budget::Call(_) => "the per-call timeout",
         };
         let setting = match self {
-            Budget::Client(_) => "retry policy max_elapsed",
-            Budget::Call(_) => "per-call timeout",
+            Budget::Client(_) => " (retry policy max_elapsed)",
+            Budget::Call(_) => "",
         };
         Error::Timeout {
             message: format!(
-                "{which} of {} ms ({setting}) ran out after {attempts} attempt{plural}",
+                "{which} of {} ms{setting} ran out after {attempts} attempt{plural}",
                 self.duration().as_millis()
             ),
         }
