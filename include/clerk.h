@@ -313,7 +313,7 @@ clerk_result clerk_client_request(const struct clerk_client *client,
                                   char **json_out);
 
 /**
- * `clerk_client_request` with options for this call (no status output).
+ * `clerk_client_request` with options for this call.
  *
  * `options_json` is as for `clerk_client_call_with_options`: NULL or `""` for none, or
  * `{"timeout_ms": N}` with N in 1..=600000; unknown keys and values out of range are
@@ -331,6 +331,7 @@ clerk_result clerk_client_request_with_options(const struct clerk_client *client
                                                const char *path,
                                                const char *query_json,
                                                const char *body_json,
+                                               uint16_t *status_out,
                                                const char *options_json,
                                                char **json_out);
 
@@ -434,6 +435,10 @@ const char *clerk_result_name(uint32_t result);
  * `{"jwt_key": "-----BEGIN PUBLIC KEY-----...", "authorized_parties": [...],
  *   "audience": [...], "issuer": [...], "clock_skew_ms": 5000, "jwks_ttl_ms": 300000,
  *   "kid_refetch_interval_ms": 10000, "max_stale_ms": 3600000}`.
+ * Ranges (anything else is `CLERK_RESULT_CONFIG` naming the setting): `clock_skew_ms`
+ * 0..=300000 (5 minutes), `jwks_ttl_ms` 100..=86400000, `kid_refetch_interval_ms` and
+ * `max_stale_ms` 0..=86400000 (24 hours). A successful JWKS fetch replaces the whole key
+ * set: a key that left the instance's JWKS stops verifying at once.
  * With `jwt_key` tokens are verified against that PEM key without any network; otherwise
  * keys come from the JWKS of `client` (fetched once, then cached). `client` may be NULL
  * with a `jwt_key`; the verifier keeps its own reference to the client, which may be freed

@@ -352,7 +352,7 @@ pub unsafe extern "C" fn clerk_client_request(
     }
 }
 
-/// `clerk_client_request` with options for this call (no status output).
+/// `clerk_client_request` with options for this call.
 ///
 /// `options_json` is as for `clerk_client_call_with_options`: NULL or `""` for none, or
 /// `{"timeout_ms": N}` with N in 1..=600000; unknown keys and values out of range are
@@ -371,10 +371,11 @@ pub unsafe extern "C" fn clerk_client_request_with_options(
     path: *const c_char,
     query_json: *const c_char,
     body_json: *const c_char,
+    status_out: *mut u16,
     options_json: *const c_char,
     json_out: *mut *mut c_char,
 ) -> clerk_result {
-    // SAFETY: forwarded from this function's contract; a NULL status_out is allowed.
+    // SAFETY: forwarded from this function's contract.
     unsafe {
         request(
             client,
@@ -382,7 +383,7 @@ pub unsafe extern "C" fn clerk_client_request_with_options(
             path,
             query_json,
             body_json,
-            std::ptr::null_mut(),
+            status_out,
             options_json,
             json_out,
         )

@@ -540,6 +540,7 @@ static void test_call_options(clerk_client *client, const char *api_url) {
     char *json = NULL;
     clerk_pager *pager = NULL;
     double started, elapsed;
+    uint16_t status;
 
     /* A 5 s delay against a 300 ms timeout: the timeout code, long before the answer. */
     CHECK(emulator_post(api_url, "/__emulator/faults", slow_users));
@@ -554,7 +555,7 @@ static void test_call_options(clerk_client *client, const char *api_url) {
     CHECK(emulator_post(api_url, "/__emulator/faults", slow_users));
     started = now_seconds();
     EXPECT(clerk_client_request_with_options(client, "GET", "/users", "{\"limit\": 1}", NULL,
-                                             "{\"timeout_ms\": 300}", &json),
+                                             NULL, "{\"timeout_ms\": 300}", &json),
            CLERK_RESULT_TIMEOUT, json, "per-call timeout of 300 ms");
     CHECK(now_seconds() - started < 3.0);
 
@@ -585,8 +586,10 @@ static void test_call_options(clerk_client *client, const char *api_url) {
     CHECK(json != NULL && count_top_level_items(json) == 1);
     clerk_string_free(json);
     json = NULL;
-    CHECK(clerk_client_request_with_options(client, "GET", "/users", "{\"limit\": 1}", NULL, NULL,
-                                            &json) == CLERK_RESULT_OK);
+    status = 0;
+    CHECK(clerk_client_request_with_options(client, "GET", "/users", "{\"limit\": 1}", NULL,
+                                            &status, NULL, &json) == CLERK_RESULT_OK);
+    CHECK(status == 200);
     CHECK(json != NULL && count_top_level_items(json) == 1);
     clerk_string_free(json);
     json = NULL;
@@ -614,10 +617,10 @@ static void test_call_options(clerk_client *client, const char *api_url) {
            CLERK_RESULT_NULL_PARAMETER, json, "`client`");
     CHECK(clerk_client_call_with_options(client, "GetUserList", NULL, NULL, NULL) ==
           CLERK_RESULT_NULL_PARAMETER);
-    EXPECT(clerk_client_request_with_options(client, "GET", "/users", NULL, NULL,
+    EXPECT(clerk_client_request_with_options(client, "GET", "/users", NULL, NULL, NULL,
                                              "{\"timeout_ms\": 1, \"retries\": 2}", &json),
            CLERK_RESULT_INVALID_JSON, json, "retries");
-    EXPECT(clerk_client_request_with_options(client, "GET", NULL, NULL, NULL, NULL, &json),
+    EXPECT(clerk_client_request_with_options(client, "GET", NULL, NULL, NULL, NULL, NULL, &json),
            CLERK_RESULT_NULL_PARAMETER, json, "`path`");
 
     /* A refused options argument leaves the pager as it was. */
