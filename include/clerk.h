@@ -238,6 +238,29 @@ clerk_result clerk_client_call(const struct clerk_client *client,
                                char **json_out);
 
 /**
+ * `clerk_client_call` with options for this call.
+ *
+ * `options_json` is NULL or `""` (no options: exactly `clerk_client_call`) or a JSON
+ * object, every key optional: `{"timeout_ms": N}` bounds the whole call (every attempt
+ * and retry wait) to N milliseconds, N an integer in 1..=600000; the call gets the
+ * shorter of this and the client's `retry.max_elapsed_ms`. A call that runs out of time
+ * returns `CLERK_RESULT_TIMEOUT` with an error object of `kind` `timeout`. Unknown keys
+ * and values out of range are refused with `CLERK_RESULT_INVALID_JSON` and a message
+ * naming the key, before anything is sent.
+ *
+ * Outputs, ownership and thread safety as for `clerk_client_call`; `options_json` is only
+ * read during the call.
+ *
+ * # Safety
+ * As for `clerk_client_call`, and `options_json` is NULL or NUL-terminated.
+ */
+clerk_result clerk_client_call_with_options(const struct clerk_client *client,
+                                            const char *operation,
+                                            const char *params_json,
+                                            const char *options_json,
+                                            char **json_out);
+
+/**
  * Calls a multipart operation (profile image, logo upload) with the file's bytes passed
  * directly.
  *
@@ -288,6 +311,29 @@ clerk_result clerk_client_request(const struct clerk_client *client,
                                   const char *body_json,
                                   uint16_t *status_out,
                                   char **json_out);
+
+/**
+ * `clerk_client_request` with options for this call.
+ *
+ * `options_json` is as for `clerk_client_call_with_options`: NULL or `""` for none, or
+ * `{"timeout_ms": N}` with N in 1..=600000; unknown keys and values out of range are
+ * refused with `CLERK_RESULT_INVALID_JSON`; a call that runs out of time returns
+ * `CLERK_RESULT_TIMEOUT` (error `kind` `timeout`).
+ *
+ * Outputs, ownership and thread safety as for `clerk_client_request`; `options_json` is
+ * only read during the call.
+ *
+ * # Safety
+ * As for `clerk_client_call`, and `options_json` is NULL or NUL-terminated.
+ */
+clerk_result clerk_client_request_with_options(const struct clerk_client *client,
+                                               const char *method,
+                                               const char *path,
+                                               const char *query_json,
+                                               const char *body_json,
+                                               uint16_t *status_out,
+                                               const char *options_json,
+                                               char **json_out);
 
 /**
  * The whole operation table as a JSON array: one object per operation with
@@ -344,6 +390,25 @@ clerk_result clerk_pager_new(const struct clerk_client *client,
 clerk_result clerk_pager_next(const struct clerk_pager *pager, char **json_out);
 
 /**
+ * `clerk_pager_next` with options for this page fetch.
+ *
+ * `options_json` is as for `clerk_client_call_with_options`: NULL or `""` for none, or
+ * `{"timeout_ms": N}` with N in 1..=600000, bounding this one fetch; unknown keys and
+ * values out of range are refused with `CLERK_RESULT_INVALID_JSON` (the pager is left as
+ * it was); a fetch that runs out of time returns `CLERK_RESULT_TIMEOUT` (error `kind`
+ * `timeout`) and, as every error, ends the paging.
+ *
+ * Outputs, ownership and thread safety as for `clerk_pager_next`; `options_json` is only
+ * read during the call.
+ *
+ * # Safety
+ * As for `clerk_pager_next`, and `options_json` is NULL or NUL-terminated.
+ */
+clerk_result clerk_pager_next_with_options(const struct clerk_pager *pager,
+                                           const char *options_json,
+                                           char **json_out);
+
+/**
  * Frees a pager. NULL is a no-op.
  *
  * Ownership: takes ownership of `pager`; it must not be used afterwards.
@@ -370,6 +435,10 @@ const char *clerk_result_name(uint32_t result);
  * `{"jwt_key": "-----BEGIN PUBLIC KEY-----...", "authorized_parties": [...],
  *   "audience": [...], "issuer": [...], "clock_skew_ms": 5000, "jwks_ttl_ms": 300000,
  *   "kid_refetch_interval_ms": 10000, "max_stale_ms": 3600000}`.
+ * Ranges (anything else is `CLERK_RESULT_CONFIG` naming the setting): `clock_skew_ms`
+ * 0..=300000 (5 minutes), `jwks_ttl_ms` 100..=86400000, `kid_refetch_interval_ms` and
+ * `max_stale_ms` 0..=86400000 (24 hours). A successful JWKS fetch replaces the whole key
+ * set: a key that left the instance's JWKS stops verifying at once.
  * With `jwt_key` tokens are verified against that PEM key without any network; otherwise
  * keys come from the JWKS of `client` (fetched once, then cached). `client` may be NULL
  * with a `jwt_key`; the verifier keeps its own reference to the client, which may be freed
