@@ -82,8 +82,9 @@ class PageIterator(Iterator[Any]):
     ``with`` block, or when collected.
     """
 
-    def __init__(self, pager: Handle) -> None:
+    def __init__(self, pager: Handle, options: Optional[bytes] = None) -> None:
         self._pager = pager
+        self._options = options
         self._done = False
 
     def __iter__(self) -> PageIterator:
@@ -94,7 +95,7 @@ class PageIterator(Iterator[Any]):
             raise StopIteration
         pointer = self._pager.enter()
         try:
-            code, text = invoke(_ffi.pager_next, pointer)
+            code, text = invoke(_ffi.pager_next_with_options, pointer, self._options)
         finally:
             self._pager.leave()
         if code == _ffi.OK:
@@ -209,19 +210,37 @@ class Client(_ResourcesBase):
 
     # -- calls ----------------------------------------------------------------------
 
-    def call(self, operation: str, params: Optional[Mapping[str, Any]] = None, /, **kwargs: Any) -> Any:
+    def call(
+        self,
+        operation: str,
+        params: Optional[Mapping[str, Any]] = None,
+        /,
+        *,
+        timeout: Optional[float] = None,
+        **kwargs: Any,
+    ) -> Any:
         """Calls one operation by ``resource.method`` name (``"users.list"``) or
         operationId (``"GetUserList"``) with its flat params (path, query and body fields
         by their spec names; ``body=`` / ``extra_body=`` or ``"$body"`` /
         ``"$extra_body"``), given as a dict, as keyword arguments, or both. Returns the
-        response JSON (None for an empty body)."""
-        return self._call(operation, _flat_params(operation, params, kwargs))
+        response JSON (None for an empty body).
+
+        ``timeout`` (seconds) bounds this call, retries included, below the client's
+        own budget; running out raises :class:`DeadlineExceededError`."""
+        return self._call(operation, _flat_params(operation, params, kwargs), timeout)
 
     def pages(
-        self, operation: str, params: Optional[Mapping[str, Any]] = None, /, **kwargs: Any
+        self,
+        operation: str,
+        params: Optional[Mapping[str, Any]] = None,
+        /,
+        *,
+        timeout: Optional[float] = None,
+        **kwargs: Any,
     ) -> PageIterator:
         """The pages of a list operation, lazily (``limit`` is the page size, ``offset``
-        the start); each page is the operation's own body."""
+        the start); each page is the operation's own body. ``timeout`` bounds each page
+        fetch."""
         flat = _flat_params(operation, params, kwargs)
         pointer = self._handle.enter()
         try:
@@ -236,13 +255,20 @@ class Client(_ResourcesBase):
         finally:
             self._handle.leave()
         assert out.value is not None
-        return PageIterator(Handle(out.value, _ffi.pager_free, "pager"))
+        return PageIterator(Handle(out.value, _ffi.pager_free, "pager"), _options(timeout))
 
     def items(
-        self, operation: str, params: Optional[Mapping[str, Any]] = None, /, **kwargs: Any
+        self,
+        operation: str,
+        params: Optional[Mapping[str, Any]] = None,
+        /,
+        *,
+        timeout: Optional[float] = None,
+        **kwargs: Any,
     ) -> Iterator[Any]:
-        """Every item of a list operation, page after page, one page in memory."""
-        pages = self.pages(operation, params, **kwargs)
+        """Every item of a list operation, page after page, one page in memory;
+        ``timeout`` bounds each page fetch."""
+        pages = self.pages(operation, params, timeout=timeout, **kwargs)
         return _items(pages, _BY_NAME[operation]["pagination"])
 
     def request(
@@ -252,52 +278,37 @@ class Client(_ResourcesBase):
         *,
         query: Optional[Mapping[str, Any]] = None,
         body: Any = None,
+        timeout: Optional[float] = None,
     ) -> RawResponse:
         """Sends a raw request, the escape hatch for endpoints the operation table lacks:
         ``path`` is below ``{api_url}/v1`` (``"/users"``), ``query`` values are strings,
-        numbers, booleans or lists of them, ``body`` any JSON value (None: no body)."""
+        numbers, booleans or lists of them, ``body`` any JSON value (None: no body);
+        ``timeout`` as for :meth:`call`."""
         status = c_uint16()
         pointer = self._handle.enter()
         try:
             text = checked(
-                _ffi.client_request,
+                _ffi.client_request_with_options,
                 pointer,
                 _ffi.c_string(method, "method"),
                 _ffi.c_string(path, "path"),
                 dumps(dict(query)) if query is not None else None,
                 dumps(body) if body is not None else None,
                 byref(status),
+                _options(timeout),
             )
         finally:
             self._handle.leave()
         return RawResponse(status.value, decode_json(text) if text is not None else None)
 
-    def _call(self, operation: str, flat: Dict[str, Any]) -> Any:
-        files = [key for key, value in flat.items() if isinstance(value, File)]
-        upload: Optional[File] = None
-        field = None
-        if files:
-            field = files[0]
-            upload = flat.pop(field)
-            for key in files[1:]:
-                flat[key] = _file_json(flat[key])
+    def _call(self, operation: str, flat: Dict[str, Any], timeout: Optional[float]) -> Any:
+        for key, value in flat.items():
+            if isinstance(value, File):
+                flat[key] = _file_json(value)
         name = _ffi.c_string(operation, "operation")
         pointer = self._handle.enter()
         try:
-            if upload is None:
-                text = checked(_ffi.client_call, pointer, name, dumps(flat))
-            else:
-                text = checked(
-                    _ffi.client_call_multipart,
-                    pointer,
-                    name,
-                    dumps(flat),
-                    _ffi.c_string(field, "file field"),
-                    _ffi.c_string(upload.filename, "filename"),
-                    _ffi.c_string(upload.content_type, "content_type"),
-                    bytes(upload.content),
-                    len(upload.content),
-                )
+            text = checked(_ffi.client_call_with_options, pointer, name, dumps(flat), _options(timeout))
         finally:
             self._handle.leave()
         return decode_json(text) if text is not None else None
@@ -305,6 +316,12 @@ class Client(_ResourcesBase):
 
 def _millis(seconds: Optional[float]) -> Optional[int]:
     return None if seconds is None else int(round(seconds * 1000))
+
+
+def _options(timeout: Optional[float]) -> Optional[bytes]:
+    """The ``options_json`` of one call: NULL for none, else ``{"timeout_ms": N}`` (the C
+    library checks the range)."""
+    return None if timeout is None else dumps({"timeout_ms": _millis(timeout)})
 
 
 # -- the attribute style, from the operation table ------------------------------------
@@ -336,8 +353,8 @@ def _describe(operation: Dict[str, Any]) -> str:
 def _call_method(operation: Dict[str, Any], method_name: str) -> Any:
     name = operation["name"]
 
-    def method(self: Resource, **params: Any) -> Any:
-        return self._client._call(name, _flat_params(name, None, params))
+    def method(self: Resource, *, timeout: Optional[float] = None, **params: Any) -> Any:
+        return self._client._call(name, _flat_params(name, None, params), timeout)
 
     method.__name__ = method.__qualname__ = method_name
     method.__doc__ = _describe(operation)
@@ -347,8 +364,8 @@ def _call_method(operation: Dict[str, Any], method_name: str) -> Any:
 def _items_method(operation: Dict[str, Any], method_name: str) -> Any:
     name = operation["name"]
 
-    def method(self: Resource, **params: Any) -> Iterator[Any]:
-        return self._client.items(name, **params)
+    def method(self: Resource, *, timeout: Optional[float] = None, **params: Any) -> Iterator[Any]:
+        return self._client.items(name, timeout=timeout, **params)
 
     method.__name__ = method.__qualname__ = method_name
     method.__doc__ = f"Every item of ``{name}``, fetched page after page lazily.\n\n" + _describe(

@@ -60,6 +60,15 @@ result_name = _declare("clerk_result_name", c_char_p, c_uint32)
 client_new = _declare("clerk_client_new", c_uint32, c_char_p, _out, _out)
 client_free = _declare("clerk_client_free", None, c_void_p)
 client_call = _declare("clerk_client_call", c_uint32, c_void_p, c_char_p, c_char_p, _out)
+client_call_with_options = _declare(
+    "clerk_client_call_with_options",
+    c_uint32,
+    c_void_p,  # client
+    c_char_p,  # operation
+    c_char_p,  # params_json
+    c_char_p,  # options_json
+    _out,
+)
 client_call_multipart = _declare(
     "clerk_client_call_multipart",
     c_uint32,
@@ -84,10 +93,23 @@ client_request = _declare(
     POINTER(c_uint16),  # status_out
     _out,
 )
+client_request_with_options = _declare(
+    "clerk_client_request_with_options",
+    c_uint32,
+    c_void_p,  # client
+    c_char_p,  # method
+    c_char_p,  # path
+    c_char_p,  # query_json
+    c_char_p,  # body_json
+    POINTER(c_uint16),  # status_out
+    c_char_p,  # options_json
+    _out,
+)
 operations_json = _declare("clerk_operations_json", c_uint32, _out)
 
 pager_new = _declare("clerk_pager_new", c_uint32, c_void_p, c_char_p, c_char_p, _out, _out)
 pager_next = _declare("clerk_pager_next", c_uint32, c_void_p, _out)
+pager_next_with_options = _declare("clerk_pager_next_with_options", c_uint32, c_void_p, c_char_p, _out)
 pager_free = _declare("clerk_pager_free", None, c_void_p)
 
 verifier_new = _declare("clerk_verifier_new", c_uint32, c_char_p, c_void_p, _out, _out)

@@ -3225,18 +3225,22 @@ class ActorTokensResource:
         expires_in_seconds: int = ...,
         session_max_duration_in_seconds: int = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> ActorToken:
         """Create actor token
 
         ``POST /actor_tokens`` (``CreateActorToken``)."""
+
     def revoke(
         self,
         *,
         actor_token_id: str,
+        timeout: float | None = ...,
     ) -> ActorToken:
         """Revoke actor token
 
         ``POST /actor_tokens/{actor_token_id}/revoke`` (``RevokeActorToken``)."""
+
 class AdminPortalLinkTokensResource:
     """The ``admin_portal_link_tokens.*`` operations (``client.admin_portal_link_tokens``)."""
 
@@ -3248,20 +3252,24 @@ class AdminPortalLinkTokensResource:
         scopes: builtins.list[str] = ...,
         seconds_until_expiration: int = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> Any:
         """Create an Admin Portal Link Token
 
         ``POST /admin_portal_link_tokens`` (``createAdminPortalLinkToken``)."""
+
     def revoke(
         self,
         *,
         adminPortalLinkTokenID: str,
         revocation_reason: str | None = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> Any:
         """Revoke an Admin Portal Link Token
 
         ``POST /admin_portal_link_tokens/{adminPortalLinkTokenID}/revoke`` (``revokeAdminPortalLinkToken``)."""
+
 class AgentTasksResource:
     """The ``agent_tasks.*`` operations (``client.agent_tasks``)."""
 
@@ -3275,18 +3283,22 @@ class AgentTasksResource:
         redirect_url: str,
         session_max_duration_in_seconds: int = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> AgentTask:
         """Create agent task
 
         ``POST /agents/tasks`` (``CreateAgentTask``)."""
+
     def revoke(
         self,
         *,
         agent_task_id: str,
+        timeout: float | None = ...,
     ) -> AgentTask:
         """Revoke agent task
 
         ``POST /agents/tasks/{agent_task_id}/revoke`` (``RevokeAgentTask``)."""
+
 class AllowlistIdentifiersResource:
     """The ``allowlist_identifiers.*`` operations (``client.allowlist_identifiers``)."""
 
@@ -3296,40 +3308,48 @@ class AllowlistIdentifiersResource:
         identifier: str,
         notify: bool = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> AllowlistIdentifier:
         """Add identifier to the allow-list
 
         ``POST /allowlist_identifiers`` (``CreateAllowlistIdentifier``)."""
+
     def delete(
         self,
         *,
         identifier_id: str,
+        timeout: float | None = ...,
     ) -> DeletedObject:
         """Delete identifier from allow-list
 
         ``DELETE /allowlist_identifiers/{identifier_id}`` (``DeleteAllowlistIdentifier``)."""
+
     def list(
         self,
         *,
         paginated: bool = ...,
         limit: int = ...,
         offset: int = ...,
+        timeout: float | None = ...,
     ) -> builtins.list[AllowlistIdentifier]:
         """List all identifiers on the allow-list
 
         ``GET /allowlist_identifiers`` (``ListAllowlistIdentifiers``)."""
+
     def list_all(
         self,
         *,
         paginated: bool = ...,
         limit: int = ...,
         offset: int = ...,
+        timeout: float | None = ...,
     ) -> Iterator[AllowlistIdentifier]:
-        """Every item of ``allowlist_identifiers.list``, fetched page after page lazily.
+        """Every item of ``allowlist_identifiers.list``, fetched page after page lazily (``timeout`` bounds each page fetch).
 
         List all identifiers on the allow-list
 
         ``GET /allowlist_identifiers`` (``ListAllowlistIdentifiers``)."""
+
 class ApiKeysResource:
     """The ``api_keys.*`` operations (``client.api_keys``)."""
 
@@ -3345,34 +3365,42 @@ class ApiKeysResource:
         created_by: str | None = ...,
         seconds_until_expiration: float | None = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> Any:
         """Create an API Key
 
         ``POST /api_keys`` (``createApiKey``)."""
+
     def delete(
         self,
         *,
         apiKeyID: str,
+        timeout: float | None = ...,
     ) -> Any:
         """Delete an API Key
 
         ``DELETE /api_keys/{apiKeyID}`` (``deleteApiKey``)."""
+
     def get(
         self,
         *,
         apiKeyID: str,
+        timeout: float | None = ...,
     ) -> Any:
         """Get an API Key by ID
 
         ``GET /api_keys/{apiKeyID}`` (``getApiKey``)."""
+
     def get_secret(
         self,
         *,
         apiKeyID: str,
+        timeout: float | None = ...,
     ) -> Any:
         """Get an API Key Secret
 
         ``GET /api_keys/{apiKeyID}/secret`` (``getApiKeySecret``)."""
+
     def list(
         self,
         *,
@@ -3382,10 +3410,12 @@ class ApiKeysResource:
         limit: float = ...,
         offset: float | None = ...,
         query: str = ...,
+        timeout: float | None = ...,
     ) -> Any:
         """Get API Keys
 
         ``GET /api_keys`` (``getApiKeys``)."""
+
     def list_all(
         self,
         *,
@@ -3395,22 +3425,26 @@ class ApiKeysResource:
         limit: float = ...,
         offset: float | None = ...,
         query: str = ...,
+        timeout: float | None = ...,
     ) -> Iterator[Any]:
-        """Every item of ``api_keys.list``, fetched page after page lazily.
+        """Every item of ``api_keys.list``, fetched page after page lazily (``timeout`` bounds each page fetch).
 
         Get API Keys
 
         ``GET /api_keys`` (``getApiKeys``)."""
+
     def revoke(
         self,
         *,
         apiKeyID: str,
         revocation_reason: str | None = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> Any:
         """Revoke an API Key
 
         ``POST /api_keys/{apiKeyID}/revoke`` (``revokeApiKey``)."""
+
     def update(
         self,
         *,
@@ -3421,19 +3455,23 @@ class ApiKeysResource:
         subject: str = ...,
         seconds_until_expiration: float | None = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> Any:
         """Update an API Key
 
         ``PATCH /api_keys/{apiKeyID}`` (``updateApiKey``)."""
+
     def verify(
         self,
         *,
         secret: str,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> Any:
         """Verify an API Key
 
         ``POST /api_keys/verify`` (``verifyApiKey``)."""
+
 class BetaFeaturesResource:
     """The ``beta_features.*`` operations (``client.beta_features``)."""
 
@@ -3445,22 +3483,26 @@ class BetaFeaturesResource:
         progressive_sign_up: bool | None = ...,
         test_mode: bool | None = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> InstanceSettingsResponse:
         """Update instance settings
 
         ``PATCH /beta_features/instance_settings`` (``UpdateInstanceAuthConfig``)."""
+
     def update_production_instance_domain(
         self,
         *,
         home_url: str = ...,
         is_secondary: bool = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> Any:
         """Update production instance domain
 
         ``PUT /beta_features/domain`` (``UpdateProductionInstanceDomain``).
 
         Deprecated in the spec."""
+
 class BillingResource:
     """The ``billing.*`` operations (``client.billing``)."""
 
@@ -3470,19 +3512,23 @@ class BillingResource:
         subscription_item_id: str,
         discount_id: str,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> CommerceDiscountRedemptionResponse:
         """Apply a discount to a subscription item
 
         ``POST /billing/subscription_items/{subscription_item_id}/discounts`` (``ApplyBillingSubscriptionItemDiscount``)."""
+
     def cancel_subscription_item(
         self,
         *,
         subscription_item_id: str,
         end_now: bool = ...,
+        timeout: float | None = ...,
     ) -> CommerceSubscriptionItem:
         """Cancel a subscription item
 
         ``DELETE /billing/subscription_items/{subscription_item_id}`` (``CancelCommerceSubscriptionItem``)."""
+
     def create_price(
         self,
         *,
@@ -3493,10 +3539,12 @@ class BillingResource:
         description: str = ...,
         supported_billing_periods: CreateBillingPriceSupportedBillingPeriods = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> BillingPriceResponse:
         """Create a custom billing price
 
         ``POST /billing/prices`` (``CreateBillingPrice``)."""
+
     def create_price_transition(
         self,
         *,
@@ -3504,28 +3552,34 @@ class BillingResource:
         from_price_id: str,
         to_price_id: str,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> CommercePriceTransitionResponse:
         """Create a price transition for a subscription item
 
         ``POST /billing/subscription_items/{subscription_item_id}/price_transition`` (``CreateBillingPriceTransition``)."""
+
     def extend_subscription_item_free_trial(
         self,
         *,
         subscription_item_id: str,
         extend_to: str,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> CommerceSubscriptionItem2:
         """Extend free trial for a subscription item
 
         ``POST /billing/subscription_items/{subscription_item_id}/extend_free_trial`` (``ExtendBillingSubscriptionItemFreeTrial``)."""
+
     def get_statement(
         self,
         *,
         statementID: str,
+        timeout: float | None = ...,
     ) -> BillingStatement:
         """Retrieve a billing statement
 
         ``GET /billing/statements/{statementID}`` (``GetBillingStatement``)."""
+
     def get_statement_payment_attempts(
         self,
         *,
@@ -3533,10 +3587,12 @@ class BillingResource:
         paginated: bool = ...,
         limit: int = ...,
         offset: int = ...,
+        timeout: float | None = ...,
     ) -> PaginatedBillingPaymentAttemptResponse:
         """List payment attempts for a billing statement
 
         ``GET /billing/statements/{statementID}/payment_attempts`` (``GetBillingStatementPaymentAttempts``)."""
+
     def get_statement_payment_attempts_all(
         self,
         *,
@@ -3544,12 +3600,14 @@ class BillingResource:
         paginated: bool = ...,
         limit: int = ...,
         offset: int = ...,
+        timeout: float | None = ...,
     ) -> Iterator[BillingPaymentAttempt]:
-        """Every item of ``billing.get_statement_payment_attempts``, fetched page after page lazily.
+        """Every item of ``billing.get_statement_payment_attempts``, fetched page after page lazily (``timeout`` bounds each page fetch).
 
         List payment attempts for a billing statement
 
         ``GET /billing/statements/{statementID}/payment_attempts`` (``GetBillingStatementPaymentAttempts``)."""
+
     def list_plans(
         self,
         *,
@@ -3557,10 +3615,12 @@ class BillingResource:
         limit: int = ...,
         offset: int = ...,
         payer_type: GetCommercePlanListPayerType = ...,
+        timeout: float | None = ...,
     ) -> PaginatedCommercePlanResponse:
         """List all billing plans
 
         ``GET /billing/plans`` (``GetCommercePlanList``)."""
+
     def list_plans_all(
         self,
         *,
@@ -3568,12 +3628,14 @@ class BillingResource:
         limit: int = ...,
         offset: int = ...,
         payer_type: GetCommercePlanListPayerType = ...,
+        timeout: float | None = ...,
     ) -> Iterator[CommercePlan]:
-        """Every item of ``billing.list_plans``, fetched page after page lazily.
+        """Every item of ``billing.list_plans``, fetched page after page lazily (``timeout`` bounds each page fetch).
 
         List all billing plans
 
         ``GET /billing/plans`` (``GetCommercePlanList``)."""
+
     def list_prices(
         self,
         *,
@@ -3581,10 +3643,12 @@ class BillingResource:
         limit: int = ...,
         offset: int = ...,
         plan_id: str = ...,
+        timeout: float | None = ...,
     ) -> PaginatedBillingPriceResponse:
         """List all billing prices
 
         ``GET /billing/prices`` (``GetBillingPriceList``)."""
+
     def list_prices_all(
         self,
         *,
@@ -3592,34 +3656,40 @@ class BillingResource:
         limit: int = ...,
         offset: int = ...,
         plan_id: str = ...,
+        timeout: float | None = ...,
     ) -> Iterator[BillingPriceResponse]:
-        """Every item of ``billing.list_prices``, fetched page after page lazily.
+        """Every item of ``billing.list_prices``, fetched page after page lazily (``timeout`` bounds each page fetch).
 
         List all billing prices
 
         ``GET /billing/prices`` (``GetBillingPriceList``)."""
+
     def list_statements(
         self,
         *,
         paginated: bool = ...,
         limit: int = ...,
         offset: int = ...,
+        timeout: float | None = ...,
     ) -> PaginatedBillingStatementResponse:
         """List all billing statements
 
         ``GET /billing/statements`` (``GetBillingStatementList``)."""
+
     def list_statements_all(
         self,
         *,
         paginated: bool = ...,
         limit: int = ...,
         offset: int = ...,
+        timeout: float | None = ...,
     ) -> Iterator[BillingStatement]:
-        """Every item of ``billing.list_statements``, fetched page after page lazily.
+        """Every item of ``billing.list_statements``, fetched page after page lazily (``timeout`` bounds each page fetch).
 
         List all billing statements
 
         ``GET /billing/statements`` (``GetBillingStatementList``)."""
+
     def list_subscription_items(
         self,
         *,
@@ -3631,10 +3701,12 @@ class BillingResource:
         plan_id: str = ...,
         include_free: bool = ...,
         query: str = ...,
+        timeout: float | None = ...,
     ) -> PaginatedCommerceSubscriptionItemResponse:
         """List all subscription items
 
         ``GET /billing/subscription_items`` (``GetCommerceSubscriptionItemList``)."""
+
     def list_subscription_items_all(
         self,
         *,
@@ -3646,21 +3718,25 @@ class BillingResource:
         plan_id: str = ...,
         include_free: bool = ...,
         query: str = ...,
+        timeout: float | None = ...,
     ) -> Iterator[CommerceSubscriptionItem]:
-        """Every item of ``billing.list_subscription_items``, fetched page after page lazily.
+        """Every item of ``billing.list_subscription_items``, fetched page after page lazily (``timeout`` bounds each page fetch).
 
         List all subscription items
 
         ``GET /billing/subscription_items`` (``GetCommerceSubscriptionItemList``)."""
+
     def remove_subscription_item_discount(
         self,
         *,
         subscription_item_id: str,
         discount_id: str,
+        timeout: float | None = ...,
     ) -> CommerceDiscountRedemptionResponse:
         """Remove a discount from a subscription item
 
         ``DELETE /billing/subscription_items/{subscription_item_id}/discounts/{discount_id}`` (``RemoveBillingSubscriptionItemDiscount``)."""
+
 class BlocklistIdentifiersResource:
     """The ``blocklist_identifiers.*`` operations (``client.blocklist_identifiers``)."""
 
@@ -3669,24 +3745,31 @@ class BlocklistIdentifiersResource:
         *,
         identifier: str,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> BlocklistIdentifier:
         """Add identifier to the block-list
 
         ``POST /blocklist_identifiers`` (``CreateBlocklistIdentifier``)."""
+
     def delete(
         self,
         *,
         identifier_id: str,
+        timeout: float | None = ...,
     ) -> DeletedObject:
         """Delete identifier from block-list
 
         ``DELETE /blocklist_identifiers/{identifier_id}`` (``DeleteBlocklistIdentifier``)."""
+
     def list(
         self,
+        *,
+        timeout: float | None = ...,
     ) -> BlocklistIdentifiers:
         """List all identifiers on the block-list
 
         ``GET /blocklist_identifiers`` (``ListBlocklistIdentifiers``)."""
+
 class ClientsResource:
     """The ``clients.*`` operations (``client.clients``)."""
 
@@ -3694,45 +3777,53 @@ class ClientsResource:
         self,
         *,
         client_id: str,
+        timeout: float | None = ...,
     ) -> Client:
         """Get a client
 
         ``GET /clients/{client_id}`` (``GetClient``)."""
+
     def list(
         self,
         *,
         paginated: bool = ...,
         limit: int = ...,
         offset: int = ...,
+        timeout: float | None = ...,
     ) -> builtins.list[Client]:
         """List all clients
 
         ``GET /clients`` (``GetClientList``).
 
         Deprecated in the spec."""
+
     def list_all(
         self,
         *,
         paginated: bool = ...,
         limit: int = ...,
         offset: int = ...,
+        timeout: float | None = ...,
     ) -> Iterator[Client]:
-        """Every item of ``clients.list``, fetched page after page lazily.
+        """Every item of ``clients.list``, fetched page after page lazily (``timeout`` bounds each page fetch).
 
         List all clients
 
         ``GET /clients`` (``GetClientList``).
 
         Deprecated in the spec."""
+
     def verify(
         self,
         *,
         token: str,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> Client:
         """Verify a client
 
         ``POST /clients/verify`` (``VerifyClient``)."""
+
 class DirectoriesResource:
     """The ``directories.*`` operations (``client.directories``)."""
 
@@ -3744,10 +3835,12 @@ class DirectoriesResource:
         provider: str,
         group_role_mappings: builtins.list[CreateDirectoryGroupRoleMappingsItem] = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> Directory:
         """Create a directory
 
         ``POST /directories`` (``CreateDirectory``)."""
+
     def create_group_role_mapping(
         self,
         *,
@@ -3757,81 +3850,99 @@ class DirectoriesResource:
         role_id: str,
         precedence: int = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> DirectoryGroupRoleMapping:
         """Create a directory group role mapping
 
         ``POST /directories/{directory_id}/group_role_mappings`` (``CreateDirectoryGroupRoleMapping``)."""
+
     def delete(
         self,
         *,
         directory_id: str,
+        timeout: float | None = ...,
     ) -> DeletedObject:
         """Delete a directory
 
         ``DELETE /directories/{directory_id}`` (``DeleteDirectory``)."""
+
     def delete_group_role_mapping(
         self,
         *,
         directory_id: str,
         mapping_id: str,
+        timeout: float | None = ...,
     ) -> DirectoryGroupRoleMappingDeletedResponse:
         """Delete a directory group role mapping
 
         ``DELETE /directories/{directory_id}/group_role_mappings/{mapping_id}`` (``DeleteDirectoryGroupRoleMapping``)."""
+
     def get(
         self,
         *,
         directory_id: str,
+        timeout: float | None = ...,
     ) -> Directory:
         """Retrieve a directory
 
         ``GET /directories/{directory_id}`` (``GetDirectory``)."""
+
     def list(
         self,
         *,
         limit: int = ...,
         offset: int = ...,
+        timeout: float | None = ...,
     ) -> DirectoryListResponse:
         """List all directories
 
         ``GET /directories`` (``ListDirectories``)."""
+
     def list_all(
         self,
         *,
         limit: int = ...,
         offset: int = ...,
+        timeout: float | None = ...,
     ) -> Iterator[Directory]:
-        """Every item of ``directories.list``, fetched page after page lazily.
+        """Every item of ``directories.list``, fetched page after page lazily (``timeout`` bounds each page fetch).
 
         List all directories
 
         ``GET /directories`` (``ListDirectories``)."""
+
     def list_group_role_mappings(
         self,
         *,
         directory_id: str,
+        timeout: float | None = ...,
     ) -> DirectoryGroupRoleMappingListResponse:
         """List directory group role mappings
 
         ``GET /directories/{directory_id}/group_role_mappings`` (``ListDirectoryGroupRoleMappings``)."""
+
     def replace_group_role_mappings(
         self,
         *,
         directory_id: str,
         mappings: builtins.list[ReplaceDirectoryGroupRoleMappingsMappingsItem],
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> DirectoryGroupRoleMappingListResponse:
         """Replace directory group role mappings
 
         ``PUT /directories/{directory_id}/group_role_mappings`` (``ReplaceDirectoryGroupRoleMappings``)."""
+
     def rotate_api_key(
         self,
         *,
         directory_id: str,
+        timeout: float | None = ...,
     ) -> Directory:
         """Rotate a directory's API key
 
         ``POST /directories/{directory_id}/rotate_api_key`` (``RotateDirectoryAPIKey``)."""
+
     def update(
         self,
         *,
@@ -3842,10 +3953,12 @@ class DirectoriesResource:
         attribute_mapping: builtins.dict[str, str | None] = ...,
         group_role_mapping_enabled: bool = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> Directory:
         """Update a directory
 
         ``PATCH /directories/{directory_id}`` (``UpdateDirectory``)."""
+
 class DomainsResource:
     """The ``domains.*`` operations (``client.domains``)."""
 
@@ -3856,24 +3969,31 @@ class DomainsResource:
         is_satellite: bool,
         proxy_url: str | None = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> Domain:
         """Add a domain
 
         ``POST /domains`` (``AddDomain``)."""
+
     def delete(
         self,
         *,
         domain_id: str,
+        timeout: float | None = ...,
     ) -> DeletedObject:
         """Delete a satellite domain
 
         ``DELETE /domains/{domain_id}`` (``DeleteDomain``)."""
+
     def list(
         self,
+        *,
+        timeout: float | None = ...,
     ) -> Domains:
         """List all instance domains
 
         ``GET /domains`` (``ListDomains``)."""
+
     def update(
         self,
         *,
@@ -3882,10 +4002,12 @@ class DomainsResource:
         proxy_url: str | None = ...,
         is_secondary: bool | None = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> Domain:
         """Update a domain
 
         ``PATCH /domains/{domain_id}`` (``UpdateDomain``)."""
+
 class EmailAddressesResource:
     """The ``email_addresses.*`` operations (``client.email_addresses``)."""
 
@@ -3896,10 +4018,12 @@ class EmailAddressesResource:
         verification_id: str,
         code: str,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> VerificationResponse:
         """Verify a code sent to an email address
 
         ``POST /email_addresses/{email_address_id}/attempt_verification`` (``AttemptEmailAddressVerification``)."""
+
     def create(
         self,
         *,
@@ -3909,34 +4033,42 @@ class EmailAddressesResource:
         primary: bool | None = ...,
         notify_primary_email_address_changed: bool | None = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> EmailAddress:
         """Create an email address
 
         ``POST /email_addresses`` (``CreateEmailAddress``)."""
+
     def delete(
         self,
         *,
         email_address_id: str,
+        timeout: float | None = ...,
     ) -> DeletedObject:
         """Delete an email address
 
         ``DELETE /email_addresses/{email_address_id}`` (``DeleteEmailAddress``)."""
+
     def get(
         self,
         *,
         email_address_id: str,
+        timeout: float | None = ...,
     ) -> EmailAddress:
         """Retrieve an email address
 
         ``GET /email_addresses/{email_address_id}`` (``GetEmailAddress``)."""
+
     def prepare_verification(
         self,
         *,
         email_address_id: str,
+        timeout: float | None = ...,
     ) -> VerificationResponse:
         """Send a verification code to an email address
 
         ``POST /email_addresses/{email_address_id}/prepare_verification`` (``PrepareEmailAddressVerification``)."""
+
     def replace_for_user(
         self,
         *,
@@ -3945,10 +4077,12 @@ class EmailAddressesResource:
         identification_status: ReplaceUserEmailAddressIdentificationStatus = ...,
         notify_primary_email_address_changed: bool | None = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> EmailAddress:
         """Replace a user's email address
 
         ``PUT /users/{user_id}/email_address`` (``ReplaceUserEmailAddress``)."""
+
     def update(
         self,
         *,
@@ -3957,10 +4091,12 @@ class EmailAddressesResource:
         primary: bool | None = ...,
         notify_primary_email_address_changed: bool | None = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> EmailAddress:
         """Update an email address
 
         ``PATCH /email_addresses/{email_address_id}`` (``UpdateEmailAddress``)."""
+
 class EmailAndSmsTemplatesResource:
     """The ``email_and_sms_templates.*`` operations (``client.email_and_sms_templates``)."""
 
@@ -3977,12 +4113,14 @@ class EmailAndSmsTemplatesResource:
         from_email_name: str = ...,
         reply_to_email_name: str = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> Template:
         """Update a template for a given type and slug
 
         ``PUT /templates/{template_type}/{slug}`` (``UpsertTemplate``).
 
         Deprecated in the spec."""
+
 class EmailSmsTemplatesResource:
     """The ``email_sms_templates.*`` operations (``client.email_sms_templates``)."""
 
@@ -3991,12 +4129,14 @@ class EmailSmsTemplatesResource:
         *,
         template_type: GetTemplateTemplateType,
         slug: str,
+        timeout: float | None = ...,
     ) -> Template:
         """Retrieve a template
 
         ``GET /templates/{template_type}/{slug}`` (``GetTemplate``).
 
         Deprecated in the spec."""
+
     def list(
         self,
         *,
@@ -4004,12 +4144,14 @@ class EmailSmsTemplatesResource:
         paginated: bool = ...,
         limit: int = ...,
         offset: int = ...,
+        timeout: float | None = ...,
     ) -> builtins.list[Template]:
         """List all templates
 
         ``GET /templates/{template_type}`` (``GetTemplateList``).
 
         Deprecated in the spec."""
+
     def list_all(
         self,
         *,
@@ -4017,25 +4159,29 @@ class EmailSmsTemplatesResource:
         paginated: bool = ...,
         limit: int = ...,
         offset: int = ...,
+        timeout: float | None = ...,
     ) -> Iterator[Template]:
-        """Every item of ``email_sms_templates.list``, fetched page after page lazily.
+        """Every item of ``email_sms_templates.list``, fetched page after page lazily (``timeout`` bounds each page fetch).
 
         List all templates
 
         ``GET /templates/{template_type}`` (``GetTemplateList``).
 
         Deprecated in the spec."""
+
     def revert(
         self,
         *,
         template_type: RevertTemplateTemplateType,
         slug: str,
+        timeout: float | None = ...,
     ) -> Template:
         """Revert a template
 
         ``POST /templates/{template_type}/{slug}/revert`` (``RevertTemplate``).
 
         Deprecated in the spec."""
+
     def toggle_template_delivery(
         self,
         *,
@@ -4043,12 +4189,14 @@ class EmailSmsTemplatesResource:
         slug: str,
         delivered_by_clerk: bool = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> Template:
         """Toggle the delivery by Clerk for a template of a given type and slug
 
         ``POST /templates/{template_type}/{slug}/toggle_delivery`` (``ToggleTemplateDelivery``).
 
         Deprecated in the spec."""
+
 class EnterpriseConnectionsResource:
     """The ``enterprise_connections.*`` operations (``client.enterprise_connections``)."""
 
@@ -4065,34 +4213,42 @@ class EnterpriseConnectionsResource:
         oidc: CreateEnterpriseConnectionOidc | None = ...,
         custom_attributes: builtins.list[CreateEnterpriseConnectionCustomAttributesItem] = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> EnterpriseConnection:
         """Create an enterprise connection
 
         ``POST /enterprise_connections`` (``CreateEnterpriseConnection``)."""
+
     def create_test_run(
         self,
         *,
         enterprise_connection_id: str,
+        timeout: float | None = ...,
     ) -> EnterpriseConnectionTestRunResponse:
         """Create an enterprise connection test run
 
         ``POST /enterprise_connections/{enterprise_connection_id}/test_runs`` (``CreateEnterpriseConnectionTestRun``)."""
+
     def delete(
         self,
         *,
         enterprise_connection_id: str,
+        timeout: float | None = ...,
     ) -> DeletedObject:
         """Delete an enterprise connection
 
         ``DELETE /enterprise_connections/{enterprise_connection_id}`` (``DeleteEnterpriseConnection``)."""
+
     def get(
         self,
         *,
         enterprise_connection_id: str,
+        timeout: float | None = ...,
     ) -> EnterpriseConnection:
         """Retrieve an enterprise connection
 
         ``GET /enterprise_connections/{enterprise_connection_id}`` (``GetEnterpriseConnection``)."""
+
     def list(
         self,
         *,
@@ -4100,10 +4256,12 @@ class EnterpriseConnectionsResource:
         offset: int = ...,
         organization_id: str = ...,
         active: bool = ...,
+        timeout: float | None = ...,
     ) -> EnterpriseConnections:
         """List enterprise connections
 
         ``GET /enterprise_connections`` (``ListEnterpriseConnections``)."""
+
     def list_all(
         self,
         *,
@@ -4111,12 +4269,14 @@ class EnterpriseConnectionsResource:
         offset: int = ...,
         organization_id: str = ...,
         active: bool = ...,
+        timeout: float | None = ...,
     ) -> Iterator[EnterpriseConnection]:
-        """Every item of ``enterprise_connections.list``, fetched page after page lazily.
+        """Every item of ``enterprise_connections.list``, fetched page after page lazily (``timeout`` bounds each page fetch).
 
         List enterprise connections
 
         ``GET /enterprise_connections`` (``ListEnterpriseConnections``)."""
+
     def list_test_runs(
         self,
         *,
@@ -4124,10 +4284,12 @@ class EnterpriseConnectionsResource:
         status: builtins.list[ListEnterpriseConnectionTestRunsStatusItem] = ...,
         limit: int = ...,
         offset: int = ...,
+        timeout: float | None = ...,
     ) -> EnterpriseConnectionTestRuns:
         """List enterprise connection test runs
 
         ``GET /enterprise_connections/{enterprise_connection_id}/test_runs`` (``ListEnterpriseConnectionTestRuns``)."""
+
     def list_test_runs_all(
         self,
         *,
@@ -4135,12 +4297,14 @@ class EnterpriseConnectionsResource:
         status: builtins.list[ListEnterpriseConnectionTestRunsStatusItem] = ...,
         limit: int = ...,
         offset: int = ...,
+        timeout: float | None = ...,
     ) -> Iterator[EnterpriseConnectionTestRun]:
-        """Every item of ``enterprise_connections.list_test_runs``, fetched page after page lazily.
+        """Every item of ``enterprise_connections.list_test_runs``, fetched page after page lazily (``timeout`` bounds each page fetch).
 
         List enterprise connection test runs
 
         ``GET /enterprise_connections/{enterprise_connection_id}/test_runs`` (``ListEnterpriseConnectionTestRuns``)."""
+
     def update(
         self,
         *,
@@ -4156,10 +4320,12 @@ class EnterpriseConnectionsResource:
         oidc: UpdateEnterpriseConnectionOidc | None = ...,
         custom_attributes: builtins.list[UpdateEnterpriseConnectionCustomAttributesItem] | None = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> EnterpriseConnection:
         """Update an enterprise connection
 
         ``PATCH /enterprise_connections/{enterprise_connection_id}`` (``UpdateEnterpriseConnection``)."""
+
 class InstanceSettingsResource:
     """The ``instance_settings.*`` operations (``client.instance_settings``)."""
 
@@ -4169,40 +4335,57 @@ class InstanceSettingsResource:
         home_url: str = ...,
         is_secondary: bool = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> Any:
         """Update production instance domain
 
         ``POST /instance/change_domain`` (``ChangeProductionInstanceDomain``)."""
+
     def get(
         self,
+        *,
+        timeout: float | None = ...,
     ) -> Instance:
         """Fetch the current instance
 
         ``GET /instance`` (``GetInstance``)."""
+
     def get_communication(
         self,
+        *,
+        timeout: float | None = ...,
     ) -> InstanceCommunication:
         """Get instance communication settings
 
         ``GET /instance/communication`` (``GetInstanceCommunication``)."""
+
     def get_instance_protect(
         self,
+        *,
+        timeout: float | None = ...,
     ) -> InstanceProtect:
         """Get instance protect settings
 
         ``GET /instance/protect`` (``GetInstanceProtect``)."""
+
     def get_oauth_application_settings(
         self,
+        *,
+        timeout: float | None = ...,
     ) -> OAuthApplicationSettings:
         """Get OAuth application settings
 
         ``GET /instance/oauth_application_settings`` (``GetInstanceOAuthApplicationSettings``)."""
+
     def get_organization_settings(
         self,
+        *,
+        timeout: float | None = ...,
     ) -> OrganizationSettings:
         """Get instance organization settings
 
         ``GET /instance/organization_settings`` (``GetInstanceOrganizationSettings``)."""
+
     def update(
         self,
         *,
@@ -4216,29 +4399,35 @@ class InstanceSettingsResource:
         url_based_session_syncing: bool | None = ...,
         preferred_sign_in_strategy_when_password_required: UpdateInstancePreferredSignInStrategyWhenPasswordRequired | None = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> Any:
         """Update instance settings
 
         ``PATCH /instance`` (``UpdateInstance``)."""
+
     def update_communication(
         self,
         *,
         blocked_country_codes: builtins.list[str] | None = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> InstanceCommunication:
         """Update instance communication settings
 
         ``PATCH /instance/communication`` (``UpdateInstanceCommunication``)."""
+
     def update_instance_protect(
         self,
         *,
         rules_enabled: bool | None = ...,
         specter_enabled: bool | None = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> InstanceProtect:
         """Update instance protect settings
 
         ``PATCH /instance/protect`` (``UpdateInstanceProtect``)."""
+
     def update_oauth_application_settings(
         self,
         *,
@@ -4249,10 +4438,12 @@ class InstanceSettingsResource:
         client_id_metadata_documents_only_allow_pre_registered_clients: bool | None = ...,
         client_id_metadata_documents_block_implicitly_allowed_clients: bool | None = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> OAuthApplicationSettings:
         """Update OAuth application settings
 
         ``PATCH /instance/oauth_application_settings`` (``UpdateInstanceOAuthApplicationSettings``)."""
+
     def update_organization_settings(
         self,
         *,
@@ -4265,10 +4456,12 @@ class InstanceSettingsResource:
         creator_role_id: str | None = ...,
         domains_default_role_id: str | None = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> OrganizationSettings:
         """Update instance organization settings
 
         ``PATCH /instance/organization_settings`` (``UpdateInstanceOrganizationSettings``)."""
+
     def update_restrictions(
         self,
         *,
@@ -4278,10 +4471,12 @@ class InstanceSettingsResource:
         block_email_subaddresses: bool | None = ...,
         block_disposable_email_domains: bool | None = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> InstanceRestrictions:
         """Update instance restrictions
 
         ``PATCH /instance/restrictions`` (``UpdateInstanceRestrictions``)."""
+
 class InvitationsResource:
     """The ``invitations.*`` operations (``client.invitations``)."""
 
@@ -4289,10 +4484,12 @@ class InvitationsResource:
         self,
         *,
         body: Any = ...,
+        timeout: float | None = ...,
     ) -> builtins.list[Invitation]:
         """Create multiple invitations
 
         ``POST /invitations/bulk`` (``CreateBulkInvitations``)."""
+
     def create(
         self,
         *,
@@ -4304,10 +4501,12 @@ class InvitationsResource:
         expires_in_days: int | None = ...,
         template_slug: CreateInvitationTemplateSlug = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> Invitation:
         """Create an invitation
 
         ``POST /invitations`` (``CreateInvitation``)."""
+
     def list(
         self,
         *,
@@ -4317,10 +4516,12 @@ class InvitationsResource:
         paginated: bool = ...,
         limit: int = ...,
         offset: int = ...,
+        timeout: float | None = ...,
     ) -> builtins.list[Invitation]:
         """List all invitations
 
         ``GET /invitations`` (``ListInvitations``)."""
+
     def list_all(
         self,
         *,
@@ -4330,29 +4531,36 @@ class InvitationsResource:
         paginated: bool = ...,
         limit: int = ...,
         offset: int = ...,
+        timeout: float | None = ...,
     ) -> Iterator[Invitation]:
-        """Every item of ``invitations.list``, fetched page after page lazily.
+        """Every item of ``invitations.list``, fetched page after page lazily (``timeout`` bounds each page fetch).
 
         List all invitations
 
         ``GET /invitations`` (``ListInvitations``)."""
+
     def revoke(
         self,
         *,
         invitation_id: str,
+        timeout: float | None = ...,
     ) -> InvitationRevokedResponse:
         """Revokes an invitation
 
         ``POST /invitations/{invitation_id}/revoke`` (``RevokeInvitation``)."""
+
 class JwksResource:
     """The ``jwks.*`` operations (``client.jwks``)."""
 
     def get_jwks(
         self,
+        *,
+        timeout: float | None = ...,
     ) -> JWKS:
         """Retrieve the JSON Web Key Set of the instance
 
         ``GET /jwks`` (``GetJWKS``)."""
+
 class JwtTemplatesResource:
     """The ``jwt_templates.*`` operations (``client.jwt_templates``)."""
 
@@ -4367,48 +4575,58 @@ class JwtTemplatesResource:
         signing_algorithm: str | None = ...,
         signing_key: str | None = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> JWTTemplate:
         """Create a JWT template
 
         ``POST /jwt_templates`` (``CreateJWTTemplate``)."""
+
     def delete(
         self,
         *,
         template_id: str,
+        timeout: float | None = ...,
     ) -> DeletedObject:
         """Delete a Template
 
         ``DELETE /jwt_templates/{template_id}`` (``DeleteJWTTemplate``)."""
+
     def get(
         self,
         *,
         template_id: str,
+        timeout: float | None = ...,
     ) -> JWTTemplate:
         """Retrieve a template
 
         ``GET /jwt_templates/{template_id}`` (``GetJWTTemplate``)."""
+
     def list(
         self,
         *,
         paginated: bool = ...,
         limit: int = ...,
         offset: int = ...,
+        timeout: float | None = ...,
     ) -> builtins.list[JWTTemplate]:
         """List all templates
 
         ``GET /jwt_templates`` (``ListJWTTemplates``)."""
+
     def list_all(
         self,
         *,
         paginated: bool = ...,
         limit: int = ...,
         offset: int = ...,
+        timeout: float | None = ...,
     ) -> Iterator[JWTTemplate]:
-        """Every item of ``jwt_templates.list``, fetched page after page lazily.
+        """Every item of ``jwt_templates.list``, fetched page after page lazily (``timeout`` bounds each page fetch).
 
         List all templates
 
         ``GET /jwt_templates`` (``ListJWTTemplates``)."""
+
     def update(
         self,
         *,
@@ -4421,10 +4639,12 @@ class JwtTemplatesResource:
         signing_algorithm: str | None = ...,
         signing_key: str | None = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> JWTTemplate:
         """Update a JWT template
 
         ``PATCH /jwt_templates/{template_id}`` (``UpdateJWTTemplate``)."""
+
 class M2mResource:
     """The ``m2m.*`` operations (``client.m2m``)."""
 
@@ -4436,10 +4656,12 @@ class M2mResource:
         claims: Any | None = ...,
         min_remaining_ttl_seconds: int = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> Any:
         """Create a M2M Token
 
         ``POST /m2m_tokens`` (``createM2MToken``)."""
+
     def list_tokens(
         self,
         *,
@@ -4448,29 +4670,35 @@ class M2mResource:
         expired: bool | None = ...,
         limit: float = ...,
         offset: float | None = ...,
+        timeout: float | None = ...,
     ) -> Any:
         """Get M2M Tokens
 
         ``GET /m2m_tokens`` (``getM2MTokens``)."""
+
     def revoke_token(
         self,
         *,
         m2m_token_id: str,
         revocation_reason: str | None = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> Any:
         """Revoke a M2M Token
 
         ``POST /m2m_tokens/{m2m_token_id}/revoke`` (``revokeM2MToken``)."""
+
     def verify_token(
         self,
         *,
         token: str,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> Any:
         """Verify a M2M Token
 
         ``POST /m2m_tokens/verify`` (``verifyM2MToken``)."""
+
 class MachinesResource:
     """The ``machines.*`` operations (``client.machines``)."""
 
@@ -4481,53 +4709,65 @@ class MachinesResource:
         scoped_machines: builtins.list[str] = ...,
         default_token_ttl: int = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> MachineCreatedResponse:
         """Create a machine
 
         ``POST /machines`` (``CreateMachine``)."""
+
     def create_scope(
         self,
         *,
         machine_id: str,
         to_machine_id: str,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> MachineScope:
         """Create a machine scope
 
         ``POST /machines/{machine_id}/scopes`` (``CreateMachineScope``)."""
+
     def delete(
         self,
         *,
         machine_id: str,
+        timeout: float | None = ...,
     ) -> MachineDeletedResponse:
         """Delete a machine
 
         ``DELETE /machines/{machine_id}`` (``DeleteMachine``)."""
+
     def delete_scope(
         self,
         *,
         machine_id: str,
         other_machine_id: str,
+        timeout: float | None = ...,
     ) -> MachineScopeDeletedResponse:
         """Delete a machine scope
 
         ``DELETE /machines/{machine_id}/scopes/{other_machine_id}`` (``DeleteMachineScope``)."""
+
     def get(
         self,
         *,
         machine_id: str,
+        timeout: float | None = ...,
     ) -> Machine:
         """Retrieve a machine
 
         ``GET /machines/{machine_id}`` (``GetMachine``)."""
+
     def get_secret_key(
         self,
         *,
         machine_id: str,
+        timeout: float | None = ...,
     ) -> MachineSecretKeyResponse:
         """Retrieve a machine secret key
 
         ``GET /machines/{machine_id}/secret_key`` (``GetMachineSecretKey``)."""
+
     def list(
         self,
         *,
@@ -4535,10 +4775,12 @@ class MachinesResource:
         offset: int = ...,
         query: str = ...,
         order_by: str = ...,
+        timeout: float | None = ...,
     ) -> MachineListResponse:
         """Get a list of machines for an instance
 
         ``GET /machines`` (``ListMachines``)."""
+
     def list_all(
         self,
         *,
@@ -4546,22 +4788,26 @@ class MachinesResource:
         offset: int = ...,
         query: str = ...,
         order_by: str = ...,
+        timeout: float | None = ...,
     ) -> Iterator[Machine]:
-        """Every item of ``machines.list``, fetched page after page lazily.
+        """Every item of ``machines.list``, fetched page after page lazily (``timeout`` bounds each page fetch).
 
         Get a list of machines for an instance
 
         ``GET /machines`` (``ListMachines``)."""
+
     def rotate_secret_key(
         self,
         *,
         machine_id: str,
         previous_token_ttl: int,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> MachineSecretKeyResponse:
         """Rotate a machine's secret key
 
         ``POST /machines/{machine_id}/secret_key/rotate`` (``RotateMachineSecretKey``)."""
+
     def update(
         self,
         *,
@@ -4569,10 +4815,12 @@ class MachinesResource:
         name: str = ...,
         default_token_ttl: int = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> Machine:
         """Update a machine
 
         ``PATCH /machines/{machine_id}`` (``UpdateMachine``)."""
+
 class MiscellaneousResource:
     """The ``miscellaneous.*`` operations (``client.miscellaneous``)."""
 
@@ -4586,10 +4834,12 @@ class MiscellaneousResource:
         domain: str = ...,
         sign_in_url: str = ...,
         use_domain_for_script: bool = ...,
+        timeout: float | None = ...,
     ) -> Any:
         """Returns the markup for the interstitial page
 
         ``GET /public/interstitial`` (``GetPublicInterstitial``)."""
+
 class OauthAccessTokensResource:
     """The ``oauth_access_tokens.*`` operations (``client.oauth_access_tokens``)."""
 
@@ -4599,10 +4849,12 @@ class OauthAccessTokensResource:
         access_token: str = ...,
         secret: str = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> Any:
         """Verify an OAuth Access Token
 
         ``POST /oauth_applications/access_tokens/verify`` (``verifyOAuthAccessToken``)."""
+
 class OauthApplicationsResource:
     """The ``oauth_applications.*`` operations (``client.oauth_applications``)."""
 
@@ -4617,26 +4869,32 @@ class OauthApplicationsResource:
         pkce_required: bool | None = ...,
         public: bool | None = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> OAuthApplicationWithSecret:
         """Create an OAuth application
 
         ``POST /oauth_applications`` (``CreateOAuthApplication``)."""
+
     def delete(
         self,
         *,
         oauth_application_id: str,
+        timeout: float | None = ...,
     ) -> DeletedObject:
         """Delete an OAuth application
 
         ``DELETE /oauth_applications/{oauth_application_id}`` (``DeleteOAuthApplication``)."""
+
     def get(
         self,
         *,
         oauth_application_id: str,
+        timeout: float | None = ...,
     ) -> OAuthApplication:
         """Retrieve an OAuth application by ID
 
         ``GET /oauth_applications/{oauth_application_id}`` (``GetOAuthApplication``)."""
+
     def list(
         self,
         *,
@@ -4644,10 +4902,12 @@ class OauthApplicationsResource:
         offset: int = ...,
         order_by: str = ...,
         name_query: str = ...,
+        timeout: float | None = ...,
     ) -> OAuthApplications:
         """Get a list of OAuth applications for an instance
 
         ``GET /oauth_applications`` (``ListOAuthApplications``)."""
+
     def list_all(
         self,
         *,
@@ -4655,30 +4915,36 @@ class OauthApplicationsResource:
         offset: int = ...,
         order_by: str = ...,
         name_query: str = ...,
+        timeout: float | None = ...,
     ) -> Iterator[OAuthApplication]:
-        """Every item of ``oauth_applications.list``, fetched page after page lazily.
+        """Every item of ``oauth_applications.list``, fetched page after page lazily (``timeout`` bounds each page fetch).
 
         Get a list of OAuth applications for an instance
 
         ``GET /oauth_applications`` (``ListOAuthApplications``)."""
+
     def revoke_token(
         self,
         *,
         oauth_application_id: str,
         token: str,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> Any:
         """Revoke an OAuth application token
 
         ``POST /oauth_applications/{oauth_application_id}/revoke_token`` (``RevokeOAuthApplicationToken``)."""
+
     def rotate_secret(
         self,
         *,
         oauth_application_id: str,
+        timeout: float | None = ...,
     ) -> OAuthApplicationWithSecret:
         """Rotate the client secret of the given OAuth application
 
         ``POST /oauth_applications/{oauth_application_id}/rotate_secret`` (``RotateOAuthApplicationSecret``)."""
+
     def update(
         self,
         *,
@@ -4691,20 +4957,24 @@ class OauthApplicationsResource:
         pkce_required: bool | None = ...,
         public: bool | None = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> OAuthApplication:
         """Update an OAuth application
 
         ``PATCH /oauth_applications/{oauth_application_id}`` (``UpdateOAuthApplication``)."""
+
     def upload_logo(
         self,
         *,
         oauth_application_id: str,
         uploader_user_id: str = ...,
         file: File,
+        timeout: float | None = ...,
     ) -> OAuthApplication:
         """Upload a logo for the OAuth application
 
         ``PUT /oauth_applications/{oauth_application_id}/logo`` (``UploadOAuthApplicationLogo``)."""
+
 class OrganizationDomainsResource:
     """The ``organization_domains.*`` operations (``client.organization_domains``)."""
 
@@ -4716,19 +4986,23 @@ class OrganizationDomainsResource:
         enrollment_mode: str = ...,
         verified: bool | None = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> OrganizationDomain:
         """Create a new organization domain.
 
         ``POST /organizations/{organization_id}/domains`` (``CreateOrganizationDomain``)."""
+
     def delete(
         self,
         *,
         organization_id: str,
         domain_id: str,
+        timeout: float | None = ...,
     ) -> DeletedObject:
         """Remove a domain from an organization.
 
         ``DELETE /organizations/{organization_id}/domains/{domain_id}`` (``DeleteOrganizationDomain``)."""
+
     def list(
         self,
         *,
@@ -4737,10 +5011,12 @@ class OrganizationDomainsResource:
         enrollment_mode: str = ...,
         limit: int = ...,
         offset: int = ...,
+        timeout: float | None = ...,
     ) -> OrganizationDomains:
         """Get a list of all domains of an organization.
 
         ``GET /organizations/{organization_id}/domains`` (``ListOrganizationDomains``)."""
+
     def list_iter(
         self,
         *,
@@ -4749,12 +5025,14 @@ class OrganizationDomainsResource:
         enrollment_mode: str = ...,
         limit: int = ...,
         offset: int = ...,
+        timeout: float | None = ...,
     ) -> Iterator[OrganizationDomain]:
-        """Every item of ``organization_domains.list``, fetched page after page lazily.
+        """Every item of ``organization_domains.list``, fetched page after page lazily (``timeout`` bounds each page fetch).
 
         Get a list of all domains of an organization.
 
         ``GET /organizations/{organization_id}/domains`` (``ListOrganizationDomains``)."""
+
     def list_all(
         self,
         *,
@@ -4766,10 +5044,12 @@ class OrganizationDomainsResource:
         order_by: str = ...,
         offset: int = ...,
         limit: int = ...,
+        timeout: float | None = ...,
     ) -> OrganizationDomains:
         """List all organization domains
 
         ``GET /organization_domains`` (``ListAllOrganizationDomains``)."""
+
     def list_all_iter(
         self,
         *,
@@ -4781,12 +5061,14 @@ class OrganizationDomainsResource:
         order_by: str = ...,
         offset: int = ...,
         limit: int = ...,
+        timeout: float | None = ...,
     ) -> Iterator[OrganizationDomain]:
-        """Every item of ``organization_domains.list_all``, fetched page after page lazily.
+        """Every item of ``organization_domains.list_all``, fetched page after page lazily (``timeout`` bounds each page fetch).
 
         List all organization domains
 
         ``GET /organization_domains`` (``ListAllOrganizationDomains``)."""
+
     def update(
         self,
         *,
@@ -4795,19 +5077,23 @@ class OrganizationDomainsResource:
         enrollment_mode: str | None = ...,
         verified: bool | None = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> OrganizationDomain:
         """Update an organization domain.
 
         ``PATCH /organizations/{organization_id}/domains/{domain_id}`` (``UpdateOrganizationDomain``)."""
+
     def verify_ownership(
         self,
         *,
         organization_id: str,
         domain_id: str,
+        timeout: float | None = ...,
     ) -> OrganizationDomain:
         """Mark an organization domain's ownership as verified
 
         ``POST /organizations/{organization_id}/domains/{domain_id}/verify_ownership`` (``VerifyOrganizationDomainOwnership``)."""
+
 class OrganizationInvitationsResource:
     """The ``organization_invitations.*`` operations (``client.organization_invitations``)."""
 
@@ -4816,10 +5102,12 @@ class OrganizationInvitationsResource:
         *,
         organization_id: str,
         body: Any,
+        timeout: float | None = ...,
     ) -> OrganizationInvitations:
         """Bulk create and send organization invitations
 
         ``POST /organizations/{organization_id}/invitations/bulk`` (``CreateOrganizationInvitationBulk``)."""
+
     def create(
         self,
         *,
@@ -4833,19 +5121,23 @@ class OrganizationInvitationsResource:
         expires_in_days: int | None = ...,
         notify: bool | None = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> OrganizationInvitation:
         """Create and send an organization invitation
 
         ``POST /organizations/{organization_id}/invitations`` (``CreateOrganizationInvitation``)."""
+
     def get(
         self,
         *,
         organization_id: str,
         invitation_id: str,
+        timeout: float | None = ...,
     ) -> OrganizationInvitation:
         """Retrieve an organization invitation by ID
 
         ``GET /organizations/{organization_id}/invitations/{invitation_id}`` (``GetOrganizationInvitation``)."""
+
     def get_all(
         self,
         *,
@@ -4854,10 +5146,12 @@ class OrganizationInvitationsResource:
         query: str = ...,
         limit: int = ...,
         offset: int = ...,
+        timeout: float | None = ...,
     ) -> OrganizationInvitationsWithPublicOrganizationData:
         """Get a list of organization invitations for the current instance
 
         ``GET /organization_invitations`` (``ListInstanceOrganizationInvitations``)."""
+
     def get_all_iter(
         self,
         *,
@@ -4866,12 +5160,14 @@ class OrganizationInvitationsResource:
         query: str = ...,
         limit: int = ...,
         offset: int = ...,
+        timeout: float | None = ...,
     ) -> Iterator[OrganizationInvitationWithPublicOrganizationData]:
-        """Every item of ``organization_invitations.get_all``, fetched page after page lazily.
+        """Every item of ``organization_invitations.get_all``, fetched page after page lazily (``timeout`` bounds each page fetch).
 
         Get a list of organization invitations for the current instance
 
         ``GET /organization_invitations`` (``ListInstanceOrganizationInvitations``)."""
+
     def list(
         self,
         *,
@@ -4881,10 +5177,12 @@ class OrganizationInvitationsResource:
         order_by: str = ...,
         limit: int = ...,
         offset: int = ...,
+        timeout: float | None = ...,
     ) -> OrganizationInvitations:
         """Get a list of organization invitations
 
         ``GET /organizations/{organization_id}/invitations`` (``ListOrganizationInvitations``)."""
+
     def list_all(
         self,
         *,
@@ -4894,38 +5192,44 @@ class OrganizationInvitationsResource:
         order_by: str = ...,
         limit: int = ...,
         offset: int = ...,
+        timeout: float | None = ...,
     ) -> Iterator[OrganizationInvitation]:
-        """Every item of ``organization_invitations.list``, fetched page after page lazily.
+        """Every item of ``organization_invitations.list``, fetched page after page lazily (``timeout`` bounds each page fetch).
 
         Get a list of organization invitations
 
         ``GET /organizations/{organization_id}/invitations`` (``ListOrganizationInvitations``)."""
+
     def list_pending(
         self,
         *,
         organization_id: str,
         limit: int = ...,
         offset: int = ...,
+        timeout: float | None = ...,
     ) -> OrganizationInvitations:
         """Get a list of pending organization invitations
 
         ``GET /organizations/{organization_id}/invitations/pending`` (``ListPendingOrganizationInvitations``).
 
         Deprecated in the spec."""
+
     def list_pending_all(
         self,
         *,
         organization_id: str,
         limit: int = ...,
         offset: int = ...,
+        timeout: float | None = ...,
     ) -> Iterator[OrganizationInvitation]:
-        """Every item of ``organization_invitations.list_pending``, fetched page after page lazily.
+        """Every item of ``organization_invitations.list_pending``, fetched page after page lazily (``timeout`` bounds each page fetch).
 
         Get a list of pending organization invitations
 
         ``GET /organizations/{organization_id}/invitations/pending`` (``ListPendingOrganizationInvitations``).
 
         Deprecated in the spec."""
+
     def revoke(
         self,
         *,
@@ -4933,10 +5237,12 @@ class OrganizationInvitationsResource:
         invitation_id: str,
         requesting_user_id: str | None = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> OrganizationInvitation:
         """Revoke a pending organization invitation
 
         ``POST /organizations/{organization_id}/invitations/{invitation_id}/revoke`` (``RevokeOrganizationInvitation``)."""
+
 class OrganizationMembershipsResource:
     """The ``organization_memberships.*`` operations (``client.organization_memberships``)."""
 
@@ -4949,19 +5255,23 @@ class OrganizationMembershipsResource:
         public_metadata: builtins.dict[str, Any] | None = ...,
         private_metadata: builtins.dict[str, Any] | None = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> OrganizationMembership:
         """Create a new organization membership
 
         ``POST /organizations/{organization_id}/memberships`` (``CreateOrganizationMembership``)."""
+
     def delete(
         self,
         *,
         organization_id: str,
         user_id: str,
+        timeout: float | None = ...,
     ) -> OrganizationMembership:
         """Remove a member from an organization
 
         ``DELETE /organizations/{organization_id}/memberships/{user_id}`` (``DeleteOrganizationMembership``)."""
+
     def list(
         self,
         *,
@@ -4984,10 +5294,12 @@ class OrganizationMembershipsResource:
         created_at_after: int = ...,
         limit: int = ...,
         offset: int = ...,
+        timeout: float | None = ...,
     ) -> OrganizationMemberships:
         """Get a list of all members of an organization
 
         ``GET /organizations/{organization_id}/memberships`` (``ListOrganizationMemberships``)."""
+
     def list_all(
         self,
         *,
@@ -5010,12 +5322,14 @@ class OrganizationMembershipsResource:
         created_at_after: int = ...,
         limit: int = ...,
         offset: int = ...,
+        timeout: float | None = ...,
     ) -> Iterator[OrganizationMembership]:
-        """Every item of ``organization_memberships.list``, fetched page after page lazily.
+        """Every item of ``organization_memberships.list``, fetched page after page lazily (``timeout`` bounds each page fetch).
 
         Get a list of all members of an organization
 
         ``GET /organizations/{organization_id}/memberships`` (``ListOrganizationMemberships``)."""
+
     def update(
         self,
         *,
@@ -5023,10 +5337,12 @@ class OrganizationMembershipsResource:
         user_id: str,
         role: str,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> OrganizationMembership:
         """Update an organization membership
 
         ``PATCH /organizations/{organization_id}/memberships/{user_id}`` (``UpdateOrganizationMembership``)."""
+
     def update_metadata(
         self,
         *,
@@ -5035,10 +5351,12 @@ class OrganizationMembershipsResource:
         public_metadata: builtins.dict[str, Any] = ...,
         private_metadata: builtins.dict[str, Any] = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> OrganizationMembership:
         """Merge and update organization membership metadata
 
         ``PATCH /organizations/{organization_id}/memberships/{user_id}/metadata`` (``UpdateOrganizationMembershipMetadata``)."""
+
 class OrganizationPermissionsResource:
     """The ``organization_permissions.*`` operations (``client.organization_permissions``)."""
 
@@ -5049,26 +5367,32 @@ class OrganizationPermissionsResource:
         key: str,
         description: str = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> Permission:
         """Create a new organization permission
 
         ``POST /organization_permissions`` (``CreateOrganizationPermission``)."""
+
     def delete(
         self,
         *,
         permission_id: str,
+        timeout: float | None = ...,
     ) -> DeletedObject:
         """Delete an organization permission
 
         ``DELETE /organization_permissions/{permission_id}`` (``DeleteOrganizationPermission``)."""
+
     def get(
         self,
         *,
         permission_id: str,
+        timeout: float | None = ...,
     ) -> Permission:
         """Get an organization permission
 
         ``GET /organization_permissions/{permission_id}`` (``GetOrganizationPermission``)."""
+
     def list(
         self,
         *,
@@ -5076,10 +5400,12 @@ class OrganizationPermissionsResource:
         order_by: str = ...,
         limit: int = ...,
         offset: int = ...,
+        timeout: float | None = ...,
     ) -> Permissions:
         """Get a list of all organization permissions
 
         ``GET /organization_permissions`` (``ListOrganizationPermissions``)."""
+
     def list_all(
         self,
         *,
@@ -5087,12 +5413,14 @@ class OrganizationPermissionsResource:
         order_by: str = ...,
         limit: int = ...,
         offset: int = ...,
+        timeout: float | None = ...,
     ) -> Iterator[Permission]:
-        """Every item of ``organization_permissions.list``, fetched page after page lazily.
+        """Every item of ``organization_permissions.list``, fetched page after page lazily (``timeout`` bounds each page fetch).
 
         Get a list of all organization permissions
 
         ``GET /organization_permissions`` (``ListOrganizationPermissions``)."""
+
     def update(
         self,
         *,
@@ -5101,10 +5429,12 @@ class OrganizationPermissionsResource:
         key: str = ...,
         description: str = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> Permission:
         """Update an organization permission
 
         ``PATCH /organization_permissions/{permission_id}`` (``UpdateOrganizationPermission``)."""
+
 class OrganizationRolesResource:
     """The ``organization_roles.*`` operations (``client.organization_roles``)."""
 
@@ -5113,10 +5443,12 @@ class OrganizationRolesResource:
         *,
         organization_role_id: str,
         permission_id: str,
+        timeout: float | None = ...,
     ) -> Role:
         """Assign a permission to an organization role
 
         ``POST /organization_roles/{organization_role_id}/permissions/{permission_id}`` (``AssignPermissionToOrganizationRole``)."""
+
     def create(
         self,
         *,
@@ -5126,26 +5458,32 @@ class OrganizationRolesResource:
         permissions: builtins.list[str] | None = ...,
         include_in_initial_role_set: bool | None = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> Role:
         """Create an organization role
 
         ``POST /organization_roles`` (``CreateOrganizationRole``)."""
+
     def delete(
         self,
         *,
         organization_role_id: str,
+        timeout: float | None = ...,
     ) -> DeletedObject:
         """Delete an organization role
 
         ``DELETE /organization_roles/{organization_role_id}`` (``DeleteOrganizationRole``)."""
+
     def get(
         self,
         *,
         organization_role_id: str,
+        timeout: float | None = ...,
     ) -> Role:
         """Retrieve an organization role
 
         ``GET /organization_roles/{organization_role_id}`` (``GetOrganizationRole``)."""
+
     def list(
         self,
         *,
@@ -5153,10 +5491,12 @@ class OrganizationRolesResource:
         order_by: str = ...,
         limit: int = ...,
         offset: int = ...,
+        timeout: float | None = ...,
     ) -> Roles:
         """Get a list of organization roles
 
         ``GET /organization_roles`` (``ListOrganizationRoles``)."""
+
     def list_all(
         self,
         *,
@@ -5164,21 +5504,25 @@ class OrganizationRolesResource:
         order_by: str = ...,
         limit: int = ...,
         offset: int = ...,
+        timeout: float | None = ...,
     ) -> Iterator[Role]:
-        """Every item of ``organization_roles.list``, fetched page after page lazily.
+        """Every item of ``organization_roles.list``, fetched page after page lazily (``timeout`` bounds each page fetch).
 
         Get a list of organization roles
 
         ``GET /organization_roles`` (``ListOrganizationRoles``)."""
+
     def remove_permission(
         self,
         *,
         organization_role_id: str,
         permission_id: str,
+        timeout: float | None = ...,
     ) -> Role:
         """Remove a permission from an organization role
 
         ``DELETE /organization_roles/{organization_role_id}/permissions/{permission_id}`` (``RemovePermissionFromOrganizationRole``)."""
+
     def update(
         self,
         *,
@@ -5188,10 +5532,12 @@ class OrganizationRolesResource:
         description: str | None = ...,
         permissions: builtins.list[str] | None = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> Role:
         """Update an organization role
 
         ``PATCH /organization_roles/{organization_role_id}`` (``UpdateOrganizationRole``)."""
+
 class OrganizationsResource:
     """The ``organizations.*`` operations (``client.organizations``)."""
 
@@ -5205,10 +5551,12 @@ class OrganizationsResource:
         idempotency_key: str,
         note: str = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> CommerceCreditLedgerResponse:
         """Adjust an organization's credit balance
 
         ``POST /organizations/{organization_id}/billing/credits`` (``AdjustOrganizationBillingCreditBalance``)."""
+
     def create(
         self,
         *,
@@ -5221,52 +5569,64 @@ class OrganizationsResource:
         created_at: str | None = ...,
         role_set_key: str | None = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> Organization:
         """Create an organization
 
         ``POST /organizations`` (``CreateOrganization``)."""
+
     def delete(
         self,
         *,
         organization_id: str,
+        timeout: float | None = ...,
     ) -> DeletedObject:
         """Delete an organization
 
         ``DELETE /organizations/{organization_id}`` (``DeleteOrganization``)."""
+
     def delete_logo(
         self,
         *,
         organization_id: str,
+        timeout: float | None = ...,
     ) -> Organization:
         """Delete the organization's logo.
 
         ``DELETE /organizations/{organization_id}/logo`` (``DeleteOrganizationLogo``)."""
+
     def get(
         self,
         *,
         organization_id: str,
         include_members_count: bool = ...,
         include_missing_member_with_elevated_permissions: bool = ...,
+        timeout: float | None = ...,
     ) -> Organization:
         """Retrieve an organization by ID or slug
 
         ``GET /organizations/{organization_id}`` (``GetOrganization``)."""
+
     def get_billing_credit_balance(
         self,
         *,
         organization_id: str,
+        timeout: float | None = ...,
     ) -> CommerceCreditBalanceResponse:
         """Retrieve an organization's credit balance
 
         ``GET /organizations/{organization_id}/billing/credits`` (``GetOrganizationBillingCreditBalance``)."""
+
     def get_billing_subscription(
         self,
         *,
         organization_id: str,
+        timeout: float | None = ...,
     ) -> CommerceSubscription:
         """Retrieve an organization's billing subscription
 
         ``GET /organizations/{organization_id}/billing/subscription`` (``GetOrganizationBillingSubscription``)."""
+
     def list(
         self,
         *,
@@ -5278,10 +5638,12 @@ class OrganizationsResource:
         order_by: str = ...,
         limit: int = ...,
         offset: int = ...,
+        timeout: float | None = ...,
     ) -> Organizations:
         """Get a list of organizations for an instance
 
         ``GET /organizations`` (``ListOrganizations``)."""
+
     def list_all(
         self,
         *,
@@ -5293,12 +5655,14 @@ class OrganizationsResource:
         order_by: str = ...,
         limit: int = ...,
         offset: int = ...,
+        timeout: float | None = ...,
     ) -> Iterator[Organization]:
-        """Every item of ``organizations.list``, fetched page after page lazily.
+        """Every item of ``organizations.list``, fetched page after page lazily (``timeout`` bounds each page fetch).
 
         Get a list of organizations for an instance
 
         ``GET /organizations`` (``ListOrganizations``)."""
+
     def merge_metadata(
         self,
         *,
@@ -5306,10 +5670,12 @@ class OrganizationsResource:
         public_metadata: builtins.dict[str, Any] = ...,
         private_metadata: builtins.dict[str, Any] = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> Organization:
         """Merge and update metadata for an organization
 
         ``PATCH /organizations/{organization_id}/metadata`` (``MergeOrganizationMetadata``)."""
+
     def replace_metadata(
         self,
         *,
@@ -5317,10 +5683,12 @@ class OrganizationsResource:
         public_metadata: builtins.dict[str, Any] = ...,
         private_metadata: builtins.dict[str, Any] = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> Organization:
         """Replace metadata for an organization
 
         ``PUT /organizations/{organization_id}/metadata`` (``ReplaceOrganizationMetadata``)."""
+
     def update(
         self,
         *,
@@ -5332,20 +5700,24 @@ class OrganizationsResource:
         created_at: str | None = ...,
         role_set_key: str | None = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> Organization:
         """Update an organization
 
         ``PATCH /organizations/{organization_id}`` (``UpdateOrganization``)."""
+
     def upload_logo(
         self,
         *,
         organization_id: str,
         uploader_user_id: str = ...,
         file: File,
+        timeout: float | None = ...,
     ) -> OrganizationWithLogo:
         """Upload a logo for the organization
 
         ``PUT /organizations/{organization_id}/logo`` (``UploadOrganizationLogo``)."""
+
 class PhoneNumbersResource:
     """The ``phone_numbers.*`` operations (``client.phone_numbers``)."""
 
@@ -5356,10 +5728,12 @@ class PhoneNumbersResource:
         verification_id: str,
         code: str,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> VerificationResponse:
         """Verify a code sent to a phone number
 
         ``POST /phone_numbers/{phone_number_id}/attempt_verification`` (``AttemptPhoneNumberVerification``)."""
+
     def create(
         self,
         *,
@@ -5369,34 +5743,42 @@ class PhoneNumbersResource:
         primary: bool | None = ...,
         reserved_for_second_factor: bool | None = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> PhoneNumber:
         """Create a phone number
 
         ``POST /phone_numbers`` (``CreatePhoneNumber``)."""
+
     def delete(
         self,
         *,
         phone_number_id: str,
+        timeout: float | None = ...,
     ) -> DeletedObject:
         """Delete a phone number
 
         ``DELETE /phone_numbers/{phone_number_id}`` (``DeletePhoneNumber``)."""
+
     def get(
         self,
         *,
         phone_number_id: str,
+        timeout: float | None = ...,
     ) -> PhoneNumber:
         """Retrieve a phone number
 
         ``GET /phone_numbers/{phone_number_id}`` (``GetPhoneNumber``)."""
+
     def prepare_verification(
         self,
         *,
         phone_number_id: str,
+        timeout: float | None = ...,
     ) -> VerificationResponse:
         """Send a verification code to a phone number
 
         ``POST /phone_numbers/{phone_number_id}/prepare_verification`` (``PreparePhoneNumberVerification``)."""
+
     def replace_for_user(
         self,
         *,
@@ -5404,10 +5786,12 @@ class PhoneNumbersResource:
         phone_number: str,
         identification_status: ReplaceUserPhoneNumberIdentificationStatus = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> PhoneNumber:
         """Replace a user's phone number
 
         ``PUT /users/{user_id}/phone_number`` (``ReplaceUserPhoneNumber``)."""
+
     def update(
         self,
         *,
@@ -5416,10 +5800,12 @@ class PhoneNumbersResource:
         primary: bool | None = ...,
         reserved_for_second_factor: bool | None = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> PhoneNumber:
         """Update a phone number
 
         ``PATCH /phone_numbers/{phone_number_id}`` (``UpdatePhoneNumber``)."""
+
 class ProxyChecksResource:
     """The ``proxy_checks.*`` operations (``client.proxy_checks``)."""
 
@@ -5429,10 +5815,12 @@ class ProxyChecksResource:
         domain_id: str = ...,
         proxy_url: str = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> ProxyCheck:
         """Verify the proxy configuration for your domain
 
         ``POST /proxy_checks`` (``VerifyDomainProxy``)."""
+
 class RedirectUrlsResource:
     """The ``redirect_urls.*`` operations (``client.redirect_urls``)."""
 
@@ -5441,48 +5829,58 @@ class RedirectUrlsResource:
         *,
         url: str,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> RedirectURL:
         """Create a redirect URL
 
         ``POST /redirect_urls`` (``CreateRedirectURL``)."""
+
     def delete(
         self,
         *,
         id: str,
+        timeout: float | None = ...,
     ) -> DeletedObject:
         """Delete a redirect URL
 
         ``DELETE /redirect_urls/{id}`` (``DeleteRedirectURL``)."""
+
     def get(
         self,
         *,
         id: str,
+        timeout: float | None = ...,
     ) -> RedirectURL:
         """Retrieve a redirect URL
 
         ``GET /redirect_urls/{id}`` (``GetRedirectURL``)."""
+
     def list(
         self,
         *,
         paginated: bool = ...,
         limit: int = ...,
         offset: int = ...,
+        timeout: float | None = ...,
     ) -> builtins.list[RedirectURL]:
         """List all redirect URLs
 
         ``GET /redirect_urls`` (``ListRedirectURLs``)."""
+
     def list_all(
         self,
         *,
         paginated: bool = ...,
         limit: int = ...,
         offset: int = ...,
+        timeout: float | None = ...,
     ) -> Iterator[RedirectURL]:
-        """Every item of ``redirect_urls.list``, fetched page after page lazily.
+        """Every item of ``redirect_urls.list``, fetched page after page lazily (``timeout`` bounds each page fetch).
 
         List all redirect URLs
 
         ``GET /redirect_urls`` (``ListRedirectURLs``)."""
+
 class RoleSetsResource:
     """The ``role_sets.*`` operations (``client.role_sets``)."""
 
@@ -5494,10 +5892,12 @@ class RoleSetsResource:
         default_role_key: str = ...,
         creator_role_key: str = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> RoleSet:
         """Add roles to a role set
 
         ``POST /role_sets/{role_set_key_or_id}/roles`` (``AddRolesToRoleSet``)."""
+
     def create(
         self,
         *,
@@ -5509,18 +5909,22 @@ class RoleSetsResource:
         type: CreateRoleSetType = ...,
         roles: builtins.list[str],
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> RoleSet:
         """Create a role set
 
         ``POST /role_sets`` (``CreateRoleSet``)."""
+
     def get(
         self,
         *,
         role_set_key_or_id: str,
+        timeout: float | None = ...,
     ) -> RoleSet:
         """Retrieve a role set
 
         ``GET /role_sets/{role_set_key_or_id}`` (``GetRoleSet``)."""
+
     def list(
         self,
         *,
@@ -5528,10 +5932,12 @@ class RoleSetsResource:
         order_by: str = ...,
         limit: int = ...,
         offset: int = ...,
+        timeout: float | None = ...,
     ) -> RoleSets:
         """Get a list of role sets
 
         ``GET /role_sets`` (``ListRoleSets``)."""
+
     def list_all(
         self,
         *,
@@ -5539,12 +5945,14 @@ class RoleSetsResource:
         order_by: str = ...,
         limit: int = ...,
         offset: int = ...,
+        timeout: float | None = ...,
     ) -> Iterator[RoleSet]:
-        """Every item of ``role_sets.list``, fetched page after page lazily.
+        """Every item of ``role_sets.list``, fetched page after page lazily (``timeout`` bounds each page fetch).
 
         Get a list of role sets
 
         ``GET /role_sets`` (``ListRoleSets``)."""
+
     def replace(
         self,
         *,
@@ -5552,10 +5960,12 @@ class RoleSetsResource:
         dest_role_set_key: str,
         reassignment_mappings: builtins.dict[str, Any] = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> DeletedObject:
         """Replace a role set
 
         ``POST /role_sets/{role_set_key_or_id}/replace`` (``ReplaceRoleSet``)."""
+
     def replace_role(
         self,
         *,
@@ -5563,10 +5973,12 @@ class RoleSetsResource:
         role_key: str,
         to_role_key: str,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> RoleSet:
         """Replace a role in a role set
 
         ``POST /role_sets/{role_set_key_or_id}/roles/replace`` (``ReplaceRoleInRoleSet``)."""
+
     def update(
         self,
         *,
@@ -5578,10 +5990,12 @@ class RoleSetsResource:
         default_role_key: str | None = ...,
         creator_role_key: str | None = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> RoleSet:
         """Update a role set
 
         ``PATCH /role_sets/{role_set_key_or_id}`` (``UpdateRoleSet``)."""
+
 class SamlConnectionsResource:
     """The ``saml_connections.*`` operations (``client.saml_connections``)."""
 
@@ -5602,32 +6016,38 @@ class SamlConnectionsResource:
         force_authn: bool = ...,
         login_hint: CreateSAMLConnectionLoginHint | None = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> SAMLConnection:
         """Create a SAML Connection
 
         ``POST /saml_connections`` (``CreateSAMLConnection``).
 
         Deprecated in the spec."""
+
     def delete(
         self,
         *,
         saml_connection_id: str,
+        timeout: float | None = ...,
     ) -> DeletedObject:
         """Delete a SAML Connection
 
         ``DELETE /saml_connections/{saml_connection_id}`` (``DeleteSAMLConnection``).
 
         Deprecated in the spec."""
+
     def get(
         self,
         *,
         saml_connection_id: str,
+        timeout: float | None = ...,
     ) -> SAMLConnection:
         """Retrieve a SAML Connection by ID
 
         ``GET /saml_connections/{saml_connection_id}`` (``GetSAMLConnection``).
 
         Deprecated in the spec."""
+
     def list(
         self,
         *,
@@ -5636,12 +6056,14 @@ class SamlConnectionsResource:
         query: str = ...,
         order_by: str = ...,
         organization_id: builtins.list[str] = ...,
+        timeout: float | None = ...,
     ) -> SAMLConnections:
         """Get a list of SAML Connections for an instance
 
         ``GET /saml_connections`` (``ListSAMLConnections``).
 
         Deprecated in the spec."""
+
     def list_all(
         self,
         *,
@@ -5650,14 +6072,16 @@ class SamlConnectionsResource:
         query: str = ...,
         order_by: str = ...,
         organization_id: builtins.list[str] = ...,
+        timeout: float | None = ...,
     ) -> Iterator[SAMLConnection]:
-        """Every item of ``saml_connections.list``, fetched page after page lazily.
+        """Every item of ``saml_connections.list``, fetched page after page lazily (``timeout`` bounds each page fetch).
 
         Get a list of SAML Connections for an instance
 
         ``GET /saml_connections`` (``ListSAMLConnections``).
 
         Deprecated in the spec."""
+
     def update(
         self,
         *,
@@ -5682,12 +6106,14 @@ class SamlConnectionsResource:
         login_hint: UpdateSAMLConnectionLoginHint | None = ...,
         consent_verified_domains_deletion: bool | None = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> SAMLConnection:
         """Update a SAML Connection
 
         ``PATCH /saml_connections/{saml_connection_id}`` (``UpdateSAMLConnection``).
 
         Deprecated in the spec."""
+
 class ScimDirectoriesResource:
     """The ``scim_directories.*`` operations (``client.scim_directories``)."""
 
@@ -5699,10 +6125,12 @@ class ScimDirectoriesResource:
         provider: str,
         group_role_mappings: builtins.list[CreateSCIMDirectoryGroupRoleMappingsItem] = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> SCIMDirectory:
         """Create a directory
 
         ``POST /scim_directories`` (``CreateSCIMDirectory``)."""
+
     def create_group_role_mapping(
         self,
         *,
@@ -5711,81 +6139,99 @@ class ScimDirectoriesResource:
         role_id: str,
         precedence: int = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> SCIMGroupRoleMapping:
         """Create a SCIM group role mapping
 
         ``POST /scim_directories/{scim_directory_id}/group_role_mappings`` (``CreateSCIMGroupRoleMapping``)."""
+
     def delete(
         self,
         *,
         scim_directory_id: str,
+        timeout: float | None = ...,
     ) -> DeletedObject:
         """Delete a directory
 
         ``DELETE /scim_directories/{scim_directory_id}`` (``DeleteSCIMDirectory``)."""
+
     def delete_group_role_mapping(
         self,
         *,
         scim_directory_id: str,
         mapping_id: str,
+        timeout: float | None = ...,
     ) -> SCIMGroupRoleMappingDeletedResponse:
         """Delete a SCIM group role mapping
 
         ``DELETE /scim_directories/{scim_directory_id}/group_role_mappings/{mapping_id}`` (``DeleteSCIMGroupRoleMapping``)."""
+
     def get(
         self,
         *,
         scim_directory_id: str,
+        timeout: float | None = ...,
     ) -> SCIMDirectory:
         """Retrieve a directory
 
         ``GET /scim_directories/{scim_directory_id}`` (``GetSCIMDirectory``)."""
+
     def list(
         self,
         *,
         limit: int = ...,
         offset: int = ...,
+        timeout: float | None = ...,
     ) -> SCIMDirectoryListResponse:
         """List all directories
 
         ``GET /scim_directories`` (``ListSCIMDirectories``)."""
+
     def list_all(
         self,
         *,
         limit: int = ...,
         offset: int = ...,
+        timeout: float | None = ...,
     ) -> Iterator[SCIMDirectory]:
-        """Every item of ``scim_directories.list``, fetched page after page lazily.
+        """Every item of ``scim_directories.list``, fetched page after page lazily (``timeout`` bounds each page fetch).
 
         List all directories
 
         ``GET /scim_directories`` (``ListSCIMDirectories``)."""
+
     def list_group_role_mappings(
         self,
         *,
         scim_directory_id: str,
+        timeout: float | None = ...,
     ) -> SCIMGroupRoleMappingListResponse:
         """List SCIM group role mappings
 
         ``GET /scim_directories/{scim_directory_id}/group_role_mappings`` (``ListSCIMGroupRoleMappings``)."""
+
     def replace_group_role_mappings(
         self,
         *,
         scim_directory_id: str,
         mappings: builtins.list[ReplaceSCIMGroupRoleMappingsMappingsItem],
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> SCIMGroupRoleMappingListResponse:
         """Replace SCIM group role mappings
 
         ``PUT /scim_directories/{scim_directory_id}/group_role_mappings`` (``ReplaceSCIMGroupRoleMappings``)."""
+
     def rotate_api_key(
         self,
         *,
         scim_directory_id: str,
+        timeout: float | None = ...,
     ) -> SCIMDirectory:
         """Rotate a directory's API key
 
         ``POST /scim_directories/{scim_directory_id}/rotate_api_key`` (``RotateSCIMDirectoryAPIKey``)."""
+
     def update(
         self,
         *,
@@ -5796,10 +6242,12 @@ class ScimDirectoriesResource:
         attribute_mapping: builtins.dict[str, str | None] = ...,
         group_role_mapping_enabled: bool = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> SCIMDirectory:
         """Update a directory
 
         ``PATCH /scim_directories/{scim_directory_id}`` (``UpdateSCIMDirectory``)."""
+
 class SessionsResource:
     """The ``sessions.*`` operations (``client.sessions``)."""
 
@@ -5809,20 +6257,24 @@ class SessionsResource:
         user_id: str,
         active_organization_id: str = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> Session:
         """Create a new active session
 
         ``POST /sessions`` (``createSession``)."""
+
     def create_token(
         self,
         *,
         session_id: str,
         expires_in_seconds: int | None = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> Any:
         """Create a session token
 
         ``POST /sessions/{session_id}/tokens`` (``CreateSessionToken``)."""
+
     def create_token_from_template(
         self,
         *,
@@ -5830,18 +6282,22 @@ class SessionsResource:
         template_name: str,
         expires_in_seconds: int | None = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> Any:
         """Create a session token from a JWT template
 
         ``POST /sessions/{session_id}/tokens/{template_name}`` (``CreateSessionTokenFromTemplate``)."""
+
     def get(
         self,
         *,
         session_id: str,
+        timeout: float | None = ...,
     ) -> Session:
         """Retrieve a session
 
         ``GET /sessions/{session_id}`` (``GetSession``)."""
+
     def list(
         self,
         *,
@@ -5851,10 +6307,12 @@ class SessionsResource:
         paginated: bool = ...,
         limit: int = ...,
         offset: int = ...,
+        timeout: float | None = ...,
     ) -> builtins.list[Session]:
         """List all sessions
 
         ``GET /sessions`` (``GetSessionList``)."""
+
     def list_all(
         self,
         *,
@@ -5864,12 +6322,14 @@ class SessionsResource:
         paginated: bool = ...,
         limit: int = ...,
         offset: int = ...,
+        timeout: float | None = ...,
     ) -> Iterator[Session]:
-        """Every item of ``sessions.list``, fetched page after page lazily.
+        """Every item of ``sessions.list``, fetched page after page lazily (``timeout`` bounds each page fetch).
 
         List all sessions
 
         ``GET /sessions`` (``GetSessionList``)."""
+
     def refresh(
         self,
         *,
@@ -5881,18 +6341,22 @@ class SessionsResource:
         format: RefreshSessionFormat | None = ...,
         request_originating_ip: str | None = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> SessionRefresh:
         """Refresh a session
 
         ``POST /sessions/{session_id}/refresh`` (``RefreshSession``)."""
+
     def revoke(
         self,
         *,
         session_id: str,
+        timeout: float | None = ...,
     ) -> Session:
         """Revoke a session
 
         ``POST /sessions/{session_id}/revoke`` (``RevokeSession``)."""
+
 class SignInTokensResource:
     """The ``sign_in_tokens.*`` operations (``client.sign_in_tokens``)."""
 
@@ -5903,18 +6367,22 @@ class SignInTokensResource:
         org_id: str | None = ...,
         expires_in_seconds: int | None = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> SignInToken:
         """Create sign-in token
 
         ``POST /sign_in_tokens`` (``CreateSignInToken``)."""
+
     def revoke(
         self,
         *,
         sign_in_token_id: str,
+        timeout: float | None = ...,
     ) -> SignInToken:
         """Revoke the given sign-in token
 
         ``POST /sign_in_tokens/{sign_in_token_id}/revoke`` (``RevokeSignInToken``)."""
+
 class SignUpsResource:
     """The ``sign_ups.*`` operations (``client.sign_ups``)."""
 
@@ -5922,10 +6390,12 @@ class SignUpsResource:
         self,
         *,
         id: str,
+        timeout: float | None = ...,
     ) -> SignUp:
         """Retrieve a sign-up by ID
 
         ``GET /sign_ups/{id}`` (``GetSignUp``)."""
+
     def update(
         self,
         *,
@@ -5933,10 +6403,12 @@ class SignUpsResource:
         external_id: str | None = ...,
         custom_action: bool | None = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> SignUp:
         """Update a sign-up
 
         ``PATCH /sign_ups/{id}`` (``UpdateSignUp``)."""
+
 class TemplatesResource:
     """The ``templates.*`` operations (``client.templates``)."""
 
@@ -5950,21 +6422,26 @@ class TemplatesResource:
         from_email_name: str = ...,
         reply_to_email_name: str = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> Any:
         """Preview changes to a template
 
         ``POST /templates/{template_type}/{slug}/preview`` (``PreviewTemplate``).
 
         Deprecated in the spec."""
+
 class TestingTokensResource:
     """The ``testing_tokens.*`` operations (``client.testing_tokens``)."""
 
     def create(
         self,
+        *,
+        timeout: float | None = ...,
     ) -> TestingToken:
         """Retrieve a new testing token
 
         ``POST /testing_tokens`` (``CreateTestingToken``)."""
+
 class UsersResource:
     """The ``users.*`` operations (``client.users``)."""
 
@@ -5978,36 +6455,44 @@ class UsersResource:
         idempotency_key: str,
         note: str = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> CommerceCreditLedgerResponse:
         """Adjust a user's credit balance
 
         ``POST /users/{user_id}/billing/credits`` (``AdjustUserBillingCreditBalance``)."""
+
     def ban(
         self,
         *,
         user_id: str,
+        timeout: float | None = ...,
     ) -> User:
         """Ban a user
 
         ``POST /users/{user_id}/ban`` (``BanUser``)."""
+
     def bulk_ban(
         self,
         *,
         user_ids: builtins.list[str],
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> builtins.list[User]:
         """Ban multiple users
 
         ``POST /users/ban`` (``UsersBan``)."""
+
     def bulk_unban(
         self,
         *,
         user_ids: builtins.list[str],
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> builtins.list[User]:
         """Unban multiple users
 
         ``POST /users/unban`` (``UsersUnban``)."""
+
     def count(
         self,
         *,
@@ -6033,10 +6518,12 @@ class UsersResource:
         last_sign_in_at_after: int = ...,
         provider: str = ...,
         provider_user_id: builtins.list[str] = ...,
+        timeout: float | None = ...,
     ) -> TotalCount:
         """Count users
 
         ``GET /users/count`` (``GetUsersCount``)."""
+
     def create(
         self,
         *,
@@ -6071,123 +6558,151 @@ class UsersResource:
         banned: bool | None = ...,
         locked: bool | None = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> User:
         """Create a new user
 
         ``POST /users`` (``CreateUser``)."""
+
     def delete(
         self,
         *,
         user_id: str,
+        timeout: float | None = ...,
     ) -> DeletedObject:
         """Delete a user
 
         ``DELETE /users/{user_id}`` (``DeleteUser``)."""
+
     def delete_backup_codes(
         self,
         *,
         user_id: str,
+        timeout: float | None = ...,
     ) -> Any:
         """Disable all user's Backup codes
 
         ``DELETE /users/{user_id}/backup_code`` (``DeleteBackupCode``)."""
+
     def delete_external_account(
         self,
         *,
         user_id: str,
         external_account_id: str,
+        timeout: float | None = ...,
     ) -> DeletedObject:
         """Delete External Account
 
         ``DELETE /users/{user_id}/external_accounts/{external_account_id}`` (``DeleteExternalAccount``)."""
+
     def delete_passkey(
         self,
         *,
         user_id: str,
         passkey_identification_id: str,
+        timeout: float | None = ...,
     ) -> DeletedObject:
         """Delete a user passkey
 
         ``DELETE /users/{user_id}/passkeys/{passkey_identification_id}`` (``UserPasskeyDelete``)."""
+
     def delete_profile_image(
         self,
         *,
         user_id: str,
+        timeout: float | None = ...,
     ) -> User:
         """Delete user profile image
 
         ``DELETE /users/{user_id}/profile_image`` (``DeleteUserProfileImage``)."""
+
     def delete_totp(
         self,
         *,
         user_id: str,
+        timeout: float | None = ...,
     ) -> Any:
         """Delete all the user's TOTPs
 
         ``DELETE /users/{user_id}/totp`` (``DeleteTOTP``)."""
+
     def delete_web3_wallet(
         self,
         *,
         user_id: str,
         web3_wallet_identification_id: str,
+        timeout: float | None = ...,
     ) -> DeletedObject:
         """Delete a user web3 wallet
 
         ``DELETE /users/{user_id}/web3_wallets/{web3_wallet_identification_id}`` (``UserWeb3WalletDelete``)."""
+
     def disable_mfa(
         self,
         *,
         user_id: str,
+        timeout: float | None = ...,
     ) -> Any:
         """Disable a user's MFA methods
 
         ``DELETE /users/{user_id}/mfa`` (``DisableMFA``)."""
+
     def get(
         self,
         *,
         user_id: str,
+        timeout: float | None = ...,
     ) -> User:
         """Retrieve a user
 
         ``GET /users/{user_id}`` (``GetUser``)."""
+
     def get_billing_credit_balance(
         self,
         *,
         user_id: str,
+        timeout: float | None = ...,
     ) -> CommerceCreditBalanceResponse:
         """Retrieve a user's credit balance
 
         ``GET /users/{user_id}/billing/credits`` (``GetUserBillingCreditBalance``)."""
+
     def get_billing_subscription(
         self,
         *,
         user_id: str,
+        timeout: float | None = ...,
     ) -> CommerceSubscription:
         """Retrieve a user's billing subscription
 
         ``GET /users/{user_id}/billing/subscription`` (``GetUserBillingSubscription``)."""
+
     def get_instance_organization_memberships(
         self,
         *,
         order_by: str = ...,
         limit: int = ...,
         offset: int = ...,
+        timeout: float | None = ...,
     ) -> OrganizationMemberships:
         """Get a list of all organization memberships within an instance.
 
         ``GET /organization_memberships`` (``InstanceGetOrganizationMemberships``)."""
+
     def get_instance_organization_memberships_all(
         self,
         *,
         order_by: str = ...,
         limit: int = ...,
         offset: int = ...,
+        timeout: float | None = ...,
     ) -> Iterator[OrganizationMembership]:
-        """Every item of ``users.get_instance_organization_memberships``, fetched page after page lazily.
+        """Every item of ``users.get_instance_organization_memberships``, fetched page after page lazily (``timeout`` bounds each page fetch).
 
         Get a list of all organization memberships within an instance.
 
         ``GET /organization_memberships`` (``InstanceGetOrganizationMemberships``)."""
+
     def get_oauth_access_token(
         self,
         *,
@@ -6196,10 +6711,12 @@ class UsersResource:
         paginated: bool = ...,
         limit: int = ...,
         offset: int = ...,
+        timeout: float | None = ...,
     ) -> OAuthAccessToken:
         """Retrieve the OAuth access token of a user
 
         ``GET /users/{user_id}/oauth_access_tokens/{provider}`` (``GetOAuthAccessToken``)."""
+
     def get_oauth_access_token_all(
         self,
         *,
@@ -6208,12 +6725,14 @@ class UsersResource:
         paginated: bool = ...,
         limit: int = ...,
         offset: int = ...,
+        timeout: float | None = ...,
     ) -> Iterator[OAuthAccessTokenItem]:
-        """Every item of ``users.get_oauth_access_token``, fetched page after page lazily.
+        """Every item of ``users.get_oauth_access_token``, fetched page after page lazily (``timeout`` bounds each page fetch).
 
         Retrieve the OAuth access token of a user
 
         ``GET /users/{user_id}/oauth_access_tokens/{provider}`` (``GetOAuthAccessToken``)."""
+
     def get_organization_invitations(
         self,
         *,
@@ -6221,10 +6740,12 @@ class UsersResource:
         limit: int = ...,
         offset: int = ...,
         status: UsersGetOrganizationInvitationsStatus = ...,
+        timeout: float | None = ...,
     ) -> OrganizationInvitationsWithPublicOrganizationData:
         """Retrieve all invitations for a user
 
         ``GET /users/{user_id}/organization_invitations`` (``UsersGetOrganizationInvitations``)."""
+
     def get_organization_invitations_all(
         self,
         *,
@@ -6232,34 +6753,40 @@ class UsersResource:
         limit: int = ...,
         offset: int = ...,
         status: UsersGetOrganizationInvitationsStatus = ...,
+        timeout: float | None = ...,
     ) -> Iterator[OrganizationInvitationWithPublicOrganizationData]:
-        """Every item of ``users.get_organization_invitations``, fetched page after page lazily.
+        """Every item of ``users.get_organization_invitations``, fetched page after page lazily (``timeout`` bounds each page fetch).
 
         Retrieve all invitations for a user
 
         ``GET /users/{user_id}/organization_invitations`` (``UsersGetOrganizationInvitations``)."""
+
     def get_organization_memberships(
         self,
         *,
         user_id: str,
         limit: int = ...,
         offset: int = ...,
+        timeout: float | None = ...,
     ) -> OrganizationMemberships:
         """Retrieve all memberships for a user
 
         ``GET /users/{user_id}/organization_memberships`` (``UsersGetOrganizationMemberships``)."""
+
     def get_organization_memberships_all(
         self,
         *,
         user_id: str,
         limit: int = ...,
         offset: int = ...,
+        timeout: float | None = ...,
     ) -> Iterator[OrganizationMembership]:
-        """Every item of ``users.get_organization_memberships``, fetched page after page lazily.
+        """Every item of ``users.get_organization_memberships``, fetched page after page lazily (``timeout`` bounds each page fetch).
 
         Retrieve all memberships for a user
 
         ``GET /users/{user_id}/organization_memberships`` (``UsersGetOrganizationMemberships``)."""
+
     def list(
         self,
         *,
@@ -6289,10 +6816,12 @@ class UsersResource:
         offset: int = ...,
         starting_after: str = ...,
         order_by: str = ...,
+        timeout: float | None = ...,
     ) -> builtins.list[User]:
         """List all users
 
         ``GET /users`` (``GetUserList``)."""
+
     def list_all(
         self,
         *,
@@ -6322,38 +6851,46 @@ class UsersResource:
         offset: int = ...,
         starting_after: str = ...,
         order_by: str = ...,
+        timeout: float | None = ...,
     ) -> Iterator[User]:
-        """Every item of ``users.list``, fetched page after page lazily.
+        """Every item of ``users.list``, fetched page after page lazily (``timeout`` bounds each page fetch).
 
         List all users
 
         ``GET /users`` (``GetUserList``)."""
+
     def list_trusted_devices(
         self,
         *,
         user_id: str,
+        timeout: float | None = ...,
     ) -> TrustedDeviceListResponse:
         """List a user's trusted devices
 
         ``GET /users/{user_id}/trusted_devices`` (``ListUserTrustedDevices``)."""
+
     def lock(
         self,
         *,
         user_id: str,
+        timeout: float | None = ...,
     ) -> User:
         """Lock a user
 
         ``POST /users/{user_id}/lock`` (``LockUser``)."""
+
     def remove_password(
         self,
         *,
         user_id: str,
         sign_out_of_other_sessions: bool = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> User:
         """Remove a user's password
 
         ``POST /users/{user_id}/remove_password`` (``RemoveUserPassword``)."""
+
     def replace_metadata(
         self,
         *,
@@ -6362,62 +6899,76 @@ class UsersResource:
         private_metadata: builtins.dict[str, Any] = ...,
         unsafe_metadata: builtins.dict[str, Any] = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> User:
         """Replace a user's metadata
 
         ``PUT /users/{user_id}/metadata`` (``ReplaceUserMetadata``)."""
+
     def revoke_trusted_device(
         self,
         *,
         user_id: str,
         trusted_device_id: str,
+        timeout: float | None = ...,
     ) -> TrustedDevice:
         """Revoke a user's trusted device
 
         ``DELETE /users/{user_id}/trusted_devices/{trusted_device_id}`` (``RevokeUserTrustedDevice``)."""
+
     def set_password_compromised(
         self,
         *,
         user_id: str,
         revoke_all_sessions: bool | None = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> User:
         """Set a user's password as compromised
 
         ``POST /users/{user_id}/password/set_compromised`` (``SetUserPasswordCompromised``)."""
+
     def set_profile_image(
         self,
         *,
         user_id: str,
         file: File = ...,
+        timeout: float | None = ...,
     ) -> User:
         """Set user profile image
 
         ``POST /users/{user_id}/profile_image`` (``SetUserProfileImage``)."""
+
     def unban(
         self,
         *,
         user_id: str,
+        timeout: float | None = ...,
     ) -> User:
         """Unban a user
 
         ``POST /users/{user_id}/unban`` (``UnbanUser``)."""
+
     def unlock(
         self,
         *,
         user_id: str,
+        timeout: float | None = ...,
     ) -> User:
         """Unlock a user
 
         ``POST /users/{user_id}/unlock`` (``UnlockUser``)."""
+
     def unset_password_compromised(
         self,
         *,
         user_id: str,
+        timeout: float | None = ...,
     ) -> User:
         """Unset a user's password as compromised
 
         ``POST /users/{user_id}/password/unset_compromised`` (``UnsetUserPasswordCompromised``)."""
+
     def update(
         self,
         *,
@@ -6447,10 +6998,12 @@ class UsersResource:
         created_at: str | None = ...,
         bypass_client_trust: bool | None = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> User:
         """Update a user
 
         ``PATCH /users/{user_id}`` (``UpdateUser``)."""
+
     def update_metadata(
         self,
         *,
@@ -6459,30 +7012,36 @@ class UsersResource:
         private_metadata: builtins.dict[str, Any] = ...,
         unsafe_metadata: builtins.dict[str, Any] = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> User:
         """Merge and update a user's metadata
 
         ``PATCH /users/{user_id}/metadata`` (``UpdateUserMetadata``)."""
+
     def verify_password(
         self,
         *,
         user_id: str,
         password: str,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> Any:
         """Verify the password of a user
 
         ``POST /users/{user_id}/verify_password`` (``VerifyPassword``)."""
+
     def verify_totp(
         self,
         *,
         user_id: str,
         code: str,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> Any:
         """Verify a TOTP or backup code for a user
 
         ``POST /users/{user_id}/verify_totp`` (``VerifyTOTP``)."""
+
 class WaitlistEntriesResource:
     """The ``waitlist_entries.*`` operations (``client.waitlist_entries``)."""
 
@@ -6490,38 +7049,46 @@ class WaitlistEntriesResource:
         self,
         *,
         body: Any = ...,
+        timeout: float | None = ...,
     ) -> builtins.list[WaitlistEntry]:
         """Create multiple waitlist entries
 
         ``POST /waitlist_entries/bulk`` (``CreateBulkWaitlistEntries``)."""
+
     def create(
         self,
         *,
         email_address: str,
         notify: bool | None = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> WaitlistEntry:
         """Create a waitlist entry
 
         ``POST /waitlist_entries`` (``CreateWaitlistEntry``)."""
+
     def delete(
         self,
         *,
         waitlist_entry_id: str,
+        timeout: float | None = ...,
     ) -> DeletedObject:
         """Delete a pending waitlist entry
 
         ``DELETE /waitlist_entries/{waitlist_entry_id}`` (``DeleteWaitlistEntry``)."""
+
     def invite(
         self,
         *,
         waitlist_entry_id: str,
         ignore_existing: bool | None = ...,
         extra_body: builtins.dict[str, Any] = ...,
+        timeout: float | None = ...,
     ) -> WaitlistEntry:
         """Invite a waitlist entry
 
         ``POST /waitlist_entries/{waitlist_entry_id}/invite`` (``InviteWaitlistEntry``)."""
+
     def list(
         self,
         *,
@@ -6530,10 +7097,12 @@ class WaitlistEntriesResource:
         query: str = ...,
         status: ListWaitlistEntriesStatus = ...,
         order_by: str = ...,
+        timeout: float | None = ...,
     ) -> WaitlistEntriesResponse:
         """List all waitlist entries
 
         ``GET /waitlist_entries`` (``ListWaitlistEntries``)."""
+
     def list_all(
         self,
         *,
@@ -6542,41 +7111,54 @@ class WaitlistEntriesResource:
         query: str = ...,
         status: ListWaitlistEntriesStatus = ...,
         order_by: str = ...,
+        timeout: float | None = ...,
     ) -> Iterator[WaitlistEntry]:
-        """Every item of ``waitlist_entries.list``, fetched page after page lazily.
+        """Every item of ``waitlist_entries.list``, fetched page after page lazily (``timeout`` bounds each page fetch).
 
         List all waitlist entries
 
         ``GET /waitlist_entries`` (``ListWaitlistEntries``)."""
+
     def reject(
         self,
         *,
         waitlist_entry_id: str,
+        timeout: float | None = ...,
     ) -> WaitlistEntry:
         """Reject a waitlist entry
 
         ``POST /waitlist_entries/{waitlist_entry_id}/reject`` (``RejectWaitlistEntry``)."""
+
 class WebhooksResource:
     """The ``webhooks.*`` operations (``client.webhooks``)."""
 
     def create_svix_app(
         self,
+        *,
+        timeout: float | None = ...,
     ) -> SvixURL:
         """Create a Svix app
 
         ``POST /webhooks/svix`` (``CreateSvixApp``)."""
+
     def delete_svix_app(
         self,
+        *,
+        timeout: float | None = ...,
     ) -> Any:
         """Delete a Svix app
 
         ``DELETE /webhooks/svix`` (``DeleteSvixApp``)."""
+
     def generate_svix_auth_url(
         self,
+        *,
+        timeout: float | None = ...,
     ) -> SvixURL:
         """Create a Svix Dashboard URL
 
         ``POST /webhooks/svix_url`` (``GenerateSvixAuthURL``)."""
+
 class Resources:
     """Every resource, as an attribute of ``libclerk.Client``."""
 

@@ -128,6 +128,32 @@ def test_multipart_upload(client: libclerk.Client) -> None:
     assert updated["id"] == user["id"] and updated["has_image"] is True
 
 
+def test_an_upload_without_a_content_type(client: libclerk.Client) -> None:
+    user = client.users.create(email_address=[unique_email()])
+    updated = client.call("SetUserProfileImage", user_id=user["id"], file=libclerk.File("me.png", PNG))
+    assert updated["has_image"] is True
+
+
+def test_a_per_call_timeout(emulator: Emulator, client: libclerk.Client) -> None:
+    # The client's own budget is 30 s; the call's 0.3 s wins, retries included.
+    emulator.fault(method="GET", path="/v1/users", delay_ms=3000, times=50)
+    for call in (
+        lambda: client.users.list(limit=1, timeout=0.3),
+        lambda: client.call("users.list", timeout=0.3),
+        lambda: client.request("GET", "/users", timeout=0.3),
+        lambda: next(client.pages("users.list", timeout=0.3)),
+    ):
+        with pytest.raises(libclerk.DeadlineExceededError) as caught:
+            call()
+        assert caught.value.kind == "timeout" and isinstance(caught.value, TimeoutError)
+    emulator.clear_faults()
+    assert isinstance(client.users.list(limit=1, timeout=10), list)
+    assert list(client.users.list_all(limit=2, timeout=10))
+    for out_of_range in (0, 601):
+        with pytest.raises(libclerk.InvalidArgumentError, match="timeout_ms"):
+            client.users.list(timeout=out_of_range)
+
+
 def test_the_environment_configures_a_client(
     emulator: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:

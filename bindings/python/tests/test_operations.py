@@ -4,13 +4,16 @@ generated stub describes exactly what the runtime builds."""
 from __future__ import annotations
 
 import ast
+import ctypes
 import os
+import re
 from pathlib import Path
 from typing import Dict, List, Set, Tuple
 
 import pytest
 
 import libclerk
+from conftest import REPO
 from libclerk._client import RESOURCES, iterator_method_name
 
 STUB = Path(libclerk.__file__).parent / "api.pyi"
@@ -90,7 +93,8 @@ def test_the_stub_describes_exactly_the_runtime_resources() -> None:
             params = {param["name"] for param in operation["params"]}
             spelled = {"$body": "body", "$extra_body": "extra_body"}
             aliases = {spelled[key] for key in libclerk._client._ALIASES[operation["name"]].values()}
-            assert set(arguments) == params | aliases, (resource, method)
+            assert arguments[-1] == "timeout", (resource, method)
+            assert set(arguments) == params | aliases | {"timeout"}, (resource, method)
             wanted = {param["name"] for param in operation["params"] if param["required"]}
             if operation["body"]["kind"] == "whole" and operation["body"]["required"]:
                 wanted.add("body")
@@ -112,6 +116,18 @@ def test_the_library_is_the_one_inside_the_package() -> None:
     assert path.exists()
     assert (Path(libclerk.__file__).parent / "py.typed").exists()
     assert "site-packages" in libclerk.__file__, "the tests must run against the installed package"
+
+
+def test_every_c_function_is_declared_with_its_signature() -> None:
+    header = (REPO / "include" / "clerk.h").read_text()
+    declarations = re.findall(r"^[a-z_ ]+?\*?(clerk_[a-z_]+)\(([^)]*)\);", header, re.MULTILINE | re.DOTALL)
+    assert len(declarations) >= 23
+    for name, params in declarations:
+        function = getattr(libclerk._ffi.lib, name)
+        arity = 0 if params.strip() == "void" else params.count(",") + 1
+        assert function.argtypes is not None and len(function.argtypes) == arity, name
+        # Every symbol's result type is set explicitly (ctypes would assume int).
+        assert function.restype is not ctypes.c_int, name
 
 
 def test_versions() -> None:

@@ -37,6 +37,10 @@ const STUB_NAMES: &[&str] = &[
     "builtins",
 ];
 
+/// The keyword argument of every method that bounds the call (seconds); no operation
+/// parameter may take its name.
+const TIMEOUT: &str = "timeout";
+
 /// Built-in type names the stub writes unqualified; a method or field of that name would
 /// shadow them inside a class body (`list` and `dict` are always written `builtins.`).
 const UNQUALIFIED_BUILTINS: &[&str] = &["str", "int", "float", "bool"];
@@ -208,6 +212,11 @@ fn arguments(spec: &Spec, op: &Op, sink: &mut TypeSink) -> Vec<Argument> {
                 &param.name,
                 &format!("parameter {} of {}", param.name, op.operation_id),
             );
+            assert!(
+                param.name != TIMEOUT,
+                "{}: a parameter named {TIMEOUT} would clash with the per-call deadline",
+                op.operation_id
+            );
             let mut ty = if param.param_type == "File" {
                 "File".to_string()
             } else {
@@ -250,10 +259,7 @@ fn render_method(
     paged: bool,
     out: &mut String,
 ) {
-    out.push_str(&format!("    def {name}(\n        self,\n"));
-    if !arguments.is_empty() {
-        out.push_str("        *,\n");
-    }
+    out.push_str(&format!("    def {name}(\n        self,\n        *,\n"));
     for argument in arguments {
         let default = if argument.required { "" } else { " = ..." };
         out.push_str(&format!(
@@ -261,10 +267,13 @@ fn render_method(
             argument.name, argument.ty
         ));
     }
+    // The per-call deadline every method takes (libclerk/_client.py `_options`).
+    out.push_str(&format!("        {TIMEOUT}: float | None = ...,\n"));
     let mut doc = String::new();
     if paged {
         doc.push_str(&format!(
-            "Every item of ``{}``, fetched page after page lazily.\n\n",
+            "Every item of ``{}``, fetched page after page lazily (``timeout`` bounds \
+             each page fetch).\n\n",
             op.name
         ));
     }
@@ -279,7 +288,7 @@ fn render_method(
         doc.push_str("\n\nDeprecated in the spec.");
     }
     out.push_str(&format!(
-        "    ) -> {returns}:\n{}\n",
+        "    ) -> {returns}:\n{}\n\n",
         docstring(&doc, "        ")
     ));
 }
