@@ -58,6 +58,7 @@ suite "differential: clerk verify vs @clerk/backend" bash tests/differential/run
 suite "webhooks: interop with standardwebhooks (PyPI)" bash tests/webhooks/run.sh
 suite "emulator: responses validated by prism proxy" bash tests/emulator/prism_proxy.sh
 suite "emulator: tokens verified by PyJWT" bash tests/emulator/check_pyjwt.sh
+suite "Python package: pytest vs the emulator, mypy, wheel without cargo (bindings/python/run-tests.sh)" bash bindings/python/run-tests.sh
 
 echo
 if [ "$failed" -gt 0 ]; then
