@@ -131,18 +131,22 @@ PY
 step "the wheel installs and works in a clean venv without cargo" wheel_smoke "$python" "$venvs/clean"
 grep -h '^wheel works' "$out/step.log" | sed 's/^/     /'
 
-# The same wheel in another CPython 3, when this machine has one.
+# The same wheel in another CPython 3, when this machine has one (on PATH or from pyenv).
 this=$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 other=
-for candidate in python3.13 python3.12 python3.10 python3.9; do
-    if command -v "$candidate" >/dev/null 2>&1 && "$candidate" -c 'import venv' 2>/dev/null &&
-        [ "$("$candidate" -c 'import sys; print("%d.%d" % sys.version_info[:2])')" != "$this" ]; then
+candidates=(python3.9 python3.10 python3.12 python3.13)
+if command -v pyenv >/dev/null 2>&1; then
+    mapfile -t -O "${#candidates[@]}" candidates < <(ls -d "$(pyenv root)"/versions/3.*/bin/python3 2>/dev/null | sort -V)
+fi
+for candidate in "${candidates[@]}"; do
+    version=$("$candidate" -c 'import sys, venv; print("%d.%d" % sys.version_info[:2])' 2>/dev/null) || continue
+    if [ "$version" != "$this" ] && "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 9))'; then
         other=$candidate
         break
     fi
 done
 if [ -n "$other" ]; then
-    step "the same wheel in $other" wheel_smoke "$other" "$venvs/clean-other"
+    step "the same wheel in Python $version" wheel_smoke "$other" "$venvs/clean-other"
     grep -h '^wheel works' "$out/step.log" | sed 's/^/     /'
 else
     echo "skip the same wheel in another CPython 3 (none installed besides $this)"
