@@ -50,7 +50,9 @@ def measure(work: Callable[[], object], seconds: float) -> Tuple[float, float, i
     return count / cpu, count / wall, count
 
 
-def measure_threads(work: Callable[[], object], threads: int, seconds: float) -> Tuple[float, float, int]:
+def measure_threads(
+    work: Callable[[], object], threads: int, seconds: float
+) -> Tuple[float, float, int]:
     counts: List[int] = [0] * threads
     start = threading.Barrier(threads + 1)
     stop = threading.Event()
@@ -114,9 +116,11 @@ def main() -> None:
     def pyjwt() -> None:
         jwt.decode(token, public_key, algorithms=["RS256"])  # type: ignore[arg-type]
 
-    print(f"token: RS256, 2048-bit key, {len(token)} bytes; {seconds:g} s per measurement; "
-          f"Python {sys.version.split()[0]}, libclerk {libclerk.library_version()}, "
-          f"PyJWT {jwt.__version__}")
+    print(
+        f"token: RS256, 2048-bit key, {len(token)} bytes; {seconds:g} s per measurement; "
+        f"Python {sys.version.split()[0]}, libclerk {libclerk.library_version()}, "
+        f"PyJWT {jwt.__version__}"
+    )
     print(f"{'':44} {'tokens/CPU-s':>13} {'tokens/s':>10}")
     rows = [
         ("libclerk Verifier.verify", lambda: verifier.verify(token)),

@@ -21,8 +21,12 @@ def primary_email(user: User) -> Optional[str]:
 
 
 def onboard(client: libclerk.Client, email: str) -> User:
-    user = client.users.create(email_address=[email], first_name="Ada", public_metadata={"plan": "pro"})
-    org: Organization = client.organizations.create(name="Analytical Engines", created_by=user["id"])
+    user = client.users.create(
+        email_address=[email], first_name="Ada", public_metadata={"plan": "pro"}
+    )
+    org: Organization = client.organizations.create(
+        name="Analytical Engines", created_by=user["id"]
+    )
     client.organization_memberships.list(organization_id=org["id"], limit=10)
     return user
 

@@ -308,7 +308,9 @@ class Client(_ResourcesBase):
         name = _ffi.c_string(operation, "operation")
         pointer = self._handle.enter()
         try:
-            text = checked(_ffi.client_call_with_options, pointer, name, dumps(flat), _options(timeout))
+            text = checked(
+                _ffi.client_call_with_options, pointer, name, dumps(flat), _options(timeout)
+            )
         finally:
             self._handle.leave()
         return decode_json(text) if text is not None else None
@@ -391,7 +393,10 @@ def _resource_classes() -> Dict[str, Type[Resource]]:
     classes: Dict[str, Type[Resource]] = {}
     for resource, operations in grouped.items():
         spec_methods = {operation["name"].split(".", 1)[1] for operation in operations}
-        namespace: Dict[str, Any] = {"__slots__": (), "__doc__": f"The ``{resource}.*`` operations."}
+        namespace: Dict[str, Any] = {
+            "__slots__": (),
+            "__doc__": f"The ``{resource}.*`` operations.",
+        }
         for operation in operations:
             method = operation["name"].split(".", 1)[1]
             namespace[method] = _call_method(operation, method)

@@ -236,9 +236,7 @@ def decode_json(text: bytes) -> Any:
         return json.loads(text)
     except ValueError as error:
         excerpt = text[:200].decode(errors="replace")
-        raise DecodeError(
-            f"cannot decode response: {error}; body: {excerpt}", "decode"
-        ) from error
+        raise DecodeError(f"cannot decode response: {error}; body: {excerpt}", "decode") from error
 
 
 for _cls in list(KINDS.values()) + list(WRAPPER_KINDS.values()) + list(STATUSES.values()):

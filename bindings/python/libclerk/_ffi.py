@@ -109,7 +109,9 @@ operations_json = _declare("clerk_operations_json", c_uint32, _out)
 
 pager_new = _declare("clerk_pager_new", c_uint32, c_void_p, c_char_p, c_char_p, _out, _out)
 pager_next = _declare("clerk_pager_next", c_uint32, c_void_p, _out)
-pager_next_with_options = _declare("clerk_pager_next_with_options", c_uint32, c_void_p, c_char_p, _out)
+pager_next_with_options = _declare(
+    "clerk_pager_next_with_options", c_uint32, c_void_p, c_char_p, _out
+)
 pager_free = _declare("clerk_pager_free", None, c_void_p)
 
 verifier_new = _declare("clerk_verifier_new", c_uint32, c_char_p, c_void_p, _out, _out)

@@ -106,4 +106,3 @@ class WebhookEvent(_WebhookEventRequired, total=False):
 
     timestamp: int
     instance_id: str
-

@@ -54,7 +54,9 @@ class ClerkMiddleware:
         self.accepts_token = accepts_token
         self.environ_key = environ_key
 
-    def __call__(self, environ: Dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def __call__(
+        self, environ: Dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
         environ[self.environ_key] = self.verifier.authenticate_request(
             environ.get("REQUEST_METHOD", "GET"),
             request_headers(environ),

@@ -74,7 +74,9 @@ class Emulator:
 
 
 def _emulator_binary() -> str:
-    binary = os.environ.get("CLERK_EMULATOR_BIN") or str(REPO / "target" / "debug" / "clerk-emulator")
+    binary = os.environ.get("CLERK_EMULATOR_BIN") or str(
+        REPO / "target" / "debug" / "clerk-emulator"
+    )
     if not os.path.exists(binary):
         pytest.exit(f"no emulator binary at {binary}: run `cargo build -p clerk-emulator`", 2)
     return binary

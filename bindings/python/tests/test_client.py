@@ -130,7 +130,9 @@ def test_multipart_upload(client: libclerk.Client) -> None:
 
 def test_an_upload_without_a_content_type(client: libclerk.Client) -> None:
     user = client.users.create(email_address=[unique_email()])
-    updated = client.call("SetUserProfileImage", user_id=user["id"], file=libclerk.File("me.png", PNG))
+    updated = client.call(
+        "SetUserProfileImage", user_id=user["id"], file=libclerk.File("me.png", PNG)
+    )
     assert updated["has_image"] is True
 
 
@@ -190,7 +192,12 @@ def test_every_config_key_is_accepted(emulator: Emulator) -> None:
         timeout=5,
         connect_timeout=2,
         max_response_bytes=1 << 20,
-        retry={"max_attempts": 2, "initial_backoff_ms": 1, "max_backoff_ms": 2, "max_elapsed_ms": 100},
+        retry={
+            "max_attempts": 2,
+            "initial_backoff_ms": 1,
+            "max_backoff_ms": 2,
+            "max_elapsed_ms": 100,
+        },
         root_certificates="webpki",
         proxy_from_env=False,
         from_env=False,

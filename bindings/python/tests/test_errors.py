@@ -8,7 +8,6 @@ import json
 import pickle
 import re
 import socket
-from pathlib import Path
 
 import pytest
 
@@ -25,7 +24,9 @@ def _rust_kinds() -> set:
     for path in (REPO / "clerk-ffi" / "src").glob("*.rs"):
         text = path.read_text()
         # FfiError::new(code, "kind", ...) and refusal(code, "kind", reason, ...)
-        kinds |= set(re.findall(r'(?:FfiError::new|refusal)\(\s*clerk_result::\w+,\s*"([a-z_]+)"', text))
+        kinds |= set(
+            re.findall(r'(?:FfiError::new|refusal)\(\s*clerk_result::\w+,\s*"([a-z_]+)"', text)
+        )
     return kinds
 
 
@@ -88,7 +89,12 @@ def test_api_statuses_pick_subclasses(status: int, cls: type) -> None:
     }
     error = error_from_json(json.dumps(data).encode(), 200)
     assert type(error) is cls and isinstance(error, libclerk.ApiError)
-    assert (error.status, error.code, error.clerk_trace_id, error.retry_after) == (status, "c", "t", 1.5)
+    assert (error.status, error.code, error.clerk_trace_id, error.retry_after) == (
+        status,
+        "c",
+        "t",
+        1.5,
+    )
     assert error.errors == [{"code": "c", "message": "m"}] and error.data == data
 
 
@@ -99,7 +105,12 @@ def test_a_broken_error_object_still_raises_the_base_class() -> None:
 
 
 def test_errors_survive_pickling() -> None:
-    data = {"kind": "api", "message": "gone", "status": 404, "errors": [{"code": "resource_not_found"}]}
+    data = {
+        "kind": "api",
+        "message": "gone",
+        "status": 404,
+        "errors": [{"code": "resource_not_found"}],
+    }
     error = pickle.loads(pickle.dumps(error_from_json(json.dumps(data).encode(), 200)))
     assert type(error) is libclerk.NotFoundError and error.code == "resource_not_found"
 
@@ -141,7 +152,9 @@ def test_transport_error() -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]  # closed again below: nothing listens there
-    with libclerk.Client("sk_test_x", api_url=f"http://127.0.0.1:{port}", retry={"max_attempts": 1}) as client:
+    with libclerk.Client(
+        "sk_test_x", api_url=f"http://127.0.0.1:{port}", retry={"max_attempts": 1}
+    ) as client:
         with pytest.raises(libclerk.TransportError) as caught:
             client.users.list()
     assert isinstance(caught.value, ConnectionError) and caught.value.kind == "transport"

@@ -10,7 +10,7 @@ import pytest
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "typed_example.py"
 
-MISUSE = '''
+MISUSE = """
 import libclerk
 client = libclerk.Client()
 client.users.create(email_adress=["typo@example.com"])
@@ -24,13 +24,22 @@ for u in client.users.list_all():
     reveal_type(u)
 reveal_type(client.organizations.list())
 libclerk.Verifier().verify(42)
-'''
+"""
 
 
 def _mypy(*args: str) -> subprocess.CompletedProcess:
     pytest.importorskip("mypy")
     return subprocess.run(
-        [sys.executable, "-m", "mypy", "--no-incremental", "--strict", "--python-version", "3.9", *args],
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--no-incremental",
+            "--strict",
+            "--python-version",
+            "3.9",
+            *args,
+        ],
         capture_output=True,
         text=True,
         timeout=300,
@@ -55,8 +64,8 @@ def test_mypy_catches_misuse(tmp_path: Path) -> None:
         ':8: error: TypedDict "User" has no key "frist_name"',
         ':9: error: Incompatible types in assignment (expression has type "Optional[str]", variable has type "int")',
         ':10: error: "UsersResource" has no attribute "no_such_method"',
-        ':12: note: Revealed type is "TypedDict(\'libclerk.api.User\'',
-        ':13: note: Revealed type is "TypedDict(\'libclerk.api.Organizations\'',
+        ":12: note: Revealed type is \"TypedDict('libclerk.api.User'",
+        ":13: note: Revealed type is \"TypedDict('libclerk.api.Organizations'",
         ':14: error: Argument 1 to "verify" of "Verifier" has incompatible type "int"; expected "str"',
     ]
     for line in expected:

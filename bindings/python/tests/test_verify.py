@@ -31,14 +31,18 @@ def _refused(verifier: libclerk.Verifier, token: str) -> libclerk.VerificationEr
 
 
 def test_a_valid_token_gives_its_claims(emulator: Emulator, verifier: libclerk.Verifier) -> None:
-    claims = verifier.verify(emulator.mint({"sub": "user_py", "o": {"id": "org_1", "rol": "admin", "slg": "acme"}}))
+    claims = verifier.verify(
+        emulator.mint({"sub": "user_py", "o": {"id": "org_1", "rol": "admin", "slg": "acme"}})
+    )
     assert claims["sub"] == "user_py"
     assert claims["raw"]["sub"] == "user_py" and claims["version"] == 2
     assert claims["organization"]["id"] == "org_1" and claims["organization"]["role"] == "org:admin"
     assert claims["exp"] > time.time()
 
 
-def test_refusals_carry_the_reference_reason(emulator: Emulator, verifier: libclerk.Verifier) -> None:
+def test_refusals_carry_the_reference_reason(
+    emulator: Emulator, verifier: libclerk.Verifier
+) -> None:
     now = int(time.time())
     expired = emulator.mint({"exp": now - 60, "iat": now - 120, "nbf": now - 120})
     assert _refused(verifier, expired).reason == "token-expired"
@@ -56,7 +60,9 @@ def test_authorized_parties(emulator: Emulator, client: libclerk.Client) -> None
         assert _refused(strict, token).reason == "token-invalid-authorized-parties"
 
 
-def test_a_token_the_emulator_issued_for_a_session(client: libclerk.Client, verifier: libclerk.Verifier) -> None:
+def test_a_token_the_emulator_issued_for_a_session(
+    client: libclerk.Client, verifier: libclerk.Verifier
+) -> None:
     user = client.users.create(email_address=[unique_email()])
     session = client.sessions.create(user_id=user["id"])
     token = client.sessions.create_token(session_id=session["id"])["jwt"]
@@ -65,7 +71,9 @@ def test_a_token_the_emulator_issued_for_a_session(client: libclerk.Client, veri
 
 
 def test_a_pem_key_verifies_without_any_network(monkeypatch: pytest.MonkeyPatch) -> None:
-    token = libclerk.testing.mint_session_token(OTHER_KEY.read_text(), "kid_other", {"sub": "user_pem"})
+    token = libclerk.testing.mint_session_token(
+        OTHER_KEY.read_text(), "kid_other", {"sub": "user_pem"}
+    )
     with libclerk.Verifier(OTHER_PUBLIC_KEY.read_text(), clock_skew=5) as verifier:
         assert verifier.verify(token)["sub"] == "user_pem"
     monkeypatch.setenv("CLERK_JWT_KEY", OTHER_PUBLIC_KEY.read_text())
@@ -108,11 +116,17 @@ def test_authenticate_request(emulator: Emulator, verifier: libclerk.Verifier) -
     cookie = f"__client_uat={int(time.time()) - 60}; __session={token}"
     assert verifier.authenticate_request("GET", [("Cookie", cookie)])["status"] == "signed-in"
     signed_out = verifier.authenticate_request("GET", {})
-    assert (signed_out["status"], signed_out["reason"]) == ("signed-out", "session-token-and-uat-missing")
+    assert (signed_out["status"], signed_out["reason"]) == (
+        "signed-out",
+        "session-token-and-uat-missing",
+    )
     page_load = verifier.authenticate_request(
         "GET", {"Cookie": f"__session={token}", "Sec-Fetch-Dest": "document"}
     )
-    assert (page_load["status"], page_load["reason"]) == ("handshake", "session-token-but-no-client-uat")
+    assert (page_load["status"], page_load["reason"]) == (
+        "handshake",
+        "session-token-but-no-client-uat",
+    )
     other_party = verifier.authenticate_request(
         "GET",
         {"Authorization": f"Bearer {token}"},
@@ -134,7 +148,11 @@ def test_threads_share_one_verifier(emulator: Emulator, verifier: libclerk.Verif
         try:
             for _ in range(200):
                 results[i].append(verifier.verify(tokens[i])["sub"])
-            results[i].append(verifier.authenticate_request("GET", {"authorization": f"Bearer {tokens[i]}"})["status"])
+            results[i].append(
+                verifier.authenticate_request("GET", {"authorization": f"Bearer {tokens[i]}"})[
+                    "status"
+                ]
+            )
         except BaseException as error:  # noqa: BLE001 - reported below
             errors.append(error)
 

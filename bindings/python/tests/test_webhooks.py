@@ -14,7 +14,15 @@ import libclerk
 import libclerk.testing
 
 SECRET = "whsec_" + base64.b64encode(b"python-binding-test-secret-32by").decode()
-BODY = json.dumps({"type": "user.created", "data": {"id": "user_1"}, "object": "event", "timestamp": 1700000000000, "instance_id": "ins_1"})
+BODY = json.dumps(
+    {
+        "type": "user.created",
+        "data": {"id": "user_1"},
+        "object": "event",
+        "timestamp": 1700000000000,
+        "instance_id": "ins_1",
+    }
+)
 
 
 def _headers(body: str, timestamp: int, message_id: str = "msg_1") -> dict:
@@ -25,9 +33,14 @@ def _headers(body: str, timestamp: int, message_id: str = "msg_1") -> dict:
 def test_signatures_follow_the_svix_scheme() -> None:
     now = int(time.time())
     key = base64.b64decode(SECRET[len("whsec_") :])
-    expected = base64.b64encode(hmac.new(key, f"msg_1.{now}.{BODY}".encode(), hashlib.sha256).digest())
+    expected = base64.b64encode(
+        hmac.new(key, f"msg_1.{now}.{BODY}".encode(), hashlib.sha256).digest()
+    )
     assert libclerk.testing.sign_webhook(SECRET, "msg_1", now, BODY) == "v1," + expected.decode()
-    assert libclerk.testing.sign_webhook(SECRET, "msg_1", now, BODY.encode()) == "v1," + expected.decode()
+    assert (
+        libclerk.testing.sign_webhook(SECRET, "msg_1", now, BODY.encode())
+        == "v1," + expected.decode()
+    )
 
 
 def test_a_signed_delivery_verifies() -> None:

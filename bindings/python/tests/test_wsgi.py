@@ -16,15 +16,28 @@ from libclerk.wsgi import ENVIRON_KEY, ClerkMiddleware, request_headers
 def _app(environ: Dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
     state = environ[ENVIRON_KEY]
     start_response("200 OK", [("Content-Type", "application/json")])
-    return [json.dumps({"status": state["status"], "sub": state.get("claims", {}).get("sub")}).encode()]
+    return [
+        json.dumps({"status": state["status"], "sub": state.get("claims", {}).get("sub")}).encode()
+    ]
 
 
 def test_headers_come_from_the_environ() -> None:
-    environ = {"HTTP_AUTHORIZATION": "Bearer x", "HTTP_SEC_FETCH_DEST": "document", "CONTENT_TYPE": "text/plain", "PATH_INFO": "/"}
-    assert request_headers(environ) == {"AUTHORIZATION": "Bearer x", "SEC-FETCH-DEST": "document", "CONTENT-TYPE": "text/plain"}
+    environ = {
+        "HTTP_AUTHORIZATION": "Bearer x",
+        "HTTP_SEC_FETCH_DEST": "document",
+        "CONTENT_TYPE": "text/plain",
+        "PATH_INFO": "/",
+    }
+    assert request_headers(environ) == {
+        "AUTHORIZATION": "Bearer x",
+        "SEC-FETCH-DEST": "document",
+        "CONTENT-TYPE": "text/plain",
+    }
 
 
-def test_the_middleware_puts_the_state_in_the_environ(emulator: Emulator, verifier: libclerk.Verifier) -> None:
+def test_the_middleware_puts_the_state_in_the_environ(
+    emulator: Emulator, verifier: libclerk.Verifier
+) -> None:
     seen: List[Dict[str, Any]] = []
 
     def app(environ: Dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -38,7 +51,9 @@ def test_the_middleware_puts_the_state_in_the_environ(emulator: Emulator, verifi
     middleware({"REQUEST_METHOD": "GET"}, lambda *a: None)
     assert seen[0]["status"] == "signed-in" and seen[0]["claims"]["sub"] == "user_wsgi"
     assert seen[1]["status"] == "signed-out"
-    strict = ClerkMiddleware(app, verifier, authorized_parties=["https://other.example"], environ_key="auth")
+    strict = ClerkMiddleware(
+        app, verifier, authorized_parties=["https://other.example"], environ_key="auth"
+    )
     environ: Dict[str, Any] = {"REQUEST_METHOD": "GET", "HTTP_AUTHORIZATION": f"Bearer {token}"}
     strict(environ, lambda *a: None)
     assert environ["auth"]["reason"] == "token-invalid-authorized-parties"
