@@ -41,6 +41,8 @@ step() {
     fi
 }
 mkdir -p "$out"
+# setuptools builds in-tree: start without files a previous build left there.
+rm -rf "$here/build" "$here"/*.egg-info
 
 test_venv() {
     local frozen

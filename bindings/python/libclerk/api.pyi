@@ -20,7 +20,6 @@ ActorTokenStatus = Literal["pending", "accepted", "revoked"]
 
 class ActorToken(TypedDict):
     """The `ActorToken` schema."""
-
     object: str
     id: str
     status: ActorTokenStatus
@@ -35,7 +34,6 @@ AdjustCreditBalanceRequestAction = Literal["increase", "decrease"]
 
 class AdjustCreditBalanceRequest(TypedDict):
     """The `AdjustCreditBalanceRequest` schema."""
-
     amount: int
     action: AdjustCreditBalanceRequestAction
     currency: NotRequired[str]
@@ -44,7 +42,6 @@ class AdjustCreditBalanceRequest(TypedDict):
 
 class AgentTask(TypedDict):
     """The `AgentTask` schema."""
-
     object: str
     agent_id: str
     agent_task_id: str
@@ -55,7 +52,6 @@ AllowlistIdentifierIdentifierType = Literal["email_address", "phone_number", "we
 
 class AllowlistIdentifier(TypedDict):
     """The `AllowlistIdentifier` schema."""
-
     object: NotRequired[str]
     id: NotRequired[str]
     invitation_id: NotRequired[str]
@@ -67,12 +63,10 @@ class AllowlistIdentifier(TypedDict):
 
 class ApplyCommerceDiscountRequest(TypedDict):
     """The `ApplyCommerceDiscountRequest` schema."""
-
     discount_id: str
 
 class BillingDiscountsResponseProration(TypedDict):
     """Proration details from passed subscription time"""
-
     amount: CommerceMoneyResponse
     cycle_days_passed: int
     cycle_days_total: int
@@ -80,13 +74,11 @@ class BillingDiscountsResponseProration(TypedDict):
 
 class BillingDiscountsResponse(TypedDict):
     """The `BillingDiscountsResponse` schema."""
-
     proration: BillingDiscountsResponseProration | None
     total: CommerceMoneyResponse
 
 class BillingPaymentAttemptTotalsCreditsProration(TypedDict):
     """The `BillingPaymentAttemptTotalsCreditsProration` object (an object nested in a spec schema)."""
-
     amount: CommerceMoneyResponse
     cycle_days_remaining: int
     cycle_days_total: int
@@ -94,20 +86,17 @@ class BillingPaymentAttemptTotalsCreditsProration(TypedDict):
 
 class BillingPaymentAttemptTotalsCreditsPayer(TypedDict):
     """The `BillingPaymentAttemptTotalsCreditsPayer` object (an object nested in a spec schema)."""
-
     remaining_balance: CommerceMoneyResponse
     applied_amount: CommerceMoneyResponse
 
 class BillingPaymentAttemptTotalsCredits(TypedDict):
     """The `BillingPaymentAttemptTotalsCredits` object (an object nested in a spec schema)."""
-
     proration: BillingPaymentAttemptTotalsCreditsProration | None
     payer: BillingPaymentAttemptTotalsCreditsPayer | None
     total: CommerceMoneyResponse
 
 class BillingPaymentAttemptTotalsDiscountsProration(TypedDict):
     """Proration details from passed subscription time"""
-
     amount: CommerceMoneyResponse
     cycle_days_passed: int
     cycle_days_total: int
@@ -115,13 +104,11 @@ class BillingPaymentAttemptTotalsDiscountsProration(TypedDict):
 
 class BillingPaymentAttemptTotalsDiscounts(TypedDict):
     """Information about the discounts applied to the payment"""
-
     proration: BillingPaymentAttemptTotalsDiscountsProration | None
     total: CommerceMoneyResponse
 
 class BillingPaymentAttemptTotals(TypedDict):
     """Totals breakdown for this payment attempt."""
-
     subtotal: CommerceMoneyResponse
     base_fee: CommerceMoneyResponse
     tax_total: CommerceMoneyResponse
@@ -134,7 +121,6 @@ BillingPaymentAttemptStatus = Literal["pending", "paid", "failed"]
 
 class BillingPaymentAttempt(TypedDict):
     """The `BillingPaymentAttempt` schema."""
-
     object: str
     id: str
     payment_id: str
@@ -161,7 +147,6 @@ class BillingPaymentAttempt(TypedDict):
 
 class BillingPriceResponseFee(TypedDict):
     """The `BillingPriceResponseFee` object (an object nested in a spec schema)."""
-
     amount: int
     amount_formatted: str
     currency: str
@@ -169,7 +154,6 @@ class BillingPriceResponseFee(TypedDict):
 
 class BillingPriceResponseAnnualMonthlyFee(TypedDict):
     """The `BillingPriceResponseAnnualMonthlyFee` object (an object nested in a spec schema)."""
-
     amount: int
     amount_formatted: str
     currency: str
@@ -179,7 +163,6 @@ BillingPriceResponseSupportedBillingPeriods = Literal["month", "annual", "both"]
 
 class BillingPriceResponse(TypedDict):
     """The `BillingPriceResponse` schema."""
-
     object: str
     id: str
     plan_id: str
@@ -197,7 +180,6 @@ class BillingPriceResponse(TypedDict):
 
 class BillingProrationDiscountDetail(TypedDict):
     """The `BillingProrationDiscountDetail` schema."""
-
     amount: CommerceMoneyResponse
     cycle_days_passed: int
     cycle_days_total: int
@@ -207,7 +189,6 @@ BillingStatementStatus = Literal["open", "closed"]
 
 class BillingStatementTotals(TypedDict):
     """Totals for the statement."""
-
     grand_total: CommerceMoneyResponse
     subtotal: CommerceMoneyResponse
     base_fee: CommerceMoneyResponse
@@ -215,14 +196,12 @@ class BillingStatementTotals(TypedDict):
 
 class BillingStatementGroupsItem(TypedDict):
     """A statement group."""
-
     object: str
     timestamp: int
     items: builtins.list[BillingPaymentAttempt]
 
 class BillingStatement(TypedDict):
     """The `BillingStatement` schema."""
-
     object: str
     id: str
     instance_id: str
@@ -236,7 +215,6 @@ BlocklistIdentifierIdentifierType = Literal["email_address", "phone_number", "we
 
 class BlocklistIdentifier(TypedDict):
     """The `BlocklistIdentifier` schema."""
-
     object: NotRequired[str]
     id: NotRequired[str]
     identifier: NotRequired[str]
@@ -247,20 +225,17 @@ class BlocklistIdentifier(TypedDict):
 
 class BlocklistIdentifiers(TypedDict):
     """The `BlocklistIdentifiers` schema."""
-
     data: builtins.list[BlocklistIdentifier]
     total_count: int
 
 class CNameTarget(TypedDict):
     """The `CNameTarget` schema."""
-
     host: str
     value: str
     required: bool
 
 class ClerkError(TypedDict):
     """The `ClerkError` schema."""
-
     message: str
     long_message: str
     code: str
@@ -268,14 +243,12 @@ class ClerkError(TypedDict):
 
 class ClerkErrors(TypedDict):
     """The `ClerkErrors` schema."""
-
     errors: builtins.list[ClerkError]
     meta: NotRequired[builtins.dict[str, Any]]
     clerk_trace_id: NotRequired[str]
 
 class Client(TypedDict):
     """The `Client` schema."""
-
     object: str
     id: str
     session_ids: builtins.list[str]
@@ -289,7 +262,6 @@ class Client(TypedDict):
 
 class CommerceCreditBalanceResponseBalance(TypedDict):
     """The current credit balance. Null when the payer has never had credits."""
-
     amount: int
     amount_formatted: str
     currency: str
@@ -297,13 +269,11 @@ class CommerceCreditBalanceResponseBalance(TypedDict):
 
 class CommerceCreditBalanceResponse(TypedDict):
     """The `CommerceCreditBalanceResponse` schema."""
-
     object: str
     balance: CommerceCreditBalanceResponseBalance | None
 
 class CommerceCreditLedgerResponse(TypedDict):
     """The `CommerceCreditLedgerResponse` schema."""
-
     object: str
     id: str
     payer_id: str
@@ -315,7 +285,6 @@ class CommerceCreditLedgerResponse(TypedDict):
 
 class CommerceCreditsResponseProration(TypedDict):
     """The `CommerceCreditsResponseProration` object (an object nested in a spec schema)."""
-
     amount: CommerceMoneyResponse
     cycle_days_remaining: int
     cycle_days_total: int
@@ -323,13 +292,11 @@ class CommerceCreditsResponseProration(TypedDict):
 
 class CommerceCreditsResponsePayer(TypedDict):
     """The `CommerceCreditsResponsePayer` object (an object nested in a spec schema)."""
-
     remaining_balance: CommerceMoneyResponse
     applied_amount: CommerceMoneyResponse
 
 class CommerceCreditsResponse(TypedDict):
     """The `CommerceCreditsResponse` schema."""
-
     proration: CommerceCreditsResponseProration | None
     payer: CommerceCreditsResponsePayer | None
     total: CommerceMoneyResponse
@@ -340,7 +307,6 @@ CommerceDiscountRedemptionResponseEffect = Literal["percentage", "fixed_amount"]
 
 class CommerceDiscountRedemptionResponseAmountOff(TypedDict):
     """Fixed amount off when the effect is fixed_amount."""
-
     amount: int
     amount_formatted: str
     currency: str
@@ -349,7 +315,6 @@ class CommerceDiscountRedemptionResponseAmountOff(TypedDict):
 class CommerceDiscountRedemptionResponseAmount(TypedDict):
     """How much this discount takes off the subscription item's next renewal charge.
     Present for either effect when next-payment data is available."""
-
     amount: int
     amount_formatted: str
     currency: str
@@ -359,7 +324,6 @@ CommerceDiscountRedemptionResponseStatus = Literal["active", "exhausted", "remov
 
 class CommerceDiscountRedemptionResponse(TypedDict):
     """The `CommerceDiscountRedemptionResponse` schema."""
-
     object: str
     id: str
     subscription_item_id: str
@@ -379,7 +343,6 @@ class CommerceDiscountRedemptionResponse(TypedDict):
 
 class CommerceDiscountsResponseProration(TypedDict):
     """The `CommerceDiscountsResponseProration` object (an object nested in a spec schema)."""
-
     amount: CommerceMoneyResponse
     cycle_days_passed: int
     cycle_days_total: int
@@ -387,13 +350,11 @@ class CommerceDiscountsResponseProration(TypedDict):
 
 class CommerceDiscountsResponse(TypedDict):
     """The `CommerceDiscountsResponse` schema."""
-
     proration: CommerceDiscountsResponseProration | None
     total: CommerceMoneyResponse
 
 class CommerceMoneyResponse(TypedDict):
     """The `CommerceMoneyResponse` schema."""
-
     amount: int
     amount_formatted: str
     currency: str
@@ -401,13 +362,11 @@ class CommerceMoneyResponse(TypedDict):
 
 class CommercePayerCreditResponse(TypedDict):
     """The `CommercePayerCreditResponse` schema."""
-
     remaining_balance: CommerceMoneyResponse
     applied_amount: CommerceMoneyResponse
 
 class CommercePayerResponse(TypedDict):
     """The `CommercePayerResponse` schema."""
-
     object: str
     id: str
     instance_id: str
@@ -424,7 +383,6 @@ class CommercePayerResponse(TypedDict):
 
 class CommercePayerResponse2(TypedDict):
     """The `CommercePayerResponse-2` schema."""
-
     object: str
     id: str
     instance_id: str
@@ -445,7 +403,6 @@ CommercePaymentMethodResponseStatus = Literal["active", "disconnected"]
 
 class CommercePaymentMethodResponse(TypedDict):
     """The `CommercePaymentMethodResponse` schema."""
-
     object: str
     id: str
     payer_id: str
@@ -470,7 +427,6 @@ CommercePaymentSourceResponseStatus = Literal["active", "disconnected"]
 
 class CommercePaymentSourceResponse(TypedDict):
     """The `CommercePaymentSourceResponse` schema."""
-
     object: str
     id: str
     payer_id: str
@@ -491,35 +447,30 @@ class CommercePaymentSourceResponse(TypedDict):
 
 class CommercePerUnitTotal(TypedDict):
     """The `CommercePerUnitTotal` schema."""
-
     name: str
     block_size: int
     tiers: builtins.list[CommercePerUnitTotalTier]
 
 class CommercePerUnitTotal2(TypedDict):
     """The `CommercePerUnitTotal-2` schema."""
-
     name: str
     block_size: int
     tiers: builtins.list[CommercePerUnitTotalTier2]
 
 class CommercePerUnitTotalTier(TypedDict):
     """The `CommercePerUnitTotalTier` schema."""
-
     quantity: NotRequired[int | None]
     fee_per_block: CommerceMoneyResponse
     total: CommerceMoneyResponse
 
 class CommercePerUnitTotalTier2(TypedDict):
     """The `CommercePerUnitTotalTier-2` schema."""
-
     quantity: NotRequired[int | None]
     fee_per_block: CommerceMoneyResponse
     total: CommerceMoneyResponse
 
 class CommercePlanFee(TypedDict):
     """The `CommercePlanFee` object (an object nested in a spec schema)."""
-
     amount: int
     amount_formatted: str
     currency: str
@@ -527,7 +478,6 @@ class CommercePlanFee(TypedDict):
 
 class CommercePlanAnnualMonthlyFee(TypedDict):
     """The `CommercePlanAnnualMonthlyFee` object (an object nested in a spec schema)."""
-
     amount: int
     amount_formatted: str
     currency: str
@@ -535,7 +485,6 @@ class CommercePlanAnnualMonthlyFee(TypedDict):
 
 class CommercePlanAnnualFee(TypedDict):
     """The `CommercePlanAnnualFee` object (an object nested in a spec schema)."""
-
     amount: int
     amount_formatted: str
     currency: str
@@ -543,7 +492,6 @@ class CommercePlanAnnualFee(TypedDict):
 
 class CommercePlan(TypedDict):
     """The `CommercePlan` schema."""
-
     object: str
     id: str
     name: str
@@ -566,7 +514,6 @@ class CommercePlan(TypedDict):
 
 class CommercePlan2Fee(TypedDict):
     """The `CommercePlan2Fee` object (an object nested in a spec schema)."""
-
     amount: int
     amount_formatted: str
     currency: str
@@ -574,7 +521,6 @@ class CommercePlan2Fee(TypedDict):
 
 class CommercePlan2AnnualMonthlyFee(TypedDict):
     """The `CommercePlan2AnnualMonthlyFee` object (an object nested in a spec schema)."""
-
     amount: int
     amount_formatted: str
     currency: str
@@ -582,7 +528,6 @@ class CommercePlan2AnnualMonthlyFee(TypedDict):
 
 class CommercePlan2AnnualFee(TypedDict):
     """The `CommercePlan2AnnualFee` object (an object nested in a spec schema)."""
-
     amount: int
     amount_formatted: str
     currency: str
@@ -590,7 +535,6 @@ class CommercePlan2AnnualFee(TypedDict):
 
 class CommercePlan2(TypedDict):
     """The `CommercePlan-2` schema."""
-
     object: str
     id: str
     name: str
@@ -623,14 +567,12 @@ class CommercePlan2(TypedDict):
 
 class CommercePlanUnitPrice(TypedDict):
     """The `CommercePlanUnitPrice` schema."""
-
     name: str
     block_size: int
     tiers: builtins.list[CommercePlanUnitPriceTier]
 
 class CommercePlanUnitPriceTier(TypedDict):
     """The `CommercePlanUnitPriceTier` schema."""
-
     starts_at_block: int
     ends_after_block: NotRequired[int | None]
     fee_per_block: CommerceMoneyResponse
@@ -639,19 +581,15 @@ CommercePriceTransitionDetailsEffectiveMode = Literal["immediate", "end_of_perio
 
 class CommercePriceTransitionDetailsImmediateCharge(TypedDict):
     """Amount charged immediately, if any."""
-
     amount: int
     amount_formatted: str
     currency: str
     currency_symbol: str
 
-CommercePriceTransitionDetailsPreviousSubscriptionItemStatus = Literal[
-    "canceled", "ended", "abandoned"
-]
+CommercePriceTransitionDetailsPreviousSubscriptionItemStatus = Literal["canceled", "ended", "abandoned"]
 
 class CommercePriceTransitionDetails(TypedDict):
     """The `CommercePriceTransitionDetails` schema."""
-
     previous_plan: CommercePlan2
     previous_price: BillingPriceResponse
     effective_at: int
@@ -664,14 +602,12 @@ class CommercePriceTransitionDetails(TypedDict):
 
 class CommercePriceTransitionResponse(TypedDict):
     """The `CommercePriceTransitionResponse` schema."""
-
     object: str
     subscription_item: CommerceSubscriptionItem2
     transition: CommercePriceTransitionDetails
 
 class CommerceProrationCreditDetailResponse(TypedDict):
     """The `CommerceProrationCreditDetailResponse` schema."""
-
     amount: CommerceMoneyResponse
     cycle_days_remaining: int
     cycle_days_total: int
@@ -679,19 +615,15 @@ class CommerceProrationCreditDetailResponse(TypedDict):
 
 class CommerceProrationDiscountResponse(TypedDict):
     """The `CommerceProrationDiscountResponse` schema."""
-
     amount: CommerceMoneyResponse
     cycle_days_passed: int
     cycle_days_total: int
     cycle_passed_percent: float
 
-CommerceSubscriptionStatus = Literal[
-    "active", "past_due", "canceled", "ended", "abandoned", "incomplete"
-]
+CommerceSubscriptionStatus = Literal["active", "past_due", "canceled", "ended", "abandoned", "incomplete"]
 
 class CommerceSubscription(TypedDict):
     """The `CommerceSubscription` schema."""
-
     object: str
     id: str
     instance_id: str
@@ -707,7 +639,6 @@ class CommerceSubscription(TypedDict):
 
 class CommerceSubscriptionCreditResponseAmount(TypedDict):
     """Credit amount."""
-
     amount: int
     amount_formatted: str
     currency: str
@@ -715,17 +646,13 @@ class CommerceSubscriptionCreditResponseAmount(TypedDict):
 
 class CommerceSubscriptionCreditResponse(TypedDict):
     """The `CommerceSubscriptionCreditResponse` schema."""
-
     amount: NotRequired[CommerceSubscriptionCreditResponseAmount | None]
     cycle_remaining_percent: NotRequired[float]
 
-CommerceSubscriptionItemStatus = Literal[
-    "active", "canceled", "expired", "ended", "past_due", "upcoming", "incomplete", "abandoned"
-]
+CommerceSubscriptionItemStatus = Literal["active", "canceled", "expired", "ended", "past_due", "upcoming", "incomplete", "abandoned"]
 
 class CommerceSubscriptionItemCreditsProration(TypedDict):
     """The `CommerceSubscriptionItemCreditsProration` object (an object nested in a spec schema)."""
-
     amount: CommerceMoneyResponse
     cycle_days_remaining: int
     cycle_days_total: int
@@ -733,20 +660,17 @@ class CommerceSubscriptionItemCreditsProration(TypedDict):
 
 class CommerceSubscriptionItemCreditsPayer(TypedDict):
     """The `CommerceSubscriptionItemCreditsPayer` object (an object nested in a spec schema)."""
-
     remaining_balance: CommerceMoneyResponse
     applied_amount: CommerceMoneyResponse
 
 class CommerceSubscriptionItemCredits(TypedDict):
     """Unified credits breakdown for this subscription item."""
-
     proration: CommerceSubscriptionItemCreditsProration | None
     payer: CommerceSubscriptionItemCreditsPayer | None
     total: CommerceMoneyResponse
 
 class CommerceSubscriptionItemPlanFee(TypedDict):
     """The `CommerceSubscriptionItemPlanFee` object (an object nested in a spec schema)."""
-
     amount: int
     amount_formatted: str
     currency: str
@@ -754,7 +678,6 @@ class CommerceSubscriptionItemPlanFee(TypedDict):
 
 class CommerceSubscriptionItemPlanAnnualMonthlyFee(TypedDict):
     """The `CommerceSubscriptionItemPlanAnnualMonthlyFee` object (an object nested in a spec schema)."""
-
     amount: int
     amount_formatted: str
     currency: str
@@ -762,7 +685,6 @@ class CommerceSubscriptionItemPlanAnnualMonthlyFee(TypedDict):
 
 class CommerceSubscriptionItemPlanAnnualFee(TypedDict):
     """The `CommerceSubscriptionItemPlanAnnualFee` object (an object nested in a spec schema)."""
-
     amount: int
     amount_formatted: str
     currency: str
@@ -770,7 +692,6 @@ class CommerceSubscriptionItemPlanAnnualFee(TypedDict):
 
 class CommerceSubscriptionItemPlan(TypedDict):
     """The associated plan."""
-
     object: str
     id: str
     name: str
@@ -795,7 +716,6 @@ CommerceSubscriptionItemPlanPeriod = Literal["month", "annual"]
 
 class CommerceSubscriptionItemNextPaymentAmount(TypedDict):
     """Base plan fee for the next payment. Does not include per-unit (e.g. seat) charges; see `totals.grand_total` for the full amount."""
-
     amount: int
     amount_formatted: str
     currency: str
@@ -803,7 +723,6 @@ class CommerceSubscriptionItemNextPaymentAmount(TypedDict):
 
 class CommerceSubscriptionItemNextPaymentTotalsCreditsProration(TypedDict):
     """The `CommerceSubscriptionItemNextPaymentTotalsCreditsProration` object (an object nested in a spec schema)."""
-
     amount: CommerceMoneyResponse
     cycle_days_remaining: int
     cycle_days_total: int
@@ -811,20 +730,17 @@ class CommerceSubscriptionItemNextPaymentTotalsCreditsProration(TypedDict):
 
 class CommerceSubscriptionItemNextPaymentTotalsCreditsPayer(TypedDict):
     """The `CommerceSubscriptionItemNextPaymentTotalsCreditsPayer` object (an object nested in a spec schema)."""
-
     remaining_balance: CommerceMoneyResponse
     applied_amount: CommerceMoneyResponse
 
 class CommerceSubscriptionItemNextPaymentTotalsCredits(TypedDict):
     """The `CommerceSubscriptionItemNextPaymentTotalsCredits` object (an object nested in a spec schema)."""
-
     proration: CommerceSubscriptionItemNextPaymentTotalsCreditsProration | None
     payer: CommerceSubscriptionItemNextPaymentTotalsCreditsPayer | None
     total: CommerceMoneyResponse
 
 class CommerceSubscriptionItemNextPaymentTotalsDiscountsProration(TypedDict):
     """The `CommerceSubscriptionItemNextPaymentTotalsDiscountsProration` object (an object nested in a spec schema)."""
-
     amount: CommerceMoneyResponse
     cycle_days_passed: int
     cycle_days_total: int
@@ -832,13 +748,11 @@ class CommerceSubscriptionItemNextPaymentTotalsDiscountsProration(TypedDict):
 
 class CommerceSubscriptionItemNextPaymentTotalsDiscounts(TypedDict):
     """The `CommerceSubscriptionItemNextPaymentTotalsDiscounts` object (an object nested in a spec schema)."""
-
     proration: CommerceSubscriptionItemNextPaymentTotalsDiscountsProration | None
     total: CommerceMoneyResponse
 
 class CommerceSubscriptionItemNextPaymentTotals(TypedDict):
     """Breakdown of the recurring amount that will be billed at renewal (base fee + per-unit charges). Tax and credits are not previewed."""
-
     subtotal: CommerceMoneyResponse
     base_fee: CommerceMoneyResponse
     tax_total: CommerceMoneyResponse
@@ -849,7 +763,6 @@ class CommerceSubscriptionItemNextPaymentTotals(TypedDict):
 
 class CommerceSubscriptionItemNextPayment(TypedDict):
     """Information about the next payment."""
-
     amount: NotRequired[CommerceSubscriptionItemNextPaymentAmount | None]
     date: NotRequired[int | None]
     per_unit_totals: NotRequired[builtins.list[CommercePerUnitTotal]]
@@ -857,13 +770,11 @@ class CommerceSubscriptionItemNextPayment(TypedDict):
 
 class CommerceSubscriptionItemSeats(TypedDict):
     """Seat quantity for seat-based billing."""
-
     quantity: int | None
     tiers: NotRequired[builtins.list[CommercePerUnitTotalTier2]]
 
 class CommerceSubscriptionItemTotalsCreditsProration(TypedDict):
     """The `CommerceSubscriptionItemTotalsCreditsProration` object (an object nested in a spec schema)."""
-
     amount: CommerceMoneyResponse
     cycle_days_remaining: int
     cycle_days_total: int
@@ -871,20 +782,17 @@ class CommerceSubscriptionItemTotalsCreditsProration(TypedDict):
 
 class CommerceSubscriptionItemTotalsCreditsPayer(TypedDict):
     """The `CommerceSubscriptionItemTotalsCreditsPayer` object (an object nested in a spec schema)."""
-
     remaining_balance: CommerceMoneyResponse
     applied_amount: CommerceMoneyResponse
 
 class CommerceSubscriptionItemTotalsCredits(TypedDict):
     """The `CommerceSubscriptionItemTotalsCredits` object (an object nested in a spec schema)."""
-
     proration: CommerceSubscriptionItemTotalsCreditsProration | None
     payer: CommerceSubscriptionItemTotalsCreditsPayer | None
     total: CommerceMoneyResponse
 
 class CommerceSubscriptionItemTotalsDiscountsProration(TypedDict):
     """Proration details from passed subscription time"""
-
     amount: CommerceMoneyResponse
     cycle_days_passed: int
     cycle_days_total: int
@@ -892,13 +800,11 @@ class CommerceSubscriptionItemTotalsDiscountsProration(TypedDict):
 
 class CommerceSubscriptionItemTotalsDiscounts(TypedDict):
     """Information about the discounts applied to the payment"""
-
     proration: CommerceSubscriptionItemTotalsDiscountsProration | None
     total: CommerceMoneyResponse
 
 class CommerceSubscriptionItemTotals(TypedDict):
     """Totals for this subscription item."""
-
     subtotal: CommerceMoneyResponse
     base_fee: CommerceMoneyResponse
     tax_total: CommerceMoneyResponse
@@ -909,7 +815,6 @@ class CommerceSubscriptionItemTotals(TypedDict):
 
 class CommerceSubscriptionItem(TypedDict):
     """The `CommerceSubscriptionItem` schema."""
-
     object: str
     id: str
     instance_id: str
@@ -937,13 +842,10 @@ class CommerceSubscriptionItem(TypedDict):
     seats: NotRequired[CommerceSubscriptionItemSeats | None]
     totals: NotRequired[CommerceSubscriptionItemTotals | None]
 
-CommerceSubscriptionItem2Status = Literal[
-    "active", "ended", "past_due", "upcoming", "incomplete", "abandoned"
-]
+CommerceSubscriptionItem2Status = Literal["active", "ended", "past_due", "upcoming", "incomplete", "abandoned"]
 
 class CommerceSubscriptionItem2CreditAmount(TypedDict):
     """Credit amount."""
-
     amount: int
     amount_formatted: str
     currency: str
@@ -951,13 +853,11 @@ class CommerceSubscriptionItem2CreditAmount(TypedDict):
 
 class CommerceSubscriptionItem2Credit(TypedDict):
     """Credit information (only available in PaymentAttempt events)."""
-
     amount: NotRequired[CommerceSubscriptionItem2CreditAmount | None]
     cycle_remaining_percent: NotRequired[float]
 
 class CommerceSubscriptionItem2PlanFee(TypedDict):
     """The `CommerceSubscriptionItem2PlanFee` object (an object nested in a spec schema)."""
-
     amount: int
     amount_formatted: str
     currency: str
@@ -965,7 +865,6 @@ class CommerceSubscriptionItem2PlanFee(TypedDict):
 
 class CommerceSubscriptionItem2PlanAnnualMonthlyFee(TypedDict):
     """The `CommerceSubscriptionItem2PlanAnnualMonthlyFee` object (an object nested in a spec schema)."""
-
     amount: int
     amount_formatted: str
     currency: str
@@ -973,7 +872,6 @@ class CommerceSubscriptionItem2PlanAnnualMonthlyFee(TypedDict):
 
 class CommerceSubscriptionItem2PlanAnnualFee(TypedDict):
     """The `CommerceSubscriptionItem2PlanAnnualFee` object (an object nested in a spec schema)."""
-
     amount: int
     amount_formatted: str
     currency: str
@@ -981,7 +879,6 @@ class CommerceSubscriptionItem2PlanAnnualFee(TypedDict):
 
 class CommerceSubscriptionItem2Plan(TypedDict):
     """The associated commerce plan."""
-
     object: str
     id: str
     name: str
@@ -1020,7 +917,6 @@ CommerceSubscriptionItem2PaymentSourceStatus = Literal["active", "disconnected"]
 
 class CommerceSubscriptionItem2PaymentSource(TypedDict):
     """The payment source associated with this subscription."""
-
     object: str
     id: str
     payer_id: str
@@ -1041,7 +937,6 @@ class CommerceSubscriptionItem2PaymentSource(TypedDict):
 
 class CommerceSubscriptionItem2LifetimePaid(TypedDict):
     """Total amount paid over the lifetime of this subscription."""
-
     amount: int
     amount_formatted: str
     currency: str
@@ -1049,7 +944,6 @@ class CommerceSubscriptionItem2LifetimePaid(TypedDict):
 
 class CommerceSubscriptionItem2Amount(TypedDict):
     """Current amount for this subscription."""
-
     amount: int
     amount_formatted: str
     currency: str
@@ -1057,7 +951,6 @@ class CommerceSubscriptionItem2Amount(TypedDict):
 
 class CommerceSubscriptionItem2NextInvoiceAmount(TypedDict):
     """Base plan fee for the next payment. Does not include per-unit (e.g. seat) charges; see `totals.grand_total` for the full amount."""
-
     amount: int
     amount_formatted: str
     currency: str
@@ -1065,7 +958,6 @@ class CommerceSubscriptionItem2NextInvoiceAmount(TypedDict):
 
 class CommerceSubscriptionItem2NextInvoiceTotalsCreditsProration(TypedDict):
     """The `CommerceSubscriptionItem2NextInvoiceTotalsCreditsProration` object (an object nested in a spec schema)."""
-
     amount: CommerceMoneyResponse
     cycle_days_remaining: int
     cycle_days_total: int
@@ -1073,20 +965,17 @@ class CommerceSubscriptionItem2NextInvoiceTotalsCreditsProration(TypedDict):
 
 class CommerceSubscriptionItem2NextInvoiceTotalsCreditsPayer(TypedDict):
     """The `CommerceSubscriptionItem2NextInvoiceTotalsCreditsPayer` object (an object nested in a spec schema)."""
-
     remaining_balance: CommerceMoneyResponse
     applied_amount: CommerceMoneyResponse
 
 class CommerceSubscriptionItem2NextInvoiceTotalsCredits(TypedDict):
     """The `CommerceSubscriptionItem2NextInvoiceTotalsCredits` object (an object nested in a spec schema)."""
-
     proration: CommerceSubscriptionItem2NextInvoiceTotalsCreditsProration | None
     payer: CommerceSubscriptionItem2NextInvoiceTotalsCreditsPayer | None
     total: CommerceMoneyResponse
 
 class CommerceSubscriptionItem2NextInvoiceTotalsDiscountsProration(TypedDict):
     """The `CommerceSubscriptionItem2NextInvoiceTotalsDiscountsProration` object (an object nested in a spec schema)."""
-
     amount: CommerceMoneyResponse
     cycle_days_passed: int
     cycle_days_total: int
@@ -1094,13 +983,11 @@ class CommerceSubscriptionItem2NextInvoiceTotalsDiscountsProration(TypedDict):
 
 class CommerceSubscriptionItem2NextInvoiceTotalsDiscounts(TypedDict):
     """The `CommerceSubscriptionItem2NextInvoiceTotalsDiscounts` object (an object nested in a spec schema)."""
-
     proration: CommerceSubscriptionItem2NextInvoiceTotalsDiscountsProration | None
     total: CommerceMoneyResponse
 
 class CommerceSubscriptionItem2NextInvoiceTotals(TypedDict):
     """Breakdown of the recurring amount that will be billed at renewal (base fee + per-unit charges). Tax and credits are not previewed."""
-
     subtotal: CommerceMoneyResponse
     base_fee: CommerceMoneyResponse
     tax_total: CommerceMoneyResponse
@@ -1111,7 +998,6 @@ class CommerceSubscriptionItem2NextInvoiceTotals(TypedDict):
 
 class CommerceSubscriptionItem2NextInvoice(TypedDict):
     """Information about the next invoice."""
-
     amount: NotRequired[CommerceSubscriptionItem2NextInvoiceAmount | None]
     date: NotRequired[int | None]
     per_unit_totals: NotRequired[builtins.list[CommercePerUnitTotal]]
@@ -1119,7 +1005,6 @@ class CommerceSubscriptionItem2NextInvoice(TypedDict):
 
 class CommerceSubscriptionItem2NextPaymentAmount(TypedDict):
     """Base plan fee for the next payment. Does not include per-unit (e.g. seat) charges; see `totals.grand_total` for the full amount."""
-
     amount: int
     amount_formatted: str
     currency: str
@@ -1127,7 +1012,6 @@ class CommerceSubscriptionItem2NextPaymentAmount(TypedDict):
 
 class CommerceSubscriptionItem2NextPaymentTotalsCreditsProration(TypedDict):
     """The `CommerceSubscriptionItem2NextPaymentTotalsCreditsProration` object (an object nested in a spec schema)."""
-
     amount: CommerceMoneyResponse
     cycle_days_remaining: int
     cycle_days_total: int
@@ -1135,20 +1019,17 @@ class CommerceSubscriptionItem2NextPaymentTotalsCreditsProration(TypedDict):
 
 class CommerceSubscriptionItem2NextPaymentTotalsCreditsPayer(TypedDict):
     """The `CommerceSubscriptionItem2NextPaymentTotalsCreditsPayer` object (an object nested in a spec schema)."""
-
     remaining_balance: CommerceMoneyResponse
     applied_amount: CommerceMoneyResponse
 
 class CommerceSubscriptionItem2NextPaymentTotalsCredits(TypedDict):
     """The `CommerceSubscriptionItem2NextPaymentTotalsCredits` object (an object nested in a spec schema)."""
-
     proration: CommerceSubscriptionItem2NextPaymentTotalsCreditsProration | None
     payer: CommerceSubscriptionItem2NextPaymentTotalsCreditsPayer | None
     total: CommerceMoneyResponse
 
 class CommerceSubscriptionItem2NextPaymentTotalsDiscountsProration(TypedDict):
     """The `CommerceSubscriptionItem2NextPaymentTotalsDiscountsProration` object (an object nested in a spec schema)."""
-
     amount: CommerceMoneyResponse
     cycle_days_passed: int
     cycle_days_total: int
@@ -1156,13 +1037,11 @@ class CommerceSubscriptionItem2NextPaymentTotalsDiscountsProration(TypedDict):
 
 class CommerceSubscriptionItem2NextPaymentTotalsDiscounts(TypedDict):
     """The `CommerceSubscriptionItem2NextPaymentTotalsDiscounts` object (an object nested in a spec schema)."""
-
     proration: CommerceSubscriptionItem2NextPaymentTotalsDiscountsProration | None
     total: CommerceMoneyResponse
 
 class CommerceSubscriptionItem2NextPaymentTotals(TypedDict):
     """Breakdown of the recurring amount that will be billed at renewal (base fee + per-unit charges). Tax and credits are not previewed."""
-
     subtotal: CommerceMoneyResponse
     base_fee: CommerceMoneyResponse
     tax_total: CommerceMoneyResponse
@@ -1173,7 +1052,6 @@ class CommerceSubscriptionItem2NextPaymentTotals(TypedDict):
 
 class CommerceSubscriptionItem2NextPayment(TypedDict):
     """Information about the next payment."""
-
     amount: NotRequired[CommerceSubscriptionItem2NextPaymentAmount | None]
     date: NotRequired[int | None]
     per_unit_totals: NotRequired[builtins.list[CommercePerUnitTotal]]
@@ -1181,7 +1059,6 @@ class CommerceSubscriptionItem2NextPayment(TypedDict):
 
 class CommerceSubscriptionItem2Payer(TypedDict):
     """The payer associated with this subscription."""
-
     object: str
     id: str
     instance_id: str
@@ -1198,7 +1075,6 @@ class CommerceSubscriptionItem2Payer(TypedDict):
 
 class CommerceSubscriptionItem2(TypedDict):
     """The `CommerceSubscriptionItem-2` schema."""
-
     object: str
     id: str
     instance_id: str
@@ -1228,7 +1104,6 @@ class CommerceSubscriptionItem2(TypedDict):
 
 class CommerceSubscriptionItemNextPaymentResponseAmount(TypedDict):
     """Base plan fee for the next payment. Does not include per-unit (e.g. seat) charges; see `totals.grand_total` for the full amount."""
-
     amount: int
     amount_formatted: str
     currency: str
@@ -1236,7 +1111,6 @@ class CommerceSubscriptionItemNextPaymentResponseAmount(TypedDict):
 
 class CommerceSubscriptionItemNextPaymentResponseTotalsCreditsProration(TypedDict):
     """The `CommerceSubscriptionItemNextPaymentResponseTotalsCreditsProration` object (an object nested in a spec schema)."""
-
     amount: CommerceMoneyResponse
     cycle_days_remaining: int
     cycle_days_total: int
@@ -1244,20 +1118,17 @@ class CommerceSubscriptionItemNextPaymentResponseTotalsCreditsProration(TypedDic
 
 class CommerceSubscriptionItemNextPaymentResponseTotalsCreditsPayer(TypedDict):
     """The `CommerceSubscriptionItemNextPaymentResponseTotalsCreditsPayer` object (an object nested in a spec schema)."""
-
     remaining_balance: CommerceMoneyResponse
     applied_amount: CommerceMoneyResponse
 
 class CommerceSubscriptionItemNextPaymentResponseTotalsCredits(TypedDict):
     """The `CommerceSubscriptionItemNextPaymentResponseTotalsCredits` object (an object nested in a spec schema)."""
-
     proration: CommerceSubscriptionItemNextPaymentResponseTotalsCreditsProration | None
     payer: CommerceSubscriptionItemNextPaymentResponseTotalsCreditsPayer | None
     total: CommerceMoneyResponse
 
 class CommerceSubscriptionItemNextPaymentResponseTotalsDiscountsProration(TypedDict):
     """The `CommerceSubscriptionItemNextPaymentResponseTotalsDiscountsProration` object (an object nested in a spec schema)."""
-
     amount: CommerceMoneyResponse
     cycle_days_passed: int
     cycle_days_total: int
@@ -1265,13 +1136,11 @@ class CommerceSubscriptionItemNextPaymentResponseTotalsDiscountsProration(TypedD
 
 class CommerceSubscriptionItemNextPaymentResponseTotalsDiscounts(TypedDict):
     """The `CommerceSubscriptionItemNextPaymentResponseTotalsDiscounts` object (an object nested in a spec schema)."""
-
     proration: CommerceSubscriptionItemNextPaymentResponseTotalsDiscountsProration | None
     total: CommerceMoneyResponse
 
 class CommerceSubscriptionItemNextPaymentResponseTotals(TypedDict):
     """Breakdown of the recurring amount that will be billed at renewal (base fee + per-unit charges). Tax and credits are not previewed."""
-
     subtotal: CommerceMoneyResponse
     base_fee: CommerceMoneyResponse
     tax_total: CommerceMoneyResponse
@@ -1282,7 +1151,6 @@ class CommerceSubscriptionItemNextPaymentResponseTotals(TypedDict):
 
 class CommerceSubscriptionItemNextPaymentResponse(TypedDict):
     """The `CommerceSubscriptionItemNextPaymentResponse` schema."""
-
     amount: NotRequired[CommerceSubscriptionItemNextPaymentResponseAmount | None]
     date: NotRequired[int | None]
     per_unit_totals: NotRequired[builtins.list[CommercePerUnitTotal]]
@@ -1290,13 +1158,11 @@ class CommerceSubscriptionItemNextPaymentResponse(TypedDict):
 
 class CommerceSubscriptionItemSeatsResponse(TypedDict):
     """The `CommerceSubscriptionItemSeatsResponse` schema."""
-
     quantity: int | None
     tiers: NotRequired[builtins.list[CommercePerUnitTotalTier2]]
 
 class CommerceSubscriptionNextPaymentTotalsCreditsProration(TypedDict):
     """The `CommerceSubscriptionNextPaymentTotalsCreditsProration` object (an object nested in a spec schema)."""
-
     amount: CommerceMoneyResponse
     cycle_days_remaining: int
     cycle_days_total: int
@@ -1304,20 +1170,17 @@ class CommerceSubscriptionNextPaymentTotalsCreditsProration(TypedDict):
 
 class CommerceSubscriptionNextPaymentTotalsCreditsPayer(TypedDict):
     """The `CommerceSubscriptionNextPaymentTotalsCreditsPayer` object (an object nested in a spec schema)."""
-
     remaining_balance: CommerceMoneyResponse
     applied_amount: CommerceMoneyResponse
 
 class CommerceSubscriptionNextPaymentTotalsCredits(TypedDict):
     """The `CommerceSubscriptionNextPaymentTotalsCredits` object (an object nested in a spec schema)."""
-
     proration: CommerceSubscriptionNextPaymentTotalsCreditsProration | None
     payer: CommerceSubscriptionNextPaymentTotalsCreditsPayer | None
     total: CommerceMoneyResponse
 
 class CommerceSubscriptionNextPaymentTotalsDiscountsProration(TypedDict):
     """Proration details from passed subscription time"""
-
     amount: CommerceMoneyResponse
     cycle_days_passed: int
     cycle_days_total: int
@@ -1325,13 +1188,11 @@ class CommerceSubscriptionNextPaymentTotalsDiscountsProration(TypedDict):
 
 class CommerceSubscriptionNextPaymentTotalsDiscounts(TypedDict):
     """Information about the discounts applied to the payment"""
-
     proration: CommerceSubscriptionNextPaymentTotalsDiscountsProration | None
     total: CommerceMoneyResponse
 
 class CommerceSubscriptionNextPaymentTotals(TypedDict):
     """Breakdown of the recurring amount that will be billed at renewal (base fee + per-unit charges). Tax and credits are not previewed."""
-
     subtotal: CommerceMoneyResponse
     base_fee: CommerceMoneyResponse
     tax_total: CommerceMoneyResponse
@@ -1342,7 +1203,6 @@ class CommerceSubscriptionNextPaymentTotals(TypedDict):
 
 class CommerceSubscriptionNextPayment(TypedDict):
     """The `CommerceSubscriptionNextPayment` schema."""
-
     date: int
     amount: CommerceMoneyResponse
     per_unit_totals: NotRequired[builtins.list[CommercePerUnitTotal2]]
@@ -1350,7 +1210,6 @@ class CommerceSubscriptionNextPayment(TypedDict):
 
 class CommerceTotalsResponseCreditsProration(TypedDict):
     """The `CommerceTotalsResponseCreditsProration` object (an object nested in a spec schema)."""
-
     amount: CommerceMoneyResponse
     cycle_days_remaining: int
     cycle_days_total: int
@@ -1358,20 +1217,17 @@ class CommerceTotalsResponseCreditsProration(TypedDict):
 
 class CommerceTotalsResponseCreditsPayer(TypedDict):
     """The `CommerceTotalsResponseCreditsPayer` object (an object nested in a spec schema)."""
-
     remaining_balance: CommerceMoneyResponse
     applied_amount: CommerceMoneyResponse
 
 class CommerceTotalsResponseCredits(TypedDict):
     """The `CommerceTotalsResponseCredits` object (an object nested in a spec schema)."""
-
     proration: CommerceTotalsResponseCreditsProration | None
     payer: CommerceTotalsResponseCreditsPayer | None
     total: CommerceMoneyResponse
 
 class CommerceTotalsResponseDiscountsProration(TypedDict):
     """The `CommerceTotalsResponseDiscountsProration` object (an object nested in a spec schema)."""
-
     amount: CommerceMoneyResponse
     cycle_days_passed: int
     cycle_days_total: int
@@ -1379,13 +1235,11 @@ class CommerceTotalsResponseDiscountsProration(TypedDict):
 
 class CommerceTotalsResponseDiscounts(TypedDict):
     """The `CommerceTotalsResponseDiscounts` object (an object nested in a spec schema)."""
-
     proration: CommerceTotalsResponseDiscountsProration | None
     total: CommerceMoneyResponse
 
 class CommerceTotalsResponse(TypedDict):
     """The `CommerceTotalsResponse` schema."""
-
     subtotal: CommerceMoneyResponse
     base_fee: CommerceMoneyResponse
     tax_total: CommerceMoneyResponse
@@ -1396,7 +1250,6 @@ class CommerceTotalsResponse(TypedDict):
 
 class CommerceTotalsResponse2CreditsProration(TypedDict):
     """The `CommerceTotalsResponse2CreditsProration` object (an object nested in a spec schema)."""
-
     amount: CommerceMoneyResponse
     cycle_days_remaining: int
     cycle_days_total: int
@@ -1404,20 +1257,17 @@ class CommerceTotalsResponse2CreditsProration(TypedDict):
 
 class CommerceTotalsResponse2CreditsPayer(TypedDict):
     """The `CommerceTotalsResponse2CreditsPayer` object (an object nested in a spec schema)."""
-
     remaining_balance: CommerceMoneyResponse
     applied_amount: CommerceMoneyResponse
 
 class CommerceTotalsResponse2Credits(TypedDict):
     """The `CommerceTotalsResponse2Credits` object (an object nested in a spec schema)."""
-
     proration: CommerceTotalsResponse2CreditsProration | None
     payer: CommerceTotalsResponse2CreditsPayer | None
     total: CommerceMoneyResponse
 
 class CommerceTotalsResponse2DiscountsProration(TypedDict):
     """Proration details from passed subscription time"""
-
     amount: CommerceMoneyResponse
     cycle_days_passed: int
     cycle_days_total: int
@@ -1425,13 +1275,11 @@ class CommerceTotalsResponse2DiscountsProration(TypedDict):
 
 class CommerceTotalsResponse2Discounts(TypedDict):
     """Information about the discounts applied to the payment"""
-
     proration: CommerceTotalsResponse2DiscountsProration | None
     total: CommerceMoneyResponse
 
 class CommerceTotalsResponse2(TypedDict):
     """The `CommerceTotalsResponse-2` schema."""
-
     subtotal: CommerceMoneyResponse
     base_fee: CommerceMoneyResponse
     tax_total: CommerceMoneyResponse
@@ -1442,7 +1290,6 @@ class CommerceTotalsResponse2(TypedDict):
 
 class Cookies(TypedDict):
     """The `Cookies` schema."""
-
     object: str
     cookies: builtins.list[str]
 
@@ -1450,7 +1297,6 @@ CreateBillingPriceRequestSupportedBillingPeriods = Literal["month", "annual", "b
 
 class CreateBillingPriceRequest(TypedDict):
     """The `CreateBillingPriceRequest` schema."""
-
     plan_id: str
     currency: NotRequired[str]
     amount: int | None
@@ -1460,7 +1306,6 @@ class CreateBillingPriceRequest(TypedDict):
 
 class DeletedObject(TypedDict):
     """The `DeletedObject` schema."""
-
     object: str
     id: NotRequired[str]
     slug: NotRequired[str]
@@ -1471,7 +1316,6 @@ Directories = builtins.list[Directory]
 
 class DirectoryCustomAttributesItem(TypedDict):
     """The `DirectoryCustomAttributesItem` object (an object nested in a spec schema)."""
-
     name: NotRequired[str]
     key: NotRequired[str]
     sso_path: NotRequired[str]
@@ -1481,7 +1325,6 @@ class DirectoryCustomAttributesItem(TypedDict):
 
 class Directory(TypedDict):
     """A directory configuration for provisioning users from an identity provider."""
-
     object: str
     id: str
     name: str
@@ -1498,7 +1341,6 @@ class Directory(TypedDict):
 
 class DirectoryGroupRoleMapping(TypedDict):
     """A mapping from a directory group to an organization role. Members of the group are assigned the role; the lowest-precedence match wins when a user belongs to multiple mapped groups."""
-
     object: str
     id: str
     directory_id: str
@@ -1516,7 +1358,6 @@ DirectoryGroupRoleMappings = builtins.list[DirectoryGroupRoleMapping]
 
 class Domain(TypedDict):
     """The `Domain` schema."""
-
     object: str
     id: str
     name: str
@@ -1529,13 +1370,11 @@ class Domain(TypedDict):
 
 class Domains(TypedDict):
     """The `Domains` schema."""
-
     data: builtins.list[Domain]
     total_count: int
 
 class EmailAddress(TypedDict):
     """The `EmailAddress` schema."""
-
     id: NotRequired[str]
     object: str
     email_address: str
@@ -1550,7 +1389,6 @@ EnterpriseAccountProtocol = Literal["oauth", "saml"]
 
 class EnterpriseAccount(TypedDict):
     """The `EnterpriseAccount` schema."""
-
     id: str
     object: str
     protocol: NotRequired[EnterpriseAccountProtocol]
@@ -1568,7 +1406,6 @@ class EnterpriseAccount(TypedDict):
 
 class EnterpriseAccountConnection(TypedDict):
     """The `EnterpriseAccountConnection` schema."""
-
     id: str
     protocol: str
     provider: str
@@ -1586,7 +1423,6 @@ class EnterpriseAccountConnection(TypedDict):
 
 class EnterpriseConnectionCustomAttributesItem(TypedDict):
     """The `EnterpriseConnectionCustomAttributesItem` object (an object nested in a spec schema)."""
-
     name: str
     key: str
     sso_path: NotRequired[str]
@@ -1594,19 +1430,15 @@ class EnterpriseConnectionCustomAttributesItem(TypedDict):
     directory_path: NotRequired[str]
     multi_valued: NotRequired[bool]
 
-EnterpriseConnectionSamlConnectionLoginHintMode = Literal[
-    "email_address", "custom_attribute", "off"
-]
+EnterpriseConnectionSamlConnectionLoginHintMode = Literal["email_address", "custom_attribute", "off"]
 
 class EnterpriseConnectionSamlConnectionLoginHint(TypedDict):
     """Configuration for the login_hint sent to the IdP on SSO sign-in"""
-
     mode: EnterpriseConnectionSamlConnectionLoginHintMode
     source: NotRequired[str]
 
 class EnterpriseConnectionSamlConnection(TypedDict):
     """Present when the enterprise connection uses SAML"""
-
     id: NotRequired[str]
     name: NotRequired[str]
     idp_entity_id: NotRequired[str | None]
@@ -1623,7 +1455,6 @@ class EnterpriseConnectionSamlConnection(TypedDict):
 
 class EnterpriseConnectionOauthConfig(TypedDict):
     """Present when the enterprise connection uses OIDC or EASIE"""
-
     id: NotRequired[str]
     name: NotRequired[str]
     provider_key: NotRequired[str]
@@ -1639,7 +1470,6 @@ class EnterpriseConnectionOauthConfig(TypedDict):
 
 class EnterpriseConnection(TypedDict):
     """The `EnterpriseConnection` schema."""
-
     object: str
     id: str
     name: str
@@ -1663,7 +1493,6 @@ EnterpriseConnectionTestRunConnectionType = Literal["saml", "oauth"]
 
 class EnterpriseConnectionTestRunParsedUserInfo(TypedDict):
     """The user information parsed from the IdP response"""
-
     email_address: NotRequired[str]
     first_name: NotRequired[str]
     last_name: NotRequired[str]
@@ -1671,7 +1500,6 @@ class EnterpriseConnectionTestRunParsedUserInfo(TypedDict):
 
 class EnterpriseConnectionTestRunLogsItem(TypedDict):
     """The `EnterpriseConnectionTestRunLogsItem` object (an object nested in a spec schema)."""
-
     level: str
     code: NotRequired[str]
     short_message: NotRequired[str]
@@ -1679,21 +1507,18 @@ class EnterpriseConnectionTestRunLogsItem(TypedDict):
 
 class EnterpriseConnectionTestRunSaml(TypedDict):
     """SAML-specific metadata, present for SAML connections"""
-
     saml_request: NotRequired[str]
     saml_response: NotRequired[str]
     relay_state: NotRequired[str]
 
 class EnterpriseConnectionTestRunOauth(TypedDict):
     """OAuth-specific metadata, present for OIDC connections"""
-
     id_token: NotRequired[str]
     access_token: NotRequired[str]
     user_info: NotRequired[str]
 
 class EnterpriseConnectionTestRun(TypedDict):
     """The `EnterpriseConnectionTestRun` schema."""
-
     id: str
     status: EnterpriseConnectionTestRunStatus
     connection_type: EnterpriseConnectionTestRunConnectionType
@@ -1705,33 +1530,26 @@ class EnterpriseConnectionTestRun(TypedDict):
 
 class EnterpriseConnectionTestRunResponse(TypedDict):
     """The `EnterpriseConnectionTestRunResponse` schema."""
-
     url: str
 
 class EnterpriseConnectionTestRuns(TypedDict):
     """The `EnterpriseConnectionTestRuns` schema."""
-
     data: builtins.list[EnterpriseConnectionTestRun]
     total_count: int
 
 class EnterpriseConnections(TypedDict):
     """The `EnterpriseConnections` schema."""
-
     data: builtins.list[EnterpriseConnection]
     total_count: int
 
 class ExtendFreeTrialRequest(TypedDict):
     """The `ExtendFreeTrialRequest` schema."""
-
     extend_to: str
 
-ExternalAccountWithVerificationObject = Literal[
-    "external_account", "facebook_account", "google_account"
-]
+ExternalAccountWithVerificationObject = Literal["external_account", "facebook_account", "google_account"]
 
 class ExternalAccountWithVerification(TypedDict):
     """The `ExternalAccountWithVerification` schema."""
-
     object: ExternalAccountWithVerificationObject
     id: str
     provider: str
@@ -1754,7 +1572,6 @@ class ExternalAccountWithVerification(TypedDict):
 
 class FeatureResponse(TypedDict):
     """The `FeatureResponse` schema."""
-
     object: str
     id: str
     name: str
@@ -1764,7 +1581,6 @@ class FeatureResponse(TypedDict):
 
 class FeatureResponse2(TypedDict):
     """The `FeatureResponse-2` schema."""
-
     object: str
     id: str
     name: str
@@ -1774,13 +1590,11 @@ class FeatureResponse2(TypedDict):
 
 class IdentificationLink(TypedDict):
     """The `IdentificationLink` schema."""
-
     type: str
     id: str
 
 class Instance(TypedDict):
     """The `Instance` schema."""
-
     object: str
     id: str
     environment_type: str
@@ -1789,13 +1603,11 @@ class Instance(TypedDict):
 
 class InstanceCommunication(TypedDict):
     """Per-instance SMS communication settings, including the SMS country blocklist."""
-
     object: str
     blocked_country_codes: builtins.list[str]
 
 class InstanceProtect(TypedDict):
     """The `InstanceProtect` schema."""
-
     object: str
     rules_enabled: bool
     specter_enabled: bool
@@ -1803,7 +1615,6 @@ class InstanceProtect(TypedDict):
 
 class InstanceRestrictions(TypedDict):
     """The `InstanceRestrictions` schema."""
-
     object: str
     allowlist: bool
     blocklist: bool
@@ -1815,7 +1626,6 @@ InvitationStatus = Literal["pending", "accepted", "revoked", "expired"]
 
 class Invitation(TypedDict):
     """The `Invitation` schema."""
-
     object: str
     id: str
     email_address: str
@@ -1829,7 +1639,6 @@ class Invitation(TypedDict):
 
 class JWKS(TypedDict):
     """The `JWKS` schema."""
-
     keys: NotRequired[builtins.list[Any]]
 
 JWKSEcdsaPrivateKey = TypedDict(
@@ -1955,7 +1764,6 @@ JWKSSymmetricKey = TypedDict(
 
 class JWTTemplate(TypedDict):
     """The `JWTTemplate` schema."""
-
     object: str
     id: str
     name: str
@@ -1969,7 +1777,6 @@ class JWTTemplate(TypedDict):
 
 class Machine(TypedDict):
     """The `Machine` schema."""
-
     object: str
     id: str
     name: str
@@ -1981,7 +1788,6 @@ class Machine(TypedDict):
 
 class MachineScope(TypedDict):
     """The `MachineScope` schema."""
-
     object: str
     from_machine_id: str
     to_machine_id: str
@@ -1989,7 +1795,6 @@ class MachineScope(TypedDict):
 
 class MachineWithoutScopedMachines(TypedDict):
     """The `MachineWithoutScopedMachines` schema."""
-
     object: str
     id: str
     name: str
@@ -2000,7 +1805,6 @@ class MachineWithoutScopedMachines(TypedDict):
 
 class OAuthAccessTokenItem(TypedDict):
     """The `OAuthAccessTokenItem` object (an object nested in a spec schema)."""
-
     object: str
     external_account_id: str
     provider_user_id: str
@@ -2017,7 +1821,6 @@ OAuthAccessToken = builtins.list[OAuthAccessTokenItem]
 
 class OAuthApplication(TypedDict):
     """The `OAuthApplication` schema."""
-
     object: str
     id: str
     instance_id: str
@@ -2042,7 +1845,6 @@ class OAuthApplication(TypedDict):
 
 class OAuthApplicationSettings(TypedDict):
     """The `OAuthApplicationSettings` schema."""
-
     object: str
     dynamic_oauth_client_registration: bool
     default_scopes: builtins.list[str] | None
@@ -2053,7 +1855,6 @@ class OAuthApplicationSettings(TypedDict):
 
 class OAuthApplicationWithSecret(TypedDict):
     """The `OAuthApplicationWithSecret` schema."""
-
     object: str
     id: str
     instance_id: str
@@ -2079,13 +1880,11 @@ class OAuthApplicationWithSecret(TypedDict):
 
 class OAuthApplications(TypedDict):
     """The `OAuthApplications` schema."""
-
     data: builtins.list[OAuthApplication]
     total_count: int
 
 class Organization(TypedDict):
     """The `Organization` schema."""
-
     object: str
     id: str
     name: str
@@ -2105,13 +1904,10 @@ class Organization(TypedDict):
     last_active_at: NotRequired[int]
     role_set_key: NotRequired[str | None]
 
-OrganizationDomainEnrollmentMode = Literal[
-    "manual_invitation", "automatic_invitation", "automatic_suggestion", "enterprise_sso"
-]
+OrganizationDomainEnrollmentMode = Literal["manual_invitation", "automatic_invitation", "automatic_suggestion", "enterprise_sso"]
 
 class OrganizationDomainAffiliationVerification(TypedDict):
     """Verification details for the user-facing affiliation between the domain and the organization (e.g. affiliation_email_code)."""
-
     status: str
     strategy: str
     attempts: int | None
@@ -2120,7 +1916,6 @@ class OrganizationDomainAffiliationVerification(TypedDict):
 
 class OrganizationDomainOwnershipVerification(TypedDict):
     """Verification details for the underlying DNS domain ownership proof (TXT challenge or dashboard override). Null until ownership has been attempted."""
-
     status: str
     strategy: str
     attempts: int | None
@@ -2129,7 +1924,6 @@ class OrganizationDomainOwnershipVerification(TypedDict):
 
 class OrganizationDomainVerification2(TypedDict):
     """Deprecated alias for `affiliation_verification`. Kept for backward compatibility on the current API version; will be removed in the next API version. Prefer `affiliation_verification`."""
-
     status: str
     strategy: str
     attempts: int | None
@@ -2138,7 +1932,6 @@ class OrganizationDomainVerification2(TypedDict):
 
 class OrganizationDomainPublicOrganizationData(TypedDict):
     """Public organization data associated with this domain"""
-
     id: str
     name: str
     slug: str
@@ -2147,7 +1940,6 @@ class OrganizationDomainPublicOrganizationData(TypedDict):
 
 class OrganizationDomain(TypedDict):
     """An organization domain"""
-
     object: str
     id: str
     organization_id: str
@@ -2165,7 +1957,6 @@ class OrganizationDomain(TypedDict):
 
 class OrganizationDomainVerification(TypedDict):
     """The verification object from an organization domain"""
-
     status: str
     strategy: str
     attempts: int | None
@@ -2174,13 +1965,11 @@ class OrganizationDomainVerification(TypedDict):
 
 class OrganizationDomains(TypedDict):
     """The `OrganizationDomains` schema."""
-
     data: builtins.list[OrganizationDomain]
     total_count: int
 
 class OrganizationInvitation(TypedDict):
     """An organization invitation"""
-
     object: str
     id: str
     email_address: str
@@ -2199,7 +1988,6 @@ class OrganizationInvitation(TypedDict):
 
 class OrganizationInvitationPublicOrganizationData(TypedDict):
     """The `OrganizationInvitationPublicOrganizationData` schema."""
-
     id: str
     name: str
     slug: str
@@ -2208,7 +1996,6 @@ class OrganizationInvitationPublicOrganizationData(TypedDict):
 
 class OrganizationInvitationPublicUserData(TypedDict):
     """An organization inviter's public user data"""
-
     user_id: str
     first_name: str | None
     last_name: str | None
@@ -2218,7 +2005,6 @@ class OrganizationInvitationPublicUserData(TypedDict):
 
 class OrganizationInvitationWithPublicOrganizationData(TypedDict):
     """An organization invitation with public organization data populated"""
-
     object: str
     id: str
     email_address: str
@@ -2238,19 +2024,16 @@ class OrganizationInvitationWithPublicOrganizationData(TypedDict):
 
 class OrganizationInvitations(TypedDict):
     """The `OrganizationInvitations` schema."""
-
     data: builtins.list[OrganizationInvitation]
     total_count: int
 
 class OrganizationInvitationsWithPublicOrganizationData(TypedDict):
     """The `OrganizationInvitationsWithPublicOrganizationData` schema."""
-
     data: builtins.list[OrganizationInvitationWithPublicOrganizationData]
     total_count: int
 
 class OrganizationMembershipOrganization(TypedDict):
     """The `OrganizationMembershipOrganization` object (an object nested in a spec schema)."""
-
     object: str
     id: str
     name: str
@@ -2272,7 +2055,6 @@ class OrganizationMembershipOrganization(TypedDict):
 
 class OrganizationMembership(TypedDict):
     """A user's membership in an organization"""
-
     id: str
     object: str
     role: str
@@ -2287,7 +2069,6 @@ class OrganizationMembership(TypedDict):
 
 class OrganizationMembershipPublicUserData(TypedDict):
     """An organization membership with public user data populated"""
-
     user_id: str
     first_name: str | None
     last_name: str | None
@@ -2301,17 +2082,13 @@ class OrganizationMembershipPublicUserData(TypedDict):
 
 class OrganizationMemberships(TypedDict):
     """The `OrganizationMemberships` schema."""
-
     data: builtins.list[OrganizationMembership]
     total_count: int
 
-OrganizationSettingsDomainsEnrollmentModesItem = Literal[
-    "manual_invitation", "automatic_invitation", "automatic_suggestion"
-]
+OrganizationSettingsDomainsEnrollmentModesItem = Literal["manual_invitation", "automatic_invitation", "automatic_suggestion"]
 
 class OrganizationSettings(TypedDict):
     """The `OrganizationSettings` schema."""
-
     object: str
     enabled: bool
     max_allowed_memberships: int
@@ -2329,7 +2106,6 @@ class OrganizationSettings(TypedDict):
 
 class OrganizationWithLogo(TypedDict):
     """The `OrganizationWithLogo` schema."""
-
     object: str
     id: str
     name: str
@@ -2352,43 +2128,36 @@ class OrganizationWithLogo(TypedDict):
 
 class Organizations(TypedDict):
     """The `Organizations` schema."""
-
     data: builtins.list[Organization]
     total_count: int
 
 class PaginatedBillingPaymentAttemptResponse(TypedDict):
     """The `PaginatedBillingPaymentAttemptResponse` schema."""
-
     data: builtins.list[BillingPaymentAttempt]
     total_count: int
 
 class PaginatedBillingPriceResponse(TypedDict):
     """The `PaginatedBillingPriceResponse` schema."""
-
     data: builtins.list[BillingPriceResponse]
     total_count: int
 
 class PaginatedBillingStatementResponse(TypedDict):
     """The `PaginatedBillingStatementResponse` schema."""
-
     data: builtins.list[BillingStatement]
     total_count: int
 
 class PaginatedCommercePlanResponse(TypedDict):
     """The `PaginatedCommercePlanResponse` schema."""
-
     data: builtins.list[CommercePlan]
     total_count: int
 
 class PaginatedCommerceSubscriptionItemResponse(TypedDict):
     """The `PaginatedCommerceSubscriptionItemResponse` schema."""
-
     data: builtins.list[CommerceSubscriptionItem]
     total_count: int
 
 class Passkey(TypedDict):
     """The `Passkey` schema."""
-
     id: NotRequired[str]
     object: str
     name: str
@@ -2399,7 +2168,6 @@ PasswordHasher = str
 
 class Permission(TypedDict):
     """The `Permission` schema."""
-
     object: str
     id: str
     name: str
@@ -2411,13 +2179,11 @@ class Permission(TypedDict):
 
 class Permissions(TypedDict):
     """The `Permissions` schema."""
-
     data: builtins.list[Permission]
     total_count: int
 
 class PhoneNumber(TypedDict):
     """The `PhoneNumber` schema."""
-
     id: NotRequired[str]
     object: str
     phone_number: str
@@ -2432,13 +2198,11 @@ class PhoneNumber(TypedDict):
 
 class PriceTransitionRequest(TypedDict):
     """The `PriceTransitionRequest` schema."""
-
     from_price_id: str
     to_price_id: str
 
 class ProxyCheck(TypedDict):
     """The `ProxyCheck` schema."""
-
     object: str
     id: str
     domain_id: str
@@ -2452,7 +2216,6 @@ ReassignmentMappings = builtins.dict[str, str]
 
 class RedirectURL(TypedDict):
     """The `RedirectURL` schema."""
-
     object: str
     id: str
     url: str
@@ -2461,7 +2224,6 @@ class RedirectURL(TypedDict):
 
 class Role(TypedDict):
     """The `Role` schema."""
-
     object: str
     id: str
     name: str
@@ -2474,7 +2236,6 @@ class Role(TypedDict):
 
 class RoleSetDefaultRole(TypedDict):
     """The default role assigned to new organization members"""
-
     object: str
     id: str
     name: str
@@ -2487,7 +2248,6 @@ class RoleSetDefaultRole(TypedDict):
 
 class RoleSetCreatorRole(TypedDict):
     """The role assigned to the creator of an organization"""
-
     object: str
     id: str
     name: str
@@ -2501,8 +2261,7 @@ class RoleSetCreatorRole(TypedDict):
 RoleSetType = Literal["initial", "custom"]
 
 class RoleSetRoleSetMigration(TypedDict):
-    """Active migration information, only present when status is "enqueued" or "in_progress\" """
-
+    """Active migration information, only present when status is "enqueued" or "in_progress\""""
     object: str
     id: str
     organization_id: NotRequired[str | None]
@@ -2520,7 +2279,6 @@ class RoleSetRoleSetMigration(TypedDict):
 
 class RoleSet(TypedDict):
     """A role set defines a collection of roles that can be assigned to organization members"""
-
     object: str
     id: str
     name: str
@@ -2536,7 +2294,6 @@ class RoleSet(TypedDict):
 
 class RoleSetItem(TypedDict):
     """A role within a role set"""
-
     object: str
     id: str
     name: str
@@ -2549,7 +2306,6 @@ class RoleSetItem(TypedDict):
 
 class RoleSetMigration(TypedDict):
     """Information about an ongoing role set migration"""
-
     object: str
     id: str
     organization_id: NotRequired[str | None]
@@ -2567,19 +2323,16 @@ class RoleSetMigration(TypedDict):
 
 class RoleSets(TypedDict):
     """The `RoleSets` schema."""
-
     data: builtins.list[RoleSet]
     total_count: int
 
 class Roles(TypedDict):
     """The `Roles` schema."""
-
     data: builtins.list[Role]
     total_count: int
 
 class SAMLAccount(TypedDict):
     """The `SAMLAccount` schema."""
-
     id: str
     object: str
     provider: str
@@ -2595,7 +2348,6 @@ class SAMLAccount(TypedDict):
 
 class SAMLAccountConnection(TypedDict):
     """The `SAMLAccountConnection` schema."""
-
     id: str
     name: str
     domain: NotRequired[str]
@@ -2611,7 +2363,6 @@ class SAMLAccountConnection(TypedDict):
 
 class SAMLConnection(TypedDict):
     """The `SAMLConnection` schema."""
-
     object: str
     id: str
     name: str
@@ -2645,7 +2396,6 @@ class SAMLConnection(TypedDict):
 
 class SAMLConnectionAttributeMapping(TypedDict):
     """The `SAMLConnectionAttributeMapping` schema."""
-
     user_id: str
     email_address: str
     first_name: str
@@ -2655,13 +2405,11 @@ SAMLConnectionLoginHintMode = Literal["email_address", "custom_attribute", "off"
 
 class SAMLConnectionLoginHint(TypedDict):
     """Configuration for the login_hint sent to the IdP on SSO sign-in"""
-
     mode: SAMLConnectionLoginHintMode
     source: NotRequired[str]
 
 class SAMLConnections(TypedDict):
     """The `SAMLConnections` schema."""
-
     data: builtins.list[SAMLConnection]
     total_count: int
 
@@ -2669,7 +2417,6 @@ SCIMDirectories = builtins.list[SCIMDirectory]
 
 class SCIMDirectoryCustomAttributesItem(TypedDict):
     """The `SCIMDirectoryCustomAttributesItem` object (an object nested in a spec schema)."""
-
     name: NotRequired[str]
     key: NotRequired[str]
     sso_path: NotRequired[str]
@@ -2679,7 +2426,6 @@ class SCIMDirectoryCustomAttributesItem(TypedDict):
 
 class SCIMDirectory(TypedDict):
     """A directory configuration for provisioning users via SCIM protocol."""
-
     object: str
     id: str
     name: str
@@ -2696,7 +2442,6 @@ class SCIMDirectory(TypedDict):
 
 class SCIMGroupRoleMapping(TypedDict):
     """A mapping from a SCIM group to an organization role. Members of the group are assigned the role; the lowest-precedence match wins when a user belongs to multiple mapped groups."""
-
     object: str
     id: str
     scim_directory_id: str
@@ -2714,18 +2459,14 @@ SCIMGroupRoleMappings = builtins.list[SCIMGroupRoleMapping]
 
 class SCIMUserMetadata(TypedDict):
     """Metadata describing a user's linkage to a directory. This object is only delivered on `user.created` and `user.updated` webhook events, and only when the user is provisioned through a directory. Its absence does not necessarily mean the user is not managed by a directory."""
-
     directory_id: str
     directory_enabled: NotRequired[bool]
     external_id: str | None
 
-SessionStatus = Literal[
-    "active", "revoked", "ended", "expired", "removed", "abandoned", "replaced", "pending"
-]
+SessionStatus = Literal["active", "revoked", "ended", "expired", "removed", "abandoned", "replaced", "pending"]
 
 class Session(TypedDict):
     """The `Session` schema."""
-
     object: str
     id: str
     user_id: str
@@ -2743,7 +2484,6 @@ class Session(TypedDict):
 
 class SessionActivityResponse(TypedDict):
     """The `SessionActivityResponse` schema."""
-
     object: str
     id: str
     device_type: NotRequired[str]
@@ -2758,14 +2498,12 @@ SessionRefresh = Any
 
 class SessionTask(TypedDict):
     """The `SessionTask` schema."""
-
     key: str
 
 SignInTokenStatus = Literal["pending", "accepted", "revoked"]
 
 class SignInToken(TypedDict):
     """The `SignInToken` schema."""
-
     object: str
     id: str
     status: SignInTokenStatus
@@ -2779,7 +2517,6 @@ SignUpStatus = Literal["missing_requirements", "complete", "abandoned"]
 
 class SignUp(TypedDict):
     """The `SignUp` schema."""
-
     object: str
     id: str
     status: SignUpStatus
@@ -2810,13 +2547,11 @@ SignUpVerificationNextAction = Literal["needs_prepare", "needs_attempt", ""]
 
 class SignUpVerification(TypedDict):
     """The `SignUpVerification` schema."""
-
     next_action: NotRequired[SignUpVerificationNextAction]
     supported_strategies: NotRequired[builtins.list[str]]
 
 class SignUpVerifications(TypedDict):
     """The `SignUpVerifications` schema."""
-
     email_address: SignUpVerification | None
     phone_number: SignUpVerification | None
     web3_wallet: SignUpVerification | None
@@ -2824,12 +2559,10 @@ class SignUpVerifications(TypedDict):
 
 class SvixURL(TypedDict):
     """The `SvixURL` schema."""
-
     svix_url: str
 
 class Template(TypedDict):
     """The `Template` schema."""
-
     id: NotRequired[str]
     object: NotRequired[str]
     instance_id: NotRequired[str | None]
@@ -2857,20 +2590,17 @@ class Template(TypedDict):
 
 class TestingToken(TypedDict):
     """The `TestingToken` schema."""
-
     object: str
     token: str
     expires_at: int
 
 class Token(TypedDict):
     """The `Token` schema."""
-
     object: str
     jwt: str
 
 class TotalCount(TypedDict):
     """The `TotalCount` schema."""
-
     object: str
     total_count: int
 
@@ -2880,7 +2610,6 @@ TrustedDeviceStatus = Literal["active", "revoked"]
 
 class TrustedDevice(TypedDict):
     """The `TrustedDevice` schema."""
-
     object: str
     id: str
     platform: TrustedDevicePlatform
@@ -2895,14 +2624,12 @@ class TrustedDevice(TypedDict):
 
 class UserScim(TypedDict):
     """The `UserScim` object (an object nested in a spec schema)."""
-
     directory_id: str
     directory_enabled: NotRequired[bool]
     external_id: str | None
 
 class User(TypedDict):
     """The `User` schema."""
-
     id: str
     object: str
     external_id: str | None
@@ -2956,7 +2683,6 @@ WaitlistEntryInvitationStatus = Literal["pending", "accepted", "revoked", "expir
 
 class WaitlistEntryInvitation(TypedDict):
     """The `WaitlistEntryInvitation` object (an object nested in a spec schema)."""
-
     object: str
     id: str
     email_address: str
@@ -2970,7 +2696,6 @@ class WaitlistEntryInvitation(TypedDict):
 
 class WaitlistEntry(TypedDict):
     """The `WaitlistEntry` schema."""
-
     object: str
     id: str
     email_address: str
@@ -2982,7 +2707,6 @@ class WaitlistEntry(TypedDict):
 
 class Web3Wallet(TypedDict):
     """The `Web3Wallet` schema."""
-
     id: NotRequired[str]
     object: str
     web3_wallet: str
@@ -2992,7 +2716,6 @@ class Web3Wallet(TypedDict):
 
 class VerificationAdmin(TypedDict):
     """The `verification_admin` schema."""
-
     object: NotRequired[str]
     status: str
     strategy: str
@@ -3004,7 +2727,6 @@ VerificationEmailLinkStatus = Literal["unverified", "verified", "failed", "expir
 
 class VerificationEmailLink(TypedDict):
     """The `verification_email_link` schema."""
-
     object: NotRequired[str]
     status: VerificationEmailLinkStatus
     strategy: str
@@ -3016,7 +2738,6 @@ VerificationFromOauthStatus = Literal["unverified", "verified"]
 
 class VerificationFromOauth(TypedDict):
     """The `verification_from_oauth` schema."""
-
     object: NotRequired[str]
     status: VerificationFromOauthStatus
     strategy: str
@@ -3029,7 +2750,6 @@ VerificationGoogleOneTapStatus = Literal["unverified", "verified"]
 
 class VerificationGoogleOneTap(TypedDict):
     """The `verification_google_one_tap` schema."""
-
     object: NotRequired[str]
     status: VerificationGoogleOneTapStatus
     strategy: str
@@ -3042,7 +2762,6 @@ VerificationOauthStatus = Literal["unverified", "verified", "failed", "expired",
 
 class VerificationOauth(TypedDict):
     """The `verification_oauth` schema."""
-
     object: NotRequired[str]
     status: VerificationOauthStatus
     strategy: str
@@ -3058,7 +2777,6 @@ VerificationOtpStrategy = Literal["phone_code", "email_code", "reset_password_em
 
 class VerificationOtp(TypedDict):
     """The `verification_otp` schema."""
-
     object: NotRequired[str]
     status: VerificationOtpStatus
     strategy: VerificationOtpStrategy
@@ -3069,7 +2787,6 @@ class VerificationOtp(TypedDict):
 
 class VerificationPasskey(TypedDict):
     """The `verification_passkey` schema."""
-
     object: NotRequired[str]
     status: str
     strategy: str
@@ -3083,7 +2800,6 @@ VerificationSamlStatus = Literal["unverified", "verified", "failed", "expired", 
 
 class VerificationSaml(TypedDict):
     """The `verification_saml` schema."""
-
     object: NotRequired[str]
     status: VerificationSamlStatus
     strategy: str
@@ -3095,7 +2811,6 @@ class VerificationSaml(TypedDict):
 
 class VerificationScim(TypedDict):
     """The `verification_scim` schema."""
-
     object: NotRequired[str]
     status: str
     strategy: str
@@ -3106,7 +2821,6 @@ VerificationTicketStatus = Literal["unverified", "verified", "expired"]
 
 class VerificationTicket(TypedDict):
     """The `verification_ticket` schema."""
-
     object: NotRequired[str]
     status: VerificationTicketStatus
     strategy: str
@@ -3116,17 +2830,10 @@ class VerificationTicket(TypedDict):
 
 VerificationWeb3Status = Literal["unverified", "verified", "failed", "expired"]
 
-VerificationWeb3Strategy = Literal[
-    "web3_metamask_signature",
-    "web3_base_signature",
-    "web3_coinbase_wallet_signature",
-    "web3_okx_wallet_signature",
-    "web3_solana_signature",
-]
+VerificationWeb3Strategy = Literal["web3_metamask_signature", "web3_base_signature", "web3_coinbase_wallet_signature", "web3_okx_wallet_signature", "web3_solana_signature"]
 
 class VerificationWeb3(TypedDict):
     """The `verification_web3` schema."""
-
     object: NotRequired[str]
     status: VerificationWeb3Status
     strategy: VerificationWeb3Strategy
@@ -3140,7 +2847,6 @@ class DirectoryListResponse(TypedDict):
     """The `Directory.List` response.
 
     A list of directories"""
-
     data: Directories
     total_count: int
 
@@ -3148,7 +2854,6 @@ class DirectoryGroupRoleMappingDeletedResponse(TypedDict):
     """The `DirectoryGroupRoleMapping.Deleted` response.
 
     A directory group role mapping was deleted."""
-
     object: str
     id: str
     deleted: bool
@@ -3157,7 +2862,6 @@ class DirectoryGroupRoleMappingListResponse(TypedDict):
     """The `DirectoryGroupRoleMapping.List` response.
 
     A list of directory group role mappings, ordered by precedence."""
-
     data: DirectoryGroupRoleMappings
     total_count: int
 
@@ -3165,7 +2869,6 @@ class InstanceSettingsResponse(TypedDict):
     """The `InstanceSettings` response.
 
     InstanceSettings Server API"""
-
     object: NotRequired[str]
     id: NotRequired[str]
     restricted_to_allowlist: NotRequired[bool]
@@ -3177,7 +2880,6 @@ class InvitationRevokedResponse(TypedDict):
     """The `Invitation.Revoked` response.
 
     Success"""
-
     object: str
     id: str
     email_address: str
@@ -3193,7 +2895,6 @@ class MachineCreatedResponse(TypedDict):
     """The `Machine.Created` response.
 
     Success"""
-
     object: str
     id: str
     name: str
@@ -3208,7 +2909,6 @@ class MachineDeletedResponse(TypedDict):
     """The `Machine.Deleted` response.
 
     Success"""
-
     object: str
     id: str
     deleted: bool
@@ -3217,7 +2917,6 @@ class MachineListResponse(TypedDict):
     """The `Machine.List` response.
 
     Success"""
-
     data: builtins.list[Machine]
     total_count: int
 
@@ -3225,7 +2924,6 @@ class MachineSecretKeyResponse(TypedDict):
     """The `Machine.SecretKey` response.
 
     Success"""
-
     object: str
     secret: str
 
@@ -3233,7 +2931,6 @@ class MachineScopeDeletedResponse(TypedDict):
     """The `MachineScope.Deleted` response.
 
     Machine scope deleted successfully for a machine"""
-
     object: str
     from_machine_id: str
     to_machine_id: str
@@ -3243,7 +2940,6 @@ class SCIMDirectoryListResponse(TypedDict):
     """The `SCIMDirectory.List` response.
 
     A list of directories"""
-
     data: SCIMDirectories
     total_count: int
 
@@ -3251,7 +2947,6 @@ class SCIMGroupRoleMappingDeletedResponse(TypedDict):
     """The `SCIMGroupRoleMapping.Deleted` response.
 
     A SCIM group role mapping was deleted."""
-
     object: str
     id: str
     deleted: bool
@@ -3260,7 +2955,6 @@ class SCIMGroupRoleMappingListResponse(TypedDict):
     """The `SCIMGroupRoleMapping.List` response.
 
     A list of SCIM group role mappings, ordered by precedence."""
-
     data: SCIMGroupRoleMappings
     total_count: int
 
@@ -3268,7 +2962,6 @@ class TrustedDeviceListResponse(TypedDict):
     """The `TrustedDevice.List` response.
 
     Success"""
-
     data: builtins.list[TrustedDevice]
     total_count: int
 
@@ -3276,7 +2969,6 @@ class WaitlistEntriesResponse(TypedDict):
     """The `WaitlistEntries` response.
 
     List of waitlist entries"""
-
     data: builtins.list[WaitlistEntry]
     total_count: int
 
@@ -3285,7 +2977,6 @@ class VerificationResponse(TypedDict):
 
     The verification. After prepare_verification it is pending (unverified);
     after attempt_verification its status reflects the attempt outcome."""
-
     object: NotRequired[str]
     id: NotRequired[str]
     status: NotRequired[str]
@@ -3299,13 +2990,11 @@ class VerificationResponse(TypedDict):
 class CreateActorTokenActor(TypedDict):
     """The actor payload. It needs to include a sub property which should contain the ID of the actor.
     This whole payload will be also included in the JWT session token."""
-
     sub: str
 
 class CreateAgentTaskOnBehalfOf(TypedDict):
     """Identifies the user on whose behalf the agent task is created.
     Exactly one of user_id or identifier must be provided."""
-
     user_id: NotRequired[str]
     identifier: NotRequired[str]
 
@@ -3315,15 +3004,12 @@ CreateBillingPriceSupportedBillingPeriods = Literal["month", "annual", "both"]
 
 GetCommercePlanListPayerType = Literal["user", "org"]
 
-GetCommerceSubscriptionItemListStatus = Literal[
-    "active", "ended", "past_due", "upcoming", "free_trial"
-]
+GetCommerceSubscriptionItemListStatus = Literal["active", "ended", "past_due", "upcoming", "free_trial"]
 
 GetCommerceSubscriptionItemListPayerType = Literal["user", "org"]
 
 class CreateDirectoryGroupRoleMappingsItem(TypedDict):
     """The `CreateDirectoryGroupRoleMappingsItem` object (an object nested in a spec schema)."""
-
     directory_group_id: NotRequired[str]
     scim_group_id: NotRequired[str]
     directory_group_display_name: NotRequired[str]
@@ -3333,7 +3019,6 @@ class CreateDirectoryGroupRoleMappingsItem(TypedDict):
 
 class ReplaceDirectoryGroupRoleMappingsMappingsItem(TypedDict):
     """The `ReplaceDirectoryGroupRoleMappingsMappingsItem` object (an object nested in a spec schema)."""
-
     directory_group_id: NotRequired[str]
     scim_group_id: NotRequired[str]
     role_id: str
@@ -3350,19 +3035,10 @@ RevertTemplateTemplateType = Literal["email", "sms"]
 
 ToggleTemplateDeliveryTemplateType = Literal["email", "sms"]
 
-CreateEnterpriseConnectionProvider = Literal[
-    "saml_custom",
-    "saml_okta",
-    "saml_google",
-    "saml_microsoft",
-    "oidc_custom",
-    "oidc_github_enterprise",
-    "oidc_gitlab",
-]
+CreateEnterpriseConnectionProvider = Literal["saml_custom", "saml_okta", "saml_google", "saml_microsoft", "oidc_custom", "oidc_github_enterprise", "oidc_gitlab"]
 
 class CreateEnterpriseConnectionSamlAttributeMapping(TypedDict):
     """Attribute mapping for SAML attributes"""
-
     user_id: NotRequired[str | None]
     email_address: NotRequired[str | None]
     first_name: NotRequired[str | None]
@@ -3372,14 +3048,12 @@ CreateEnterpriseConnectionSamlLoginHintMode = Literal["email_address", "custom_a
 
 class CreateEnterpriseConnectionSamlLoginHint(TypedDict):
     """Configuration for the login_hint sent to the IdP on SSO sign-in"""
-
     mode: CreateEnterpriseConnectionSamlLoginHintMode
     source: NotRequired[str]
 
 class CreateEnterpriseConnectionSaml(TypedDict):
     """SAML connection-specific properties. Only applied when the enterprise connection uses SAML (e.g. provider is saml_custom).
     Use this to set IdP configuration, attribute mapping, and other SAML-specific settings at creation time."""
-
     idp_entity_id: NotRequired[str | None]
     idp_sso_url: NotRequired[str | None]
     idp_certificate: NotRequired[str | None]
@@ -3393,7 +3067,6 @@ class CreateEnterpriseConnectionSaml(TypedDict):
 
 class CreateEnterpriseConnectionOidc(TypedDict):
     """OIDC connection-specific properties. Only applied when the enterprise connection uses OIDC (e.g. provider is oidc_custom, oidc_github_enterprise, or oidc_gitlab)."""
-
     client_id: NotRequired[str | None]
     client_secret: NotRequired[str | None]
     discovery_url: NotRequired[str | None]
@@ -3404,7 +3077,6 @@ class CreateEnterpriseConnectionOidc(TypedDict):
 
 class CreateEnterpriseConnectionCustomAttributesItem(TypedDict):
     """The `CreateEnterpriseConnectionCustomAttributesItem` object (an object nested in a spec schema)."""
-
     name: str
     key: str
     sso_path: NotRequired[str]
@@ -3416,7 +3088,6 @@ ListEnterpriseConnectionTestRunsStatusItem = Literal["pending", "success", "fail
 
 class UpdateEnterpriseConnectionSamlAttributeMapping(TypedDict):
     """Attribute mapping for SAML attributes"""
-
     user_id: NotRequired[str | None]
     email_address: NotRequired[str | None]
     first_name: NotRequired[str | None]
@@ -3426,14 +3097,12 @@ UpdateEnterpriseConnectionSamlLoginHintMode = Literal["email_address", "custom_a
 
 class UpdateEnterpriseConnectionSamlLoginHint(TypedDict):
     """Configuration for the login_hint sent to the IdP on SSO sign-in"""
-
     mode: UpdateEnterpriseConnectionSamlLoginHintMode
     source: NotRequired[str]
 
 class UpdateEnterpriseConnectionSaml(TypedDict):
     """SAML connection-specific properties. Only applied when the enterprise connection uses SAML.
     Use this to update IdP configuration, attribute mapping, and other SAML-specific settings."""
-
     name: NotRequired[str | None]
     idp_entity_id: NotRequired[str | None]
     idp_sso_url: NotRequired[str | None]
@@ -3448,7 +3117,6 @@ class UpdateEnterpriseConnectionSaml(TypedDict):
 
 class UpdateEnterpriseConnectionOidc(TypedDict):
     """OIDC connection-specific properties. Only applied when the enterprise connection uses OIDC (e.g. oidc_custom, oidc_github_enterprise, or oidc_gitlab)."""
-
     client_id: NotRequired[str | None]
     client_secret: NotRequired[str | None]
     discovery_url: NotRequired[str | None]
@@ -3459,7 +3127,6 @@ class UpdateEnterpriseConnectionOidc(TypedDict):
 
 class UpdateEnterpriseConnectionCustomAttributesItem(TypedDict):
     """The `UpdateEnterpriseConnectionCustomAttributesItem` object (an object nested in a spec schema)."""
-
     name: str
     key: str
     sso_path: NotRequired[str]
@@ -3477,16 +3144,7 @@ CreateM2MTokenTokenFormat = Literal["opaque", "jwt"]
 
 ListAllOrganizationDomainsVerified = Literal["true", "false"]
 
-ListAllOrganizationDomainsEnrollmentModeItem = Literal[
-    "manual_invitation",
-    "automatic_invitation",
-    "automatic_suggestion",
-    "enterprise_sso",
-    "-manual_invitation",
-    "-automatic_invitation",
-    "-automatic_suggestion",
-    "-enterprise_sso",
-]
+ListAllOrganizationDomainsEnrollmentModeItem = Literal["manual_invitation", "automatic_invitation", "automatic_suggestion", "enterprise_sso", "-manual_invitation", "-automatic_invitation", "-automatic_suggestion", "-enterprise_sso"]
 
 ListInstanceOrganizationInvitationsStatus = Literal["pending", "accepted", "revoked", "expired"]
 
@@ -3502,7 +3160,6 @@ CreateSAMLConnectionProvider = Literal["saml_custom", "saml_okta", "saml_google"
 
 class CreateSAMLConnectionAttributeMapping(TypedDict):
     """Define the attribute name mapping between Identity Provider and Clerk's user properties"""
-
     user_id: NotRequired[str]
     email_address: NotRequired[str]
     first_name: NotRequired[str]
@@ -3512,13 +3169,11 @@ CreateSAMLConnectionLoginHintMode = Literal["email_address", "custom_attribute",
 
 class CreateSAMLConnectionLoginHint(TypedDict):
     """Configuration for the login_hint sent to the IdP on SSO sign-in"""
-
     mode: CreateSAMLConnectionLoginHintMode
     source: NotRequired[str]
 
 class UpdateSAMLConnectionAttributeMapping(TypedDict):
     """Define the attribute name mapping between Identity Provider and Clerk's user properties"""
-
     user_id: NotRequired[str]
     email_address: NotRequired[str]
     first_name: NotRequired[str]
@@ -3528,13 +3183,11 @@ UpdateSAMLConnectionLoginHintMode = Literal["email_address", "custom_attribute",
 
 class UpdateSAMLConnectionLoginHint(TypedDict):
     """Configuration for the login_hint sent to the IdP on SSO sign-in"""
-
     mode: UpdateSAMLConnectionLoginHintMode
     source: NotRequired[str]
 
 class CreateSCIMDirectoryGroupRoleMappingsItem(TypedDict):
     """The `CreateSCIMDirectoryGroupRoleMappingsItem` object (an object nested in a spec schema)."""
-
     scim_group_id: str
     scim_group_display_name: NotRequired[str]
     role_id: str
@@ -3542,13 +3195,10 @@ class CreateSCIMDirectoryGroupRoleMappingsItem(TypedDict):
 
 class ReplaceSCIMGroupRoleMappingsMappingsItem(TypedDict):
     """The `ReplaceSCIMGroupRoleMappingsMappingsItem` object (an object nested in a spec schema)."""
-
     scim_group_id: str
     role_id: str
 
-GetSessionListStatus = Literal[
-    "abandoned", "active", "ended", "expired", "removed", "replaced", "revoked"
-]
+GetSessionListStatus = Literal["abandoned", "active", "ended", "expired", "removed", "replaced", "revoked"]
 
 RefreshSessionFormat = Literal["token", "cookie"]
 
@@ -4668,8 +4318,7 @@ class EnterpriseConnectionsResource:
         organization_id: str | None = ...,
         saml: UpdateEnterpriseConnectionSaml | None = ...,
         oidc: UpdateEnterpriseConnectionOidc | None = ...,
-        custom_attributes: builtins.list[UpdateEnterpriseConnectionCustomAttributesItem]
-        | None = ...,
+        custom_attributes: builtins.list[UpdateEnterpriseConnectionCustomAttributesItem] | None = ...,
         extra_body: builtins.dict[str, Any] = ...,
         timeout: float | None = ...,
     ) -> EnterpriseConnection:
@@ -4748,8 +4397,7 @@ class InstanceSettingsResource:
         allowed_origins: builtins.list[str] = ...,
         cookieless_dev: bool | None = ...,
         url_based_session_syncing: bool | None = ...,
-        preferred_sign_in_strategy_when_password_required: UpdateInstancePreferredSignInStrategyWhenPasswordRequired
-        | None = ...,
+        preferred_sign_in_strategy_when_password_required: UpdateInstancePreferredSignInStrategyWhenPasswordRequired | None = ...,
         extra_body: builtins.dict[str, Any] = ...,
         timeout: float | None = ...,
     ) -> Any:
@@ -6884,13 +6532,9 @@ class UsersResource:
         last_name: str | None = ...,
         locale: str | None = ...,
         email_address: builtins.list[str] = ...,
-        email_address_identification_status: builtins.list[
-            CreateUserEmailAddressIdentificationStatusItem
-        ] = ...,
+        email_address_identification_status: builtins.list[CreateUserEmailAddressIdentificationStatusItem] = ...,
         phone_number: builtins.list[str] = ...,
-        phone_number_identification_status: builtins.list[
-            CreateUserPhoneNumberIdentificationStatusItem
-        ] = ...,
+        phone_number_identification_status: builtins.list[CreateUserPhoneNumberIdentificationStatusItem] = ...,
         web3_wallet: builtins.list[str] = ...,
         username: str | None = ...,
         password: str | None = ...,
