@@ -3,7 +3,8 @@
 Every function gets explicit ``argtypes`` and ``restype`` (never ctypes' ``int`` default).
 Strings the library returns arrive as ``c_void_p`` so the exact pointer can be handed back
 to ``clerk_string_free``; :func:`take_string` reads and frees one in a ``finally``.
-``ctypes.CDLL`` releases the GIL for the duration of each call.
+``ctypes.CDLL`` releases the GIL for the duration of each call (``clerk_string_free``
+goes through ``PyDLL`` and keeps it).
 """
 
 from __future__ import annotations
@@ -32,8 +33,7 @@ def library_path() -> str:
     return str(Path(__file__).resolve().parent / platform_dir() / library_name())
 
 
-def _load() -> ctypes.CDLL:
-    path = library_path()
+def _load(path: str) -> ctypes.CDLL:
     try:
         return ctypes.CDLL(path)
     except OSError as error:
@@ -43,17 +43,22 @@ def _load() -> ctypes.CDLL:
         ) from error
 
 
-lib = _load()
+_path = library_path()
+lib = _load(_path)
+#: The same library through ``PyDLL``, whose calls keep the GIL: for ``clerk_string_free``,
+#: which only frees memory, so a verification does not hand the GIL over an extra time.
+gil_lib = ctypes.PyDLL(_path)
 
 
-def _declare(name: str, restype: Any, *argtypes: Any) -> Any:
-    function = getattr(lib, name)
+def _declare(name: str, restype: Any, *argtypes: Any, library: ctypes.CDLL = lib) -> Any:
+    function = getattr(library, name)
     function.restype = restype
     function.argtypes = list(argtypes)
     return function
 
 
-string_free = _declare("clerk_string_free", None, c_void_p)
+_declare("clerk_string_free", None, c_void_p)
+string_free = _declare("clerk_string_free", None, c_void_p, library=gil_lib)
 version = _declare("clerk_version", c_char_p)
 result_name = _declare("clerk_result_name", c_char_p, c_uint32)
 
