@@ -229,11 +229,16 @@ fn read_chunked(reader: &mut BufReader<TcpStream>) -> Result<Vec<u8>, ReadError>
                 }
             }
         }
-        if body.len() + size > MAX_BODY_BYTES {
+        // Checked: a chunk size near usize::MAX must not wrap around the limit check.
+        let end = body
+            .len()
+            .checked_add(size)
+            .ok_or_else(|| ReadError::Malformed(format!("chunk size {size_text} out of range")))?;
+        if end > MAX_BODY_BYTES {
             return Err(ReadError::Malformed("request body too large".into()));
         }
         let start = body.len();
-        body.resize(start + size, 0);
+        body.resize(end, 0);
         reader.read_exact(&mut body[start..])?;
         let mut crlf = [0u8; 2];
         reader.read_exact(&mut crlf)?;

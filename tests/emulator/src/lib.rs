@@ -109,6 +109,9 @@ pub struct Fault {
 pub struct Counters {
     /// TCP connections accepted.
     pub connections: u64,
+    /// TCP connections open right now (not zeroed by a reset: it is a live gauge).
+    #[serde(default)]
+    pub open_connections: u64,
     /// API requests read (every path except the `/__emulator/` control surface).
     pub requests: u64,
     /// Requests per route: `"GET /v1/users/{user_id}"` (method + spec template), or
@@ -188,6 +191,7 @@ impl EmulatorBuilder {
             key_index: AtomicU64::new(0),
             key: Mutex::new(Arc::new(SigningKey::committed(0))),
             open_streams: Mutex::new(HashMap::new()),
+            open_connections: AtomicU64::new(0),
             next_stream_id: AtomicU64::new(0),
             stopping: AtomicBool::new(false),
         });
@@ -216,6 +220,7 @@ struct Shared {
     key_index: AtomicU64,
     key: Mutex<Arc<SigningKey>>,
     open_streams: Mutex<HashMap<u64, TcpStream>>,
+    open_connections: AtomicU64,
     next_stream_id: AtomicU64,
     stopping: AtomicBool,
 }
@@ -461,7 +466,7 @@ impl Shared {
                 lock(&self.faults).clear();
                 reply(Ok(json!({"cleared": true})))
             }
-            ("GET", "/__emulator/counters") => reply(Ok(json!(*lock(&self.counters)))),
+            ("GET", "/__emulator/counters") => reply(Ok(json!(self.counters()))),
             ("POST", "/__emulator/reset") => {
                 self.reset();
                 reply(Ok(json!({"reset": true})))
@@ -475,6 +480,13 @@ impl Shared {
                 &errors::not_found("control endpoint").body(&Self::trace_id()),
             ),
         }
+    }
+
+    /// A snapshot of the counters, with the live gauges filled in.
+    fn counters(&self) -> Counters {
+        let mut counters = lock(&self.counters).clone();
+        counters.open_connections = self.open_connections.load(Ordering::SeqCst);
+        counters
     }
 
     fn reset(&self) {
@@ -576,21 +588,51 @@ fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
         }
         let Ok(stream) = stream else { continue };
         lock(&shared.counters).connections += 1;
+        spawn_connection(&shared, stream, serve_connection);
+    }
+}
+
+/// The bookkeeping of one open connection. Its `Drop` undoes it, so a connection thread
+/// that ends in any way (returns, panics, or is never spawned) still closes its socket
+/// and leaves the open-connection gauge and the stream registry right.
+struct ConnectionGuard {
+    shared: Arc<Shared>,
+    id: u64,
+}
+
+impl ConnectionGuard {
+    fn register(shared: &Arc<Shared>, stream: &TcpStream) -> ConnectionGuard {
         let id = shared.next_stream_id.fetch_add(1, Ordering::SeqCst);
         if let Ok(clone) = stream.try_clone() {
             lock(&shared.open_streams).insert(id, clone);
         }
-        let connection_shared = Arc::clone(&shared);
-        let spawned = std::thread::Builder::new()
-            .name("clerk-emulator-conn".into())
-            .spawn(move || {
-                serve_connection(stream, &connection_shared);
-                lock(&connection_shared.open_streams).remove(&id);
-            });
-        if spawned.is_err() {
-            lock(&shared.open_streams).remove(&id);
+        shared.open_connections.fetch_add(1, Ordering::SeqCst);
+        ConnectionGuard {
+            shared: Arc::clone(shared),
+            id,
         }
     }
+}
+
+impl Drop for ConnectionGuard {
+    fn drop(&mut self) {
+        if let Some(stream) = lock(&self.shared.open_streams).remove(&self.id) {
+            let _ = stream.shutdown(Shutdown::Both);
+        }
+        self.shared.open_connections.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Serves `stream` on its own thread with `serve`, under a [`ConnectionGuard`].
+fn spawn_connection(shared: &Arc<Shared>, stream: TcpStream, serve: fn(TcpStream, &Shared)) {
+    let guard = ConnectionGuard::register(shared, &stream);
+    // If the spawn fails, the closure (and with it the guard and the stream) is dropped.
+    let _ = std::thread::Builder::new()
+        .name("clerk-emulator-conn".into())
+        .spawn(move || {
+            let guard = guard;
+            serve(stream, &guard.shared);
+        });
 }
 
 fn serve_connection(stream: TcpStream, shared: &Shared) {
@@ -737,7 +779,7 @@ impl Emulator {
 
     /// A snapshot of the counters.
     pub fn counters(&self) -> Counters {
-        lock(&self.shared.counters).clone()
+        self.shared.counters()
     }
 
     /// Forgets all resources and faults, zeroes the counters (connections already open
@@ -773,5 +815,43 @@ impl Emulator {
 impl Drop for Emulator {
     fn drop(&mut self) {
         self.shutdown();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Read;
+
+    use super::*;
+
+    fn panics(_stream: TcpStream, _shared: &Shared) {
+        panic!("a connection thread panics (injected by the test)");
+    }
+
+    #[test]
+    fn a_panicking_connection_thread_still_closes_its_socket_and_is_uncounted() {
+        let emulator = Emulator::start().unwrap();
+        let listener = TcpListener::bind(("127.0.0.1", 0)).unwrap();
+        let mut client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        client
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let (server_side, _) = listener.accept().unwrap();
+        spawn_connection(&emulator.shared, server_side, panics);
+        let mut byte = [0u8; 1];
+        let read = client.read(&mut byte);
+        assert!(
+            matches!(read, Ok(0)),
+            "the panicked connection's socket is closed (not left open): {read:?}"
+        );
+        let started = std::time::Instant::now();
+        while emulator.counters().open_connections != 0 {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "the open-connection gauge returns to 0"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert!(lock(&emulator.shared.open_streams).is_empty());
     }
 }
