@@ -18,6 +18,7 @@
 
 mod api;
 mod errors;
+mod faults;
 mod http;
 mod ids;
 mod instance;
@@ -49,6 +50,8 @@ use crate::http::{Request, Response};
 use crate::keys::SigningKey;
 use crate::state::State;
 
+pub use crate::faults::InvalidFault;
+
 /// The secret key the emulator accepts unless told otherwise.
 pub const DEFAULT_SECRET_KEY: &str = "sk_test_clerk_emulator_secret_key";
 /// The `azp` claim of minted session tokens unless told otherwise.
@@ -64,7 +67,7 @@ pub enum FaultAction {
     Truncate,
     /// Answer 200 with a body that is not JSON (the request is not processed).
     InvalidJson,
-    /// Answer 200 with a valid JSON body of `body_bytes` bytes (default 2 MiB).
+    /// Answer 200 with a valid JSON body of `body_bytes` bytes (default 2 MiB), streamed.
     Oversized,
 }
 
@@ -77,6 +80,11 @@ pub enum FaultAction {
 /// (`/v1/users/{user_id}`); `method` absent matches any method; `times` absent means once.
 /// With `status`, the request is not processed and a Clerk error with that status is
 /// sent (plus `Retry-After` when given). `delay_ms` alone delays a normal answer.
+///
+/// Every value has an allowed range ([`Fault::check`]; `times` 1..=1000000, `status`
+/// 400..=599, `delay_ms` 0..=120000, `body_bytes` 16..=1 GiB, `retry_after` up to 64
+/// printable ASCII characters and at most 86400 as delta-seconds; at most 1000 faults
+/// pending); out-of-range faults are refused.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Fault {
     /// HTTP method to match; any when absent.
@@ -84,24 +92,33 @@ pub struct Fault {
     pub method: Option<String>,
     /// Path or path template to match, including `/v1`.
     pub path: String,
-    /// How many matching requests it affects; once when absent.
+    /// How many matching requests it affects (1..=1000000); once when absent.
     #[serde(default)]
     pub times: Option<u32>,
-    /// Answer with this status and a Clerk error body.
+    /// Answer with this status (400..=599) and a Clerk error body.
     #[serde(default)]
     pub status: Option<u16>,
-    /// `Retry-After` header value for a status fault.
+    /// `Retry-After` header value for a status fault: 1 to 64 printable ASCII characters,
+    /// at most 86400 when it is delta-seconds.
     #[serde(default)]
     pub retry_after: Option<String>,
-    /// Sleep this long before answering.
+    /// Sleep this long before answering (0..=120000).
     #[serde(default)]
     pub delay_ms: Option<u64>,
     /// A connection-level misbehaviour.
     #[serde(default)]
     pub action: Option<FaultAction>,
-    /// Body size for [`FaultAction::Oversized`].
+    /// Body size for [`FaultAction::Oversized`] (16..=1073741824).
     #[serde(default)]
     pub body_bytes: Option<usize>,
+}
+
+impl Fault {
+    /// Checks every value against its allowed range; the error names the field and the
+    /// range.
+    pub fn check(&self) -> Result<(), InvalidFault> {
+        faults::check(self)
+    }
 }
 
 /// Request and connection counts.
@@ -237,6 +254,8 @@ enum Outcome {
     Respond(Response),
     Reset,
     Truncate(Response),
+    /// 200 with a JSON body of this many bytes, written in pieces.
+    Oversized(usize),
 }
 
 /// The `operationId`s the emulator implements (every other spec operation answers 501).
@@ -327,15 +346,13 @@ impl Shared {
                     });
                 }
                 Some(FaultAction::Oversized) => {
-                    let size = fault.body_bytes.unwrap_or(2 * 1024 * 1024).max(16);
-                    let mut body = b"{\"padding\":\"".to_vec();
-                    body.resize(size - 2, b'x');
-                    body.extend_from_slice(b"\"}");
-                    return Outcome::Respond(Response {
-                        status: 200,
-                        headers: vec![("Content-Type".into(), "application/json".into())],
-                        body,
-                    });
+                    // Range-checked when added; clamped again so a size can never
+                    // underflow the padding arithmetic.
+                    let size = fault
+                        .body_bytes
+                        .unwrap_or(2 * 1024 * 1024)
+                        .clamp(faults::BODY_BYTES.0 as usize, faults::BODY_BYTES.1 as usize);
+                    return Outcome::Oversized(size);
                 }
                 Some(FaultAction::Truncate) | None => {}
             }
@@ -449,17 +466,10 @@ impl Shared {
         };
         match (req.method.as_str(), req.path.as_str()) {
             ("POST", "/__emulator/faults") => reply(
-                serde_json::from_slice::<FaultsRequest>(&req.body)
-                    .map_err(|e| format!("invalid fault JSON: {e}"))
-                    .map(|request| {
-                        let faults = match request {
-                            FaultsRequest::One(fault) => vec![fault],
-                            FaultsRequest::Many(faults) => faults,
-                        };
-                        let count = faults.len();
-                        lock(&self.faults).extend(faults);
-                        json!({"added": count})
-                    }),
+                faults::parse_request(&req.body)
+                    .and_then(|faults| self.add_faults(faults))
+                    .map(|count| json!({"added": count}))
+                    .map_err(|e| e.to_string()),
             ),
             ("GET", "/__emulator/faults") => reply(Ok(json!(*lock(&self.faults)))),
             ("DELETE", "/__emulator/faults") => {
@@ -480,6 +490,15 @@ impl Shared {
                 &errors::not_found("control endpoint").body(&Self::trace_id()),
             ),
         }
+    }
+
+    /// Adds checked faults if they fit next to the pending ones; all or none.
+    fn add_faults(&self, new: Vec<Fault>) -> Result<usize, InvalidFault> {
+        let mut pending = lock(&self.faults);
+        faults::check_room(pending.len(), new.len())?;
+        let count = new.len();
+        pending.extend(new);
+        Ok(count)
     }
 
     /// A snapshot of the counters, with the live gauges filled in.
@@ -574,13 +593,6 @@ impl ApiError {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum FaultsRequest {
-    One(Fault),
-    Many(Vec<Fault>),
-}
-
 fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
     for stream in listener.incoming() {
         if shared.stopping.load(Ordering::SeqCst) {
@@ -667,6 +679,12 @@ fn serve_connection(stream: TcpStream, shared: &Shared) {
                 let _ = writer.shutdown(Shutdown::Both);
                 return;
             }
+            Outcome::Oversized(size) => {
+                if write_padded_json(&mut writer, size, req.keep_alive).is_err() || !req.keep_alive
+                {
+                    return;
+                }
+            }
             Outcome::Truncate(response) => {
                 let mut bytes = http::head_bytes(&response, response.body.len(), true);
                 bytes.extend_from_slice(&response.body[..response.body.len() / 2]);
@@ -677,6 +695,25 @@ fn serve_connection(stream: TcpStream, shared: &Shared) {
             }
         }
     }
+}
+
+/// Writes a 200 answer whose body is `{"padding":"xxx..."}` of exactly `size` bytes
+/// (at least 16), in pieces, so that its size costs no memory.
+fn write_padded_json(writer: &mut TcpStream, size: usize, keep_alive: bool) -> std::io::Result<()> {
+    const OPEN: &[u8] = b"{\"padding\":\"";
+    const CLOSE: &[u8] = b"\"}";
+    let head = Response::empty(200).with_header("Content-Type", "application/json");
+    writer.write_all(&http::head_bytes(&head, size, keep_alive))?;
+    writer.write_all(OPEN)?;
+    let piece = [b'x'; 64 * 1024];
+    let mut left = size.saturating_sub(OPEN.len() + CLOSE.len());
+    while left > 0 {
+        let n = left.min(piece.len());
+        writer.write_all(&piece[..n])?;
+        left -= n;
+    }
+    writer.write_all(CLOSE)?;
+    writer.flush()
 }
 
 /// A running emulator. Dropping it stops the server.
@@ -768,8 +805,21 @@ impl Emulator {
     }
 
     /// Adds a fault (see [`Fault`]).
+    ///
+    /// # Panics
+    ///
+    /// If a value is out of its range or 1000 faults are already pending (the message
+    /// says which); [`Emulator::try_inject_fault`] returns the error instead.
     pub fn inject_fault(&self, fault: Fault) {
-        lock(&self.shared.faults).push(fault);
+        if let Err(error) = self.try_inject_fault(fault) {
+            panic!("clerk-emulator refused the fault: {error}");
+        }
+    }
+
+    /// Adds a fault after checking every value against its range ([`Fault::check`]).
+    pub fn try_inject_fault(&self, fault: Fault) -> Result<(), InvalidFault> {
+        fault.check()?;
+        self.shared.add_faults(vec![fault]).map(|_| ())
     }
 
     /// Removes all pending faults.
