@@ -32,12 +32,12 @@ mod state;
 mod users;
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::{BufReader, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
@@ -129,6 +129,12 @@ pub struct Counters {
     /// TCP connections open right now (not zeroed by a reset: it is a live gauge).
     #[serde(default)]
     pub open_connections: u64,
+    /// Connections refused with 503 because `max_connections` were open.
+    #[serde(default)]
+    pub refused_connections: u64,
+    /// Request-body bytes buffered right now across connections (a live gauge).
+    #[serde(default)]
+    pub buffered_bytes: u64,
     /// API requests read (every path except the `/__emulator/` control surface).
     pub requests: u64,
     /// Requests per route: `"GET /v1/users/{user_id}"` (method + spec template), or
@@ -150,6 +156,76 @@ pub struct EmulatorBuilder {
     secret_key: String,
     authorized_party: String,
     seed: Option<Value>,
+    limits: Limits,
+}
+
+/// Connection and buffering limits; see the builder methods.
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    idle_timeout: Duration,
+    request_timeout: Duration,
+    max_connections: usize,
+    max_body_bytes: usize,
+    max_buffered_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            idle_timeout: Duration::from_secs(30),
+            request_timeout: Duration::from_secs(30),
+            max_connections: 256,
+            max_body_bytes: 16 * 1024 * 1024,
+            max_buffered_bytes: 64 * 1024 * 1024,
+        }
+    }
+}
+
+/// The allowed range of each limit (the README lists the same).
+const TIMEOUT_RANGE_MS: (u128, u128) = (1, 3_600_000);
+const MAX_CONNECTIONS_RANGE: (usize, usize) = (1, 4096);
+const MAX_BODY_BYTES_RANGE: (u64, u64) = (1, 1 << 30);
+const MAX_BUFFERED_BYTES_HIGH: u64 = 1 << 34;
+/// Refused connections waiting for their 503; beyond it they are closed unanswered.
+const REFUSAL_QUEUE: usize = 64;
+
+impl Limits {
+    fn check(&self) -> Result<(), String> {
+        for (name, timeout) in [
+            ("idle_timeout", self.idle_timeout),
+            ("request_timeout", self.request_timeout),
+        ] {
+            let ms = timeout.as_millis();
+            if !(TIMEOUT_RANGE_MS.0..=TIMEOUT_RANGE_MS.1).contains(&ms) {
+                return Err(format!(
+                    "{name} must be from {} ms to {} ms, got {ms} ms",
+                    TIMEOUT_RANGE_MS.0, TIMEOUT_RANGE_MS.1
+                ));
+            }
+        }
+        let (low, high) = MAX_CONNECTIONS_RANGE;
+        if !(low..=high).contains(&self.max_connections) {
+            return Err(format!(
+                "max_connections must be from {low} to {high}, got {}",
+                self.max_connections
+            ));
+        }
+        let body = self.max_body_bytes as u64;
+        let (low, high) = MAX_BODY_BYTES_RANGE;
+        if !(low..=high).contains(&body) {
+            return Err(format!(
+                "max_body_bytes must be from {low} to {high}, got {body}"
+            ));
+        }
+        let buffered = self.max_buffered_bytes as u64;
+        if !(body..=MAX_BUFFERED_BYTES_HIGH).contains(&buffered) {
+            return Err(format!(
+                "max_buffered_bytes must be from max_body_bytes ({body}) to \
+                 {MAX_BUFFERED_BYTES_HIGH}, got {buffered}"
+            ));
+        }
+        Ok(())
+    }
 }
 
 impl Default for EmulatorBuilder {
@@ -159,6 +235,7 @@ impl Default for EmulatorBuilder {
             secret_key: DEFAULT_SECRET_KEY.to_string(),
             authorized_party: DEFAULT_AUTHORIZED_PARTY.to_string(),
             seed: None,
+            limits: Limits::default(),
         }
     }
 }
@@ -191,8 +268,48 @@ impl EmulatorBuilder {
         self
     }
 
-    /// Binds, replays the seed and starts serving in background threads.
+    /// How long a kept-alive connection may wait for its next request before it is
+    /// closed (default 30 s; 1 ms..=1 h).
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.idle_timeout = timeout;
+        self
+    }
+
+    /// The deadline for a whole request to arrive once its first byte has, and again
+    /// for its answer to be written (default 30 s; 1 ms..=1 h). A request cut off
+    /// gets 408 and its connection is closed.
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.request_timeout = timeout;
+        self
+    }
+
+    /// Connections served at once (default 256; 1..=4096). Beyond it a new connection
+    /// is answered 503 `emulator_busy` with `Retry-After: 1` and closed.
+    pub fn max_connections(mut self, connections: usize) -> Self {
+        self.limits.max_connections = connections;
+        self
+    }
+
+    /// The largest request body (default 16 MiB; 1..=1 GiB); a larger one gets 413.
+    pub fn max_body_bytes(mut self, bytes: usize) -> Self {
+        self.limits.max_body_bytes = bytes;
+        self
+    }
+
+    /// Request-body bytes buffered at once across all connections (default 64 MiB;
+    /// from `max_body_bytes` to 16 GiB). A request whose body does not fit gets 503
+    /// `emulator_busy` with `Retry-After: 1`.
+    pub fn max_buffered_bytes(mut self, bytes: usize) -> Self {
+        self.limits.max_buffered_bytes = bytes;
+        self
+    }
+
+    /// Binds, replays the seed and starts serving in background threads. Fails with
+    /// `InvalidInput` when a limit is out of its range.
     pub fn start(self) -> std::io::Result<Emulator> {
+        self.limits
+            .check()
+            .map_err(|message| std::io::Error::new(std::io::ErrorKind::InvalidInput, message))?;
         let listener = TcpListener::bind(("127.0.0.1", self.port))?;
         let address = listener.local_addr()?;
         let issuer = format!("http://{address}");
@@ -211,6 +328,8 @@ impl EmulatorBuilder {
             open_connections: AtomicU64::new(0),
             next_stream_id: AtomicU64::new(0),
             stopping: AtomicBool::new(false),
+            limits: self.limits,
+            budget: http::Budget::new(self.limits.max_buffered_bytes),
         });
         if let Some(seed) = &self.seed {
             shared.replay_seed(seed).map_err(std::io::Error::other)?;
@@ -240,6 +359,9 @@ struct Shared {
     open_connections: AtomicU64,
     next_stream_id: AtomicU64,
     stopping: AtomicBool,
+    limits: Limits,
+    /// Request-body bytes buffered across connections.
+    budget: http::Budget,
 }
 
 /// Locks a mutex, recovering from a panicked holder (the data stays usable for tests).
@@ -505,6 +627,7 @@ impl Shared {
     fn counters(&self) -> Counters {
         let mut counters = lock(&self.counters).clone();
         counters.open_connections = self.open_connections.load(Ordering::SeqCst);
+        counters.buffered_bytes = self.budget.used() as u64;
         counters
     }
 
@@ -594,13 +717,86 @@ impl ApiError {
 }
 
 fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
+    // One thread answers the connections beyond the cap, so refusing costs no thread
+    // per connection; when its queue is full, further ones are closed unanswered.
+    let (refusals, queue) = std::sync::mpsc::sync_channel::<TcpStream>(REFUSAL_QUEUE);
+    let refuser = std::thread::Builder::new()
+        .name("clerk-emulator-refuse".into())
+        .spawn(move || {
+            for stream in queue {
+                refuse_connection(stream);
+            }
+        })
+        .ok();
     for stream in listener.incoming() {
         if shared.stopping.load(Ordering::SeqCst) {
             break;
         }
-        let Ok(stream) = stream else { continue };
+        let stream = match stream {
+            Ok(stream) => stream,
+            Err(_) => {
+                // E.g. out of file descriptors: do not spin.
+                std::thread::sleep(Duration::from_millis(10));
+                continue;
+            }
+        };
         lock(&shared.counters).connections += 1;
+        let open = shared.open_connections.load(Ordering::SeqCst);
+        if open >= shared.limits.max_connections as u64 {
+            lock(&shared.counters).refused_connections += 1;
+            let _ = refusals.try_send(stream);
+            continue;
+        }
         spawn_connection(&shared, stream, serve_connection);
+    }
+    drop(refusals);
+    if let Some(refuser) = refuser {
+        let _ = refuser.join();
+    }
+}
+
+/// Answers a connection beyond `max_connections` with 503 and closes it.
+fn refuse_connection(stream: TcpStream) {
+    let Ok(writer) = stream.try_clone() else {
+        return;
+    };
+    let mut writer = http::TimedStream::new(writer);
+    writer.deadline = Instant::now() + Duration::from_secs(1);
+    let refusal = http::Refusal {
+        status: 503,
+        code: "emulator_busy",
+        message: "the emulator serves its maximum number of connections (max_connections); retry"
+            .into(),
+    };
+    let _ = http::write_response(&mut writer, &refusal_response(&refusal), false);
+    http::linger_close(&mut BufReader::new(http::TimedStream::new(stream)));
+}
+
+/// The Clerk error answer to a refused request (`Retry-After: 1` when it is transient).
+fn refusal_response(refusal: &http::Refusal) -> Response {
+    let message = match refusal.status {
+        400 => "malformed request",
+        408 => "request timeout",
+        413 => "request too large",
+        431 => "request head too large",
+        501 => "not implemented",
+        503 => "emulator busy",
+        505 => "HTTP version not supported",
+        _ => "request refused",
+    };
+    let error = ApiError::new(
+        refusal.status,
+        refusal.code,
+        message,
+        refusal.message.clone(),
+    );
+    let trace_id = Shared::trace_id();
+    let response = Response::json(refusal.status, &error.body(&trace_id))
+        .with_header("X-Clerk-Trace-Id", &trace_id);
+    if refusal.status == 503 {
+        response.with_header("Retry-After", "1")
+    } else {
+        response
     }
 }
 
@@ -649,39 +845,67 @@ fn spawn_connection(shared: &Arc<Shared>, stream: TcpStream, serve: fn(TcpStream
 
 fn serve_connection(stream: TcpStream, shared: &Shared) {
     let _ = stream.set_nodelay(true);
-    let Ok(mut writer) = stream.try_clone() else {
+    let Ok(writer) = stream.try_clone() else {
         return;
     };
-    let mut reader = BufReader::new(stream);
+    let limits = shared.limits;
+    let mut writer = http::TimedStream::new(writer);
+    let mut reader = BufReader::new(http::TimedStream::new(stream));
     loop {
-        let req = match http::read_request(&mut reader, &mut writer) {
-            Ok(req) => req,
-            Err(http::ReadError::Malformed(message)) => {
-                let error = ApiError::new(400, "malformed_request", "malformed request", message);
-                let _ = http::write_response(
-                    &mut writer,
-                    &Response::json(400, &error.body(&Shared::trace_id())),
-                    false,
-                );
+        // Idle: wait for the first byte of the next request, at most idle_timeout.
+        reader.get_mut().deadline = Instant::now() + limits.idle_timeout;
+        match reader.fill_buf() {
+            Ok([]) | Err(_) => return,
+            Ok(_) => {}
+        }
+        // The whole request must arrive within request_timeout from here.
+        reader.get_mut().deadline = Instant::now() + limits.request_timeout;
+        writer.deadline = reader.get_ref().deadline;
+        let (req, reservation) = match http::read_request(
+            &mut reader,
+            &mut writer,
+            limits.max_body_bytes,
+            &shared.budget,
+        ) {
+            Ok(read) => read,
+            Err(error) => {
+                let refusal = match error {
+                    http::ReadError::Refused(refusal) => refusal,
+                    http::ReadError::TimedOut => http::Refusal {
+                        status: 408,
+                        code: "request_timeout",
+                        message: format!(
+                            "the request did not arrive within {} ms (request_timeout)",
+                            limits.request_timeout.as_millis()
+                        ),
+                    },
+                    http::ReadError::Closed | http::ReadError::Io => return,
+                };
+                writer.deadline = Instant::now() + limits.request_timeout;
+                let _ = http::write_response(&mut writer, &refusal_response(&refusal), false);
+                http::linger_close(&mut reader);
                 return;
             }
-            Err(_) => return,
         };
-        match shared.handle(&req) {
+        let outcome = shared.handle(&req);
+        // The body is no longer needed: give its bytes back before writing.
+        let keep_alive = req.keep_alive;
+        drop(req);
+        drop(reservation);
+        writer.deadline = Instant::now() + limits.request_timeout;
+        match outcome {
             Outcome::Respond(response) => {
-                if http::write_response(&mut writer, &response, req.keep_alive).is_err()
-                    || !req.keep_alive
+                if http::write_response(&mut writer, &response, keep_alive).is_err() || !keep_alive
                 {
                     return;
                 }
             }
             Outcome::Reset => {
-                let _ = writer.shutdown(Shutdown::Both);
+                let _ = writer.get_ref().shutdown(Shutdown::Both);
                 return;
             }
             Outcome::Oversized(size) => {
-                if write_padded_json(&mut writer, size, req.keep_alive).is_err() || !req.keep_alive
-                {
+                if write_padded_json(&mut writer, size, keep_alive).is_err() || !keep_alive {
                     return;
                 }
             }
@@ -690,7 +914,7 @@ fn serve_connection(stream: TcpStream, shared: &Shared) {
                 bytes.extend_from_slice(&response.body[..response.body.len() / 2]);
                 let _ = writer.write_all(&bytes);
                 let _ = writer.flush();
-                let _ = writer.shutdown(Shutdown::Both);
+                let _ = writer.get_ref().shutdown(Shutdown::Both);
                 return;
             }
         }
@@ -699,7 +923,11 @@ fn serve_connection(stream: TcpStream, shared: &Shared) {
 
 /// Writes a 200 answer whose body is `{"padding":"xxx..."}` of exactly `size` bytes
 /// (at least 16), in pieces, so that its size costs no memory.
-fn write_padded_json(writer: &mut TcpStream, size: usize, keep_alive: bool) -> std::io::Result<()> {
+fn write_padded_json(
+    writer: &mut impl Write,
+    size: usize,
+    keep_alive: bool,
+) -> std::io::Result<()> {
     const OPEN: &[u8] = b"{\"padding\":\"";
     const CLOSE: &[u8] = b"\"}";
     let head = Response::empty(200).with_header("Content-Type", "application/json");

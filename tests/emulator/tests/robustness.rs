@@ -328,3 +328,584 @@ fn inject_fault_panics_on_an_out_of_range_value() {
         ..Default::default()
     });
 }
+
+/// A POST /v1/users head with these framing header lines (and no final blank line).
+fn post_head(emulator: &Emulator, version: &str, framing: &str) -> String {
+    format!(
+        "POST /v1/users {version}\r\nHost: x\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\n{framing}",
+        emulator.secret_key()
+    )
+}
+
+/// The same request pipelined after every case: it must never be answered after a
+/// refusal.
+fn pipelined_get(emulator: &Emulator) -> String {
+    format!(
+        "GET /v1/users/count HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nConnection: close\r\n\r\n",
+        emulator.secret_key()
+    )
+}
+
+#[test]
+fn ambiguous_or_invalid_framing_is_refused_and_closes_the_connection() {
+    let emulator = Emulator::start().unwrap();
+    let long_extension = format!("2;{}\r\n{{}}\r\n0\r\n\r\n", "a".repeat(5000));
+    let many_extensions = format!(
+        "{}0\r\n\r\n",
+        format!("1;{}\r\n \r\n", "e".repeat(50)).repeat(100)
+    );
+    // (what, framing header lines, what follows the blank line, expected status)
+    let cases: Vec<(&str, &str, String, u16)> = vec![
+        (
+            "Content-Length and Transfer-Encoding",
+            "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n",
+            "2\r\n{}\r\n0\r\n\r\n".into(),
+            400,
+        ),
+        (
+            "Transfer-Encoding and Content-Length",
+            "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n",
+            "2\r\n{}\r\n0\r\n\r\n".into(),
+            400,
+        ),
+        (
+            "Content-Length +2",
+            "Content-Length: +2\r\n",
+            "{}".into(),
+            400,
+        ),
+        (
+            "Content-Length -1",
+            "Content-Length: -1\r\n",
+            "{}".into(),
+            400,
+        ),
+        (
+            "Content-Length in hex",
+            "Content-Length: 0x2\r\n",
+            "{}".into(),
+            400,
+        ),
+        (
+            "Content-Length with inner space",
+            "Content-Length: 2 2\r\n",
+            "{}".into(),
+            400,
+        ),
+        (
+            "Content-Length with inner tab",
+            "Content-Length: 2\t2\r\n",
+            "{}".into(),
+            400,
+        ),
+        (
+            "empty Content-Length",
+            "Content-Length: \r\n",
+            "{}".into(),
+            400,
+        ),
+        (
+            "non-ASCII digits",
+            "Content-Length: \u{ff12}\r\n",
+            "{}".into(),
+            400,
+        ),
+        (
+            "differing Content-Length list",
+            "Content-Length: 2, 3\r\n",
+            "{}".into(),
+            400,
+        ),
+        (
+            "differing Content-Length lines",
+            "Content-Length: 2\r\nContent-Length: 3\r\n",
+            "{}".into(),
+            400,
+        ),
+        (
+            "space before the colon",
+            "Content-Length : 2\r\n",
+            "{}".into(),
+            400,
+        ),
+        (
+            "obsolete line folding",
+            "Content-Length: 2\r\n 2\r\n",
+            "{}".into(),
+            400,
+        ),
+        (
+            "bare CR in a header",
+            "X-Note: a\rb\r\nContent-Length: 2\r\n",
+            "{}".into(),
+            400,
+        ),
+        (
+            "Content-Length beyond any limit",
+            "Content-Length: 99999999999999999999999\r\n",
+            "{}".into(),
+            413,
+        ),
+        (
+            "gzip before chunked",
+            "Transfer-Encoding: gzip, chunked\r\n",
+            "2\r\n{}\r\n0\r\n\r\n".into(),
+            501,
+        ),
+        (
+            "chunked not last",
+            "Transfer-Encoding: chunked, gzip\r\n",
+            "2\r\n{}\r\n0\r\n\r\n".into(),
+            400,
+        ),
+        (
+            "chunked twice",
+            "Transfer-Encoding: chunked, chunked\r\n",
+            "2\r\n{}\r\n0\r\n\r\n".into(),
+            400,
+        ),
+        (
+            "chunked on two lines",
+            "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n",
+            "2\r\n{}\r\n0\r\n\r\n".into(),
+            400,
+        ),
+        (
+            "identity",
+            "Transfer-Encoding: identity\r\n",
+            "{}".into(),
+            400,
+        ),
+        (
+            "empty Transfer-Encoding",
+            "Transfer-Encoding: \r\n",
+            "{}".into(),
+            400,
+        ),
+        (
+            "chunk size 0x2",
+            "Transfer-Encoding: chunked\r\n",
+            "0x2\r\n{}\r\n0\r\n\r\n".into(),
+            400,
+        ),
+        (
+            "chunk size -2",
+            "Transfer-Encoding: chunked\r\n",
+            "-2\r\n{}\r\n0\r\n\r\n".into(),
+            400,
+        ),
+        (
+            "chunk size +2",
+            "Transfer-Encoding: chunked\r\n",
+            "+2\r\n{}\r\n0\r\n\r\n".into(),
+            400,
+        ),
+        (
+            "chunk size with leading space",
+            "Transfer-Encoding: chunked\r\n",
+            " 2\r\n{}\r\n0\r\n\r\n".into(),
+            400,
+        ),
+        (
+            "chunk size with trailing space",
+            "Transfer-Encoding: chunked\r\n",
+            "2 \r\n{}\r\n0\r\n\r\n".into(),
+            400,
+        ),
+        (
+            "empty chunk size",
+            "Transfer-Encoding: chunked\r\n",
+            "\r\n{}\r\n0\r\n\r\n".into(),
+            400,
+        ),
+        (
+            "chunk size not hex",
+            "Transfer-Encoding: chunked\r\n",
+            "g\r\n{}\r\n0\r\n\r\n".into(),
+            400,
+        ),
+        (
+            "chunk size of 17 hex digits",
+            "Transfer-Encoding: chunked\r\n",
+            "10000000000000000\r\n{}\r\n0\r\n\r\n".into(),
+            400,
+        ),
+        (
+            "chunk size beyond the body limit",
+            "Transfer-Encoding: chunked\r\n",
+            "ffffffffffffffff\r\n{}\r\n0\r\n\r\n".into(),
+            413,
+        ),
+        (
+            "one 5000-byte chunk extension",
+            "Transfer-Encoding: chunked\r\n",
+            long_extension,
+            400,
+        ),
+        (
+            "5000 bytes of chunk extensions",
+            "Transfer-Encoding: chunked\r\n",
+            many_extensions,
+            400,
+        ),
+        (
+            "bare LF after a chunk size",
+            "Transfer-Encoding: chunked\r\n",
+            "2\n{}\r\n0\r\n\r\n".into(),
+            400,
+        ),
+        (
+            "chunk data without CRLF",
+            "Transfer-Encoding: chunked\r\n",
+            "2\r\n{}XX0\r\n\r\n".into(),
+            400,
+        ),
+        (
+            "a trailer that is no field",
+            "Transfer-Encoding: chunked\r\n",
+            "2\r\n{}\r\n0\r\nnot a field\r\n\r\n".into(),
+            400,
+        ),
+    ];
+    for (what, framing, body, expected) in &cases {
+        let request = format!(
+            "{}\r\n{body}{}",
+            post_head(&emulator, "HTTP/1.1", framing),
+            pipelined_get(&emulator)
+        );
+        let response = exchange(emulator.address(), request.as_bytes());
+        assert_eq!(status_of(&response), *expected, "{what}: {response}");
+        assert_eq!(
+            response.matches("HTTP/1.1 ").count(),
+            1,
+            "{what}: exactly one answer, the pipelined request is not served: {response}"
+        );
+        assert!(response.contains("Connection: close"), "{what}: {response}");
+    }
+    let http10 = format!(
+        "{}\r\n2\r\n{{}}\r\n0\r\n\r\n",
+        post_head(&emulator, "HTTP/1.0", "Transfer-Encoding: chunked\r\n")
+    );
+    let response = exchange(emulator.address(), http10.as_bytes());
+    assert_eq!(status_of(&response), 400, "chunked in HTTP/1.0: {response}");
+    let http2 = format!(
+        "{}Content-Length: 0\r\n\r\n",
+        post_head(&emulator, "HTTP/2.0", "")
+    );
+    let response = exchange(emulator.address(), http2.as_bytes());
+    assert_eq!(status_of(&response), 505, "{response}");
+
+    // None of them reached a handler.
+    let counters = emulator.counters();
+    assert_eq!(counters.route("POST /v1/users"), 0, "{counters:?}");
+    assert_eq!(counters.route("GET /v1/users/count"), 0, "{counters:?}");
+    eventually("every refused connection is closed", || {
+        emulator.counters().open_connections == 0
+    });
+    assert_still_serving(&emulator);
+}
+
+#[test]
+fn unambiguous_framing_variants_are_still_accepted() {
+    let emulator = Emulator::start().unwrap();
+    let cases: Vec<(&str, &str, &str)> = vec![
+        (
+            "identical Content-Length lines",
+            "Content-Length: 2\r\nContent-Length: 2\r\n",
+            "{}",
+        ),
+        (
+            "identical Content-Length list",
+            "Content-Length: 2, 2\r\n",
+            "{}",
+        ),
+        (
+            "whitespace around the value",
+            "Content-Length: \t 2 \t\r\n",
+            "{}",
+        ),
+        (
+            "a chunk extension",
+            "Transfer-Encoding: chunked\r\n",
+            "2;name=\"value\"\r\n{}\r\n0\r\n\r\n",
+        ),
+        (
+            "whitespace before a chunk extension",
+            "Transfer-Encoding: chunked\r\n",
+            "2 ;x\r\n{}\r\n0\r\n\r\n",
+        ),
+        (
+            "leading zeros and upper-case hex",
+            "Transfer-Encoding: Chunked\r\n",
+            "00000000000000000002\r\n{}\r\n0\r\n\r\n",
+        ),
+        (
+            "a trailer field",
+            "Transfer-Encoding: chunked\r\n",
+            "1\r\n{\r\n1\r\n}\r\n0\r\nX-Trailer: yes\r\n\r\n",
+        ),
+    ];
+    for (what, framing, body) in &cases {
+        let request = format!(
+            "{}\r\n{body}{}",
+            post_head(&emulator, "HTTP/1.1", framing),
+            pipelined_get(&emulator)
+        );
+        let response = exchange(emulator.address(), request.as_bytes());
+        assert_eq!(
+            response.matches("HTTP/1.1 200 OK").count(),
+            2,
+            "{what}: both requests are answered: {response}"
+        );
+    }
+    assert_eq!(
+        emulator.counters().route("POST /v1/users"),
+        cases.len() as u64
+    );
+}
+
+#[test]
+fn idle_connections_are_closed_after_the_idle_timeout() {
+    let emulator = Emulator::builder()
+        .idle_timeout(Duration::from_millis(200))
+        .start()
+        .unwrap();
+    let started = Instant::now();
+    let mut idle: Vec<TcpStream> = (0..5).map(|_| connect(emulator.address())).collect();
+    // One connection serves a request first, then idles in keep-alive.
+    let request = format!(
+        "GET /v1/users/count HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\n\r\n",
+        emulator.secret_key()
+    );
+    idle[0].write_all(request.as_bytes()).unwrap();
+    for stream in &mut idle {
+        // read_until_closed fails the test if a connection stays open for MARGIN.
+        let _ = read_until_closed(stream);
+    }
+    assert!(started.elapsed() < Duration::from_millis(200) + MARGIN);
+    eventually("idle connections are released", || {
+        emulator.counters().open_connections == 0
+    });
+    assert_eq!(emulator.counters().route("GET /v1/users/count"), 1);
+    assert_still_serving(&emulator);
+}
+
+#[test]
+fn a_request_trickling_in_is_cut_off_at_the_request_deadline() {
+    let emulator = Emulator::builder()
+        .request_timeout(Duration::from_millis(400))
+        .start()
+        .unwrap();
+    let mut stream = connect(emulator.address());
+    stream.write_all(b"GET /v1/users HTTP/1.1\r\n").unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_millis(50)))
+        .unwrap();
+    // One header byte every ~50 ms: every single read is fast, the request never ends.
+    let mut answer = Vec::new();
+    let mut sent = 0;
+    for _ in 0..200 {
+        if stream
+            .write_all(b"X-Slow-Loris-Header: x\r\n"[sent % 24..][..1].as_ref())
+            .is_err()
+        {
+            break;
+        }
+        sent += 1;
+        let mut buffer = [0u8; 4096];
+        match stream.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => {
+                answer.extend_from_slice(&buffer[..n]);
+                break;
+            }
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+            Err(_) => break,
+        }
+    }
+    assert!(
+        sent < 200,
+        "the emulator cut the request off before the trickle ended"
+    );
+    stream.set_read_timeout(Some(MARGIN)).unwrap();
+    let rest = read_until_closed(&mut stream);
+    let answer = format!("{}{rest}", String::from_utf8_lossy(&answer));
+    assert_eq!(status_of(&answer), 408, "{answer}");
+
+    // A declared body that never fully arrives is cut off the same way.
+    let mut stream = connect(emulator.address());
+    let head = post_head(&emulator, "HTTP/1.1", "Content-Length: 10\r\n");
+    stream
+        .write_all(format!("{head}\r\n{{}}").as_bytes())
+        .unwrap();
+    let started = Instant::now();
+    let answer = read_until_closed(&mut stream);
+    assert_eq!(status_of(&answer), 408, "{answer}");
+    assert!(started.elapsed() < Duration::from_millis(400) + MARGIN);
+    eventually("the slow connections are released", || {
+        emulator.counters().open_connections == 0
+    });
+    assert_still_serving(&emulator);
+}
+
+#[test]
+fn connections_beyond_the_cap_get_503_and_the_emulator_keeps_serving() {
+    let emulator = Emulator::builder().max_connections(3).start().unwrap();
+    let mut held: Vec<TcpStream> = (0..3).map(|_| connect(emulator.address())).collect();
+    eventually("three connections are open", || {
+        emulator.counters().open_connections == 3
+    });
+    let request = pipelined_get(&emulator);
+    let refused = exchange(emulator.address(), request.as_bytes());
+    assert_eq!(status_of(&refused), 503, "{refused}");
+    assert!(refused.contains("Retry-After: 1"), "{refused}");
+    assert!(refused.contains("emulator_busy"), "{refused}");
+    let counters = emulator.counters();
+    assert_eq!(counters.refused_connections, 1, "{counters:?}");
+    assert_eq!(counters.open_connections, 3, "{counters:?}");
+    assert_eq!(counters.connections, 4, "{counters:?}");
+    assert_eq!(counters.route("GET /v1/users/count"), 0, "{counters:?}");
+
+    // A held connection still works, and closing one makes room for a new one.
+    held[0].write_all(request.as_bytes()).unwrap();
+    assert_eq!(status_of(&read_until_closed(&mut held[0])), 200);
+    eventually("the closed connection is released", || {
+        emulator.counters().open_connections == 2
+    });
+    assert_still_serving(&emulator);
+    drop(held);
+    eventually("all connections are released", || {
+        emulator.counters().open_connections == 0
+    });
+}
+
+#[test]
+fn request_bodies_are_capped_per_request_and_in_total() {
+    let emulator = Emulator::builder()
+        .max_body_bytes(64 * 1024)
+        .max_buffered_bytes(128 * 1024)
+        .start()
+        .unwrap();
+    let too_long = post_head(&emulator, "HTTP/1.1", "Content-Length: 65537\r\n");
+    let response = exchange(emulator.address(), format!("{too_long}\r\n").as_bytes());
+    assert_eq!(status_of(&response), 413, "{response}");
+    let chunked = post_head(&emulator, "HTTP/1.1", "Transfer-Encoding: chunked\r\n");
+    let response = exchange(
+        emulator.address(),
+        format!("{chunked}\r\n10001\r\n").as_bytes(),
+    );
+    assert_eq!(status_of(&response), 413, "{response}");
+
+    // Two requests declare the whole per-request limit and withhold most of it.
+    let declared = post_head(&emulator, "HTTP/1.1", "Content-Length: 65536\r\n");
+    let mut withholding: Vec<TcpStream> = (0..2)
+        .map(|_| {
+            let mut stream = connect(emulator.address());
+            stream
+                .write_all(format!("{declared}\r\n{{\"padding\":\"").as_bytes())
+                .unwrap();
+            stream
+        })
+        .collect();
+    eventually("both bodies are reserved", || {
+        emulator.counters().buffered_bytes == 128 * 1024
+    });
+    let small = format!(
+        "{}\r\n{{}}",
+        post_head(
+            &emulator,
+            "HTTP/1.1",
+            "Content-Length: 2\r\nConnection: close\r\n"
+        )
+    );
+    let busy = exchange(emulator.address(), small.as_bytes());
+    assert_eq!(status_of(&busy), 503, "the total is used up: {busy}");
+    assert!(busy.contains("Retry-After: 1"), "{busy}");
+    assert_still_serving(&emulator); // a request without a body needs no budget
+
+    withholding.clear();
+    eventually("the withheld bodies are released", || {
+        emulator.counters().buffered_bytes == 0
+    });
+    let created = exchange(emulator.address(), small.as_bytes());
+    assert_eq!(status_of(&created), 200, "{created}");
+    assert_eq!(emulator.counters().route("POST /v1/users"), 1);
+}
+
+#[test]
+fn limits_out_of_range_are_refused_at_start() {
+    let cases = [
+        ("max_connections", Emulator::builder().max_connections(0)),
+        (
+            "idle_timeout",
+            Emulator::builder().idle_timeout(Duration::ZERO),
+        ),
+        (
+            "request_timeout",
+            Emulator::builder().request_timeout(Duration::from_secs(7200)),
+        ),
+        ("max_body_bytes", Emulator::builder().max_body_bytes(0)),
+        (
+            "max_buffered_bytes",
+            Emulator::builder()
+                .max_body_bytes(1024)
+                .max_buffered_bytes(1023),
+        ),
+    ];
+    for (what, builder) in cases {
+        let error = builder.start().expect_err(what);
+        assert_eq!(error.kind(), ErrorKind::InvalidInput, "{what}");
+        assert!(error.to_string().contains(what), "{what}: {error}");
+    }
+}
+
+#[test]
+fn the_binary_takes_the_limits_as_flags() {
+    let refused = std::process::Command::new(env!("CARGO_BIN_EXE_clerk-emulator"))
+        .args(["--max-connections", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("max_connections"));
+
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_clerk-emulator"))
+        .args([
+            "--idle-timeout-ms",
+            "200",
+            "--request-timeout-ms",
+            "5000",
+            "--max-connections",
+            "8",
+            "--max-body-bytes",
+            "1048576",
+            "--max-buffered-bytes",
+            "8388608",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let info: serde_json::Value = serde_json::from_str(&line).unwrap();
+    let address: SocketAddr = info["api_url"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("http://")
+        .parse()
+        .unwrap();
+    let mut idle = connect(address);
+    let closed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        read_until_closed(&mut idle)
+    }));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(
+        closed.ok().as_deref(),
+        Some(""),
+        "the idle connection is closed"
+    );
+}
