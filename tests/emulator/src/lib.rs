@@ -186,8 +186,13 @@ const TIMEOUT_RANGE_MS: (u128, u128) = (1, 3_600_000);
 const MAX_CONNECTIONS_RANGE: (usize, usize) = (1, 4096);
 const MAX_BODY_BYTES_RANGE: (u64, u64) = (1, 1 << 30);
 const MAX_BUFFERED_BYTES_HIGH: u64 = 1 << 34;
-/// Refused connections waiting for their 503; beyond it they are closed unanswered.
+/// Refused connections waiting for their 503 (beyond it they are closed unanswered), and
+/// answered ones lingering at once.
 const REFUSAL_QUEUE: usize = 64;
+/// How long an answered refused connection is drained before it is closed.
+const REFUSAL_LINGER: Duration = Duration::from_millis(500);
+/// How many bytes it is drained of at most.
+const REFUSAL_LINGER_BYTES: usize = 64 * 1024;
 
 impl Limits {
     fn check(&self) -> Result<(), String> {
@@ -722,11 +727,7 @@ fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
     let (refusals, queue) = std::sync::mpsc::sync_channel::<TcpStream>(REFUSAL_QUEUE);
     let refuser = std::thread::Builder::new()
         .name("clerk-emulator-refuse".into())
-        .spawn(move || {
-            for stream in queue {
-                refuse_connection(stream);
-            }
-        })
+        .spawn(move || refusal_loop(&queue))
         .ok();
     for stream in listener.incoming() {
         if shared.stopping.load(Ordering::SeqCst) {
@@ -755,21 +756,71 @@ fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
     }
 }
 
-/// Answers a connection beyond `max_connections` with 503 and closes it.
-fn refuse_connection(stream: TcpStream) {
-    let Ok(writer) = stream.try_clone() else {
-        return;
-    };
-    let mut writer = http::TimedStream::new(writer);
-    writer.deadline = Instant::now() + Duration::from_secs(1);
-    let refusal = http::Refusal {
-        status: 503,
-        code: "emulator_busy",
-        message: "the emulator serves its maximum number of connections (max_connections); retry"
-            .into(),
-    };
-    let _ = http::write_response(&mut writer, &refusal_response(&refusal), false);
-    http::linger_close(&mut BufReader::new(http::TimedStream::new(stream)));
+/// Answers each connection beyond `max_connections` with 503 at once, then lingers on
+/// all of them together (non-blocking, polled every 10 ms) so that a peer still sending
+/// its request reads the 503 instead of a reset; each is closed at its peer's EOF, after
+/// `REFUSAL_LINGER`, after `REFUSAL_LINGER_BYTES`, or when `REFUSAL_QUEUE` newer ones wait.
+fn refusal_loop(queue: &std::sync::mpsc::Receiver<TcpStream>) {
+    use std::sync::mpsc::RecvTimeoutError;
+    let mut lingering: std::collections::VecDeque<(TcpStream, Instant, usize)> =
+        std::collections::VecDeque::new();
+    let mut scratch = [0u8; 8192];
+    loop {
+        let next = if lingering.is_empty() {
+            match queue.recv() {
+                Ok(stream) => Some(stream),
+                Err(_) => return,
+            }
+        } else {
+            match queue.recv_timeout(Duration::from_millis(10)) {
+                Ok(stream) => Some(stream),
+                Err(RecvTimeoutError::Timeout) => None,
+                Err(RecvTimeoutError::Disconnected) => return,
+            }
+        };
+        if let Some(stream) = next {
+            let refusal = http::Refusal {
+                status: 503,
+                code: "emulator_busy",
+                message: "the emulator serves its maximum number of connections \
+                          (max_connections); retry"
+                    .into(),
+            };
+            let written = stream.try_clone().and_then(|clone| {
+                let mut writer = http::TimedStream::new(clone);
+                writer.deadline = Instant::now() + Duration::from_secs(1);
+                http::write_response(&mut writer, &refusal_response(&refusal), false)
+            });
+            if written.is_ok()
+                && stream.shutdown(Shutdown::Write).is_ok()
+                && stream.set_nonblocking(true).is_ok()
+            {
+                if lingering.len() >= REFUSAL_QUEUE {
+                    lingering.pop_front();
+                }
+                lingering.push_back((stream, Instant::now() + REFUSAL_LINGER, 0));
+            }
+        }
+        let now = Instant::now();
+        lingering.retain_mut(|(stream, deadline, drained)| {
+            loop {
+                match std::io::Read::read(stream, &mut scratch) {
+                    Ok(0) => return false,
+                    Ok(n) => {
+                        *drained += n;
+                        if *drained > REFUSAL_LINGER_BYTES {
+                            return false;
+                        }
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                        return now < *deadline;
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(_) => return false,
+                }
+            }
+        });
+    }
 }
 
 /// The Clerk error answer to a refused request (`Retry-After: 1` when it is transient).

@@ -766,6 +766,15 @@ fn connections_beyond_the_cap_get_503_and_the_emulator_keeps_serving() {
     assert_eq!(counters.connections, 4, "{counters:?}");
     assert_eq!(counters.route("GET /v1/users/count"), 0, "{counters:?}");
 
+    // Refused clients that keep their side open (and send nothing) get the 503 too.
+    let mut waiting: Vec<TcpStream> = (0..5).map(|_| connect(emulator.address())).collect();
+    for stream in &mut waiting {
+        let answer = read_until_closed(stream);
+        assert_eq!(status_of(&answer), 503, "{answer}");
+    }
+    drop(waiting);
+    assert_eq!(emulator.counters().refused_connections, 6);
+
     // A held connection still works, and closing one makes room for a new one.
     held[0].write_all(request.as_bytes()).unwrap();
     assert_eq!(status_of(&read_until_closed(&mut held[0])), 200);
