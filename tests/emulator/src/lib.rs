@@ -8,6 +8,11 @@
 //! methods of [`Emulator`]). Every spec operation it does not implement answers
 //! 501 `emulator_unsupported`; unknown paths answer 404 `resource_not_found`.
 //!
+//! It bounds what any client can hold (idle and request deadlines, a connection cap,
+//! per-request and total body limits: see [`EmulatorBuilder::idle_timeout`] and the
+//! methods after it) and refuses ambiguous HTTP framing, so that it is never the thing
+//! in a CI run that falls over.
+//!
 //! ```no_run
 //! let emulator = clerk_emulator::Emulator::start().unwrap();
 //! println!("CLERK_API_URL={} CLERK_SECRET_KEY={}", emulator.api_url(), emulator.secret_key());
@@ -124,7 +129,7 @@ impl Fault {
 /// Request and connection counts.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counters {
-    /// TCP connections accepted.
+    /// TCP connections accepted (refused ones included).
     pub connections: u64,
     /// TCP connections open right now (not zeroed by a reset: it is a live gauge).
     #[serde(default)]
