@@ -599,7 +599,9 @@ impl Client {
 
     /// The raw escape hatch: any method and path below the API root (`{api_url}/v1`),
     /// e.g. `client.request(Method::Get, "/users", &[("limit".into(), "5".into())], None)`.
-    /// The path is sent as given (encode ids yourself); query values are encoded here.
+    /// The path is sent as given (encode ids yourself); query values are encoded here. A
+    /// path with a dot-segment (`/users/../x`, also `%2E`-encoded) is refused with
+    /// [`Error::InvalidParams`]: a normalising hop would turn it into another path.
     pub fn request(
         &self,
         method: Method,
@@ -620,11 +622,7 @@ impl Client {
         options: &CallOptions,
     ) -> Result<Response> {
         let timeout = options.checked_timeout()?;
-        if !path.starts_with('/') || path.contains("://") || path.chars().any(char::is_control) {
-            return Err(Error::invalid_params(format!(
-                "request path {path:?} must start with / and stay below the API root"
-            )));
-        }
+        params::check_request_path(path)?;
         let mut path_and_query = path.to_owned();
         let mut encoded = String::new();
         for (name, value) in query {

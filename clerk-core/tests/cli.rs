@@ -139,3 +139,17 @@ fn usage_errors_exit_with_2() {
         assert_eq!(output.status.code(), Some(2), "{args:?}");
     }
 }
+
+#[test]
+fn request_refuses_dot_segments() {
+    let server = Server::start();
+    let output = clerk(Some(&server), &["request", "DELETE", "/users/%2E%2e/x"]);
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let error: Value = serde_json::from_slice(&output.stderr).unwrap();
+    assert_eq!(error["kind"], "invalid_params");
+    assert!(
+        error["message"].as_str().unwrap().contains("dot-segment"),
+        "{error}"
+    );
+    assert!(server.seen().is_empty());
+}

@@ -313,8 +313,10 @@ fn query_pairs(query: Map<String, Value>) -> Result<Vec<(String, String)>, FfiEr
 /// Sends a raw request: the escape hatch for endpoints the operation table lacks.
 ///
 /// `method` is `GET`, `POST`, `PUT`, `PATCH` or `DELETE` (any case); `path` is relative to
-/// the API root (`{api_url}/v1`), e.g. `"/users"`; `query_json` is NULL, `""` or an object
-/// whose values are strings, numbers, booleans or arrays of those (arrays repeat the key);
+/// the API root (`{api_url}/v1`), e.g. `"/users"` (a path with a dot-segment, `/../`,
+/// `/./` or percent-encoded `%2E`, is refused with `CLERK_RESULT_INVALID_PARAMS`);
+/// `query_json` is NULL, `""` or an object whose values are strings, numbers, booleans or
+/// arrays of those (arrays repeat the key);
 /// `body_json` is NULL (no body) or any JSON text. When `status_out` is not NULL it
 /// receives the HTTP status on success.
 ///

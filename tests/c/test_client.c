@@ -361,6 +361,15 @@ static void test_request(clerk_client *client) {
            CLERK_RESULT_API, json, "\"status\":404");
     CHECK(status == 0); /* outputs only on success */
 
+    /* Dot-segments would climb the path at a normalising hop: refused, encoded or not. */
+    EXPECT(clerk_client_request(client, "DELETE", "/users/../jwks", NULL, NULL, NULL, &json),
+           CLERK_RESULT_INVALID_PARAMS, json, "dot-segment");
+    EXPECT(clerk_client_request(client, "GET", "/users/.%2E", NULL, NULL, NULL, &json),
+           CLERK_RESULT_INVALID_PARAMS, json, "dot-segment");
+    EXPECT(clerk_client_call(client, "DeleteOrganizationMembership",
+                             "{\"organization_id\": \"org_1\", \"user_id\": \"..\"}", &json),
+           CLERK_RESULT_INVALID_PARAMS, json, "user_id");
+
     EXPECT(clerk_client_request(client, "FETCH", "/users", NULL, NULL, NULL, &json),
            CLERK_RESULT_INVALID_PARAMS, json, "FETCH");
     EXPECT(clerk_client_request(client, "GET", "users", NULL, NULL, NULL, &json),
