@@ -279,7 +279,7 @@ fn build_body(
                 )));
             }
             // Clerk's API accepts (and some clients send) `{}` on body-less POSTs; an empty
-            // body is the spec's own shape.
+            // body is the spec's own shape (the transport sends it as `Content-Length: 0`).
             Ok(None)
         }
         Body::Object { required } | Body::Whole { required } => {

@@ -355,6 +355,15 @@ impl Transport {
                     .map_err(|e| Error::config(format!("cannot build request: {e}")))?;
                 self.run(request, left)
             }
+            // A method that carries a body carries a Content-Length, 0 for none: ureq would
+            // send a body-less POST as `Transfer-Encoding: chunked`, which proxies and WAFs
+            // answer with 411.
+            None if matches!(outgoing.method, Method::Post | Method::Put | Method::Patch) => {
+                let request = builder
+                    .body(&[][..])
+                    .map_err(|e| Error::config(format!("cannot build request: {e}")))?;
+                self.run(request, left)
+            }
             None => {
                 let request = builder
                     .body(())

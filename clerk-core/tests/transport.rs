@@ -688,3 +688,78 @@ fn raw_request_paths_with_dot_segments_are_refused() {
     }
     assert_eq!(server.seen().len(), 5);
 }
+
+/// Every request with a body carries its `Content-Length`, never `Transfer-Encoding:
+/// chunked` (proxies and WAFs answer 411 to a chunked POST); a body-less POST says
+/// `Content-Length: 0`; a body-less DELETE or GET has neither.
+#[test]
+fn bodies_carry_content_length_never_chunked() {
+    let server = Server::start();
+    let client = client_for(&server);
+    let file = File::new("a.png", vec![1, 2, 3]).with_content_type("image/png");
+    client.call("testing_tokens.create", &json!({})).unwrap();
+    client
+        .call("CreateUser", &json!({"first_name": "Ada"}))
+        .unwrap();
+    client
+        .call(
+            "SetUserProfileImage",
+            &json!({"user_id": "user_1", "file": serde_json::to_value(&file).unwrap()}),
+        )
+        .unwrap();
+    client
+        .call(
+            "UpdateUser",
+            &json!({"user_id": "user_1", "last_name": "L"}),
+        )
+        .unwrap();
+    client
+        .call("UpdateUser", &json!({"user_id": "user_1"}))
+        .unwrap();
+    client
+        .call("DeleteUser", &json!({"user_id": "user_1"}))
+        .unwrap();
+    client.request(Method::Post, "/x", &[], None).unwrap();
+    client.request(Method::Put, "/x", &[], None).unwrap();
+    client.request(Method::Get, "/x", &[], None).unwrap();
+
+    let seen = server.seen();
+    let methods: Vec<&str> = seen.iter().map(|s| s.method.as_str()).collect();
+    assert_eq!(
+        methods,
+        [
+            "POST", "POST", "POST", "PATCH", "PATCH", "DELETE", "POST", "PUT", "GET"
+        ]
+    );
+    for request in &seen {
+        assert_eq!(
+            request.header("transfer-encoding"),
+            None,
+            "{} {}",
+            request.method,
+            request.target
+        );
+    }
+    let length = |i: usize| seen[i].header("content-length").map(str::to_owned);
+    assert_eq!(length(0).as_deref(), Some("0"), "body-less POST");
+    assert_eq!(seen[0].header("content-type"), None, "no body, no type");
+    for (i, what) in [
+        (1, "JSON POST"),
+        (2, "multipart POST"),
+        (3, "PATCH"),
+        (4, "empty PATCH"),
+    ] {
+        assert_eq!(
+            length(i),
+            Some(seen[i].body.len().to_string()),
+            "{what}: {:?}",
+            seen[i].headers
+        );
+        assert!(!seen[i].body.is_empty(), "{what}");
+    }
+    assert_eq!(seen[4].body, b"{}", "an object body is {{}} when empty");
+    assert_eq!(length(5), None, "body-less DELETE");
+    assert_eq!(length(6).as_deref(), Some("0"), "raw body-less POST");
+    assert_eq!(length(7).as_deref(), Some("0"), "raw body-less PUT");
+    assert_eq!(length(8), None, "GET");
+}
