@@ -151,6 +151,47 @@ mod tests {
     use super::*;
     use aws_lc_rs::signature::{RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents};
 
+    /// What the committed keys produced before the emulator signed with clerk-core's
+    /// `TestKey`: kids users may have pinned, and tokens byte for byte (RS256 with
+    /// PKCS#1 v1.5 padding is deterministic).
+    const KID_0: &str = "ins_K9HAwJEPSQZyXOt1ydo5kKT1Udf";
+    const KID_1: &str = "ins_6SbpVXoVsJezlFSjE339bMtgyjA";
+    const N_0: &str = "uuXkDOfN-LowMGumdkXSKJD50okSFopxoiblNGW5kkj3Rmx8WI8sEkr5u9TnTJvxXOKDc_DEWWM1e_ALaQceVjvATUSN8dZ7i_jqnsju1iugy7STfj2F1TyAIbuFRXMZNoJBMDsJz2-pSOAVeZY3PbEe9nvbQsGHhkggY-QOzTQqe9H_wSJwyF08aP-h3NZ6YGbV_C6pvTboAFDmzTAfnjg_lVluc5yb8MLQte9npXYqCOP1f0FsEslA16upLX-7GxflzToC0fh4ZHe4ICo4-QoRw7YMdcwNCBvtgEmSN1GfVT4Nzn_5b4tUZzBcq2vEu-0_yYJSADFOFb00NI9AxQ";
+    const PEM_0: &str = "-----BEGIN PUBLIC KEY-----
+MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAuuXkDOfN+LowMGumdkXS
+KJD50okSFopxoiblNGW5kkj3Rmx8WI8sEkr5u9TnTJvxXOKDc/DEWWM1e/ALaQce
+VjvATUSN8dZ7i/jqnsju1iugy7STfj2F1TyAIbuFRXMZNoJBMDsJz2+pSOAVeZY3
+PbEe9nvbQsGHhkggY+QOzTQqe9H/wSJwyF08aP+h3NZ6YGbV/C6pvTboAFDmzTAf
+njg/lVluc5yb8MLQte9npXYqCOP1f0FsEslA16upLX+7GxflzToC0fh4ZHe4ICo4
++QoRw7YMdcwNCBvtgEmSN1GfVT4Nzn/5b4tUZzBcq2vEu+0/yYJSADFOFb00NI9A
+xQIDAQAB
+-----END PUBLIC KEY-----
+";
+    const TOKEN_0: &str = "eyJhbGciOiJSUzI1NiIsImtpZCI6Imluc19LOUhBd0pFUFNRWnlYT3QxeWRvNWtLVDFVZGYiLCJ0eXAiOiJKV1QifQ.eyJleHAiOjE3MDAwMDAwNjAsImlhdCI6MTcwMDAwMDAwMCwic2lkIjoic2Vzc19nb2xkZW4iLCJzdWIiOiJ1c2VyX2dvbGRlbiIsInYiOjJ9.WDHeuxMM61vd-PfJAc-SXIaqoqKkln-987HJIbDlpzn3259qiWo_yQGaO09sw9KimAJEdZtWJN4kGvUZkASCjcOOBaE3zobYXfXJgAE01HjJf80TmQJfeq6OpV9IsmxCU7OsNJptyomx74Wrko-iUFJnZDFObk6OWuyjw8Z2vnru8Lgvh-w3SSRywCqYW-2euRSOQHPXH8Xa0z19tzydo3-S2InMOUfksI9Qfnz7bsiu2ZBgDCFspt2FhOlSEcOTZYyPaCj6zYaUUOz_BGojQ7wgk2lRLsQWpBLDgCKrUhW_XxM5fNPI2c1P4jAI0pXZ8h3t77W3XHS5N2Qgu31CSg";
+    const TOKEN_1: &str = "eyJhbGciOiJSUzI1NiIsImtpZCI6Imluc182U2JwVlhvVnNKZXpsRlNqRTMzOWJNdGd5akEiLCJ0eXAiOiJKV1QifQ.eyJleHAiOjE3MDAwMDAwNjAsImlhdCI6MTcwMDAwMDAwMCwic2lkIjoic2Vzc19nb2xkZW4iLCJzdWIiOiJ1c2VyX2dvbGRlbiIsInYiOjJ9.C94-w4DVzd50EFPd_5WEYN59khqDo9EzUGGqx-eOrI_-t621Iopk8lErTwT6krOsZdMm6dOpp9mxapT_m5_pndpp7gm4jt6g-LnV6lPTddZxaH6x2OsEkosTZflFJuKdq8RAgZpb2YohylEfSCVJzZVMRPfZKN4_KwhggW5BVHWGl0-fbgEgGc2UWHGNze8dqIVXxXyMX0RxRsDMF9I3sAj3EroxAOECp6XGXQW2GsNc8q9dktbKg994NpUkdn02RVfF-TyB7ATRhAzMSh3m2zKtvJTGNUX-xEIUDmQZVufXsiO-2zqO7Bq4ajxFI97VezY6T0EfsqY96TZZqpNl_g";
+
+    #[test]
+    fn committed_keys_keep_their_kids_pems_jwks_and_tokens() {
+        let claims = json!({
+            "sub": "user_golden",
+            "sid": "sess_golden",
+            "iat": 1_700_000_000,
+            "exp": 1_700_000_060,
+            "v": 2,
+        });
+        let first = SigningKey::committed(0);
+        let second = SigningKey::committed(1);
+        assert_eq!(first.kid, KID_0);
+        assert_eq!(second.kid, KID_1);
+        assert_eq!(first.public_pem, PEM_0);
+        assert_eq!(
+            first.jwk(),
+            json!({"use": "sig", "kty": "RSA", "kid": KID_0, "alg": "RS256", "n": N_0, "e": "AQAB"})
+        );
+        assert_eq!(first.sign_jwt(&claims), TOKEN_0);
+        assert_eq!(second.sign_jwt(&claims), TOKEN_1);
+    }
+
     #[test]
     fn signed_token_verifies_with_the_published_components() {
         let key = SigningKey::committed(0);
