@@ -1,6 +1,8 @@
 //! The emulator's RSA signing keys: committed test keys, so tokens are reproducible.
 //! Parsing, the public PEM and JWK, and RS256 signing are clerk-core's `TestKey`.
 
+use std::sync::{Arc, OnceLock};
+
 use clerk_core::testing::TestKey;
 use serde_json::{Value, json};
 
@@ -37,9 +39,19 @@ fn derived_kid(key: &TestKey) -> String {
 }
 
 impl SigningKey {
-    /// Loads committed key number `index` (modulo the number of keys).
-    pub fn committed(index: usize) -> SigningKey {
-        let pem = KEY_PEMS[index % KEY_PEMS.len()];
+    /// Committed key number `index` (modulo the number of keys), loaded once per process.
+    pub fn committed(index: usize) -> Arc<SigningKey> {
+        static KEYS: OnceLock<Vec<Arc<SigningKey>>> = OnceLock::new();
+        let keys = KEYS.get_or_init(|| {
+            KEY_PEMS
+                .iter()
+                .map(|pem| Arc::new(SigningKey::load(pem)))
+                .collect()
+        });
+        Arc::clone(&keys[index % keys.len()])
+    }
+
+    fn load(pem: &str) -> SigningKey {
         let load = |kid: &str| {
             TestKey::from_pem(kid, pem).expect("committed key fixture is a valid RSA PKCS#8 key")
         };

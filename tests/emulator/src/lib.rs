@@ -335,7 +335,7 @@ impl EmulatorBuilder {
             faults: Mutex::new(Vec::new()),
             counters: Mutex::new(Counters::default()),
             key_index: AtomicU64::new(0),
-            key: Mutex::new(Arc::new(SigningKey::committed(0))),
+            key: Mutex::new(SigningKey::committed(0)),
             open_streams: Mutex::new(HashMap::new()),
             open_connections: AtomicU64::new(0),
             next_stream_id: AtomicU64::new(0),
@@ -651,12 +651,12 @@ impl Shared {
         // counted again.
         *lock(&self.counters) = Counters::default();
         self.key_index.store(0, Ordering::SeqCst);
-        *lock(&self.key) = Arc::new(SigningKey::committed(0));
+        *lock(&self.key) = SigningKey::committed(0);
     }
 
     fn rotate_key(&self) -> String {
         let next = self.key_index.fetch_add(1, Ordering::SeqCst) + 1;
-        let key = Arc::new(SigningKey::committed(next as usize));
+        let key = SigningKey::committed(next as usize);
         let kid = key.kid.clone();
         *lock(&self.key) = key;
         kid
