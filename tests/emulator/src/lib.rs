@@ -320,6 +320,8 @@ impl EmulatorBuilder {
         self.limits
             .check()
             .map_err(|message| std::io::Error::new(std::io::ErrorKind::InvalidInput, message))?;
+        // Resolve the routes against the operation table now, not on the first request.
+        routes::routes();
         let listener = TcpListener::bind(("127.0.0.1", self.port))?;
         let address = listener.local_addr()?;
         let issuer = format!("http://{address}");
@@ -333,7 +335,7 @@ impl EmulatorBuilder {
             faults: Mutex::new(Vec::new()),
             counters: Mutex::new(Counters::default()),
             key_index: AtomicU64::new(0),
-            key: Mutex::new(Arc::new(SigningKey::committed(0))),
+            key: Mutex::new(SigningKey::committed(0)),
             open_streams: Mutex::new(HashMap::new()),
             open_connections: AtomicU64::new(0),
             next_stream_id: AtomicU64::new(0),
@@ -393,9 +395,10 @@ enum Outcome {
 /// The `operationId`s the emulator implements (every other spec operation answers 501).
 pub fn implemented_operations() -> impl Iterator<Item = (&'static str, &'static str, &'static str)>
 {
-    routes::ROUTES
-        .iter()
-        .map(|r| (r.operation_id, r.method, r.template))
+    routes::routes().iter().map(|r| {
+        let op = r.operation;
+        (op.operation_id, op.method.as_str(), op.path)
+    })
 }
 
 /// Decodes a JWT's payload without checking its signature (the emulator's own tokens).
@@ -455,7 +458,7 @@ impl Shared {
         // The spec template below /v1 (`/users/{user_id}`) for operations, else none.
         let template: Option<&str> = route
             .as_ref()
-            .map(|(r, _)| r.template)
+            .map(|(r, _)| r.operation.path)
             .or(spec_operation.map(|op| op.path));
         let counter_key = match template {
             Some(t) => format!("{} /v1{t}", req.method),
@@ -648,12 +651,12 @@ impl Shared {
         // counted again.
         *lock(&self.counters) = Counters::default();
         self.key_index.store(0, Ordering::SeqCst);
-        *lock(&self.key) = Arc::new(SigningKey::committed(0));
+        *lock(&self.key) = SigningKey::committed(0);
     }
 
     fn rotate_key(&self) -> String {
         let next = self.key_index.fetch_add(1, Ordering::SeqCst) + 1;
-        let key = Arc::new(SigningKey::committed(next as usize));
+        let key = SigningKey::committed(next as usize);
         let kid = key.kid.clone();
         *lock(&self.key) = key;
         kid
