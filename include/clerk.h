@@ -238,6 +238,29 @@ clerk_result clerk_client_call(const struct clerk_client *client,
                                char **json_out);
 
 /**
+ * `clerk_client_call` with options for this call.
+ *
+ * `options_json` is NULL or `""` (no options: exactly `clerk_client_call`) or a JSON
+ * object, every key optional: `{"timeout_ms": N}` bounds the whole call (every attempt
+ * and retry wait) to N milliseconds, N an integer in 1..=600000; the call gets the
+ * shorter of this and the client's `retry.max_elapsed_ms`. A call that runs out of time
+ * returns `CLERK_RESULT_TIMEOUT` with an error object of `kind` `timeout`. Unknown keys
+ * and values out of range are refused with `CLERK_RESULT_INVALID_JSON` and a message
+ * naming the key, before anything is sent.
+ *
+ * Outputs, ownership and thread safety as for `clerk_client_call`; `options_json` is only
+ * read during the call.
+ *
+ * # Safety
+ * As for `clerk_client_call`, and `options_json` is NULL or NUL-terminated.
+ */
+clerk_result clerk_client_call_with_options(const struct clerk_client *client,
+                                            const char *operation,
+                                            const char *params_json,
+                                            const char *options_json,
+                                            char **json_out);
+
+/**
  * Calls a multipart operation (profile image, logo upload) with the file's bytes passed
  * directly.
  *
@@ -288,6 +311,28 @@ clerk_result clerk_client_request(const struct clerk_client *client,
                                   const char *body_json,
                                   uint16_t *status_out,
                                   char **json_out);
+
+/**
+ * `clerk_client_request` with options for this call (no status output).
+ *
+ * `options_json` is as for `clerk_client_call_with_options`: NULL or `""` for none, or
+ * `{"timeout_ms": N}` with N in 1..=600000; unknown keys and values out of range are
+ * refused with `CLERK_RESULT_INVALID_JSON`; a call that runs out of time returns
+ * `CLERK_RESULT_TIMEOUT` (error `kind` `timeout`).
+ *
+ * Outputs, ownership and thread safety as for `clerk_client_request`; `options_json` is
+ * only read during the call.
+ *
+ * # Safety
+ * As for `clerk_client_call`, and `options_json` is NULL or NUL-terminated.
+ */
+clerk_result clerk_client_request_with_options(const struct clerk_client *client,
+                                               const char *method,
+                                               const char *path,
+                                               const char *query_json,
+                                               const char *body_json,
+                                               const char *options_json,
+                                               char **json_out);
 
 /**
  * The whole operation table as a JSON array: one object per operation with
@@ -342,6 +387,25 @@ clerk_result clerk_pager_new(const struct clerk_client *client,
  * `pager` is NULL or a live pager; `json_out` is NULL or points to a writable pointer.
  */
 clerk_result clerk_pager_next(const struct clerk_pager *pager, char **json_out);
+
+/**
+ * `clerk_pager_next` with options for this page fetch.
+ *
+ * `options_json` is as for `clerk_client_call_with_options`: NULL or `""` for none, or
+ * `{"timeout_ms": N}` with N in 1..=600000, bounding this one fetch; unknown keys and
+ * values out of range are refused with `CLERK_RESULT_INVALID_JSON` (the pager is left as
+ * it was); a fetch that runs out of time returns `CLERK_RESULT_TIMEOUT` (error `kind`
+ * `timeout`) and, as every error, ends the paging.
+ *
+ * Outputs, ownership and thread safety as for `clerk_pager_next`; `options_json` is only
+ * read during the call.
+ *
+ * # Safety
+ * As for `clerk_pager_next`, and `options_json` is NULL or NUL-terminated.
+ */
+clerk_result clerk_pager_next_with_options(const struct clerk_pager *pager,
+                                           const char *options_json,
+                                           char **json_out);
 
 /**
  * Frees a pager. NULL is a no-op.

@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde::{Serialize, de::DeserializeOwned};
+use serde::{Deserialize, Deserializer, Serialize, de::DeserializeOwned};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
@@ -25,6 +25,74 @@ pub const DEFAULT_TIMEOUT_CONNECT: Duration = Duration::from_secs(10);
 pub const DEFAULT_TIMEOUT_REQUEST: Duration = Duration::from_secs(30);
 /// Largest response body accepted when no limit is configured (16 MiB).
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// The longest per-call timeout [`CallOptions::timeout`] accepts (10 min).
+pub const MAX_CALL_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// Options for one call: [`Client::call_with`], [`Client::request_with`],
+/// [`Client::pages_with`] and [`Pages::next_with`].
+///
+/// Its JSON form, shared by the C library (`options_json`) and the bindings, is an object
+/// with every key optional and unknown keys refused: `{"timeout_ms": N}` with `N` an
+/// integer in `1..=600000`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct CallOptions {
+    /// The call's total time budget, all attempts and waits included (JSON key
+    /// `timeout_ms`). The call gets the shorter of this and the client's
+    /// [`RetryPolicy::max_elapsed`]; every attempt is capped at what is left of it, and a
+    /// spent budget is [`Error::Timeout`]. `None`: the client's budget alone.
+    #[serde(
+        rename = "timeout_ms",
+        default,
+        deserialize_with = "deserialize_timeout_ms"
+    )]
+    pub timeout: Option<Duration>,
+}
+
+impl CallOptions {
+    /// No options: the call runs as [`Client::call`] would run it.
+    pub fn new() -> CallOptions {
+        CallOptions::default()
+    }
+
+    /// Bounds the whole call (1 ms ..= 10 min; the call refuses other values with
+    /// [`Error::InvalidParams`]). Go's context deadlines map onto this.
+    pub fn timeout(mut self, timeout: Duration) -> CallOptions {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// The per-call timeout, checked against its range.
+    fn checked_timeout(&self) -> Result<Option<Duration>> {
+        match self.timeout {
+            Some(timeout) if timeout.is_zero() || timeout > MAX_CALL_TIMEOUT => {
+                Err(Error::invalid_params(format!(
+                    "the call timeout must be between 1 ms and 10 min (timeout_ms 1..=600000), got {} ms",
+                    timeout.as_millis()
+                )))
+            }
+            timeout => Ok(timeout),
+        }
+    }
+}
+
+/// `timeout_ms`: `null` or an integer number of milliseconds in `1..=600000`.
+fn deserialize_timeout_ms<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> std::result::Result<Option<Duration>, D::Error> {
+    let max = MAX_CALL_TIMEOUT.as_millis() as u64;
+    match Value::deserialize(deserializer)? {
+        Value::Null => Ok(None),
+        Value::Number(number) if number.as_u64().is_some_and(|ms| (1..=max).contains(&ms)) => {
+            Ok(number.as_u64().map(Duration::from_millis))
+        }
+        other => Err(serde::de::Error::custom(format!(
+            "timeout_ms must be an integer number of milliseconds in 1..={max}, got {other}"
+        ))),
+    }
+}
 
 /// Which certificate authorities the client trusts for `https` API URLs.
 #[derive(Clone, Default)]
@@ -177,7 +245,9 @@ impl ClientBuilder {
         self
     }
 
-    /// How long one attempt of a request may take in all (default 30 s).
+    /// How long one attempt of a request may take in all (default 30 s). An attempt never
+    /// gets more than what is left of the call's total budget
+    /// ([`RetryPolicy::max_elapsed`]).
     pub fn timeout_request(mut self, timeout: Duration) -> Self {
         self.timeout_request = timeout;
         self
@@ -450,10 +520,16 @@ impl Client {
     /// (`users.list`) with the flat params object (see [`crate::params`] for the
     /// contract), returning the response body as the server sent it.
     pub fn call(&self, name: &str, params: &Value) -> Result<Response> {
+        self.call_with(name, params, &CallOptions::default())
+    }
+
+    /// [`call`](Self::call) with options for this call, e.g. a timeout:
+    /// `client.call_with("users.list", &params, &CallOptions::new().timeout(d))`.
+    pub fn call_with(&self, name: &str, params: &Value, options: &CallOptions) -> Result<Response> {
         let op = operation::find(name).ok_or_else(|| Error::UnknownOperation {
             name: name.to_owned(),
         })?;
-        self.call_operation(op, params)
+        self.call_operation_with(op, params, options)
     }
 
     /// [`call`](Self::call) with the params given as JSON text (empty text means `{}`).
@@ -464,8 +540,19 @@ impl Client {
 
     /// Calls the given operation with the flat params object.
     pub fn call_operation(&self, op: &'static Operation, params: &Value) -> Result<Response> {
+        self.call_operation_with(op, params, &CallOptions::default())
+    }
+
+    /// [`call_operation`](Self::call_operation) with options for this call.
+    pub fn call_operation_with(
+        &self,
+        op: &'static Operation,
+        params: &Value,
+        options: &CallOptions,
+    ) -> Result<Response> {
+        let timeout = options.checked_timeout()?;
         let outgoing = params::build_request(op, params)?;
-        self.inner.transport.send(&outgoing)
+        self.inner.transport.send(&outgoing, timeout)
     }
 
     /// Calls an operation with typed params and decodes the response into `R`.
@@ -482,10 +569,17 @@ impl Client {
     /// the iterator is advanced. `limit` (default 100 here) sets the page size and
     /// `offset` the start.
     pub fn pages(&self, name: &str, params: &Value) -> Result<Pages> {
+        self.pages_with(name, params, &CallOptions::default())
+    }
+
+    /// [`pages`](Self::pages) with options applied to every page fetch (a timeout bounds
+    /// each fetch, not the whole listing).
+    pub fn pages_with(&self, name: &str, params: &Value, options: &CallOptions) -> Result<Pages> {
         let op = operation::find(name).ok_or_else(|| Error::UnknownOperation {
             name: name.to_owned(),
         })?;
-        Pages::new(self.clone(), op, params)
+        options.checked_timeout()?;
+        Pages::new(self.clone(), op, params, options.clone())
     }
 
     /// Pages lazily through a list operation with typed params, yielding typed items and
@@ -495,7 +589,9 @@ impl Client {
         op: &'static Operation,
         params: &P,
     ) -> Paginator<T> {
-        match to_params(params).and_then(|params| Pages::new(self.clone(), op, &params)) {
+        match to_params(params)
+            .and_then(|params| Pages::new(self.clone(), op, &params, CallOptions::default()))
+        {
             Ok(pages) => Paginator::new(pages),
             Err(error) => Paginator::failed(error),
         }
@@ -511,6 +607,19 @@ impl Client {
         query: &[(String, String)],
         body: Option<&Value>,
     ) -> Result<Response> {
+        self.request_with(method, path, query, body, &CallOptions::default())
+    }
+
+    /// [`request`](Self::request) with options for this call.
+    pub fn request_with(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(String, String)],
+        body: Option<&Value>,
+        options: &CallOptions,
+    ) -> Result<Response> {
+        let timeout = options.checked_timeout()?;
         if !path.starts_with('/') || path.contains("://") || path.chars().any(char::is_control) {
             return Err(Error::invalid_params(format!(
                 "request path {path:?} must start with / and stay below the API root"
@@ -532,12 +641,15 @@ impl Client {
             )),
             None => None,
         };
-        self.inner.transport.send(&crate::transport::Outgoing {
-            method,
-            path_template: "(raw request)",
-            path_and_query,
-            body,
-        })
+        self.inner.transport.send(
+            &crate::transport::Outgoing {
+                method,
+                path_template: "(raw request)",
+                path_and_query,
+                body,
+            },
+            timeout,
+        )
     }
 
     /// The full URL below which every operation path is appended (`{api_url}/v1`).

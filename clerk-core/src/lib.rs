@@ -28,7 +28,7 @@ mod transport;
 pub mod verify;
 pub mod webhooks;
 
-pub use client::{Client, ClientBuilder, Response, RootCertificates};
+pub use client::{CallOptions, Client, ClientBuilder, Response, RootCertificates};
 pub use error::{ApiError, ClerkError, Error, Result};
 pub use operation::{File, Method, Operation};
 pub use pagination::{Pages, Paginator};

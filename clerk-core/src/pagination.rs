@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde::de::{DeserializeOwned, IgnoredAny};
 use serde_json::Value;
 
-use crate::client::{Client, Response};
+use crate::client::{CallOptions, Client, Response};
 use crate::error::{Error, Result};
 use crate::operation::{Operation, Pagination};
 
@@ -29,6 +29,7 @@ pub struct Pages {
     limit: u64,
     offset: u64,
     done: bool,
+    options: CallOptions,
 }
 
 #[derive(Deserialize)]
@@ -38,7 +39,12 @@ struct CountedPage {
 }
 
 impl Pages {
-    pub(crate) fn new(client: Client, op: &'static Operation, params: &Value) -> Result<Pages> {
+    pub(crate) fn new(
+        client: Client,
+        op: &'static Operation,
+        params: &Value,
+        options: CallOptions,
+    ) -> Result<Pages> {
         if op.pagination == Pagination::None {
             return Err(Error::invalid_params(format!(
                 "{} ({}) is not a paginated list operation",
@@ -74,6 +80,7 @@ impl Pages {
             limit,
             offset,
             done: false,
+            options,
         })
     }
 
@@ -82,14 +89,31 @@ impl Pages {
         self.op
     }
 
+    /// The next page, fetched with these options instead of the pager's own (e.g. a
+    /// timeout for this fetch only); otherwise as [`Iterator::next`].
+    pub fn next_with(&mut self, options: &CallOptions) -> Option<Result<Response>> {
+        if self.done {
+            return None;
+        }
+        match self.fetch(options) {
+            // An empty page ends the listing; it is not yielded.
+            Ok((_, 0)) => None,
+            Ok((response, _)) => Some(Ok(response)),
+            Err(error) => {
+                self.done = true;
+                Some(Err(error))
+            }
+        }
+    }
+
     /// Fetches the next page; also tells how many items it held.
-    fn fetch(&mut self) -> Result<(Response, usize)> {
+    fn fetch(&mut self, options: &CallOptions) -> Result<(Response, usize)> {
         let mut params = self.params.clone();
         params.insert("limit".into(), self.limit.into());
         params.insert("offset".into(), self.offset.into());
         let response = self
             .client
-            .call_operation(self.op, &Value::Object(params))?;
+            .call_operation_with(self.op, &Value::Object(params), options)?;
         let (count, total) = match self.op.pagination {
             Pagination::DataTotalCount => {
                 let page: CountedPage = response.json()?;
@@ -109,18 +133,8 @@ impl Iterator for Pages {
     type Item = Result<Response>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
-            return None;
-        }
-        match self.fetch() {
-            // An empty page ends the listing; it is not yielded.
-            Ok((_, 0)) => None,
-            Ok((response, _)) => Some(Ok(response)),
-            Err(error) => {
-                self.done = true;
-                Some(Err(error))
-            }
-        }
+        let options = self.options.clone();
+        self.next_with(&options)
     }
 }
 

@@ -30,7 +30,9 @@ pub struct RetryPolicy {
     pub initial_backoff: Duration,
     /// The longest wait between two attempts (also caps `Retry-After`). Default 10 s.
     pub max_backoff: Duration,
-    /// The total time budget for all attempts and waits. Default 30 s.
+    /// The total time budget for all attempts and waits. Default 30 s. Every attempt is
+    /// capped at what is left of it, so a call ends with [`Error::Timeout`] once it is
+    /// spent, even in the middle of an attempt.
     pub max_elapsed: Duration,
 }
 
@@ -132,6 +134,43 @@ pub(crate) struct Transport {
     retry: RetryPolicy,
     max_response_bytes: u64,
     extra_headers: Vec<(String, String)>,
+    timeout_connect: Duration,
+    timeout_request: Duration,
+}
+
+/// The time budget of one call: all its attempts and waits.
+enum Budget {
+    /// The client's own, [`RetryPolicy::max_elapsed`].
+    Client(Duration),
+    /// A shorter one given for this call.
+    Call(Duration),
+}
+
+impl Budget {
+    fn duration(&self) -> Duration {
+        match self {
+            Budget::Client(budget) | Budget::Call(budget) => *budget,
+        }
+    }
+
+    /// The error of a call whose budget ran out after `attempts` attempts.
+    fn exhausted(&self, attempts: u32) -> Error {
+        let plural = if attempts == 1 { "" } else { "s" };
+        let which = match self {
+            Budget::Client(_) => "the total time budget",
+            Budget::Call(_) => "the per-call timeout",
+        };
+        let setting = match self {
+            Budget::Client(_) => " (retry policy max_elapsed)",
+            Budget::Call(_) => "",
+        };
+        Error::Timeout {
+            message: format!(
+                "{which} of {} ms{setting} ran out after {attempts} attempt{plural}",
+                self.duration().as_millis()
+            ),
+        }
+    }
 }
 
 /// Settings the transport is built from (the builder's validated values).
@@ -162,7 +201,8 @@ impl Transport {
             .tls_config(tls)
             .proxy(config.proxy)
             .timeout_connect(Some(config.timeout_connect))
-            .timeout_global(Some(config.timeout_request))
+            // Per attempt; each request also gets a global timeout: the call's budget left.
+            .timeout_per_call(Some(config.timeout_request))
             // Redirects would resend the secret key elsewhere; the API never redirects.
             .max_redirects(0)
             .user_agent(config.user_agent.as_str())
@@ -177,6 +217,8 @@ impl Transport {
             retry: config.retry,
             max_response_bytes: config.max_response_bytes,
             extra_headers: config.extra_headers,
+            timeout_connect: config.timeout_connect,
+            timeout_request: config.timeout_request,
         }
     }
 
@@ -189,13 +231,31 @@ impl Transport {
     }
 
     /// Sends the request, retrying as the policy allows, and returns the 2xx answer.
-    pub(crate) fn send(&self, outgoing: &Outgoing<'_>) -> Result<Response> {
+    ///
+    /// The whole call (every attempt, every wait) fits in one budget: the policy's
+    /// `max_elapsed`, or `call_timeout` when that is shorter. Each attempt is capped at
+    /// the time left in it (connect, send, headers and body read), so the call never
+    /// outlives the budget by more than scheduling noise.
+    pub(crate) fn send(
+        &self,
+        outgoing: &Outgoing<'_>,
+        call_timeout: Option<Duration>,
+    ) -> Result<Response> {
         let started = Instant::now();
-        let deadline = started + self.retry.max_elapsed;
+        let budget = match call_timeout {
+            Some(timeout) if timeout < self.retry.max_elapsed => Budget::Call(timeout),
+            _ => Budget::Client(self.retry.max_elapsed),
+        };
+        let deadline = started + budget.duration();
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let result = self.attempt(outgoing);
+            let left = deadline.saturating_duration_since(Instant::now());
+            let result = if left.is_zero() {
+                Err(budget.exhausted(attempt - 1))
+            } else {
+                self.attempt(outgoing, left, &budget, attempt)
+            };
             let wait = match &result {
                 Ok(_) => None,
                 Err(error) => self.retry_wait(outgoing.method, error, attempt),
@@ -267,7 +327,15 @@ impl Transport {
         }
     }
 
-    fn attempt(&self, outgoing: &Outgoing<'_>) -> Result<Response> {
+    /// One attempt, given at most `left` in all (connect, send, headers, body).
+    fn attempt(
+        &self,
+        outgoing: &Outgoing<'_>,
+        left: Duration,
+        budget: &Budget,
+        attempt: u32,
+    ) -> Result<Response> {
+        let map_error = |error: ureq::Error| self.map_error(error, budget, attempt);
         let url = format!("{}{}", self.base_url, outgoing.path_and_query);
         let mut builder = http::Request::builder()
             .method(outgoing.method.as_str())
@@ -285,16 +353,16 @@ impl Transport {
                     .header("Content-Type", content_type)
                     .body(bytes.as_slice())
                     .map_err(|e| Error::config(format!("cannot build request: {e}")))?;
-                self.agent.run(request)
+                self.run(request, left)
             }
             None => {
                 let request = builder
                     .body(())
                     .map_err(|e| Error::config(format!("cannot build request: {e}")))?;
-                self.agent.run(request)
+                self.run(request, left)
             }
         };
-        let mut response = sent.map_err(map_ureq_error)?;
+        let mut response = sent.map_err(map_error)?;
         let status = response.status().as_u16();
         let headers: Vec<(String, String)> = response
             .headers()
@@ -314,10 +382,7 @@ impl Transport {
             .with_config()
             .limit(self.max_response_bytes)
             .read_to_vec()
-            .map_err(|e| match e {
-                ureq::Error::BodyExceedsLimit(limit) => Error::ResponseTooLarge { limit },
-                other => map_ureq_error(other),
-            })?;
+            .map_err(map_error)?;
         if (200..300).contains(&status) {
             let body = if body.iter().all(u8::is_ascii_whitespace) {
                 "null".to_owned()
@@ -335,6 +400,43 @@ impl Transport {
         let mut error = parse_api_error(status, &body, trace_header, retry_after);
         error.headers = headers;
         Err(Error::Api(Box::new(error)))
+    }
+}
+
+impl Transport {
+    /// Runs one request with at most `left` for all of it.
+    fn run(
+        &self,
+        request: http::Request<impl ureq::AsSendBody>,
+        left: Duration,
+    ) -> std::result::Result<http::Response<ureq::Body>, ureq::Error> {
+        let request = self
+            .agent
+            .configure_request(request)
+            .timeout_global(Some(left))
+            .build();
+        self.agent.run(request)
+    }
+
+    /// Maps ureq's error to ours, naming the timeout that fired.
+    fn map_error(&self, error: ureq::Error, budget: &Budget, attempt: u32) -> Error {
+        let millis = |duration: Duration| duration.as_millis();
+        match error {
+            ureq::Error::Timeout(ureq::Timeout::Global) => budget.exhausted(attempt),
+            ureq::Error::Timeout(ureq::Timeout::PerCall) => Error::Timeout {
+                message: format!(
+                    "attempt {attempt} took longer than timeout_request ({} ms)",
+                    millis(self.timeout_request)
+                ),
+            },
+            ureq::Error::Timeout(ureq::Timeout::Connect) => Error::Timeout {
+                message: format!(
+                    "no connection within timeout_connect ({} ms)",
+                    millis(self.timeout_connect)
+                ),
+            },
+            other => map_ureq_error(other),
+        }
     }
 }
 

@@ -139,3 +139,33 @@ fn usage_errors_exit_with_2() {
         assert_eq!(output.status.code(), Some(2), "{args:?}");
     }
 }
+
+/// Regression: `clerk verify` answered `unexpected-error` (serde_json's recursion limit)
+/// for a validly signed token with deeply nested custom claims, which the library (and
+/// the C ABI) return fine. The CLI prints what the library returns.
+#[test]
+fn verify_prints_deeply_nested_claims() {
+    let key = clerk_core::testing::TestKey::generate("kid_deep").unwrap();
+    let mut deep = serde_json::json!({"leaf": true});
+    for _ in 0..300 {
+        deep = serde_json::json!({ "n": deep });
+    }
+    let token = clerk_core::testing::mint_session_token(&key, &serde_json::json!({ "deep": deep }))
+        .unwrap();
+    let dir = std::env::temp_dir().join(format!("clerk-cli-deep-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let pem = dir.join("key.pub.pem");
+    std::fs::write(&pem, key.public_key_pem()).unwrap();
+
+    let output = clerk(
+        None,
+        &["verify", &token, "--jwt-key", pem.to_str().unwrap()],
+    );
+    let line = stdout(&output);
+    assert!(output.status.success(), "{line} {output:?}");
+    assert!(line.starts_with(r#"{"claims":{"#), "{line}");
+    assert!(line.trim_end().ends_with(r#","ok":true}"#), "{line}");
+    assert_eq!(line.matches(r#"{"n":"#).count(), 300, "{line}");
+    assert!(line.contains(r#"{"leaf":true}"#));
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -6,7 +6,7 @@ mod support;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use clerk_core::{Client, Error, File, Method, RetryPolicy};
+use clerk_core::{CallOptions, Client, Error, File, Method, RetryPolicy};
 use serde_json::json;
 use support::{Reply, Server};
 
@@ -178,7 +178,10 @@ fn a_slow_server_times_out() {
     let error = client
         .request(Method::Get, "/users", &[], None)
         .unwrap_err();
-    assert!(matches!(error, Error::Timeout { .. }), "{error:?}");
+    match &error {
+        Error::Timeout { message } => assert!(message.contains("timeout_request"), "{message}"),
+        other => panic!("expected a timeout, got {other:?}"),
+    }
     assert!(started.elapsed() < Duration::from_millis(1500));
 }
 
@@ -415,4 +418,187 @@ fn the_secret_key_never_leaks() {
     for text in shown.iter().chain(logged.iter()) {
         assert!(!text.contains("DoNotLeak"), "secret in {text}");
     }
+}
+
+/// The total budget is a deadline: an attempt started late in it gets only what is left,
+/// so a hang after an early 503 ends at the budget, not a whole per-attempt timeout later.
+#[test]
+fn the_total_budget_caps_every_attempt() {
+    let server = Server::start();
+    server.push(Reply::json(503, "{}").header("Retry-After", "0"));
+    server.push(Reply::json(200, "{}").delay(Duration::from_secs(10)));
+    let budget = Duration::from_millis(1500);
+    let client = Client::builder()
+        .secret_key(SECRET)
+        .api_url(&server.url)
+        .timeout_request(Duration::from_secs(30))
+        .retry_policy(RetryPolicy {
+            max_attempts: 3,
+            initial_backoff: Duration::from_millis(10),
+            max_backoff: Duration::from_secs(2),
+            max_elapsed: budget,
+        })
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let error = client
+        .request(Method::Get, "/users", &[], None)
+        .unwrap_err();
+    let elapsed = started.elapsed();
+    match &error {
+        Error::Timeout { message } => {
+            assert!(message.contains("1500 ms"), "{message}");
+            assert!(message.contains("max_elapsed"), "{message}");
+        }
+        other => panic!("expected a timeout, got {other:?}"),
+    }
+    assert_eq!(server.seen().len(), 2, "the 503 was retried once");
+    // A generous bound: the budget plus scheduling margin, far below the 10 s hang.
+    assert!(elapsed < budget + Duration::from_secs(1), "{elapsed:?}");
+}
+
+/// A per-call timeout shortens the client's budget for that call only, with the same
+/// capping of every attempt; a longer one cannot extend the client's budget.
+#[test]
+fn a_per_call_timeout_bounds_one_call() {
+    let server = Server::start();
+    let client = client_for(&server); // budget 10 s, timeout_request 30 s
+    let options = CallOptions::new().timeout(Duration::from_millis(400));
+
+    server.push(Reply::json(200, "[]").delay(Duration::from_secs(5)));
+    let started = Instant::now();
+    let error = client
+        .call_with("users.list", &json!({"limit": 1}), &options)
+        .unwrap_err();
+    let elapsed = started.elapsed();
+    match &error {
+        Error::Timeout { message } => {
+            assert!(message.contains("400 ms"), "{message}");
+            assert!(message.contains("per-call timeout"), "{message}");
+        }
+        other => panic!("expected a timeout, got {other:?}"),
+    }
+    assert!(elapsed < Duration::from_millis(1400), "{elapsed:?}");
+
+    // The raw request takes the same options.
+    server.push(Reply::json(200, "{}").delay(Duration::from_secs(5)));
+    let started = Instant::now();
+    let error = client
+        .request_with(Method::Get, "/jwks", &[], None, &options)
+        .unwrap_err();
+    assert_eq!(error.kind(), "timeout", "{error}");
+    assert!(started.elapsed() < Duration::from_millis(1400));
+
+    // A timeout longer than the client's budget leaves the client's budget in charge.
+    let short = Client::builder()
+        .secret_key(SECRET)
+        .api_url(&server.url)
+        .retry_policy(RetryPolicy {
+            max_elapsed: Duration::from_millis(300),
+            ..RetryPolicy::default()
+        })
+        .build()
+        .unwrap();
+    server.push(Reply::json(200, "{}").delay(Duration::from_secs(5)));
+    let error = short
+        .call_with(
+            "users.get",
+            &json!({"user_id": "user_1"}),
+            &CallOptions::new().timeout(Duration::from_secs(60)),
+        )
+        .unwrap_err();
+    match &error {
+        Error::Timeout { message } => assert!(message.contains("max_elapsed"), "{message}"),
+        other => panic!("expected a timeout, got {other:?}"),
+    }
+
+    // Default options behave like the plain call.
+    server.push(Reply::json(200, r#"{"id":"user_1"}"#));
+    let response = client
+        .call_with(
+            "users.get",
+            &json!({"user_id": "user_1"}),
+            &CallOptions::new(),
+        )
+        .unwrap();
+    assert_eq!(response.body, r#"{"id":"user_1"}"#);
+
+    // Out-of-range timeouts are refused before anything is sent.
+    let before = server.seen().len();
+    for bad in [Duration::ZERO, Duration::from_secs(601)] {
+        let error = client
+            .call_with(
+                "users.get",
+                &json!({"user_id": "user_1"}),
+                &CallOptions::new().timeout(bad),
+            )
+            .unwrap_err();
+        assert_eq!(error.kind(), "invalid_params", "{error}");
+        assert!(error.to_string().contains("timeout"), "{error}");
+    }
+    assert_eq!(server.seen().len(), before);
+}
+
+/// Pages take options for every page fetch, and one fetch can take its own.
+#[test]
+fn pages_take_a_timeout_per_page() {
+    let server = Server::start();
+    let client = client_for(&server);
+    let options = CallOptions::new().timeout(Duration::from_millis(400));
+    let page = |n: usize| {
+        let items: Vec<String> = (0..n).map(|i| format!("{{\"id\":\"user_{i}\"}}")).collect();
+        format!("[{}]", items.join(","))
+    };
+
+    server.push(Reply::json(200, &page(2)));
+    server.push(Reply::json(200, &page(2)).delay(Duration::from_secs(5)));
+    let mut pages = client
+        .pages_with("users.list", &json!({"limit": 2}), &options)
+        .unwrap();
+    assert!(pages.next().unwrap().is_ok());
+    let started = Instant::now();
+    let error = pages.next().unwrap().unwrap_err();
+    assert_eq!(error.kind(), "timeout", "{error}");
+    assert!(started.elapsed() < Duration::from_millis(1400));
+    assert!(pages.next().is_none(), "an error ends the paging");
+
+    // Without options, one fetch can still be bounded on its own.
+    server.push(Reply::json(200, &page(2)).delay(Duration::from_secs(5)));
+    let mut pages = client.pages("users.list", &json!({"limit": 2})).unwrap();
+    let started = Instant::now();
+    let error = pages.next_with(&options).unwrap().unwrap_err();
+    assert_eq!(error.kind(), "timeout", "{error}");
+    assert!(started.elapsed() < Duration::from_millis(1400));
+}
+
+/// The JSON form of the options, shared by the C library and the bindings.
+#[test]
+fn call_options_parse_from_json_strictly() {
+    let parse = |text: &str| serde_json::from_str::<CallOptions>(text);
+    assert_eq!(parse("{}").unwrap(), CallOptions::new());
+    assert_eq!(
+        parse(r#"{"timeout_ms": null}"#).unwrap(),
+        CallOptions::new()
+    );
+    assert_eq!(
+        parse(r#"{"timeout_ms": 1500}"#).unwrap(),
+        CallOptions::new().timeout(Duration::from_millis(1500))
+    );
+    assert_eq!(
+        parse(r#"{"timeout_ms": 600000}"#).unwrap().timeout,
+        Some(Duration::from_secs(600))
+    );
+    for bad in [
+        r#"{"timeout_ms": 0}"#,
+        r#"{"timeout_ms": 600001}"#,
+        r#"{"timeout_ms": -1}"#,
+        r#"{"timeout_ms": 1.5}"#,
+        r#"{"timeout_ms": "100"}"#,
+    ] {
+        let error = parse(bad).unwrap_err().to_string();
+        assert!(error.contains("timeout_ms"), "{bad}: {error}");
+        assert!(error.contains("1..=600000"), "{bad}: {error}");
+    }
+    let error = parse(r#"{"timeout": 100}"#).unwrap_err().to_string();
+    assert!(error.contains("unknown field `timeout`"), "{error}");
 }

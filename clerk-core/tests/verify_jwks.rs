@@ -19,6 +19,15 @@ fn token_b() -> String {
     mint_with_header_at(key_b(), &Value::Null, &json!({}), N).unwrap()
 }
 
+/// Valid for a day from `N`, so the clock can move across many TTLs.
+fn long_lived(key: &clerk_core::testing::TestKey) -> String {
+    mint_with_header_at(key, &Value::Null, &json!({"exp": N + 86_400}), N).unwrap()
+}
+
+fn long_lived_a() -> String {
+    long_lived(key_a())
+}
+
 fn token_with_kid(kid: Value) -> String {
     mint_with_header_at(key_a(), &json!({ "kid": kid }), &json!({}), N).unwrap()
 }
@@ -100,6 +109,105 @@ fn unknown_kid_refetches_at_most_once_per_interval() {
     assert_eq!(source.count(), 2);
 }
 
+/// Regression: a refetch while the cache was fresh used to merge the old keys into the new
+/// set and reset the TTL, so a spray of unknown-kid tokens (one per refetch interval)
+/// kept a key that had left the JWKS trusted forever.
+#[test]
+fn a_key_removed_from_the_jwks_is_refused_at_once_despite_a_kid_spray() {
+    let source = FakeSource::serving(&[key_a()]);
+    let clock = Arc::new(FixedClock::new(N * 1000));
+    let v = verifier(source.clone(), clock.clone());
+    v.verify(&long_lived_a()).unwrap();
+
+    // Clerk rotates: the JWKS now holds only key b.
+    source.set(Ok(jwks_of(&[key_b()])));
+    // An unknown kid once per refetch interval, across six TTLs (30 minutes).
+    for i in 0..180 {
+        clock.advance(Duration::from_secs(10));
+        assert_eq!(
+            reason_of(v.verify(&token_with_kid(json!(format!("junk_{i}"))))),
+            Reason::JwkKidMismatch
+        );
+        // The first refetch already dropped key a.
+        let refused = v.verify(&long_lived_a()).expect_err("key a left the JWKS");
+        assert_eq!(refused.reason, Reason::JwkKidMismatch, "round {i}");
+    }
+    // The new key works; the spray was rate-limited (one fetch per interval at most).
+    v.verify(&long_lived(key_b())).unwrap();
+    assert!(source.count() <= 1 + 180, "fetches: {}", source.count());
+}
+
+#[test]
+fn a_key_removed_from_the_jwks_is_refused_after_the_ttl_refresh() {
+    let source = FakeSource::serving(&[key_a(), key_b()]);
+    let clock = Arc::new(FixedClock::new(N * 1000));
+    let v = verifier(source.clone(), clock.clone());
+    v.verify(&long_lived_a()).unwrap();
+    source.set(Ok(jwks_of(&[key_b()])));
+    // Within the TTL the cached set serves (that is what the TTL promises)...
+    v.verify(&long_lived_a()).unwrap();
+    // ...and the refresh at the TTL replaces it: key a is gone.
+    clock.advance(Duration::from_secs(5 * 60));
+    assert_eq!(reason_of(v.verify(&long_lived_a())), Reason::JwkKidMismatch);
+    v.verify(&long_lived(key_b())).unwrap();
+    assert_eq!(source.count(), 2);
+}
+
+/// The same against the emulator over HTTP: rotate its signing key, spray unknown kids
+/// across several (short) TTLs, and a token signed with the old key is refused.
+#[test]
+fn emulator_rotation_with_a_kid_spray_refuses_the_old_key() {
+    let emulator = clerk_emulator::Emulator::start().unwrap();
+    let client = Client::builder()
+        .secret_key(emulator.secret_key())
+        .api_url(emulator.api_url())
+        .build()
+        .unwrap();
+    let v = Verifier::builder()
+        .client(client)
+        .jwks_ttl(Duration::from_millis(300))
+        .kid_refetch_interval(Duration::from_millis(20))
+        .build()
+        .unwrap();
+    let old_kid = emulator.kid();
+    let now = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64
+    };
+    let session = || Value::Object(clerk_core::testing::default_claims(now()));
+    let old_token = emulator.sign_claims(&session());
+    v.verify(&old_token).unwrap();
+
+    let new_kid = emulator.rotate_key();
+    assert_ne!(new_kid, old_kid);
+    let unknown = |i: usize| {
+        mint_with_header_at(
+            key_a(),
+            &json!({"kid": format!("junk_{i}")}),
+            &json!({}),
+            now(),
+        )
+        .unwrap()
+    };
+    // About 1.5 s: five TTLs of 300 ms, an unknown kid every 30 ms (bounded loop).
+    for i in 0..50 {
+        std::thread::sleep(Duration::from_millis(30));
+        let _ = v.verify(&unknown(i));
+    }
+    let refused = v
+        .verify(&old_token)
+        .expect_err("the rotated-out key is refused");
+    assert_eq!(
+        refused.reason,
+        Reason::JwkKidMismatch,
+        "{}",
+        refused.message
+    );
+    v.verify(&emulator.sign_claims(&session())).unwrap();
+}
+
 #[test]
 fn a_missing_or_non_string_kid_is_a_kid_mismatch() {
     let source = FakeSource::serving(&[key_a()]);
@@ -161,35 +269,33 @@ fn stale_keys_keep_serving_while_refreshes_fail() {
         .jwks_source(source.clone())
         .clock(clock.clone())
         .max_stale(Duration::from_secs(600))
-        // A generous skew so the token itself stays valid while the clock moves.
-        .clock_skew(Duration::from_secs(3600))
         .build()
         .unwrap();
-    v.verify(&token_a()).unwrap();
+    v.verify(&long_lived_a()).unwrap();
     source.set(Err(JwksFetchError::Failed("503 from upstream".into())));
 
     clock.advance(Duration::from_secs(301));
-    v.verify(&token_a())
+    v.verify(&long_lived_a())
         .expect("stale key served after a failed refresh");
     assert_eq!(source.count(), 2);
     // Within the refetch interval, no new attempt against the failing source.
-    v.verify(&token_a()).unwrap();
+    v.verify(&long_lived_a()).unwrap();
     assert_eq!(source.count(), 2);
     clock.advance(Duration::from_secs(10));
-    v.verify(&token_a()).unwrap();
+    v.verify(&long_lived_a()).unwrap();
     assert_eq!(source.count(), 3);
 
     // Beyond TTL + max stale, the failure surfaces.
     clock.set((N + 300 + 600) * 1000);
     assert_eq!(
-        reason_of(v.verify(&token_a())),
+        reason_of(v.verify(&long_lived_a())),
         Reason::JwkRemoteFailedToLoad
     );
 
     // Recovery.
     source.set(Ok(jwks_of(&[key_a()])));
     clock.advance(Duration::from_secs(10));
-    v.verify(&token_a()).unwrap();
+    v.verify(&long_lived_a()).unwrap();
 }
 
 #[test]

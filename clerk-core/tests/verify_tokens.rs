@@ -275,6 +275,52 @@ fn expiry_boundaries_with_default_skew() {
     );
 }
 
+/// Regression: `clock_skew(u64::MAX ms)` used to build, after which a token with `exp=1`
+/// verified. Every duration setting is bounded; out of range is a configuration error
+/// naming the setting.
+#[test]
+fn out_of_range_settings_are_refused_at_build() {
+    let huge = Duration::from_millis(u64::MAX);
+    let cases: [(clerk_core::verify::VerifierBuilder, &str); 7] = [
+        (builder().clock_skew(huge), "clock_skew"),
+        (
+            builder().clock_skew(Duration::from_millis(300_001)),
+            "clock_skew",
+        ),
+        (builder().jwks_ttl(Duration::ZERO), "jwks_ttl"),
+        (builder().jwks_ttl(Duration::from_millis(99)), "jwks_ttl"),
+        (builder().jwks_ttl(huge), "jwks_ttl"),
+        (builder().kid_refetch_interval(huge), "kid_refetch_interval"),
+        (builder().max_stale(huge), "max_stale"),
+    ];
+    for (candidate, setting) in cases {
+        match candidate.build() {
+            Err(clerk_core::Error::Config { message }) => {
+                assert!(message.contains(setting), "{message}");
+                assert!(message.contains("must be within"), "{message}");
+            }
+            other => panic!("{setting}: expected a configuration error, got {other:?}"),
+        }
+    }
+    // The lenient build (the CLI's batch mode) refuses them too.
+    assert!(builder().clock_skew(huge).build_lenient().is_err());
+    // The bounds themselves are accepted, and the largest skew is honoured, no more.
+    let v = builder()
+        .clock_skew(clerk_core::verify::MAX_CLOCK_SKEW)
+        .jwks_ttl(Duration::from_millis(100))
+        .build()
+        .unwrap();
+    assert!(v.verify(&claims(json!({"exp": N - 299}))).is_ok());
+    assert_eq!(
+        reason(v.verify(&claims(json!({"exp": N - 300})))),
+        Reason::TokenExpired
+    );
+    assert_eq!(
+        reason(v.verify(&claims(json!({"exp": 1})))),
+        Reason::TokenExpired
+    );
+}
+
 #[test]
 fn expiry_boundaries_with_zero_skew() {
     let v = builder().clock_skew(Duration::ZERO).build().unwrap();
@@ -406,7 +452,10 @@ fn pem_formats_and_sizes() {
         Verifier::from_pem("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----").is_err()
     );
     // A lenient build reports the unusable key at the signature step.
-    let lenient = Verifier::builder().pem_key("garbage").build_lenient();
+    let lenient = Verifier::builder()
+        .pem_key("garbage")
+        .build_lenient()
+        .unwrap();
     assert_eq!(reason(lenient.verify(&t)), Reason::TokenVerificationFailed);
     assert_eq!(
         reason(lenient.verify(&token(json!({"alg": "HS256"}), Value::Null))),

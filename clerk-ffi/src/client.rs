@@ -5,13 +5,13 @@ use std::ffi::c_char;
 use std::sync::{Mutex, OnceLock};
 
 use base64::Engine as _;
-use clerk_core::Client;
 use clerk_core::pagination::Pages;
+use clerk_core::{CallOptions, Client};
 use serde_json::{Map, Value};
 
 use crate::boundary::{
-    FfiError, Output, boundary, bytes, free_handle, guard, handle, json_type_name, object_or_empty,
-    optional_str, required_str, write_handle,
+    FfiError, Output, boundary, bytes, free_handle, from_object, guard, handle, json_type_name,
+    object_or_empty, optional_str, required_str, write_handle,
 };
 use crate::config::build_client;
 use crate::result::clerk_result;
@@ -117,18 +117,93 @@ pub unsafe extern "C" fn clerk_client_call(
     params_json: *const c_char,
     json_out: *mut *mut c_char,
 ) -> clerk_result {
+    // SAFETY: forwarded from this function's contract; NULL options are allowed.
+    unsafe {
+        call(
+            client,
+            name,
+            "name",
+            params_json,
+            std::ptr::null(),
+            json_out,
+        )
+    }
+}
+
+/// `clerk_client_call` with options for this call.
+///
+/// `options_json` is NULL or `""` (no options: exactly `clerk_client_call`) or a JSON
+/// object, every key optional: `{"timeout_ms": N}` bounds the whole call (every attempt
+/// and retry wait) to N milliseconds, N an integer in 1..=600000; the call gets the
+/// shorter of this and the client's `retry.max_elapsed_ms`. A call that runs out of time
+/// returns `CLERK_RESULT_TIMEOUT` with an error object of `kind` `timeout`. Unknown keys
+/// and values out of range are refused with `CLERK_RESULT_INVALID_JSON` and a message
+/// naming the key, before anything is sent.
+///
+/// Outputs, ownership and thread safety as for `clerk_client_call`; `options_json` is only
+/// read during the call.
+///
+/// # Safety
+/// As for `clerk_client_call`, and `options_json` is NULL or NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn clerk_client_call_with_options(
+    client: *const clerk_client,
+    operation: *const c_char,
+    params_json: *const c_char,
+    options_json: *const c_char,
+    json_out: *mut *mut c_char,
+) -> clerk_result {
+    // SAFETY: forwarded from this function's contract.
+    unsafe {
+        call(
+            client,
+            operation,
+            "operation",
+            params_json,
+            options_json,
+            json_out,
+        )
+    }
+}
+
+/// Parses `options_json` (NULL or `""` for none) into the core's `CallOptions`, whose
+/// serde type decides the keys and ranges.
+fn call_options(options_json: Option<&str>) -> Result<CallOptions, FfiError> {
+    from_object(
+        object_or_empty(options_json, "options_json")?,
+        "options_json",
+    )
+}
+
+/// The generic call behind `clerk_client_call` and `clerk_client_call_with_options`.
+///
+/// # Safety
+/// `client` is NULL or a live client; the strings are NULL or NUL-terminated; `json_out` is
+/// NULL or points to a writable pointer.
+unsafe fn call(
+    client: *const clerk_client,
+    name: *const c_char,
+    name_argument: &str,
+    params_json: *const c_char,
+    options_json: *const c_char,
+    json_out: *mut *mut c_char,
+) -> clerk_result {
     boundary(json_out, || {
         // SAFETY: the caller passes NULL or a live client, and NULL or NUL-terminated
         // strings, all valid during the call.
-        let (client, name, params) = unsafe {
+        let (client, name, params, options) = unsafe {
             (
                 handle(client, "client")?,
-                required_str(name, "name")?,
+                required_str(name, name_argument)?,
                 optional_str(params_json, "params_json")?,
+                optional_str(options_json, "options_json")?,
             )
         };
         let params = object_or_empty(params, "params_json")?;
-        let response = client.client.call(name, &Value::Object(params))?;
+        let options = call_options(options)?;
+        let response = client
+            .client
+            .call_with(name, &Value::Object(params), &options)?;
         Ok((clerk_result::Ok, Output::Json(response.body)))
     })
 }
@@ -262,16 +337,84 @@ pub unsafe extern "C" fn clerk_client_request(
     status_out: *mut u16,
     json_out: *mut *mut c_char,
 ) -> clerk_result {
+    // SAFETY: forwarded from this function's contract; NULL options are allowed.
+    unsafe {
+        request(
+            client,
+            method,
+            path,
+            query_json,
+            body_json,
+            status_out,
+            std::ptr::null(),
+            json_out,
+        )
+    }
+}
+
+/// `clerk_client_request` with options for this call (no status output).
+///
+/// `options_json` is as for `clerk_client_call_with_options`: NULL or `""` for none, or
+/// `{"timeout_ms": N}` with N in 1..=600000; unknown keys and values out of range are
+/// refused with `CLERK_RESULT_INVALID_JSON`; a call that runs out of time returns
+/// `CLERK_RESULT_TIMEOUT` (error `kind` `timeout`).
+///
+/// Outputs, ownership and thread safety as for `clerk_client_request`; `options_json` is
+/// only read during the call.
+///
+/// # Safety
+/// As for `clerk_client_call`, and `options_json` is NULL or NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn clerk_client_request_with_options(
+    client: *const clerk_client,
+    method: *const c_char,
+    path: *const c_char,
+    query_json: *const c_char,
+    body_json: *const c_char,
+    options_json: *const c_char,
+    json_out: *mut *mut c_char,
+) -> clerk_result {
+    // SAFETY: forwarded from this function's contract; a NULL status_out is allowed.
+    unsafe {
+        request(
+            client,
+            method,
+            path,
+            query_json,
+            body_json,
+            std::ptr::null_mut(),
+            options_json,
+            json_out,
+        )
+    }
+}
+
+/// The raw request behind `clerk_client_request` and `clerk_client_request_with_options`.
+///
+/// # Safety
+/// As for `clerk_client_request`, and `options_json` is NULL or NUL-terminated.
+#[allow(clippy::too_many_arguments)] // the C arguments, passed through
+unsafe fn request(
+    client: *const clerk_client,
+    method: *const c_char,
+    path: *const c_char,
+    query_json: *const c_char,
+    body_json: *const c_char,
+    status_out: *mut u16,
+    options_json: *const c_char,
+    json_out: *mut *mut c_char,
+) -> clerk_result {
     boundary(json_out, || {
         // SAFETY: the caller passes NULL or a live client, and NULL or NUL-terminated
         // strings, all valid during the call.
-        let (client, method, path, query, body) = unsafe {
+        let (client, method, path, query, body, options) = unsafe {
             (
                 handle(client, "client")?,
                 required_str(method, "method")?,
                 required_str(path, "path")?,
                 optional_str(query_json, "query_json")?,
                 optional_str(body_json, "body_json")?,
+                optional_str(options_json, "options_json")?,
             )
         };
         let method = clerk_core::Method::parse(method).ok_or_else(|| {
@@ -288,7 +431,10 @@ pub unsafe extern "C" fn clerk_client_request(
                     .map_err(|error| FfiError::invalid_json("body_json", error))
             })
             .transpose()?;
-        let response = client.client.request(method, path, &query, body.as_ref())?;
+        let options = call_options(options)?;
+        let response = client
+            .client
+            .request_with(method, path, &query, body.as_ref(), &options)?;
         if !status_out.is_null() {
             // SAFETY: non-NULL, and the caller guarantees it points to a writable u16.
             unsafe { *status_out = response.status };
@@ -384,9 +530,53 @@ pub unsafe extern "C" fn clerk_pager_next(
     pager: *const clerk_pager,
     json_out: *mut *mut c_char,
 ) -> clerk_result {
+    // SAFETY: forwarded from this function's contract; NULL options are allowed.
+    unsafe { pager_next(pager, std::ptr::null(), json_out) }
+}
+
+/// `clerk_pager_next` with options for this page fetch.
+///
+/// `options_json` is as for `clerk_client_call_with_options`: NULL or `""` for none, or
+/// `{"timeout_ms": N}` with N in 1..=600000, bounding this one fetch; unknown keys and
+/// values out of range are refused with `CLERK_RESULT_INVALID_JSON` (the pager is left as
+/// it was); a fetch that runs out of time returns `CLERK_RESULT_TIMEOUT` (error `kind`
+/// `timeout`) and, as every error, ends the paging.
+///
+/// Outputs, ownership and thread safety as for `clerk_pager_next`; `options_json` is only
+/// read during the call.
+///
+/// # Safety
+/// As for `clerk_pager_next`, and `options_json` is NULL or NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn clerk_pager_next_with_options(
+    pager: *const clerk_pager,
+    options_json: *const c_char,
+    json_out: *mut *mut c_char,
+) -> clerk_result {
+    // SAFETY: forwarded from this function's contract.
+    unsafe { pager_next(pager, options_json, json_out) }
+}
+
+/// The page fetch behind `clerk_pager_next` and `clerk_pager_next_with_options`.
+///
+/// # Safety
+/// `pager` is NULL or a live pager; `options_json` is NULL or NUL-terminated; `json_out`
+/// is NULL or points to a writable pointer.
+unsafe fn pager_next(
+    pager: *const clerk_pager,
+    options_json: *const c_char,
+    json_out: *mut *mut c_char,
+) -> clerk_result {
     boundary(json_out, || {
-        // SAFETY: the caller passes NULL or a live pager, valid during the call.
-        let pager = unsafe { handle(pager, "pager") }?;
+        // SAFETY: the caller passes NULL or a live pager and NULL or a NUL-terminated
+        // string, valid during the call.
+        let (pager, options) = unsafe {
+            (
+                handle(pager, "pager")?,
+                optional_str(options_json, "options_json")?,
+            )
+        };
+        let options = options.map(|text| call_options(Some(text))).transpose()?;
         let mut pages = pager.pages.lock().map_err(|_| {
             FfiError::new(
                 clerk_result::Panic,
@@ -394,7 +584,11 @@ pub unsafe extern "C" fn clerk_pager_next(
                 "the pager is unusable: an earlier call panicked while using it",
             )
         })?;
-        match pages.next() {
+        let page = match &options {
+            Some(options) => pages.next_with(options),
+            None => pages.next(),
+        };
+        match page {
             None => Ok((clerk_result::Done, Output::Nothing)),
             Some(Ok(response)) => Ok((clerk_result::Ok, Output::Json(response.body))),
             Some(Err(error)) => Err(error.into()),

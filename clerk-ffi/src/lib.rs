@@ -18,9 +18,10 @@ mod verify;
 
 pub use boundary::{clerk_string_free, clerk_version};
 pub use client::{
-    clerk_client, clerk_client_call, clerk_client_call_multipart, clerk_client_free,
-    clerk_client_new, clerk_client_request, clerk_operations_json, clerk_pager, clerk_pager_free,
-    clerk_pager_new, clerk_pager_next,
+    clerk_client, clerk_client_call, clerk_client_call_multipart, clerk_client_call_with_options,
+    clerk_client_free, clerk_client_new, clerk_client_request, clerk_client_request_with_options,
+    clerk_operations_json, clerk_pager, clerk_pager_free, clerk_pager_new, clerk_pager_next,
+    clerk_pager_next_with_options,
 };
 pub use result::{clerk_result, clerk_result_name};
 pub use verify::{

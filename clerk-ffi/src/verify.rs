@@ -120,6 +120,10 @@ fn build_verifier(
 /// `{"jwt_key": "-----BEGIN PUBLIC KEY-----...", "authorized_parties": [...],
 ///   "audience": [...], "issuer": [...], "clock_skew_ms": 5000, "jwks_ttl_ms": 300000,
 ///   "kid_refetch_interval_ms": 10000, "max_stale_ms": 3600000}`.
+/// Ranges (anything else is `CLERK_RESULT_CONFIG` naming the setting): `clock_skew_ms`
+/// 0..=300000 (5 minutes), `jwks_ttl_ms` 100..=86400000, `kid_refetch_interval_ms` and
+/// `max_stale_ms` 0..=86400000 (24 hours). A successful JWKS fetch replaces the whole key
+/// set: a key that left the instance's JWKS stops verifying at once.
 /// With `jwt_key` tokens are verified against that PEM key without any network; otherwise
 /// keys come from the JWKS of `client` (fetched once, then cached). `client` may be NULL
 /// with a `jwt_key`; the verifier keeps its own reference to the client, which may be freed

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -493,6 +494,147 @@ static void test_pager(clerk_client *client, const char *secret_key) {
     EXPECT(clerk_pager_next(NULL, &json), CLERK_RESULT_NULL_PARAMETER, json, "`pager`");
 }
 
+/* Seconds on the monotonic clock. */
+static double now_seconds(void) {
+    struct timespec at;
+    clock_gettime(CLOCK_MONOTONIC, &at);
+    return (double)at.tv_sec + (double)at.tv_nsec / 1e9;
+}
+
+/* POSTs `body` to the emulator's control path `path` (e.g. /__emulator/faults) and
+ * returns 1 on a 2xx answer. The emulator listens on 127.0.0.1:<port of api_url>. */
+static int emulator_post(const char *api_url, const char *path, const char *body) {
+    struct sockaddr_in address;
+    const char *colon = strrchr(api_url, ':');
+    char request[2048], answer[512];
+    ssize_t got;
+    int fd, ok;
+    if (colon == NULL) return 0;
+    memset(&address, 0, sizeof address);
+    address.sin_family = AF_INET;
+    address.sin_port = htons((uint16_t)atoi(colon + 1));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    snprintf(request, sizeof request,
+             "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+             "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+             path, strlen(body), body);
+    fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&address, sizeof address) != 0) {
+        perror("emulator_post");
+        if (fd >= 0) close(fd);
+        return 0;
+    }
+    ok = write(fd, request, strlen(request)) == (ssize_t)strlen(request);
+    got = ok ? read(fd, answer, sizeof answer - 1) : -1;
+    close(fd);
+    if (got <= 0) return 0;
+    answer[got] = '\0';
+    return strncmp(answer, "HTTP/1.1 2", 10) == 0;
+}
+
+/* The *_with_options functions: a per-call timeout against a slow (delay fault) emulator,
+ * NULL options as the plain call, and strict options JSON. */
+static void test_call_options(clerk_client *client, const char *api_url) {
+    static const char slow_users[] =
+        "{\"method\": \"GET\", \"path\": \"/v1/users\", \"delay_ms\": 5000}";
+    char *json = NULL;
+    clerk_pager *pager = NULL;
+    double started, elapsed;
+
+    /* A 5 s delay against a 300 ms timeout: the timeout code, long before the answer. */
+    CHECK(emulator_post(api_url, "/__emulator/faults", slow_users));
+    started = now_seconds();
+    EXPECT(clerk_client_call_with_options(client, "GetUserList", "{\"limit\": 1}",
+                                          "{\"timeout_ms\": 300}", &json),
+           CLERK_RESULT_TIMEOUT, json, "\"kind\":\"timeout\"");
+    elapsed = now_seconds() - started;
+    CHECK(elapsed < 3.0);
+    if (elapsed >= 3.0) fprintf(stderr, "call_with_options took %.2f s\n", elapsed);
+
+    CHECK(emulator_post(api_url, "/__emulator/faults", slow_users));
+    started = now_seconds();
+    EXPECT(clerk_client_request_with_options(client, "GET", "/users", "{\"limit\": 1}", NULL,
+                                             "{\"timeout_ms\": 300}", &json),
+           CLERK_RESULT_TIMEOUT, json, "per-call timeout of 300 ms");
+    CHECK(now_seconds() - started < 3.0);
+
+    CHECK(emulator_post(api_url, "/__emulator/faults", slow_users));
+    EXPECT(clerk_pager_new(client, "GetUserList", "{\"limit\": 2}", &pager, &json),
+           CLERK_RESULT_OK, json, NULL);
+    started = now_seconds();
+    EXPECT(clerk_pager_next_with_options(pager, "{\"timeout_ms\": 300}", &json),
+           CLERK_RESULT_TIMEOUT, json, "\"kind\":\"timeout\"");
+    CHECK(now_seconds() - started < 3.0);
+    EXPECT(clerk_pager_next_with_options(pager, NULL, &json), CLERK_RESULT_DONE, json, NULL);
+    clerk_pager_free(pager);
+    pager = NULL;
+
+    /* NULL and "" options: the plain call. A generous timeout changes nothing. */
+    CHECK(clerk_client_call_with_options(client, "GetUserList", "{\"limit\": 1}", NULL, &json) ==
+          CLERK_RESULT_OK);
+    CHECK(json != NULL && count_top_level_items(json) == 1);
+    clerk_string_free(json);
+    json = NULL;
+    CHECK(clerk_client_call_with_options(client, "GetUserList", "{\"limit\": 1}", "", &json) ==
+          CLERK_RESULT_OK);
+    CHECK(json != NULL && count_top_level_items(json) == 1);
+    clerk_string_free(json);
+    json = NULL;
+    CHECK(clerk_client_call_with_options(client, "users.list", "{\"limit\": 1}",
+                                         "{\"timeout_ms\": 600000}", &json) == CLERK_RESULT_OK);
+    CHECK(json != NULL && count_top_level_items(json) == 1);
+    clerk_string_free(json);
+    json = NULL;
+    CHECK(clerk_client_request_with_options(client, "GET", "/users", "{\"limit\": 1}", NULL, NULL,
+                                            &json) == CLERK_RESULT_OK);
+    CHECK(json != NULL && count_top_level_items(json) == 1);
+    clerk_string_free(json);
+    json = NULL;
+
+    /* Options JSON is strict: unknown keys, out-of-range values, wrong types. */
+    EXPECT(clerk_client_call_with_options(client, "GetUserList", NULL, "{\"timeout\": 300}",
+                                          &json),
+           CLERK_RESULT_INVALID_JSON, json, "unknown field `timeout`");
+    EXPECT(clerk_client_call_with_options(client, "GetUserList", NULL, "{\"timeout_ms\": 0}",
+                                          &json),
+           CLERK_RESULT_INVALID_JSON, json, "timeout_ms");
+    EXPECT(clerk_client_call_with_options(client, "GetUserList", NULL,
+                                          "{\"timeout_ms\": 600001}", &json),
+           CLERK_RESULT_INVALID_JSON, json, "1..=600000");
+    EXPECT(clerk_client_call_with_options(client, "GetUserList", NULL,
+                                          "{\"timeout_ms\": \"300\"}", &json),
+           CLERK_RESULT_INVALID_JSON, json, "timeout_ms");
+    EXPECT(clerk_client_call_with_options(client, "GetUserList", NULL, "[300]", &json),
+           CLERK_RESULT_INVALID_JSON, json, "options_json");
+    EXPECT(clerk_client_call_with_options(client, "GetUserList", NULL, BAD_UTF8, &json),
+           CLERK_RESULT_INVALID_UTF8, json, "options_json");
+    EXPECT(clerk_client_call_with_options(client, NULL, NULL, NULL, &json),
+           CLERK_RESULT_NULL_PARAMETER, json, "`operation`");
+    EXPECT(clerk_client_call_with_options(NULL, "GetUserList", NULL, NULL, &json),
+           CLERK_RESULT_NULL_PARAMETER, json, "`client`");
+    CHECK(clerk_client_call_with_options(client, "GetUserList", NULL, NULL, NULL) ==
+          CLERK_RESULT_NULL_PARAMETER);
+    EXPECT(clerk_client_request_with_options(client, "GET", "/users", NULL, NULL,
+                                             "{\"timeout_ms\": 1, \"retries\": 2}", &json),
+           CLERK_RESULT_INVALID_JSON, json, "retries");
+    EXPECT(clerk_client_request_with_options(client, "GET", NULL, NULL, NULL, NULL, &json),
+           CLERK_RESULT_NULL_PARAMETER, json, "`path`");
+
+    /* A refused options argument leaves the pager as it was. */
+    EXPECT(clerk_pager_new(client, "GetUserList", "{\"limit\": 1}", &pager, &json),
+           CLERK_RESULT_OK, json, NULL);
+    EXPECT(clerk_pager_next_with_options(pager, "{\"timeout_ms\": -5}", &json),
+           CLERK_RESULT_INVALID_JSON, json, "timeout_ms");
+    CHECK(clerk_pager_next_with_options(pager, "{\"timeout_ms\": 5000}", &json) ==
+          CLERK_RESULT_OK);
+    CHECK(json != NULL && count_top_level_items(json) == 1);
+    clerk_string_free(json);
+    json = NULL;
+    clerk_pager_free(pager);
+    EXPECT(clerk_pager_next_with_options(NULL, NULL, &json), CLERK_RESULT_NULL_PARAMETER, json,
+           "`pager`");
+}
+
 int main(void) {
     const char *api_url = required_env("CLERK_TEST_API_URL");
     const char *secret_key = required_env("CLERK_TEST_SECRET_KEY");
@@ -513,6 +655,7 @@ int main(void) {
     test_request(client);
     test_operations();
     test_pager(client, secret_key);
+    test_call_options(client, api_url);
 
     clerk_client_free(client);
     return check_summary("test_client");

@@ -8,6 +8,10 @@
 #include <string.h>
 #include <time.h>
 
+#include <netdb.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include "check.h"
 #include "helpers.h"
 
@@ -97,6 +101,83 @@ static void test_jwks_verifier(clerk_client *client) {
     clerk_verifier_free(verifier);
 }
 
+/* POSTs to one of the emulator's control endpoints (outside /v1, so not through the
+ * client); returns 1 on a 200 answer. */
+static int emulator_control(const char *api_url, const char *path) {
+    char host[256], port[16], request[512], answer[64];
+    const char *authority = strstr(api_url, "://");
+    const char *colon;
+    struct addrinfo hints, *addresses = NULL;
+    int fd = -1, ok = 0;
+    ssize_t got;
+    if (authority == NULL) return 0;
+    authority += 3;
+    colon = strrchr(authority, ':');
+    if (colon == NULL || (size_t)(colon - authority) >= sizeof host) return 0;
+    memcpy(host, authority, (size_t)(colon - authority));
+    host[colon - authority] = '\0';
+    snprintf(port, sizeof port, "%.*s", (int)strcspn(colon + 1, "/"), colon + 1);
+    memset(&hints, 0, sizeof hints);
+    hints.ai_socktype = SOCK_STREAM;
+    if (getaddrinfo(host, port, &hints, &addresses) != 0) return 0;
+    fd = socket(addresses->ai_family, addresses->ai_socktype, addresses->ai_protocol);
+    if (fd >= 0 && connect(fd, addresses->ai_addr, addresses->ai_addrlen) == 0) {
+        int n = snprintf(request, sizeof request,
+                         "POST %s HTTP/1.1\r\nHost: %s:%s\r\nContent-Length: 0\r\n"
+                         "Connection: close\r\n\r\n",
+                         path, host, port);
+        if (write(fd, request, (size_t)n) == n) {
+            got = read(fd, answer, sizeof answer - 1);
+            if (got > 0) {
+                answer[got] = '\0';
+                ok = strncmp(answer, "HTTP/1.1 200", 12) == 0;
+            }
+        }
+    }
+    if (fd >= 0) close(fd);
+    freeaddrinfo(addresses);
+    return ok;
+}
+
+static void sleep_ms(long ms) {
+    struct timespec pause;
+    pause.tv_sec = ms / 1000;
+    pause.tv_nsec = (ms % 1000) * 1000000L;
+    nanosleep(&pause, NULL);
+}
+
+/* Regression: a key that left the JWKS stayed trusted while unknown-kid tokens kept
+ * causing refetches (each merged the old keys back in). Rotate the emulator's key, spray
+ * unknown kids across several short TTLs: the old key's token is refused. Rotates back at
+ * the end (two committed keys), so the next run of this program starts from the same key. */
+static void test_rotation_with_kid_spray(clerk_client *client, const char *api_url) {
+    clerk_verifier *verifier =
+        new_verifier("{\"jwks_ttl_ms\": 300, \"kid_refetch_interval_ms\": 20}", client);
+    char *old_token = mint_token(emulator_pem, kid, "{\"exp\": 4102444800}", NULL);
+    char *json = NULL;
+    int i;
+    EXPECT(clerk_verifier_verify(verifier, old_token, &json), CLERK_RESULT_OK, json,
+           "\"sub\":");
+    CHECK(emulator_control(api_url, "/__emulator/rotate_key"));
+    /* About 1.5 s: five TTLs of 300 ms, one unknown kid every 30 ms. */
+    for (i = 0; i < 50; i++) {
+        char junk_kid[32];
+        char *junk;
+        snprintf(junk_kid, sizeof junk_kid, "junk_%d", i);
+        junk = mint_token(emulator_pem, junk_kid, "{}", NULL);
+        sleep_ms(30);
+        clerk_verifier_verify(verifier, junk, &json);
+        clerk_string_free(json);
+        json = NULL;
+        clerk_string_free(junk);
+    }
+    EXPECT(clerk_verifier_verify(verifier, old_token, &json), CLERK_RESULT_VERIFICATION, json,
+           "\"reason\":\"jwk-kid-mismatch\"");
+    CHECK(emulator_control(api_url, "/__emulator/rotate_key"));
+    clerk_string_free(old_token);
+    clerk_verifier_free(verifier);
+}
+
 static void test_verifier_lifetimes_and_failures(const char *config_template, const char *secret_key) {
     char config[512];
     char *json = NULL;
@@ -123,6 +204,28 @@ static void test_verifier_lifetimes_and_failures(const char *config_template, co
            "\"reason\":\"jwk-remote-failed-to-load\"");
     clerk_verifier_free(verifier);
     clerk_client_free(client);
+
+    /* Out-of-range settings are configuration errors naming the setting (a skew of
+     * u64::MAX used to make every expired token verify). */
+    {
+        static const char *const out_of_range[][2] = {
+            {"{\"clock_skew_ms\": 18446744073709551615}", "clock_skew"},
+            {"{\"clock_skew_ms\": 300001}", "clock_skew"},
+            {"{\"jwks_ttl_ms\": 0}", "jwks_ttl"},
+            {"{\"jwks_ttl_ms\": 86400001}", "jwks_ttl"},
+            {"{\"kid_refetch_interval_ms\": 86400001}", "kid_refetch_interval"},
+            {"{\"max_stale_ms\": 18446744073709551615}", "max_stale"},
+        };
+        size_t i;
+        for (i = 0; i < sizeof out_of_range / sizeof out_of_range[0]; i++) {
+            clerk_verifier *refused = NULL;
+            EXPECT(clerk_verifier_new(out_of_range[i][0], NULL, &refused, &json),
+                   CLERK_RESULT_CONFIG, json, out_of_range[i][1]);
+            CHECK(refused == NULL);
+        }
+        verifier = new_verifier("{\"clock_skew_ms\": 300000, \"jwks_ttl_ms\": 100}", NULL);
+        clerk_verifier_free(verifier);
+    }
 
     /* No key source at all. */
     verifier = new_verifier("{}", NULL);
@@ -407,6 +510,7 @@ int main(void) {
     test_machine_tokens(client);
     test_webhooks();
     test_minting_misuse();
+    test_rotation_with_kid_spray(client, api_url);
 
     clerk_client_free(client);
     free(emulator_pem);

@@ -185,23 +185,21 @@ impl JwksCache {
             .and_then(|body| parse_key_set(&body))
         {
             Ok(fetched_keys) => {
-                let merge = self.is_fresh(&state, now_ms);
-                let mut keys = if merge {
-                    std::mem::take(&mut state.keys)
-                } else {
-                    HashMap::new()
-                };
-                for (kid, text) in fetched_keys {
-                    let reuse = state
-                        .keys
-                        .get(&kid)
-                        .or_else(|| keys.get(&kid))
-                        .filter(|(old_text, _)| *old_text == text)
-                        .map(|(_, key)| key.clone());
-                    let key = reuse.unwrap_or_else(|| Arc::new(parse_jwk(&text)));
-                    keys.insert(kid, (text, key));
-                }
-                state.keys = keys;
+                // The served set is the truth: a key missing from it is gone at once,
+                // whatever the cache held (merging would let unknown-kid refetches keep a
+                // revoked key alive). Unchanged keys keep their parsed form.
+                let previous = std::mem::take(&mut state.keys);
+                state.keys = fetched_keys
+                    .into_iter()
+                    .map(|(kid, text)| {
+                        let key = previous
+                            .get(&kid)
+                            .filter(|(old_text, _)| *old_text == text)
+                            .map(|(_, key)| key.clone())
+                            .unwrap_or_else(|| Arc::new(parse_jwk(&text)));
+                        (kid, (text, key))
+                    })
+                    .collect();
                 state.fetched_at_ms = Some(finished_ms);
                 state.last_error = None;
             }

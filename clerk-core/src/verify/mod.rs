@@ -8,7 +8,11 @@
 //!   (`token-verification-failed`) where the reference may turn it into a tiny
 //!   "modulus" and report `token-invalid-signature`;
 //! - unknown `kid`s refetch the JWKS at most once per interval (default 10 s), and
-//!   cached keys keep serving while refreshes fail, up to a bound (stale-if-error);
+//!   cached keys keep serving while refreshes fail, up to a bound (stale-if-error); a
+//!   successful fetch replaces the whole key set, so a key that left the JWKS stops
+//!   verifying at once;
+//! - the clock skew is at most [`MAX_CLOCK_SKEW`] (5 minutes) and the cache settings are
+//!   bounded (see [`VerifierBuilder`]): out of range is a configuration error;
 //! - `exp`/`nbf`/`iat` outside the years 0001..=9999 are `token-verification-failed`
 //!   (the reference's date arithmetic breaks and such a token never expires);
 //! - an `aud` of the wrong JSON type is `token-verification-failed` when an audience is
@@ -336,26 +340,28 @@ impl VerifierBuilder {
         self
     }
 
-    /// Tolerance for `exp`, `nbf` and `iat` (default 5 s; zero is honoured).
+    /// Tolerance for `exp`, `nbf` and `iat` (default 5 s; zero is honoured; at most
+    /// [`MAX_CLOCK_SKEW`], 5 minutes, else [`build`](Self::build) fails).
     pub fn clock_skew(mut self, skew: Duration) -> Self {
         self.clock_skew = skew;
         self
     }
 
-    /// How long fetched JWKS keys stay fresh (default 5 minutes).
+    /// How long fetched JWKS keys stay fresh (default 5 minutes; 100 ms ..= 24 h).
     pub fn jwks_ttl(mut self, ttl: Duration) -> Self {
         self.timing.ttl = ttl;
         self
     }
 
     /// Minimum time between JWKS refetches caused by unknown `kid`s or failed refreshes
-    /// (default 10 s).
+    /// (default 10 s; 0 ..= 24 h; zero lets every unknown `kid` cause a fetch: tests only).
     pub fn kid_refetch_interval(mut self, interval: Duration) -> Self {
         self.timing.min_refetch_interval = interval;
         self
     }
 
-    /// How long past the TTL cached keys keep serving while refreshes fail (default 1 h).
+    /// How long past the TTL cached keys keep serving while refreshes fail (default 1 h;
+    /// 0 ..= 24 h). A successful fetch always replaces the whole key set.
     pub fn max_stale(mut self, bound: Duration) -> Self {
         self.timing.max_stale = bound;
         self
@@ -367,11 +373,11 @@ impl VerifierBuilder {
         self
     }
 
-    /// Builds the verifier. Fails only when a PEM key is given and cannot be parsed;
-    /// a verifier with no key source builds and refuses every token with
-    /// `jwk-failed-to-resolve`, as the reference does.
+    /// Builds the verifier. Fails when a setting is out of its documented range or a PEM
+    /// key is given and cannot be parsed; a verifier with no key source builds and refuses
+    /// every token with `jwk-failed-to-resolve`, as the reference does.
     pub fn build(self) -> Result<Verifier, Error> {
-        let verifier = self.build_lenient();
+        let verifier = self.build_lenient()?;
         if let KeySource::Pem(key) = &verifier.inner.keys {
             if let Err(message) = key.as_ref() {
                 return Err(Error::Config {
@@ -384,8 +390,38 @@ impl VerifierBuilder {
 
     /// Builds the verifier even when the PEM key is unusable: tokens are then refused with
     /// `token-verification-failed` at the signature step, exactly where the reference
-    /// fails (used by the CLI's batch mode to mirror the reference case by case).
-    pub fn build_lenient(self) -> Verifier {
+    /// fails (used by the CLI's batch mode to mirror the reference case by case). Settings
+    /// out of range still fail.
+    pub fn build_lenient(self) -> Result<Verifier, Error> {
+        self.check_ranges()?;
+        Ok(self.assemble())
+    }
+
+    /// Refuses settings outside their documented ranges: an unbounded clock skew would
+    /// accept any expired token, a zero TTL would fetch the JWKS for every token.
+    fn check_ranges(&self) -> Result<(), Error> {
+        check_range(
+            "clock_skew",
+            self.clock_skew,
+            Duration::ZERO,
+            MAX_CLOCK_SKEW,
+        )?;
+        check_range("jwks_ttl", self.timing.ttl, MIN_JWKS_TTL, MAX_CACHE_SETTING)?;
+        check_range(
+            "kid_refetch_interval",
+            self.timing.min_refetch_interval,
+            Duration::ZERO,
+            MAX_CACHE_SETTING,
+        )?;
+        check_range(
+            "max_stale",
+            self.timing.max_stale,
+            Duration::ZERO,
+            MAX_CACHE_SETTING,
+        )
+    }
+
+    fn assemble(self) -> Verifier {
         let keys = if let Some(shared) = self.shared_keys {
             shared
         } else if let Some(pem) = &self.pem {
@@ -404,12 +440,35 @@ impl VerifierBuilder {
             inner: Arc::new(Inner {
                 keys,
                 rules: self.rules,
+                // In range (at most minutes), so the conversion cannot truncate.
                 clock_skew_ms: i64::try_from(self.clock_skew.as_millis()).unwrap_or(i64::MAX),
                 clock: self.clock,
                 client: self.client,
             }),
         }
     }
+}
+
+/// The largest clock skew a verifier accepts (5 minutes): tolerance for clock drift
+/// between Clerk and this server, not a way to extend token lifetimes.
+pub const MAX_CLOCK_SKEW: Duration = Duration::from_secs(5 * 60);
+/// The shortest JWKS TTL (100 ms): shorter would refetch for nearly every token.
+pub const MIN_JWKS_TTL: Duration = Duration::from_millis(100);
+/// The longest JWKS TTL, kid refetch interval and stale bound (24 hours).
+pub const MAX_CACHE_SETTING: Duration = Duration::from_secs(24 * 60 * 60);
+
+fn check_range(name: &str, value: Duration, min: Duration, max: Duration) -> Result<(), Error> {
+    if value < min || value > max {
+        return Err(Error::Config {
+            message: format!(
+                "verifier setting {name} ({name}_ms) is {} ms; it must be within {} ..= {} ms",
+                value.as_millis(),
+                min.as_millis(),
+                max.as_millis()
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// The Unix seconds of 9999-12-31T23:59:59Z and 0001-01-01T00:00:00Z: dates outside are
@@ -425,7 +484,8 @@ impl Verifier {
 
     /// A verifier for this client's instance, keys from its JWKS.
     pub fn from_client(client: Client) -> Verifier {
-        Verifier::builder().client(client).build_lenient()
+        // The defaults are in range.
+        Verifier::builder().client(client).assemble()
     }
 
     /// A networkless verifier for a PEM public key.

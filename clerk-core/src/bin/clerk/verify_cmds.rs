@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use clerk_core::Client;
 use clerk_core::testing::{TestKey, mint_session_token_at};
-use clerk_core::verify::{FixedClock, Reason, Verifier, VerifyError};
+use clerk_core::verify::{FixedClock, Reason, SessionClaims, Verifier, VerifyError};
 use clerk_core::webhooks::Webhook;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 const USAGE: &str = "usage:
@@ -146,7 +146,9 @@ fn env_verifier() -> Result<Verifier, UsageError> {
             Client::from_env().map_err(|e| usage(format!("CLERK_SECRET_KEY client: {e}")))?;
         builder = builder.client(client);
     }
-    Ok(builder.build_lenient())
+    builder
+        .build_lenient()
+        .map_err(|e| usage(format!("verifier from the environment: {e}")))
 }
 
 /// The per-case options of one verification.
@@ -160,7 +162,11 @@ struct CaseOptions {
     clock_skew_ms: Option<u64>,
 }
 
-fn verify_case(token: &str, options: CaseOptions, base: &Verifier) -> Result<Value, VerifyError> {
+fn verify_case(
+    token: &str,
+    options: CaseOptions,
+    base: &Verifier,
+) -> Result<SessionClaims, VerifyError> {
     let mut builder = Verifier::builder();
     builder = match &options.jwt_key {
         Some(pem) if !pem.is_empty() => builder.pem_key(pem.clone()),
@@ -176,17 +182,34 @@ fn verify_case(token: &str, options: CaseOptions, base: &Verifier) -> Result<Val
     if let Some(skew) = options.clock_skew_ms {
         builder = builder.clock_skew(Duration::from_millis(skew));
     }
-    let verifier = builder.build_lenient();
-    let claims = verifier.verify(token)?;
-    serde_json::to_value(&claims)
-        .map_err(|e| VerifyError::new(Reason::UnexpectedError, e.to_string()))
+    let verifier = builder
+        .build_lenient()
+        .map_err(|e| VerifyError::new(Reason::UnexpectedError, e.to_string()))?;
+    verifier.verify(token)
 }
 
-fn result_line(result: Result<Value, VerifyError>) -> (Value, bool) {
+/// One result line: `{"ok":true,"claims":{...}}` or `{"ok":false,"reason","message"}`.
+/// The claims are serialized straight from what the library returned (never re-parsed
+/// into a `Value`, whose recursion limit deeply nested custom claims would hit).
+fn result_line(result: Result<SessionClaims, VerifyError>) -> (String, bool) {
+    #[derive(Serialize)]
+    struct Verified<'a> {
+        claims: &'a SessionClaims,
+        ok: bool,
+    }
     match result {
-        Ok(claims) => (json!({"ok": true, "claims": claims}), true),
+        Ok(claims) => match serde_json::to_string(&Verified {
+            claims: &claims,
+            ok: true,
+        }) {
+            Ok(line) => (line, true),
+            Err(e) => result_line(Err(VerifyError::new(
+                Reason::UnexpectedError,
+                format!("cannot serialize the claims: {e}"),
+            ))),
+        },
         Err(error) => (
-            json!({"ok": false, "reason": error.reason, "message": error.message}),
+            json!({"ok": false, "reason": error.reason, "message": error.message}).to_string(),
             false,
         ),
     }
@@ -281,7 +304,7 @@ struct JsonlCase {
     issuer: Option<OneOrMany>,
 }
 
-fn jsonl_case(line: &str, base: &Verifier) -> Result<Value, VerifyError> {
+fn jsonl_case(line: &str, base: &Verifier) -> Result<SessionClaims, VerifyError> {
     let case: JsonlCase = serde_json::from_str(line).map_err(|e| {
         VerifyError::new(Reason::UnexpectedError, format!("invalid input line: {e}"))
     })?;
