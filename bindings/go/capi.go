@@ -157,7 +157,9 @@ func (h *handle) closedError() error {
 }
 
 // call runs one C call with the handle, bounded by ctx: an ended context returns
-// ctx.Err() without calling C; a context that ends during the call returns ctx.Err() at
+// ctx.Err() without calling C. A deadline goes to C as the call's timeout (options, for
+// the functions that take them), and a call that times out at the deadline returns
+// context.DeadlineExceeded. A context that ends during the call returns ctx.Err() at
 // once while the C call finishes in the background (it frees its own output, and the
 // handle stays alive until it is done). owner is kept alive until the C call returns.
 func (h *handle) call(ctx context.Context, owner any, c func(p unsafe.Pointer, options cText) outcome) outcome {
@@ -167,7 +169,7 @@ func (h *handle) call(ctx context.Context, owner any, c func(p unsafe.Pointer, o
 	if err := ctx.Err(); err != nil {
 		return goFailure(err)
 	}
-	options, err := callOptions(ctx)
+	options, deadline, err := callOptions(ctx)
 	if err != nil {
 		return goFailure(err)
 	}
@@ -190,8 +192,10 @@ func (h *handle) call(ctx context.Context, owner any, c func(p unsafe.Pointer, o
 	}()
 	select {
 	case o := <-done:
-		if o.goErr == nil && o.code == resultTimeout && ctx.Err() != nil {
-			return goFailure(ctx.Err())
+		// The library gave up at the deadline it was given: that is the context's
+		// deadline (its timer may not have fired yet).
+		if o.goErr == nil && o.code == resultTimeout && options != nil && !time.Now().Before(deadline) {
+			return goFailure(context.DeadlineExceeded)
 		}
 		return o
 	case <-ctx.Done():
@@ -199,24 +203,27 @@ func (h *handle) call(ctx context.Context, owner any, c func(p unsafe.Pointer, o
 	}
 }
 
-// callOptions is the per-call options JSON for a context: its deadline as a timeout, or
-// nil when it has none. An expired deadline is context.DeadlineExceeded.
-func callOptions(ctx context.Context) (cText, error) {
+// callOptions is the per-call options JSON for a context (its deadline as timeout_ms),
+// or nil when it has no deadline, and the deadline. An expired deadline is
+// context.DeadlineExceeded.
+func callOptions(ctx context.Context) (cText, time.Time, error) {
 	deadline, ok := ctx.Deadline()
 	if !ok {
-		return nil, nil
+		return nil, deadline, nil
 	}
 	left := time.Until(deadline)
 	if left <= 0 {
-		return nil, context.DeadlineExceeded
+		return nil, deadline, context.DeadlineExceeded
 	}
 	// Rounded up: the library never gives up before the deadline.
 	ms := (left + time.Millisecond - 1) / time.Millisecond
 	if ms > maxTimeoutMS {
-		// Beyond what the library accepts for one call; its own timeouts are shorter.
-		return nil, nil
+		// Beyond what the library accepts for one call: its own budget applies, and the
+		// call still returns at the deadline.
+		return nil, deadline, nil
 	}
-	return newCText(fmt.Sprintf(`{"timeout_ms":%d}`, ms), "options")
+	options, err := newCText(fmt.Sprintf(`{"timeout_ms":%d}`, ms), "options")
+	return options, deadline, err
 }
 
 // maxTimeoutMS is the largest per-call timeout the C library accepts (10 minutes).
@@ -244,11 +251,12 @@ func cClientFree(p unsafe.Pointer) { C.clerk_client_free((*C.clerk_client)(p)) }
 
 func cClientCall(p unsafe.Pointer, name, params, options cText) outcome {
 	var out *C.char
-	code := C.clerk_client_call((*C.clerk_client)(p), name.ptr(), params.ptr(), &out)
+	code := C.clerk_client_call_with_options((*C.clerk_client)(p), name.ptr(), params.ptr(),
+		options.ptr(), &out)
 	return outcome{code: uint32(code), text: takeString(out)}
 }
 
-func cClientCallMultipart(p unsafe.Pointer, name, params, field, filename, contentType cText, data []byte, options cText) outcome {
+func cClientCallMultipart(p unsafe.Pointer, name, params, field, filename, contentType cText, data []byte) outcome {
 	var out *C.char
 	bytes, n := bytesPtr(data)
 	code := C.clerk_client_call_multipart((*C.clerk_client)(p), name.ptr(), params.ptr(),
@@ -256,8 +264,15 @@ func cClientCallMultipart(p unsafe.Pointer, name, params, field, filename, conte
 	return outcome{code: uint32(code), text: takeString(out)}
 }
 
+// cClientRequest sends a raw request; the status is 0 when options are given
+// (clerk_client_request_with_options has no status output).
 func cClientRequest(p unsafe.Pointer, method, path, query, body, options cText) (int, outcome) {
 	var out *C.char
+	if options != nil {
+		code := C.clerk_client_request_with_options((*C.clerk_client)(p), method.ptr(), path.ptr(),
+			query.ptr(), body.ptr(), options.ptr(), &out)
+		return 0, outcome{code: uint32(code), text: takeString(out)}
+	}
 	var status C.uint16_t
 	code := C.clerk_client_request((*C.clerk_client)(p), method.ptr(), path.ptr(), query.ptr(),
 		body.ptr(), &status, &out)
@@ -279,7 +294,7 @@ func cPagerNew(client unsafe.Pointer, name, params cText) (unsafe.Pointer, outco
 
 func cPagerNext(p unsafe.Pointer, options cText) outcome {
 	var out *C.char
-	code := C.clerk_pager_next((*C.clerk_pager)(p), &out)
+	code := C.clerk_pager_next_with_options((*C.clerk_pager)(p), options.ptr(), &out)
 	return outcome{code: uint32(code), text: takeString(out)}
 }
 

@@ -240,7 +240,9 @@ type File struct {
 }
 
 // CallMultipart calls a multipart operation with file's bytes as its file parameter and
-// params as the other parameters.
+// params as the other parameters. ctx's deadline is not passed to the C library (it has
+// no multipart call with options): an ended ctx returns at once, the upload finishes in
+// the background within the client's timeouts.
 func (c *Client) CallMultipart(ctx context.Context, op Operation, params Params, file File) (json.RawMessage, error) {
 	name, err := newCText(string(op), "op")
 	if err != nil {
@@ -265,8 +267,10 @@ func (c *Client) CallMultipart(ctx context.Context, op Operation, params Params,
 		}
 	}
 	data := file.Data
-	o := c.handle().call(ctx, c, func(ptr unsafe.Pointer, options cText) outcome {
-		return cClientCallMultipart(ptr, name, p, field, filename, contentType, data, options)
+	// The C library has no multipart call with options: a deadline is not passed down,
+	// the call returns at ctx's end and finishes in the background.
+	o := c.handle().call(ctx, c, func(ptr unsafe.Pointer, _ cText) outcome {
+		return cClientCallMultipart(ptr, name, p, field, filename, contentType, data)
 	})
 	if err := o.err(); err != nil {
 		return nil, err
@@ -276,7 +280,8 @@ func (c *Client) CallMultipart(ctx context.Context, op Operation, params Params,
 
 // Response is the answer to Client.Request.
 type Response struct {
-	// Status is the HTTP status.
+	// Status is the HTTP status (a 2xx: other statuses are errors). It is 0 when ctx has a
+	// deadline: the C library's request with a timeout does not report the status.
 	Status int
 	// Body is the response body (null for an empty body).
 	Body json.RawMessage

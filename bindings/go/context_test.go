@@ -74,3 +74,54 @@ func TestContextBoundsASlowCall(t *testing.T) {
 	}
 	c.Close()
 }
+
+// A deadline reaches the C library as the call's timeout: the C call itself ends at the
+// deadline instead of running on in the background until the delayed answer.
+func TestDeadlineIsPassedToTheLibrary(t *testing.T) {
+	c := newTestClient(t)
+	user := createUser(t, c)
+	const delay = 3 * time.Second
+	inFlightEndsEarly := func(name string, h *handle) {
+		t.Helper()
+		limit := time.Now().Add(delay / 2)
+		for h.state.Load()&^closedBit != 0 {
+			if time.Now().After(limit) {
+				t.Errorf("%s: the C call still runs %v after the deadline", name, delay/2)
+				return
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+
+	injectFault(t, map[string]any{"method": "GET", "path": "/v1/users/" + user.ID, "delay_ms": delay.Milliseconds()})
+	if _, err := c.Call(ctxTimeout(t, 200*time.Millisecond), OpUsersGet, Params{"user_id": user.ID}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Call: %v", err)
+	}
+	inFlightEndsEarly("Call", c.h)
+
+	injectFault(t, map[string]any{"method": "GET", "path": "/v1/users/" + user.ID, "delay_ms": delay.Milliseconds()})
+	if _, err := c.Request(ctxTimeout(t, 200*time.Millisecond), "GET", "/users/"+user.ID, nil, nil); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Request: %v", err)
+	}
+	inFlightEndsEarly("Request", c.h)
+
+	injectFault(t, map[string]any{"method": "GET", "path": "/v1/users", "delay_ms": delay.Milliseconds()})
+	it := c.Pages(ctxTimeout(t, 200*time.Millisecond), OpUsersList, Params{"limit": 1})
+	if it.Next() || !errors.Is(it.Err(), context.DeadlineExceeded) {
+		t.Errorf("Pages: %v", it.Err())
+	}
+	inFlightEndsEarly("Pages", it.h)
+
+	// A deadline beyond the library's 10-minute bound leaves the call to the client's
+	// own budget; a deadline makes Request report no status.
+	long := ctxTimeout(t, time.Hour)
+	if _, err := c.Call(long, OpUsersGet, Params{"user_id": user.ID}); err != nil {
+		t.Errorf("a one-hour deadline: %v", err)
+	}
+	if resp, err := c.Request(ctxTimeout(t, time.Minute), "GET", "/users/"+user.ID, nil, nil); err != nil || resp.Status != 0 || len(resp.Body) == 0 {
+		t.Errorf("Request with a deadline: %+v %v", resp, err)
+	}
+	if resp, err := c.Request(context.Background(), "GET", "/users/"+user.ID, nil, nil); err != nil || resp.Status != 200 {
+		t.Errorf("Request without a deadline: %+v %v", resp, err)
+	}
+}
