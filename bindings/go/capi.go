@@ -59,6 +59,16 @@ func takeString(p *C.char) []byte {
 	return b
 }
 
+// takeText is takeString as a Go string (one copy).
+func takeText(p *C.char) string {
+	if p == nil {
+		return ""
+	}
+	text := C.GoStringN(p, C.int(C.strlen(p)))
+	C.clerk_string_free(p)
+	return text
+}
+
 // outcome is what one C call gave: its result code and the JSON text of *json_out, or
 // an error found before C was called (goErr).
 type outcome struct {
@@ -309,10 +319,15 @@ func cVerifierNew(config cText, client unsafe.Pointer) (unsafe.Pointer, outcome)
 
 func cVerifierFree(p unsafe.Pointer) { C.clerk_verifier_free((*C.clerk_verifier)(p)) }
 
-func cVerify(p unsafe.Pointer, token cText) outcome {
+// cVerify returns the claims JSON as a string on success (the decoder slices it), or
+// the error.
+func cVerify(p unsafe.Pointer, token cText) (string, error) {
 	var out *C.char
 	code := C.clerk_verifier_verify((*C.clerk_verifier)(p), token.ptr(), &out)
-	return outcome{code: uint32(code), text: takeString(out)}
+	if code != resultOK {
+		return "", outcome{code: uint32(code), text: takeString(out)}.err()
+	}
+	return takeText(out), nil
 }
 
 func cVerifyMachineToken(p unsafe.Pointer, token cText) outcome {

@@ -213,14 +213,14 @@ func (v *Verifier) Verify(token string) (*Claims, error) {
 	if !ok {
 		return nil, h.closedError()
 	}
-	o := cVerify(p, t)
+	text, err := cVerify(p, t)
 	runtime.KeepAlive(v)
 	h.release()
-	if err := o.err(); err != nil {
+	if err != nil {
 		return nil, err
 	}
 	claims := new(Claims)
-	if err := decodeInto(o.text, claims); err != nil {
+	if err := decodeClaims(text, claims); err != nil {
 		return nil, err
 	}
 	return claims, nil
