@@ -306,6 +306,9 @@ func (v *Verifier) AuthenticateRequestWith(r *http.Request, opts AuthenticateOpt
 	if v == nil {
 		return nil, (*handle)(nil).closedError()
 	}
+	if r == nil {
+		return nil, newError(KindInvalidArgument, "argument `r` is nil")
+	}
 	type options struct {
 		PublishableKey    string      `json:"publishable_key,omitempty"`
 		AuthorizedParties []string    `json:"authorized_parties,omitempty"`
