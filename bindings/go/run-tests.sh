@@ -26,6 +26,10 @@ fi
 go version
 # Never fetch a toolchain or a module: the package needs only the standard library.
 export GOTOOLCHAIN=local GOPROXY=off CGO_ENABLED=1
+# go needs a cache and a GOPATH; without HOME (some CI shells) keep them under target/.
+if [ -z "${HOME:-}" ] && [ -z "${XDG_CACHE_HOME:-}" ]; then
+    export GOCACHE=${GOCACHE:-$out/gocache} GOPATH=${GOPATH:-$out/gopath}
+fi
 
 passed=0
 failed=0
