@@ -274,18 +274,11 @@ func cClientCallMultipart(p unsafe.Pointer, name, params, field, filename, conte
 	return outcome{code: uint32(code), text: takeString(out)}
 }
 
-// cClientRequest sends a raw request; the status is 0 when options are given
-// (clerk_client_request_with_options has no status output).
 func cClientRequest(p unsafe.Pointer, method, path, query, body, options cText) (int, outcome) {
 	var out *C.char
-	if options != nil {
-		code := C.clerk_client_request_with_options((*C.clerk_client)(p), method.ptr(), path.ptr(),
-			query.ptr(), body.ptr(), options.ptr(), &out)
-		return 0, outcome{code: uint32(code), text: takeString(out)}
-	}
 	var status C.uint16_t
-	code := C.clerk_client_request((*C.clerk_client)(p), method.ptr(), path.ptr(), query.ptr(),
-		body.ptr(), &status, &out)
+	code := C.clerk_client_request_with_options((*C.clerk_client)(p), method.ptr(), path.ptr(),
+		query.ptr(), body.ptr(), &status, options.ptr(), &out)
 	return int(status), outcome{code: uint32(code), text: takeString(out)}
 }
 

@@ -280,8 +280,7 @@ func (c *Client) CallMultipart(ctx context.Context, op Operation, params Params,
 
 // Response is the answer to Client.Request.
 type Response struct {
-	// Status is the HTTP status (a 2xx: other statuses are errors). It is 0 when ctx has a
-	// deadline: the C library's request with a timeout does not report the status.
+	// Status is the HTTP status (a 2xx: other statuses are errors).
 	Status int
 	// Body is the response body (null for an empty body).
 	Body json.RawMessage
