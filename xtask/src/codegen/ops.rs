@@ -54,21 +54,21 @@ enum BodyKind {
 
 /// One operation, as the generator understands it.
 pub struct Op {
-    operation_id: String,
-    name: String,
+    pub(super) operation_id: String,
+    pub(super) name: String,
     resource: String,
     method: String,
     const_name: String,
-    http_method: &'static str,
-    path: String,
+    pub(super) http_method: &'static str,
+    pub(super) path: String,
     params: Vec<ParamInfo>,
     body: BodyKind,
     body_required: bool,
     /// The whole-body schema, for the `$body` field's doc.
     body_description: String,
     pagination: &'static str,
-    deprecated: bool,
-    summary: String,
+    pub(super) deprecated: bool,
+    pub(super) summary: String,
     description: String,
     /// Response type as written in `resources.rs`.
     response_ty: String,
