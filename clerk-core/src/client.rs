@@ -226,7 +226,9 @@ impl ClientBuilder {
     }
 
     /// The API host, e.g. `https://api.clerk.com` (the client adds `/v1`). `http` is
-    /// accepted only for loopback hosts (a local emulator).
+    /// accepted only for loopback hosts (a local emulator). It must be a bare
+    /// `scheme://host[:port]` (a trailing `/` is dropped): no path, query, fragment or
+    /// userinfo, an IPv6 host in brackets, a port in 1..=65535.
     pub fn api_url(mut self, api_url: impl Into<String>) -> Self {
         self.api_url = api_url.into();
         self
@@ -239,13 +241,14 @@ impl ClientBuilder {
         self
     }
 
-    /// How long to wait for a TCP + TLS connection (default 10 s).
+    /// How long to wait for a TCP + TLS connection (default 10 s; 1 ms ..= 10 min).
     pub fn timeout_connect(mut self, timeout: Duration) -> Self {
         self.timeout_connect = timeout;
         self
     }
 
-    /// How long one attempt of a request may take in all (default 30 s). An attempt never
+    /// How long one attempt of a request may take in all (default 30 s; 1 ms ..= 10 min).
+    /// An attempt never
     /// gets more than what is left of the call's total budget
     /// ([`RetryPolicy::max_elapsed`]).
     pub fn timeout_request(mut self, timeout: Duration) -> Self {
@@ -253,19 +256,23 @@ impl ClientBuilder {
         self
     }
 
-    /// When failed requests are retried (default: [`RetryPolicy::default`]).
+    /// When failed requests are retried (default: [`RetryPolicy::default`]). Ranges:
+    /// `max_attempts` 1..=10, `initial_backoff` 0 ..= 1 min, `max_backoff` 0 ..= 5 min and
+    /// not below `initial_backoff`, `max_elapsed` 1 ms ..= 10 min.
     pub fn retry_policy(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
         self
     }
 
-    /// Your application's name, sent before this library's own `User-Agent` token.
+    /// Your application's name, sent before this library's own `User-Agent` token (no
+    /// control characters).
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
         self.user_agent = Some(user_agent.into());
         self
     }
 
-    /// Which certificate authorities to trust (default: compiled-in Mozilla roots).
+    /// Which certificate authorities to trust (default: compiled-in Mozilla roots). PEM data
+    /// must hold at least one certificate, and every certificate in it must parse.
     pub fn root_certificates(mut self, roots: RootCertificates) -> Self {
         self.root_certificates = roots;
         self
@@ -285,68 +292,77 @@ impl ClientBuilder {
         self
     }
 
-    /// The largest response body accepted, in bytes (default 16 MiB).
+    /// The largest response body accepted, in bytes (default 16 MiB; 1 ..= 1 GiB).
     pub fn max_response_bytes(mut self, limit: u64) -> Self {
         self.max_response_bytes = limit;
         self
     }
 
-    /// An additional header sent with every request (e.g. for a gateway or tracing).
-    /// `Authorization`, `Clerk-API-Version` and `User-Agent` are set by the client and
-    /// cannot be overridden here.
+    /// An additional header sent with every request (e.g. for a gateway or tracing). The
+    /// name must be a valid HTTP field name and the value hold no CR, LF or other control
+    /// character (tab is fine). `Authorization`, `Clerk-API-Version`, `User-Agent`,
+    /// `Content-Type`, `Content-Length`, `Transfer-Encoding` and `Host` are set by the
+    /// client and cannot be given here.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.extra_headers.push((name.into(), value.into()));
         self
     }
 
-    /// Validates the settings and builds the client.
+    /// Validates every setting and builds the client: a value out of its documented range,
+    /// an API URL that is no bare `scheme://host[:port]`, unparsable root certificates or an
+    /// invalid header is an [`Error::Config`] naming the setting, never a failure at the
+    /// first call.
     pub fn build(self) -> Result<Client> {
         let api_url = self.api_url.trim_end_matches('/').to_owned();
         check_api_url(&api_url)?;
         if let Some(key) = &self.secret_key {
             if key.is_empty() || key.chars().any(|c| c.is_whitespace() || c.is_control()) {
                 return Err(Error::config(
-                    "the secret key is empty or contains whitespace or control characters",
+                    "secret_key is empty or contains whitespace or control characters",
                 ));
             }
         }
         if self.api_version.is_empty() || !self.api_version.bytes().all(|b| b.is_ascii_graphic()) {
             return Err(Error::config(
-                "the API version must be non-empty printable ASCII",
+                "api_version must be non-empty printable ASCII",
             ));
         }
-        if self.retry.max_attempts == 0 {
-            return Err(Error::config("retry max_attempts must be at least 1"));
+        check_range(
+            "timeout_connect",
+            self.timeout_connect,
+            MIN_TIMEOUT,
+            MAX_TIMEOUT,
+        )?;
+        check_range(
+            "timeout_request",
+            self.timeout_request,
+            MIN_TIMEOUT,
+            MAX_TIMEOUT,
+        )?;
+        check_retry_policy(&self.retry)?;
+        if !(1..=MAX_RESPONSE_BYTES_LIMIT).contains(&self.max_response_bytes) {
+            return Err(Error::config(format!(
+                "max_response_bytes must be between 1 and {MAX_RESPONSE_BYTES_LIMIT} (1 GiB), got {}",
+                self.max_response_bytes
+            )));
         }
         let proxy = match (&self.proxy, self.proxy_from_env) {
             (Some(proxy), _) => Some(
                 ureq::Proxy::new(proxy)
-                    .map_err(|e| Error::config(format!("invalid proxy: {e}")))?,
+                    .map_err(|e| Error::config(format!("proxy is invalid: {e}")))?,
             ),
             (None, true) => ureq::Proxy::try_from_env(),
             (None, false) => None,
         };
         for (name, value) in &self.extra_headers {
-            let valid_name = !name.is_empty()
-                && name
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
-            if !valid_name || value.chars().any(|c| c.is_control() && c != '\t') {
-                return Err(Error::config(format!("invalid extra header {name:?}")));
-            }
-            if ["authorization", "clerk-api-version", "user-agent"]
-                .iter()
-                .any(|reserved| name.eq_ignore_ascii_case(reserved))
-            {
-                return Err(Error::config(format!(
-                    "the {name} header is set by the client and cannot be overridden"
-                )));
-            }
+            check_extra_header(name, value)?;
         }
         let root_certs = load_roots(&self.root_certificates)?;
         let user_agent = match &self.user_agent {
             Some(app) if app.chars().any(char::is_control) => {
-                return Err(Error::config("the user agent contains control characters"));
+                return Err(Error::config(
+                    "user_agent must not contain control characters",
+                ));
             }
             Some(app) => format!("{app} {}", library_user_agent()),
             None => library_user_agent(),
@@ -380,36 +396,194 @@ pub fn library_user_agent() -> String {
     format!("libclerk/{}", env!("CARGO_PKG_VERSION"))
 }
 
-/// Requires `https`, except for loopback hosts, and a URL without path, query or userinfo.
-fn check_api_url(api_url: &str) -> Result<()> {
-    let (scheme, rest) = api_url
-        .split_once("://")
-        .ok_or_else(|| Error::config(format!("API URL {api_url:?} has no scheme")))?;
-    let authority = rest.split('/').next().unwrap_or_default();
-    if authority.is_empty() || authority.contains('@') {
-        return Err(Error::config(format!(
-            "API URL {api_url:?} has no valid host"
-        )));
-    }
-    if rest.len() != authority.len() {
-        return Err(Error::config(format!(
-            "API URL {api_url:?} must be a host only (the client adds /v1)"
-        )));
-    }
-    let host = if let Some(bracketed) = authority.strip_prefix('[') {
-        bracketed.split(']').next().unwrap_or_default()
+/// The shortest connect or request timeout the builder accepts.
+const MIN_TIMEOUT: Duration = Duration::from_millis(1);
+/// The longest connect or request timeout, and the longest total budget (10 min).
+const MAX_TIMEOUT: Duration = Duration::from_secs(600);
+/// The most attempts a retry policy may make.
+const MAX_ATTEMPTS_LIMIT: u32 = 10;
+/// The longest first backoff of a retry policy.
+const MAX_INITIAL_BACKOFF: Duration = Duration::from_secs(60);
+/// The longest wait between two attempts a retry policy may allow.
+const MAX_BACKOFF_LIMIT: Duration = Duration::from_secs(300);
+/// The largest `max_response_bytes` (1 GiB).
+const MAX_RESPONSE_BYTES_LIMIT: u64 = 1 << 30;
+
+/// A duration as the range messages show it: `1 ms`, `30 s`, `10 min`.
+fn show(duration: Duration) -> String {
+    let millis = duration.as_millis();
+    if duration.subsec_nanos() % 1_000_000 != 0 {
+        format!("{duration:?}")
+    } else if millis >= 60_000 && millis % 60_000 == 0 {
+        format!("{} min", millis / 60_000)
+    } else if millis >= 1000 && millis % 1000 == 0 {
+        format!("{} s", millis / 1000)
     } else {
-        authority
-            .rsplit_once(':')
-            .map_or(authority, |(host, _port)| host)
+        format!("{millis} ms")
+    }
+}
+
+/// Refuses a duration setting outside `min..=max`, naming the setting and the range.
+fn check_range(setting: &str, value: Duration, min: Duration, max: Duration) -> Result<()> {
+    if (min..=max).contains(&value) {
+        return Ok(());
+    }
+    Err(Error::config(format!(
+        "{setting} must be between {} and {}, got {}",
+        show(min),
+        show(max),
+        show(value)
+    )))
+}
+
+/// The retry policy's ranges: 1..=10 attempts, a first backoff of at most 1 min, a
+/// longest wait of at most 5 min and not below the first, a total budget of 1 ms..=10 min.
+fn check_retry_policy(retry: &RetryPolicy) -> Result<()> {
+    if !(1..=MAX_ATTEMPTS_LIMIT).contains(&retry.max_attempts) {
+        return Err(Error::config(format!(
+            "retry max_attempts must be between 1 and {MAX_ATTEMPTS_LIMIT}, got {}",
+            retry.max_attempts
+        )));
+    }
+    check_range(
+        "retry initial_backoff",
+        retry.initial_backoff,
+        Duration::ZERO,
+        MAX_INITIAL_BACKOFF,
+    )?;
+    check_range(
+        "retry max_backoff",
+        retry.max_backoff,
+        Duration::ZERO,
+        MAX_BACKOFF_LIMIT,
+    )?;
+    if retry.max_backoff < retry.initial_backoff {
+        return Err(Error::config(format!(
+            "retry max_backoff ({}) must not be shorter than initial_backoff ({})",
+            show(retry.max_backoff),
+            show(retry.initial_backoff)
+        )));
+    }
+    check_range(
+        "retry max_elapsed",
+        retry.max_elapsed,
+        MIN_TIMEOUT,
+        MAX_TIMEOUT,
+    )
+}
+
+/// An extra header must be a valid HTTP field, and none the client sets or frames the
+/// request with.
+fn check_extra_header(name: &str, value: &str) -> Result<()> {
+    use ureq::http::{HeaderName, HeaderValue};
+    if name.is_empty() || HeaderName::from_bytes(name.as_bytes()).is_err() {
+        return Err(Error::config(format!(
+            "header name {name:?} is not a valid HTTP field name"
+        )));
+    }
+    if HeaderValue::from_str(value).is_err() {
+        return Err(Error::config(format!(
+            "header {name:?}: the value must not contain CR, LF or other control characters"
+        )));
+    }
+    const RESERVED: [&str; 7] = [
+        "authorization",
+        "clerk-api-version",
+        "user-agent",
+        "content-type",
+        "content-length",
+        "transfer-encoding",
+        "host",
+    ];
+    if RESERVED
+        .iter()
+        .any(|reserved| name.eq_ignore_ascii_case(reserved))
+    {
+        return Err(Error::config(format!(
+            "the {name} header is set by the client and cannot be overridden"
+        )));
+    }
+    Ok(())
+}
+
+/// Requires a bare origin, `scheme://host[:port]` (no path, query, fragment or userinfo),
+/// with `https`, or `http` for loopback hosts only.
+fn check_api_url(api_url: &str) -> Result<()> {
+    // Userinfo may hold a password: never echo it.
+    let shown = match api_url.split_once("://") {
+        Some((scheme, rest)) if rest.contains('@') => {
+            let after = rest.rsplit_once('@').map_or("", |(_, after)| after);
+            format!("{scheme}://[redacted]@{after}")
+        }
+        _ => api_url.to_owned(),
     };
+    let bad = |why: &str| Error::config(format!("api_url {shown:?} {why}"));
+    let (scheme, authority) = api_url
+        .split_once("://")
+        .ok_or_else(|| bad("has no scheme: give https://host"))?;
+    if let Some(c) = authority
+        .chars()
+        .find(|c| matches!(c, '/' | '?' | '#' | '@' | '\\') || c.is_whitespace() || c.is_control())
+    {
+        return Err(bad(match c {
+            '/' => "must be a host only, without a path (the client adds /v1)",
+            '?' => "must not have a query",
+            '#' => "must not have a fragment",
+            '@' => "must not carry userinfo (user:password@)",
+            _ => "holds a character no host has (whitespace, control or backslash)",
+        }));
+    }
+    let (host, port) = match authority.strip_prefix('[') {
+        Some(bracketed) => {
+            let (inside, after) = bracketed
+                .split_once(']')
+                .ok_or_else(|| bad("has an unclosed \"[\" in its host"))?;
+            if inside.parse::<std::net::Ipv6Addr>().is_err() {
+                return Err(bad("has no valid IPv6 address inside [...]"));
+            }
+            let port = match after {
+                "" => None,
+                after => Some(
+                    after
+                        .strip_prefix(':')
+                        .ok_or_else(|| bad("has text after the \"]\" of its host"))?,
+                ),
+            };
+            (inside, port)
+        }
+        None => match authority.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        },
+    };
+    if host.is_empty() {
+        return Err(bad("has no host"));
+    }
+    if !authority.starts_with('[')
+        && !host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'))
+    {
+        return Err(bad(
+            "has an invalid host (an IPv6 address goes in brackets: http://[::1]:8080)",
+        ));
+    }
+    if let Some(port) = port {
+        match port.parse::<u16>() {
+            Ok(1..) if port.bytes().all(|b| b.is_ascii_digit()) => {}
+            _ => return Err(bad("has an invalid port: it must be a number in 1..=65535")),
+        }
+    }
+    if let Err(error) = format!("{api_url}/v1").parse::<ureq::http::Uri>() {
+        return Err(bad(&format!("is not a valid URL: {error}")));
+    }
     match scheme {
         "https" => Ok(()),
         "http" if is_loopback(host) => Ok(()),
-        "http" => Err(Error::config(format!(
-            "API URL {api_url:?} uses http: only https is allowed, except for loopback hosts"
-        ))),
-        other => Err(Error::config(format!("unsupported URL scheme {other:?}"))),
+        "http" => Err(bad(
+            "uses http: only https is allowed, except for loopback hosts",
+        )),
+        other => Err(bad(&format!("has the unsupported scheme {other:?}"))),
     }
 }
 
@@ -429,7 +603,7 @@ fn load_roots(roots: &RootCertificates) -> Result<ureq::tls::RootCerts> {
             if found.certs.is_empty() {
                 let why: Vec<String> = found.errors.iter().map(ToString::to_string).collect();
                 return Err(Error::config(format!(
-                    "no system root certificates found{}",
+                    "root_certificates: no system root certificates found{}",
                     if why.is_empty() {
                         String::new()
                     } else {
@@ -452,14 +626,27 @@ fn load_roots(roots: &RootCertificates) -> Result<ureq::tls::RootCerts> {
     }
 }
 
+/// Every certificate of the PEM data, each checked to parse as a trust anchor now (not at
+/// the first TLS handshake).
 fn parse_pem_certificates(pem: &[u8]) -> Result<Vec<ureq::tls::Certificate<'static>>> {
     use rustls::pki_types::CertificateDer;
     use rustls::pki_types::pem::PemObject;
     let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(pem)
         .collect::<std::result::Result<_, _>>()
-        .map_err(|e| Error::config(format!("invalid PEM certificate: {e}")))?;
+        .map_err(|e| Error::config(format!("root_certificates: invalid PEM data: {e}")))?;
     if certs.is_empty() {
-        return Err(Error::config("no certificate found in the PEM data"));
+        return Err(Error::config(
+            "root_certificates: the PEM data holds no CERTIFICATE block",
+        ));
+    }
+    let mut store = rustls::RootCertStore::empty();
+    for (index, der) in certs.iter().enumerate() {
+        store.add(der.clone()).map_err(|e| {
+            Error::config(format!(
+                "root_certificates: certificate {} of the PEM data does not parse: {e}",
+                index + 1
+            ))
+        })?;
     }
     Ok(certs
         .iter()
@@ -599,7 +786,9 @@ impl Client {
 
     /// The raw escape hatch: any method and path below the API root (`{api_url}/v1`),
     /// e.g. `client.request(Method::Get, "/users", &[("limit".into(), "5".into())], None)`.
-    /// The path is sent as given (encode ids yourself); query values are encoded here.
+    /// The path is sent as given (encode ids yourself); query values are encoded here. A
+    /// path with a dot-segment (`/users/../x`, also `%2E`-encoded) is refused with
+    /// [`Error::InvalidParams`]: a normalising hop would turn it into another path.
     pub fn request(
         &self,
         method: Method,
@@ -620,11 +809,7 @@ impl Client {
         options: &CallOptions,
     ) -> Result<Response> {
         let timeout = options.checked_timeout()?;
-        if !path.starts_with('/') || path.contains("://") || path.chars().any(char::is_control) {
-            return Err(Error::invalid_params(format!(
-                "request path {path:?} must start with / and stay below the API root"
-            )));
-        }
+        params::check_request_path(path)?;
         let mut path_and_query = path.to_owned();
         let mut encoded = String::new();
         for (name, value) in query {

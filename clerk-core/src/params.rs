@@ -8,6 +8,14 @@
 //! - `"$extra_body"`: an object of fields merged into the JSON body without checking them
 //!   against the spec (the opt-in door for fields newer or older than the spec).
 //!
+//! Path values are percent-encoded (everything but RFC 3986 unreserved characters), so a
+//! `/`, `?` or `#` in an id stays data. An empty value, `.` or `..` is refused: those would
+//! be empty or dot-segments, which a normalising hop removes or resolves
+//! (`/memberships/..` becomes the parent path). Encoding the dots as `%2E` would not help
+//! (RFC 3986 normalisation decodes `%2E` before resolving dot-segments, and many servers
+//! do), and encoding every `.` would change ordinary ids such as `user.name@x.io` on the
+//! wire; so these three values are refused and every other value is sent as is.
+//!
 //! Any other key the operation does not know is an error that names it. Values are checked
 //! against the parameter's JSON type; `null` is accepted where the spec allows it and, for
 //! path and query parameters, means "absent".
@@ -211,6 +219,13 @@ pub(crate) fn build_request(op: &'static Operation, params: &Value) -> Result<Ou
                 op.name
             )));
         }
+        if is_dot_segment(&text) {
+            return Err(Error::invalid_params(format!(
+                "path parameter {name} of {} must not be {text:?}: a dot-segment would change \
+                 the path at any hop that normalises URLs",
+                op.name
+            )));
+        }
         percent_encode_into(&mut path, &text);
         rest = &rest[close + 1..];
     }
@@ -264,7 +279,7 @@ fn build_body(
                 )));
             }
             // Clerk's API accepts (and some clients send) `{}` on body-less POSTs; an empty
-            // body is the spec's own shape.
+            // body is the spec's own shape (the transport sends it as `Content-Length: 0`).
             Ok(None)
         }
         Body::Object { required } | Body::Whole { required } => {
@@ -448,6 +463,45 @@ pub(crate) fn append_query(query: &mut String, name: &str, value: &Value) {
     }
 }
 
+/// Whether a path segment is `.` or `..` once percent-encoded dots (`%2E`, any case) are
+/// decoded, as RFC 3986 normalisation (section 6.2.2) decodes them before removing
+/// dot-segments.
+fn is_dot_segment(segment: &str) -> bool {
+    let mut rest = segment;
+    let mut dots = 0;
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix('.') {
+            rest = after;
+        } else if rest.len() >= 3 && rest[..3].eq_ignore_ascii_case("%2e") {
+            rest = &rest[3..];
+        } else {
+            return false;
+        }
+        dots += 1;
+    }
+    dots == 1 || dots == 2
+}
+
+/// Checks the path of a raw request: below the API root, no control characters, and no
+/// dot-segment (`/users/../x`, `/users/%2e%2E`), which a normalising hop would resolve
+/// into another path.
+pub(crate) fn check_request_path(path: &str) -> Result<()> {
+    if !path.starts_with('/') || path.contains("://") || path.chars().any(char::is_control) {
+        return Err(Error::invalid_params(format!(
+            "request path {path:?} must start with / and stay below the API root"
+        )));
+    }
+    let end = path.find(['?', '#']).unwrap_or(path.len());
+    if let Some(segment) = path[..end].split('/').find(|s| is_dot_segment(s)) {
+        return Err(Error::invalid_params(format!(
+            "request path {path:?} has the dot-segment {segment:?}: \".\" and \"..\" segments \
+             (also percent-encoded, %2E) are refused, since a hop that normalises URLs would \
+             resolve them into another path"
+        )));
+    }
+    Ok(())
+}
+
 /// Percent-encodes everything but RFC 3986 unreserved characters, so a value can never
 /// change the path's or query's structure (`/`, `?`, `#`, `&`, `=`, `..` included).
 pub(crate) fn percent_encode_into(out: &mut String, text: &str) {
@@ -572,8 +626,39 @@ mod tests {
             &json!({"item_id": "", "part": "p"}),
         ));
         assert!(empty.contains("must not be empty"), "{empty}");
+        for dots in [".", ".."] {
+            let refused = message(build_request(
+                &GET_ITEM,
+                &json!({"item_id": "1", "part": dots}),
+            ));
+            assert!(refused.contains("path parameter part"), "{refused}");
+            assert!(refused.contains("dot-segment"), "{refused}");
+        }
         let not_object = message(build_request(&GET_ITEM, &json!([1])));
         assert!(not_object.contains("must be a JSON object"), "{not_object}");
+    }
+
+    #[test]
+    fn dot_segments_are_recognised_encoded_or_not() {
+        for dot in [".", "..", "%2e", "%2E", ".%2e", "%2E.", "%2e%2E"] {
+            assert!(is_dot_segment(dot), "{dot}");
+        }
+        for other in [
+            "",
+            "...",
+            "a.",
+            ".a",
+            "%2e%2e%2e",
+            "%2",
+            "%2f",
+            "..%2f",
+            "%2e%2f",
+        ] {
+            assert!(!is_dot_segment(other), "{other}");
+        }
+        assert!(check_request_path("/users/a..b?x=/../").is_ok());
+        assert!(check_request_path("/users/%2e%2E/x").is_err());
+        assert!(check_request_path("users").is_err());
     }
 
     #[test]

@@ -111,7 +111,8 @@ impl TestKey {
         pem_encode("PUBLIC KEY", &self.public_spki_der())
     }
 
-    fn public_spki_der(&self) -> Vec<u8> {
+    /// The public key as SubjectPublicKeyInfo DER (the body of [`TestKey::public_key_pem`]).
+    pub fn public_spki_der(&self) -> Vec<u8> {
         // The key pair's public key is PKCS#1; re-encode it as SPKI.
         aws_lc_rs::rsa::PublicKey::from_der(self.pair.public_key().as_ref())
             .ok()

@@ -24,13 +24,15 @@ use crate::operation::Method;
 /// `Retry-After` longer than the time left ends the retries at once.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RetryPolicy {
-    /// Attempts in all, the first included; `1` disables retries. Default 3.
+    /// Attempts in all, the first included; `1` disables retries. Default 3; 1..=10.
     pub max_attempts: u32,
-    /// The wait before the first retry, before jitter. Default 500 ms.
+    /// The wait before the first retry, before jitter. Default 500 ms; 0 ..= 1 min.
     pub initial_backoff: Duration,
-    /// The longest wait between two attempts (also caps `Retry-After`). Default 10 s.
+    /// The longest wait between two attempts (also caps `Retry-After`). Default 10 s;
+    /// 0 ..= 5 min, and not below `initial_backoff`.
     pub max_backoff: Duration,
-    /// The total time budget for all attempts and waits. Default 30 s. Every attempt is
+    /// The total time budget for all attempts and waits. Default 30 s; 1 ms ..= 10 min.
+    /// Every attempt is
     /// capped at what is left of it, so a call ends with [`Error::Timeout`] once it is
     /// spent, even in the middle of an attempt.
     pub max_elapsed: Duration,
@@ -352,6 +354,15 @@ impl Transport {
                 let request = builder
                     .header("Content-Type", content_type)
                     .body(bytes.as_slice())
+                    .map_err(|e| Error::config(format!("cannot build request: {e}")))?;
+                self.run(request, left)
+            }
+            // A method that carries a body carries a Content-Length, 0 for none: ureq would
+            // send a body-less POST as `Transfer-Encoding: chunked`, which proxies and WAFs
+            // answer with 411.
+            None if matches!(outgoing.method, Method::Post | Method::Put | Method::Patch) => {
+                let request = builder
+                    .body(&[][..])
                     .map_err(|e| Error::config(format!("cannot build request: {e}")))?;
                 self.run(request, left)
             }

@@ -169,3 +169,17 @@ fn verify_prints_deeply_nested_claims() {
     assert!(line.contains(r#"{"leaf":true}"#));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn request_refuses_dot_segments() {
+    let server = Server::start();
+    let output = clerk(Some(&server), &["request", "DELETE", "/users/%2E%2e/x"]);
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let error: Value = serde_json::from_slice(&output.stderr).unwrap();
+    assert_eq!(error["kind"], "invalid_params");
+    assert!(
+        error["message"].as_str().unwrap().contains("dot-segment"),
+        "{error}"
+    );
+    assert!(server.seen().is_empty());
+}

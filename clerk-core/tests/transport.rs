@@ -602,3 +602,164 @@ fn call_options_parse_from_json_strictly() {
     let error = parse(r#"{"timeout": 100}"#).unwrap_err().to_string();
     assert!(error.contains("unknown field `timeout`"), "{error}");
 }
+
+/// `.` and `..` are dot-segments: sent as a path value they would climb the path at any
+/// RFC 3986-normalising hop (`DELETE /v1/organizations/org_1/memberships/..` becomes
+/// `DELETE /v1/organizations/org_1/`). They are refused, naming the parameter.
+#[test]
+fn dot_segment_path_values_are_refused() {
+    let server = Server::start();
+    let client = client_for(&server);
+    for value in ["..", "."] {
+        let error = client
+            .call(
+                "DeleteOrganizationMembership",
+                &json!({"organization_id": "org_1", "user_id": value}),
+            )
+            .unwrap_err();
+        assert_eq!(error.kind(), "invalid_params", "{value}: {error}");
+        let message = error.to_string();
+        assert!(message.contains("user_id"), "{message}");
+        assert!(message.contains("dot-segment"), "{message}");
+    }
+    let error = client
+        .call(
+            "DeleteOrganizationMembership",
+            &json!({"organization_id": "", "user_id": "user_1"}),
+        )
+        .unwrap_err();
+    assert!(error.to_string().contains("organization_id"), "{error}");
+    assert!(server.seen().is_empty(), "nothing was sent");
+
+    // Dots inside a value are data, sent as they are.
+    for value in ["...", "a.b", ".hidden", "user.name@x.io"] {
+        client
+            .call("users.get", &json!({"user_id": value}))
+            .unwrap();
+    }
+    let targets: Vec<String> = server.seen().into_iter().map(|seen| seen.target).collect();
+    assert_eq!(
+        targets,
+        [
+            "/v1/users/...",
+            "/v1/users/a.b",
+            "/v1/users/.hidden",
+            "/v1/users/user.name%40x.io"
+        ]
+    );
+}
+
+/// The raw request refuses dot-segments in its path, plain or percent-encoded (`%2E`,
+/// any case), since a normalising hop decodes them and climbs.
+#[test]
+fn raw_request_paths_with_dot_segments_are_refused() {
+    let server = Server::start();
+    let client = client_for(&server);
+    for path in [
+        "/users/../x",
+        "/users/./x",
+        "/users/..",
+        "/users/.",
+        "/..",
+        "/users/%2e%2E/x",
+        "/users/.%2e",
+        "/users/%2E.",
+        "/users/%2e",
+        "/users/..?limit=1",
+        "/users/%2E%2e#x",
+    ] {
+        let error = client.request(Method::Get, path, &[], None).unwrap_err();
+        assert_eq!(error.kind(), "invalid_params", "{path}: {error}");
+        let message = error.to_string();
+        assert!(message.contains("dot-segment"), "{path}: {message}");
+        assert!(message.contains(path), "{path}: {message}");
+    }
+    assert!(server.seen().is_empty(), "nothing was sent");
+
+    // Dots that are no whole segment, and dots in the query, are fine.
+    for path in [
+        "/users/a..b",
+        "/users/...",
+        "/users/.hidden",
+        "/users/%2e%2e%2Fx",
+        "/users?email_address=a..b@x.io&p=../..",
+    ] {
+        client.request(Method::Get, path, &[], None).unwrap();
+    }
+    assert_eq!(server.seen().len(), 5);
+}
+
+/// Every request with a body carries its `Content-Length`, never `Transfer-Encoding:
+/// chunked` (proxies and WAFs answer 411 to a chunked POST); a body-less POST says
+/// `Content-Length: 0`; a body-less DELETE or GET has neither.
+#[test]
+fn bodies_carry_content_length_never_chunked() {
+    let server = Server::start();
+    let client = client_for(&server);
+    let file = File::new("a.png", vec![1, 2, 3]).with_content_type("image/png");
+    client.call("testing_tokens.create", &json!({})).unwrap();
+    client
+        .call("CreateUser", &json!({"first_name": "Ada"}))
+        .unwrap();
+    client
+        .call(
+            "SetUserProfileImage",
+            &json!({"user_id": "user_1", "file": serde_json::to_value(&file).unwrap()}),
+        )
+        .unwrap();
+    client
+        .call(
+            "UpdateUser",
+            &json!({"user_id": "user_1", "last_name": "L"}),
+        )
+        .unwrap();
+    client
+        .call("UpdateUser", &json!({"user_id": "user_1"}))
+        .unwrap();
+    client
+        .call("DeleteUser", &json!({"user_id": "user_1"}))
+        .unwrap();
+    client.request(Method::Post, "/x", &[], None).unwrap();
+    client.request(Method::Put, "/x", &[], None).unwrap();
+    client.request(Method::Get, "/x", &[], None).unwrap();
+
+    let seen = server.seen();
+    let methods: Vec<&str> = seen.iter().map(|s| s.method.as_str()).collect();
+    assert_eq!(
+        methods,
+        [
+            "POST", "POST", "POST", "PATCH", "PATCH", "DELETE", "POST", "PUT", "GET"
+        ]
+    );
+    for request in &seen {
+        assert_eq!(
+            request.header("transfer-encoding"),
+            None,
+            "{} {}",
+            request.method,
+            request.target
+        );
+    }
+    let length = |i: usize| seen[i].header("content-length").map(str::to_owned);
+    assert_eq!(length(0).as_deref(), Some("0"), "body-less POST");
+    assert_eq!(seen[0].header("content-type"), None, "no body, no type");
+    for (i, what) in [
+        (1, "JSON POST"),
+        (2, "multipart POST"),
+        (3, "PATCH"),
+        (4, "empty PATCH"),
+    ] {
+        assert_eq!(
+            length(i),
+            Some(seen[i].body.len().to_string()),
+            "{what}: {:?}",
+            seen[i].headers
+        );
+        assert!(!seen[i].body.is_empty(), "{what}");
+    }
+    assert_eq!(seen[4].body, b"{}", "an object body is {{}} when empty");
+    assert_eq!(length(5), None, "body-less DELETE");
+    assert_eq!(length(6).as_deref(), Some("0"), "raw body-less POST");
+    assert_eq!(length(7).as_deref(), Some("0"), "raw body-less PUT");
+    assert_eq!(length(8), None, "GET");
+}

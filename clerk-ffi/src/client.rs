@@ -43,7 +43,15 @@ pub struct clerk_pager {
 /// NULL or `""` configure the client from the environment (`CLERK_SECRET_KEY` required,
 /// `CLERK_API_URL`, `CLERK_API_VERSION`); `"from_env": true` starts from the environment
 /// and applies the other keys on top. Absent keys keep the defaults of
-/// `clerk_core::ClientBuilder`; unknown keys are an error (`CLERK_RESULT_INVALID_JSON`).
+/// `clerk_core::ClientBuilder`; unknown keys and wrong JSON types are an error
+/// (`CLERK_RESULT_INVALID_JSON`). Values are checked here, not at the first call, and a bad
+/// one is `CLERK_RESULT_CONFIG` with a message naming it: `api_url` a bare
+/// `scheme://host[:port]` (https, or http for loopback; no path, query, fragment or
+/// userinfo; port 1..=65535); `timeout_connect_ms` and `timeout_request_ms` 1..=600000;
+/// `max_response_bytes` 1..=1073741824; `retry.max_attempts` 1..=10,
+/// `retry.initial_backoff_ms` 0..=60000, `retry.max_backoff_ms` 0..=300000 and not below
+/// the initial backoff, `retry.max_elapsed_ms` 1..=600000; `root_certificates_pem` at least
+/// one certificate, every one parsable.
 ///
 /// On success `*client_out` receives the new client and `*json_out` is set to NULL; on
 /// failure `*client_out` is untouched and `*json_out` receives an error object.
@@ -313,8 +321,10 @@ fn query_pairs(query: Map<String, Value>) -> Result<Vec<(String, String)>, FfiEr
 /// Sends a raw request: the escape hatch for endpoints the operation table lacks.
 ///
 /// `method` is `GET`, `POST`, `PUT`, `PATCH` or `DELETE` (any case); `path` is relative to
-/// the API root (`{api_url}/v1`), e.g. `"/users"`; `query_json` is NULL, `""` or an object
-/// whose values are strings, numbers, booleans or arrays of those (arrays repeat the key);
+/// the API root (`{api_url}/v1`), e.g. `"/users"` (a path with a dot-segment, `/../`,
+/// `/./` or percent-encoded `%2E`, is refused with `CLERK_RESULT_INVALID_PARAMS`);
+/// `query_json` is NULL, `""` or an object whose values are strings, numbers, booleans or
+/// arrays of those (arrays repeat the key);
 /// `body_json` is NULL (no body) or any JSON text. When `status_out` is not NULL it
 /// receives the HTTP status on success.
 ///

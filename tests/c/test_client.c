@@ -99,6 +99,39 @@ static void test_client_new(const char *api_url, const char *secret_key) {
            CLERK_RESULT_CONFIG, json, "max_attempts");
     EXPECT(clerk_client_new("{\"root_certificates_pem\": \"garbage\"}", &client, &json),
            CLERK_RESULT_CONFIG, json, "\"kind\":\"config\"");
+    /* Values are checked when the client is made, naming the setting, never at a call. */
+    EXPECT(clerk_client_new("{\"api_url\": \"http://[::1\"}", &client, &json),
+           CLERK_RESULT_CONFIG, json, "api_url \\\"http://[::1\\\" has an unclosed");
+    EXPECT(clerk_client_new("{\"api_url\": \"http://127.0.0.1:1?x\"}", &client, &json),
+           CLERK_RESULT_CONFIG, json, "must not have a query");
+    EXPECT(clerk_client_new("{\"api_url\": \"http://127.0.0.1:99999\"}", &client, &json),
+           CLERK_RESULT_CONFIG, json, "1..=65535");
+    EXPECT(clerk_client_new("{\"api_url\": \"https://u:p@api.clerk.com\"}", &client, &json),
+           CLERK_RESULT_CONFIG, json, "userinfo");
+    EXPECT(clerk_client_new("{\"api_url\": \"https://api.clerk.com#top\"}", &client, &json),
+           CLERK_RESULT_CONFIG, json, "fragment");
+    EXPECT(clerk_client_new("{\"timeout_request_ms\": 0}", &client, &json), CLERK_RESULT_CONFIG,
+           json, "timeout_request must be between 1 ms and 10 min, got 0 ms");
+    EXPECT(clerk_client_new("{\"timeout_connect_ms\": 600001}", &client, &json),
+           CLERK_RESULT_CONFIG, json, "timeout_connect must be between 1 ms and 10 min");
+    EXPECT(clerk_client_new("{\"max_response_bytes\": 0}", &client, &json), CLERK_RESULT_CONFIG,
+           json, "max_response_bytes must be between 1 and 1073741824");
+    EXPECT(clerk_client_new("{\"retry\": {\"max_attempts\": 11}}", &client, &json),
+           CLERK_RESULT_CONFIG, json, "max_attempts must be between 1 and 10");
+    EXPECT(clerk_client_new("{\"retry\": {\"max_elapsed_ms\": 0}}", &client, &json),
+           CLERK_RESULT_CONFIG, json, "max_elapsed");
+    EXPECT(clerk_client_new("{\"retry\": {\"initial_backoff_ms\": 500, \"max_backoff_ms\": 100}}",
+                            &client, &json),
+           CLERK_RESULT_CONFIG, json, "max_backoff");
+    EXPECT(clerk_client_new("{\"root_certificates_pem\": \"-----BEGIN CERTIFICATE-----\\nAAAA\\n"
+                            "-----END CERTIFICATE-----\\n\"}",
+                            &client, &json),
+           CLERK_RESULT_CONFIG, json, "root_certificates: certificate 1 of the PEM data");
+    EXPECT(clerk_client_new("{\"root_certificates_pem\": \"-----BEGIN PRIVATE KEY-----\\nAAAA\\n"
+                            "-----END PRIVATE KEY-----\\n\"}",
+                            &client, &json),
+           CLERK_RESULT_CONFIG, json, "no CERTIFICATE block");
+    CHECK(client == sentinel);
     EXPECT(clerk_client_new(BAD_UTF8, &client, &json), CLERK_RESULT_INVALID_UTF8, json,
            "config_json");
     EXPECT(clerk_client_new(config, NULL, &json), CLERK_RESULT_NULL_PARAMETER, json,
@@ -360,6 +393,15 @@ static void test_request(clerk_client *client) {
                                 &json),
            CLERK_RESULT_API, json, "\"status\":404");
     CHECK(status == 0); /* outputs only on success */
+
+    /* Dot-segments would climb the path at a normalising hop: refused, encoded or not. */
+    EXPECT(clerk_client_request(client, "DELETE", "/users/../jwks", NULL, NULL, NULL, &json),
+           CLERK_RESULT_INVALID_PARAMS, json, "dot-segment");
+    EXPECT(clerk_client_request(client, "GET", "/users/.%2E", NULL, NULL, NULL, &json),
+           CLERK_RESULT_INVALID_PARAMS, json, "dot-segment");
+    EXPECT(clerk_client_call(client, "DeleteOrganizationMembership",
+                             "{\"organization_id\": \"org_1\", \"user_id\": \"..\"}", &json),
+           CLERK_RESULT_INVALID_PARAMS, json, "user_id");
 
     EXPECT(clerk_client_request(client, "FETCH", "/users", NULL, NULL, NULL, &json),
            CLERK_RESULT_INVALID_PARAMS, json, "FETCH");

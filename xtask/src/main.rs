@@ -2,8 +2,9 @@
 //!
 //! - `codegen [--spec PATH] [--check]`: generate `clerk-core/src/generated/` from Clerk's
 //!   OpenAPI spec (default `../shared/openapi/clerk-bapi-2026-05-12.json`, relative to the
-//!   workspace root) and the Python stub `bindings/python/libclerk/api.pyi`; with
-//!   `--check`, only report generated files that differ.
+//!   workspace root), the Go package's `bindings/go/*_gen.go` and the Python stub
+//!   `bindings/python/libclerk/api.pyi`; with `--check`, only report generated files
+//!   that differ.
 
 mod codegen;
 
@@ -66,11 +67,12 @@ fn run_codegen(args: &[String]) -> Result<ExitCode, String> {
         .map_err(|e| format!("cannot read the spec {}: {e}", spec_path.display()))?;
     let files = codegen::generate(&spec, &spec_label, &root);
     let out_dir = root.join(GENERATED_DIR);
+    let go_files = codegen::golang::generate(&spec, &spec_label);
     let python_stub = codegen::python::generate(&spec, &spec_label);
     let python_path = codegen::python::STUB_PATH;
 
     if check {
-        let mut problems = Vec::new();
+        let mut problems = codegen::golang::check(&root, &go_files);
         for (name, source) in &files {
             match std::fs::read_to_string(out_dir.join(name)) {
                 Ok(existing) if existing == *source => {}
@@ -92,6 +94,11 @@ fn run_codegen(args: &[String]) -> Result<ExitCode, String> {
         }
         if problems.is_empty() {
             println!("{GENERATED_DIR} is up to date ({} files)", files.len());
+            println!(
+                "{} is up to date ({} files)",
+                codegen::golang::GO_DIR,
+                go_files.len()
+            );
             println!("{python_path} is up to date");
             return Ok(ExitCode::SUCCESS);
         }
@@ -114,6 +121,7 @@ fn run_codegen(args: &[String]) -> Result<ExitCode, String> {
             .map_err(|e| format!("cannot write {name}: {e}"))?;
     }
     println!("wrote {} files to {GENERATED_DIR}", files.len());
+    codegen::golang::write(&root, &go_files)?;
     std::fs::write(root.join(python_path), &python_stub)
         .map_err(|e| format!("cannot write {python_path}: {e}"))?;
     println!("wrote {python_path}");

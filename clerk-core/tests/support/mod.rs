@@ -126,15 +126,26 @@ impl Server {
                     headers.push((name.trim().to_owned(), value.trim().to_owned()));
                 }
             }
-            let length = headers
-                .iter()
-                .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
-                .and_then(|(_, v)| v.parse::<usize>().ok())
-                .unwrap_or(0);
-            let mut body = vec![0; length];
-            if reader.read_exact(&mut body).is_err() {
-                return;
-            }
+            let chunked = headers.iter().any(|(n, v)| {
+                n.eq_ignore_ascii_case("transfer-encoding") && v.eq_ignore_ascii_case("chunked")
+            });
+            let body = if chunked {
+                match read_chunked(&mut reader) {
+                    Some(body) => body,
+                    None => return,
+                }
+            } else {
+                let length = headers
+                    .iter()
+                    .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+                    .and_then(|(_, v)| v.parse::<usize>().ok())
+                    .unwrap_or(0);
+                let mut body = vec![0; length];
+                if reader.read_exact(&mut body).is_err() {
+                    return;
+                }
+                body
+            };
             self.seen.lock().unwrap().push(Seen {
                 method,
                 target,
@@ -162,5 +173,22 @@ impl Server {
                 return;
             }
         }
+    }
+}
+
+/// Reads a chunked request body (no trailers), so a chunked request never desynchronises
+/// the connection; `None` on a malformed or cut body.
+fn read_chunked(reader: &mut impl BufRead) -> Option<Vec<u8>> {
+    let mut body = Vec::new();
+    loop {
+        let mut size_line = String::new();
+        reader.read_line(&mut size_line).ok()?;
+        let size = usize::from_str_radix(size_line.trim().split(';').next()?, 16).ok()?;
+        let mut chunk = vec![0; size + 2];
+        reader.read_exact(&mut chunk).ok()?;
+        if size == 0 {
+            return Some(body);
+        }
+        body.extend_from_slice(&chunk[..size]);
     }
 }

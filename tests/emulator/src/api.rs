@@ -54,12 +54,8 @@ pub type Handler = fn(&mut Ctx) -> Result<Reply, ApiError>;
 
 /// One implemented operation.
 pub struct Route {
-    /// The spec's `operationId`.
-    pub operation_id: &'static str,
-    /// HTTP method.
-    pub method: &'static str,
-    /// Path template below `/v1`, as in the spec.
-    pub template: &'static str,
+    /// The operation: its `operationId`, method and path template below `/v1`.
+    pub operation: &'static clerk_core::Operation,
     /// The handler.
     pub handler: Handler,
 }
@@ -96,11 +92,12 @@ pub fn find_route(
     method: &str,
     segments: &[String],
 ) -> Option<(&'static Route, HashMap<&'static str, String>)> {
-    crate::routes::ROUTES
+    crate::routes::routes()
         .iter()
-        .filter(|route| route.method == method)
+        .filter(|route| route.operation.method.as_str() == method)
         .filter_map(|route| {
-            match_template(route.template, segments).map(|(params, score)| (route, params, score))
+            match_template(route.operation.path, segments)
+                .map(|(params, score)| (route, params, score))
         })
         .max_by_key(|(_, _, score)| *score)
         .map(|(route, params, _)| (route, params))
@@ -414,11 +411,11 @@ mod tests {
     fn literal_segments_beat_parameters() {
         let segments: Vec<String> = vec!["users".into(), "count".into()];
         let (route, params) = find_route("GET", &segments).unwrap();
-        assert_eq!(route.operation_id, "GetUsersCount");
+        assert_eq!(route.operation.operation_id, "GetUsersCount");
         assert!(params.is_empty());
         let segments: Vec<String> = vec!["users".into(), "user_1".into()];
         let (route, params) = find_route("GET", &segments).unwrap();
-        assert_eq!(route.operation_id, "GetUser");
+        assert_eq!(route.operation.operation_id, "GetUser");
         assert_eq!(params["user_id"], "user_1");
     }
 

@@ -8,6 +8,11 @@
 //! methods of [`Emulator`]). Every spec operation it does not implement answers
 //! 501 `emulator_unsupported`; unknown paths answer 404 `resource_not_found`.
 //!
+//! It bounds what any client can hold (idle and request deadlines, a connection cap,
+//! per-request and total body limits: see [`EmulatorBuilder::idle_timeout`] and the
+//! methods after it) and refuses ambiguous HTTP framing, so that it is never the thing
+//! in a CI run that falls over.
+//!
 //! ```no_run
 //! let emulator = clerk_emulator::Emulator::start().unwrap();
 //! println!("CLERK_API_URL={} CLERK_SECRET_KEY={}", emulator.api_url(), emulator.secret_key());
@@ -18,6 +23,7 @@
 
 mod api;
 mod errors;
+mod faults;
 mod http;
 mod ids;
 mod instance;
@@ -31,12 +37,12 @@ mod state;
 mod users;
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::{BufReader, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
@@ -48,6 +54,8 @@ use crate::errors::ApiError;
 use crate::http::{Request, Response};
 use crate::keys::SigningKey;
 use crate::state::State;
+
+pub use crate::faults::InvalidFault;
 
 /// The secret key the emulator accepts unless told otherwise.
 pub const DEFAULT_SECRET_KEY: &str = "sk_test_clerk_emulator_secret_key";
@@ -64,7 +72,7 @@ pub enum FaultAction {
     Truncate,
     /// Answer 200 with a body that is not JSON (the request is not processed).
     InvalidJson,
-    /// Answer 200 with a valid JSON body of `body_bytes` bytes (default 2 MiB).
+    /// Answer 200 with a valid JSON body of `body_bytes` bytes (default 2 MiB), streamed.
     Oversized,
 }
 
@@ -77,6 +85,11 @@ pub enum FaultAction {
 /// (`/v1/users/{user_id}`); `method` absent matches any method; `times` absent means once.
 /// With `status`, the request is not processed and a Clerk error with that status is
 /// sent (plus `Retry-After` when given). `delay_ms` alone delays a normal answer.
+///
+/// Every value has an allowed range ([`Fault::check`]; `times` 1..=1000000, `status`
+/// 400..=599, `delay_ms` 0..=120000, `body_bytes` 16..=1 GiB, `retry_after` up to 64
+/// printable ASCII characters and at most 86400 as delta-seconds; at most 1000 faults
+/// pending); out-of-range faults are refused.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Fault {
     /// HTTP method to match; any when absent.
@@ -84,31 +97,49 @@ pub struct Fault {
     pub method: Option<String>,
     /// Path or path template to match, including `/v1`.
     pub path: String,
-    /// How many matching requests it affects; once when absent.
+    /// How many matching requests it affects (1..=1000000); once when absent.
     #[serde(default)]
     pub times: Option<u32>,
-    /// Answer with this status and a Clerk error body.
+    /// Answer with this status (400..=599) and a Clerk error body.
     #[serde(default)]
     pub status: Option<u16>,
-    /// `Retry-After` header value for a status fault.
+    /// `Retry-After` header value for a status fault: 1 to 64 printable ASCII characters,
+    /// at most 86400 when it is delta-seconds.
     #[serde(default)]
     pub retry_after: Option<String>,
-    /// Sleep this long before answering.
+    /// Sleep this long before answering (0..=120000).
     #[serde(default)]
     pub delay_ms: Option<u64>,
     /// A connection-level misbehaviour.
     #[serde(default)]
     pub action: Option<FaultAction>,
-    /// Body size for [`FaultAction::Oversized`].
+    /// Body size for [`FaultAction::Oversized`] (16..=1073741824).
     #[serde(default)]
     pub body_bytes: Option<usize>,
+}
+
+impl Fault {
+    /// Checks every value against its allowed range; the error names the field and the
+    /// range.
+    pub fn check(&self) -> Result<(), InvalidFault> {
+        faults::check(self)
+    }
 }
 
 /// Request and connection counts.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counters {
-    /// TCP connections accepted.
+    /// TCP connections accepted (refused ones included).
     pub connections: u64,
+    /// TCP connections open right now (not zeroed by a reset: it is a live gauge).
+    #[serde(default)]
+    pub open_connections: u64,
+    /// Connections refused with 503 because `max_connections` were open.
+    #[serde(default)]
+    pub refused_connections: u64,
+    /// Request-body bytes buffered right now across connections (a live gauge).
+    #[serde(default)]
+    pub buffered_bytes: u64,
     /// API requests read (every path except the `/__emulator/` control surface).
     pub requests: u64,
     /// Requests per route: `"GET /v1/users/{user_id}"` (method + spec template), or
@@ -130,6 +161,81 @@ pub struct EmulatorBuilder {
     secret_key: String,
     authorized_party: String,
     seed: Option<Value>,
+    limits: Limits,
+}
+
+/// Connection and buffering limits; see the builder methods.
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    idle_timeout: Duration,
+    request_timeout: Duration,
+    max_connections: usize,
+    max_body_bytes: usize,
+    max_buffered_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            idle_timeout: Duration::from_secs(30),
+            request_timeout: Duration::from_secs(30),
+            max_connections: 256,
+            max_body_bytes: 16 * 1024 * 1024,
+            max_buffered_bytes: 64 * 1024 * 1024,
+        }
+    }
+}
+
+/// The allowed range of each limit (the README lists the same).
+const TIMEOUT_RANGE_MS: (u128, u128) = (1, 3_600_000);
+const MAX_CONNECTIONS_RANGE: (usize, usize) = (1, 4096);
+const MAX_BODY_BYTES_RANGE: (u64, u64) = (1, 1 << 30);
+const MAX_BUFFERED_BYTES_HIGH: u64 = 1 << 34;
+/// Refused connections waiting for their 503 (beyond it they are closed unanswered), and
+/// answered ones lingering at once.
+const REFUSAL_QUEUE: usize = 64;
+/// How long an answered refused connection is drained before it is closed.
+const REFUSAL_LINGER: Duration = Duration::from_millis(500);
+/// How many bytes it is drained of at most.
+const REFUSAL_LINGER_BYTES: usize = 64 * 1024;
+
+impl Limits {
+    fn check(&self) -> Result<(), String> {
+        for (name, timeout) in [
+            ("idle_timeout", self.idle_timeout),
+            ("request_timeout", self.request_timeout),
+        ] {
+            let ms = timeout.as_millis();
+            if !(TIMEOUT_RANGE_MS.0..=TIMEOUT_RANGE_MS.1).contains(&ms) {
+                return Err(format!(
+                    "{name} must be from {} ms to {} ms, got {ms} ms",
+                    TIMEOUT_RANGE_MS.0, TIMEOUT_RANGE_MS.1
+                ));
+            }
+        }
+        let (low, high) = MAX_CONNECTIONS_RANGE;
+        if !(low..=high).contains(&self.max_connections) {
+            return Err(format!(
+                "max_connections must be from {low} to {high}, got {}",
+                self.max_connections
+            ));
+        }
+        let body = self.max_body_bytes as u64;
+        let (low, high) = MAX_BODY_BYTES_RANGE;
+        if !(low..=high).contains(&body) {
+            return Err(format!(
+                "max_body_bytes must be from {low} to {high}, got {body}"
+            ));
+        }
+        let buffered = self.max_buffered_bytes as u64;
+        if !(body..=MAX_BUFFERED_BYTES_HIGH).contains(&buffered) {
+            return Err(format!(
+                "max_buffered_bytes must be from max_body_bytes ({body}) to \
+                 {MAX_BUFFERED_BYTES_HIGH}, got {buffered}"
+            ));
+        }
+        Ok(())
+    }
 }
 
 impl Default for EmulatorBuilder {
@@ -139,6 +245,7 @@ impl Default for EmulatorBuilder {
             secret_key: DEFAULT_SECRET_KEY.to_string(),
             authorized_party: DEFAULT_AUTHORIZED_PARTY.to_string(),
             seed: None,
+            limits: Limits::default(),
         }
     }
 }
@@ -171,8 +278,50 @@ impl EmulatorBuilder {
         self
     }
 
-    /// Binds, replays the seed and starts serving in background threads.
+    /// How long a kept-alive connection may wait for its next request before it is
+    /// closed (default 30 s; 1 ms..=1 h).
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.idle_timeout = timeout;
+        self
+    }
+
+    /// The deadline for a whole request to arrive once its first byte has, and again
+    /// for its answer to be written (default 30 s; 1 ms..=1 h). A request cut off
+    /// gets 408 and its connection is closed.
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.request_timeout = timeout;
+        self
+    }
+
+    /// Connections served at once (default 256; 1..=4096). Beyond it a new connection
+    /// is answered 503 `emulator_busy` with `Retry-After: 1` and closed.
+    pub fn max_connections(mut self, connections: usize) -> Self {
+        self.limits.max_connections = connections;
+        self
+    }
+
+    /// The largest request body (default 16 MiB; 1..=1 GiB); a larger one gets 413.
+    pub fn max_body_bytes(mut self, bytes: usize) -> Self {
+        self.limits.max_body_bytes = bytes;
+        self
+    }
+
+    /// Request-body bytes buffered at once across all connections (default 64 MiB;
+    /// from `max_body_bytes` to 16 GiB). A request whose body does not fit gets 503
+    /// `emulator_busy` with `Retry-After: 1`.
+    pub fn max_buffered_bytes(mut self, bytes: usize) -> Self {
+        self.limits.max_buffered_bytes = bytes;
+        self
+    }
+
+    /// Binds, replays the seed and starts serving in background threads. Fails with
+    /// `InvalidInput` when a limit is out of its range.
     pub fn start(self) -> std::io::Result<Emulator> {
+        self.limits
+            .check()
+            .map_err(|message| std::io::Error::new(std::io::ErrorKind::InvalidInput, message))?;
+        // Resolve the routes against the operation table now, not on the first request.
+        routes::routes();
         let listener = TcpListener::bind(("127.0.0.1", self.port))?;
         let address = listener.local_addr()?;
         let issuer = format!("http://{address}");
@@ -186,10 +335,13 @@ impl EmulatorBuilder {
             faults: Mutex::new(Vec::new()),
             counters: Mutex::new(Counters::default()),
             key_index: AtomicU64::new(0),
-            key: Mutex::new(Arc::new(SigningKey::committed(0))),
+            key: Mutex::new(SigningKey::committed(0)),
             open_streams: Mutex::new(HashMap::new()),
+            open_connections: AtomicU64::new(0),
             next_stream_id: AtomicU64::new(0),
             stopping: AtomicBool::new(false),
+            limits: self.limits,
+            budget: http::Budget::new(self.limits.max_buffered_bytes),
         });
         if let Some(seed) = &self.seed {
             shared.replay_seed(seed).map_err(std::io::Error::other)?;
@@ -216,8 +368,12 @@ struct Shared {
     key_index: AtomicU64,
     key: Mutex<Arc<SigningKey>>,
     open_streams: Mutex<HashMap<u64, TcpStream>>,
+    open_connections: AtomicU64,
     next_stream_id: AtomicU64,
     stopping: AtomicBool,
+    limits: Limits,
+    /// Request-body bytes buffered across connections.
+    budget: http::Budget,
 }
 
 /// Locks a mutex, recovering from a panicked holder (the data stays usable for tests).
@@ -232,14 +388,17 @@ enum Outcome {
     Respond(Response),
     Reset,
     Truncate(Response),
+    /// 200 with a JSON body of this many bytes, written in pieces.
+    Oversized(usize),
 }
 
 /// The `operationId`s the emulator implements (every other spec operation answers 501).
 pub fn implemented_operations() -> impl Iterator<Item = (&'static str, &'static str, &'static str)>
 {
-    routes::ROUTES
-        .iter()
-        .map(|r| (r.operation_id, r.method, r.template))
+    routes::routes().iter().map(|r| {
+        let op = r.operation;
+        (op.operation_id, op.method.as_str(), op.path)
+    })
 }
 
 /// Decodes a JWT's payload without checking its signature (the emulator's own tokens).
@@ -299,7 +458,7 @@ impl Shared {
         // The spec template below /v1 (`/users/{user_id}`) for operations, else none.
         let template: Option<&str> = route
             .as_ref()
-            .map(|(r, _)| r.template)
+            .map(|(r, _)| r.operation.path)
             .or(spec_operation.map(|op| op.path));
         let counter_key = match template {
             Some(t) => format!("{} /v1{t}", req.method),
@@ -322,15 +481,13 @@ impl Shared {
                     });
                 }
                 Some(FaultAction::Oversized) => {
-                    let size = fault.body_bytes.unwrap_or(2 * 1024 * 1024).max(16);
-                    let mut body = b"{\"padding\":\"".to_vec();
-                    body.resize(size - 2, b'x');
-                    body.extend_from_slice(b"\"}");
-                    return Outcome::Respond(Response {
-                        status: 200,
-                        headers: vec![("Content-Type".into(), "application/json".into())],
-                        body,
-                    });
+                    // Range-checked when added; clamped again so a size can never
+                    // underflow the padding arithmetic.
+                    let size = fault
+                        .body_bytes
+                        .unwrap_or(2 * 1024 * 1024)
+                        .clamp(faults::BODY_BYTES.0 as usize, faults::BODY_BYTES.1 as usize);
+                    return Outcome::Oversized(size);
                 }
                 Some(FaultAction::Truncate) | None => {}
             }
@@ -444,24 +601,17 @@ impl Shared {
         };
         match (req.method.as_str(), req.path.as_str()) {
             ("POST", "/__emulator/faults") => reply(
-                serde_json::from_slice::<FaultsRequest>(&req.body)
-                    .map_err(|e| format!("invalid fault JSON: {e}"))
-                    .map(|request| {
-                        let faults = match request {
-                            FaultsRequest::One(fault) => vec![fault],
-                            FaultsRequest::Many(faults) => faults,
-                        };
-                        let count = faults.len();
-                        lock(&self.faults).extend(faults);
-                        json!({"added": count})
-                    }),
+                faults::parse_request(&req.body)
+                    .and_then(|faults| self.add_faults(faults))
+                    .map(|count| json!({"added": count}))
+                    .map_err(|e| e.to_string()),
             ),
             ("GET", "/__emulator/faults") => reply(Ok(json!(*lock(&self.faults)))),
             ("DELETE", "/__emulator/faults") => {
                 lock(&self.faults).clear();
                 reply(Ok(json!({"cleared": true})))
             }
-            ("GET", "/__emulator/counters") => reply(Ok(json!(*lock(&self.counters)))),
+            ("GET", "/__emulator/counters") => reply(Ok(json!(self.counters()))),
             ("POST", "/__emulator/reset") => {
                 self.reset();
                 reply(Ok(json!({"reset": true})))
@@ -477,6 +627,23 @@ impl Shared {
         }
     }
 
+    /// Adds checked faults if they fit next to the pending ones; all or none.
+    fn add_faults(&self, new: Vec<Fault>) -> Result<usize, InvalidFault> {
+        let mut pending = lock(&self.faults);
+        faults::check_room(pending.len(), new.len())?;
+        let count = new.len();
+        pending.extend(new);
+        Ok(count)
+    }
+
+    /// A snapshot of the counters, with the live gauges filled in.
+    fn counters(&self) -> Counters {
+        let mut counters = lock(&self.counters).clone();
+        counters.open_connections = self.open_connections.load(Ordering::SeqCst);
+        counters.buffered_bytes = self.budget.used() as u64;
+        counters
+    }
+
     fn reset(&self) {
         *lock(&self.state) = State::new(&self.env.issuer);
         lock(&self.faults).clear();
@@ -484,12 +651,12 @@ impl Shared {
         // counted again.
         *lock(&self.counters) = Counters::default();
         self.key_index.store(0, Ordering::SeqCst);
-        *lock(&self.key) = Arc::new(SigningKey::committed(0));
+        *lock(&self.key) = SigningKey::committed(0);
     }
 
     fn rotate_key(&self) -> String {
         let next = self.key_index.fetch_add(1, Ordering::SeqCst) + 1;
-        let key = Arc::new(SigningKey::committed(next as usize));
+        let key = SigningKey::committed(next as usize);
         let kid = key.kid.clone();
         *lock(&self.key) = key;
         kid
@@ -562,79 +729,278 @@ impl ApiError {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum FaultsRequest {
-    One(Fault),
-    Many(Vec<Fault>),
-}
-
 fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
+    // One thread answers the connections beyond the cap, so refusing costs no thread
+    // per connection; when its queue is full, further ones are closed unanswered.
+    let (refusals, queue) = std::sync::mpsc::sync_channel::<TcpStream>(REFUSAL_QUEUE);
+    let refuser = std::thread::Builder::new()
+        .name("clerk-emulator-refuse".into())
+        .spawn(move || refusal_loop(&queue))
+        .ok();
     for stream in listener.incoming() {
         if shared.stopping.load(Ordering::SeqCst) {
             break;
         }
-        let Ok(stream) = stream else { continue };
+        let stream = match stream {
+            Ok(stream) => stream,
+            Err(_) => {
+                // E.g. out of file descriptors: do not spin.
+                std::thread::sleep(Duration::from_millis(10));
+                continue;
+            }
+        };
         lock(&shared.counters).connections += 1;
+        let open = shared.open_connections.load(Ordering::SeqCst);
+        if open >= shared.limits.max_connections as u64 {
+            lock(&shared.counters).refused_connections += 1;
+            let _ = refusals.try_send(stream);
+            continue;
+        }
+        spawn_connection(&shared, stream, serve_connection);
+    }
+    drop(refusals);
+    if let Some(refuser) = refuser {
+        let _ = refuser.join();
+    }
+}
+
+/// Answers each connection beyond `max_connections` with 503 at once, then lingers on
+/// all of them together (non-blocking, polled every 10 ms) so that a peer still sending
+/// its request reads the 503 instead of a reset; each is closed at its peer's EOF, after
+/// `REFUSAL_LINGER`, after `REFUSAL_LINGER_BYTES`, or when `REFUSAL_QUEUE` newer ones wait.
+fn refusal_loop(queue: &std::sync::mpsc::Receiver<TcpStream>) {
+    use std::sync::mpsc::RecvTimeoutError;
+    let mut lingering: std::collections::VecDeque<(TcpStream, Instant, usize)> =
+        std::collections::VecDeque::new();
+    let mut scratch = [0u8; 8192];
+    loop {
+        let next = if lingering.is_empty() {
+            match queue.recv() {
+                Ok(stream) => Some(stream),
+                Err(_) => return,
+            }
+        } else {
+            match queue.recv_timeout(Duration::from_millis(10)) {
+                Ok(stream) => Some(stream),
+                Err(RecvTimeoutError::Timeout) => None,
+                Err(RecvTimeoutError::Disconnected) => return,
+            }
+        };
+        if let Some(stream) = next {
+            let refusal = http::Refusal {
+                status: 503,
+                code: "emulator_busy",
+                message: "the emulator serves its maximum number of connections \
+                          (max_connections); retry"
+                    .into(),
+            };
+            let written = stream.try_clone().and_then(|clone| {
+                let mut writer = http::TimedStream::new(clone);
+                writer.deadline = Instant::now() + Duration::from_secs(1);
+                http::write_response(&mut writer, &refusal_response(&refusal), false)
+            });
+            if written.is_ok()
+                && stream.shutdown(Shutdown::Write).is_ok()
+                && stream.set_nonblocking(true).is_ok()
+            {
+                if lingering.len() >= REFUSAL_QUEUE {
+                    lingering.pop_front();
+                }
+                lingering.push_back((stream, Instant::now() + REFUSAL_LINGER, 0));
+            }
+        }
+        let now = Instant::now();
+        lingering.retain_mut(|(stream, deadline, drained)| {
+            loop {
+                match std::io::Read::read(stream, &mut scratch) {
+                    Ok(0) => return false,
+                    Ok(n) => {
+                        *drained += n;
+                        if *drained > REFUSAL_LINGER_BYTES {
+                            return false;
+                        }
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                        return now < *deadline;
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(_) => return false,
+                }
+            }
+        });
+    }
+}
+
+/// The Clerk error answer to a refused request (`Retry-After: 1` when it is transient).
+fn refusal_response(refusal: &http::Refusal) -> Response {
+    let message = match refusal.status {
+        400 => "malformed request",
+        408 => "request timeout",
+        413 => "request too large",
+        431 => "request head too large",
+        501 => "not implemented",
+        503 => "emulator busy",
+        505 => "HTTP version not supported",
+        _ => "request refused",
+    };
+    let error = ApiError::new(
+        refusal.status,
+        refusal.code,
+        message,
+        refusal.message.clone(),
+    );
+    let trace_id = Shared::trace_id();
+    let response = Response::json(refusal.status, &error.body(&trace_id))
+        .with_header("X-Clerk-Trace-Id", &trace_id);
+    if refusal.status == 503 {
+        response.with_header("Retry-After", "1")
+    } else {
+        response
+    }
+}
+
+/// The bookkeeping of one open connection. Its `Drop` undoes it, so a connection thread
+/// that ends in any way (returns, panics, or is never spawned) still closes its socket
+/// and leaves the open-connection gauge and the stream registry right.
+struct ConnectionGuard {
+    shared: Arc<Shared>,
+    id: u64,
+}
+
+impl ConnectionGuard {
+    fn register(shared: &Arc<Shared>, stream: &TcpStream) -> ConnectionGuard {
         let id = shared.next_stream_id.fetch_add(1, Ordering::SeqCst);
         if let Ok(clone) = stream.try_clone() {
             lock(&shared.open_streams).insert(id, clone);
         }
-        let connection_shared = Arc::clone(&shared);
-        let spawned = std::thread::Builder::new()
-            .name("clerk-emulator-conn".into())
-            .spawn(move || {
-                serve_connection(stream, &connection_shared);
-                lock(&connection_shared.open_streams).remove(&id);
-            });
-        if spawned.is_err() {
-            lock(&shared.open_streams).remove(&id);
+        shared.open_connections.fetch_add(1, Ordering::SeqCst);
+        ConnectionGuard {
+            shared: Arc::clone(shared),
+            id,
         }
     }
 }
 
+impl Drop for ConnectionGuard {
+    fn drop(&mut self) {
+        if let Some(stream) = lock(&self.shared.open_streams).remove(&self.id) {
+            let _ = stream.shutdown(Shutdown::Both);
+        }
+        self.shared.open_connections.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Serves `stream` on its own thread with `serve`, under a [`ConnectionGuard`].
+fn spawn_connection(shared: &Arc<Shared>, stream: TcpStream, serve: fn(TcpStream, &Shared)) {
+    let guard = ConnectionGuard::register(shared, &stream);
+    // If the spawn fails, the closure (and with it the guard and the stream) is dropped.
+    let _ = std::thread::Builder::new()
+        .name("clerk-emulator-conn".into())
+        .spawn(move || {
+            let guard = guard;
+            serve(stream, &guard.shared);
+        });
+}
+
 fn serve_connection(stream: TcpStream, shared: &Shared) {
     let _ = stream.set_nodelay(true);
-    let Ok(mut writer) = stream.try_clone() else {
+    let Ok(writer) = stream.try_clone() else {
         return;
     };
-    let mut reader = BufReader::new(stream);
+    let limits = shared.limits;
+    let mut writer = http::TimedStream::new(writer);
+    let mut reader = BufReader::new(http::TimedStream::new(stream));
     loop {
-        let req = match http::read_request(&mut reader, &mut writer) {
-            Ok(req) => req,
-            Err(http::ReadError::Malformed(message)) => {
-                let error = ApiError::new(400, "malformed_request", "malformed request", message);
-                let _ = http::write_response(
-                    &mut writer,
-                    &Response::json(400, &error.body(&Shared::trace_id())),
-                    false,
-                );
+        // Idle: wait for the first byte of the next request, at most idle_timeout.
+        reader.get_mut().deadline = Instant::now() + limits.idle_timeout;
+        match reader.fill_buf() {
+            Ok([]) | Err(_) => return,
+            Ok(_) => {}
+        }
+        // The whole request must arrive within request_timeout from here.
+        reader.get_mut().deadline = Instant::now() + limits.request_timeout;
+        writer.deadline = reader.get_ref().deadline;
+        let (req, reservation) = match http::read_request(
+            &mut reader,
+            &mut writer,
+            limits.max_body_bytes,
+            &shared.budget,
+        ) {
+            Ok(read) => read,
+            Err(error) => {
+                let refusal = match error {
+                    http::ReadError::Refused(refusal) => refusal,
+                    http::ReadError::TimedOut => http::Refusal {
+                        status: 408,
+                        code: "request_timeout",
+                        message: format!(
+                            "the request did not arrive within {} ms (request_timeout)",
+                            limits.request_timeout.as_millis()
+                        ),
+                    },
+                    http::ReadError::Closed | http::ReadError::Io => return,
+                };
+                writer.deadline = Instant::now() + limits.request_timeout;
+                let _ = http::write_response(&mut writer, &refusal_response(&refusal), false);
+                http::linger_close(&mut reader);
                 return;
             }
-            Err(_) => return,
         };
-        match shared.handle(&req) {
+        let outcome = shared.handle(&req);
+        // The body is no longer needed: give its bytes back before writing.
+        let keep_alive = req.keep_alive;
+        drop(req);
+        drop(reservation);
+        writer.deadline = Instant::now() + limits.request_timeout;
+        match outcome {
             Outcome::Respond(response) => {
-                if http::write_response(&mut writer, &response, req.keep_alive).is_err()
-                    || !req.keep_alive
+                if http::write_response(&mut writer, &response, keep_alive).is_err() || !keep_alive
                 {
                     return;
                 }
             }
             Outcome::Reset => {
-                let _ = writer.shutdown(Shutdown::Both);
+                let _ = writer.get_ref().shutdown(Shutdown::Both);
                 return;
+            }
+            Outcome::Oversized(size) => {
+                if write_padded_json(&mut writer, size, keep_alive).is_err() || !keep_alive {
+                    return;
+                }
             }
             Outcome::Truncate(response) => {
                 let mut bytes = http::head_bytes(&response, response.body.len(), true);
                 bytes.extend_from_slice(&response.body[..response.body.len() / 2]);
                 let _ = writer.write_all(&bytes);
                 let _ = writer.flush();
-                let _ = writer.shutdown(Shutdown::Both);
+                let _ = writer.get_ref().shutdown(Shutdown::Both);
                 return;
             }
         }
     }
+}
+
+/// Writes a 200 answer whose body is `{"padding":"xxx..."}` of exactly `size` bytes
+/// (at least 16), in pieces, so that its size costs no memory.
+fn write_padded_json(
+    writer: &mut impl Write,
+    size: usize,
+    keep_alive: bool,
+) -> std::io::Result<()> {
+    const OPEN: &[u8] = b"{\"padding\":\"";
+    const CLOSE: &[u8] = b"\"}";
+    let head = Response::empty(200).with_header("Content-Type", "application/json");
+    writer.write_all(&http::head_bytes(&head, size, keep_alive))?;
+    writer.write_all(OPEN)?;
+    let piece = [b'x'; 64 * 1024];
+    let mut left = size.saturating_sub(OPEN.len() + CLOSE.len());
+    while left > 0 {
+        let n = left.min(piece.len());
+        writer.write_all(&piece[..n])?;
+        left -= n;
+    }
+    writer.write_all(CLOSE)?;
+    writer.flush()
 }
 
 /// A running emulator. Dropping it stops the server.
@@ -726,8 +1092,21 @@ impl Emulator {
     }
 
     /// Adds a fault (see [`Fault`]).
+    ///
+    /// # Panics
+    ///
+    /// If a value is out of its range or 1000 faults are already pending (the message
+    /// says which); [`Emulator::try_inject_fault`] returns the error instead.
     pub fn inject_fault(&self, fault: Fault) {
-        lock(&self.shared.faults).push(fault);
+        if let Err(error) = self.try_inject_fault(fault) {
+            panic!("clerk-emulator refused the fault: {error}");
+        }
+    }
+
+    /// Adds a fault after checking every value against its range ([`Fault::check`]).
+    pub fn try_inject_fault(&self, fault: Fault) -> Result<(), InvalidFault> {
+        fault.check()?;
+        self.shared.add_faults(vec![fault]).map(|_| ())
     }
 
     /// Removes all pending faults.
@@ -737,7 +1116,7 @@ impl Emulator {
 
     /// A snapshot of the counters.
     pub fn counters(&self) -> Counters {
-        lock(&self.shared.counters).clone()
+        self.shared.counters()
     }
 
     /// Forgets all resources and faults, zeroes the counters (connections already open
@@ -773,5 +1152,43 @@ impl Emulator {
 impl Drop for Emulator {
     fn drop(&mut self) {
         self.shutdown();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Read;
+
+    use super::*;
+
+    fn panics(_stream: TcpStream, _shared: &Shared) {
+        panic!("a connection thread panics (injected by the test)");
+    }
+
+    #[test]
+    fn a_panicking_connection_thread_still_closes_its_socket_and_is_uncounted() {
+        let emulator = Emulator::start().unwrap();
+        let listener = TcpListener::bind(("127.0.0.1", 0)).unwrap();
+        let mut client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        client
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let (server_side, _) = listener.accept().unwrap();
+        spawn_connection(&emulator.shared, server_side, panics);
+        let mut byte = [0u8; 1];
+        let read = client.read(&mut byte);
+        assert!(
+            matches!(read, Ok(0)),
+            "the panicked connection's socket is closed (not left open): {read:?}"
+        );
+        let started = std::time::Instant::now();
+        while emulator.counters().open_connections != 0 {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "the open-connection gauge returns to 0"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert!(lock(&emulator.shared.open_streams).is_empty());
     }
 }

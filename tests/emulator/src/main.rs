@@ -1,12 +1,24 @@
-//! `clerk-emulator [--port N] [--secret-key sk_test_...] [--seed FILE]`
+//! `clerk-emulator [--port N] [--secret-key sk_test_...] [--seed FILE] [limits]`
 //!
 //! Binds 127.0.0.1, prints one JSON line (`api_url`, `secret_key`, `publishable_key`,
-//! `jwks_url`, ...) and serves until killed.
+//! `jwks_url`, ...) and serves until killed. The limits (`--idle-timeout-ms`,
+//! `--request-timeout-ms`, `--max-connections`, `--max-body-bytes`,
+//! `--max-buffered-bytes`) are those of `EmulatorBuilder`; out of range, they are a
+//! usage error (exit code 2).
 
 use std::io::Write;
 use std::process::ExitCode;
+use std::time::Duration;
 
-const USAGE: &str = "usage: clerk-emulator [--port N] [--secret-key sk_test_...] [--authorized-party ORIGIN] [--seed FILE]";
+const USAGE: &str = "usage: clerk-emulator [--port N] [--secret-key sk_test_...] [--authorized-party ORIGIN] [--seed FILE]
+                      [--idle-timeout-ms MS] [--request-timeout-ms MS] [--max-connections N]
+                      [--max-body-bytes N] [--max-buffered-bytes N]";
+
+fn number<T: std::str::FromStr>(flag: &str, value: &str) -> Result<T, String> {
+    value
+        .parse()
+        .map_err(|_| format!("{flag}: not a non-negative integer: {value}\n{USAGE}"))
+}
 
 fn parse_args() -> Result<clerk_emulator::EmulatorBuilder, String> {
     let mut builder = clerk_emulator::Emulator::builder();
@@ -26,6 +38,15 @@ fn parse_args() -> Result<clerk_emulator::EmulatorBuilder, String> {
             ),
             "--secret-key" => builder.secret_key(value),
             "--authorized-party" => builder.authorized_party(value),
+            "--idle-timeout-ms" => {
+                builder.idle_timeout(Duration::from_millis(number(&flag, &value)?))
+            }
+            "--request-timeout-ms" => {
+                builder.request_timeout(Duration::from_millis(number(&flag, &value)?))
+            }
+            "--max-connections" => builder.max_connections(number(&flag, &value)?),
+            "--max-body-bytes" => builder.max_body_bytes(number(&flag, &value)?),
+            "--max-buffered-bytes" => builder.max_buffered_bytes(number(&flag, &value)?),
             "--seed" => {
                 let text =
                     std::fs::read_to_string(&value).map_err(|e| format!("--seed {value}: {e}"))?;
@@ -49,6 +70,10 @@ fn main() -> ExitCode {
     };
     let emulator = match builder.start() {
         Ok(emulator) => emulator,
+        Err(error) if error.kind() == std::io::ErrorKind::InvalidInput => {
+            eprintln!("clerk-emulator: {error}\n{USAGE}");
+            return ExitCode::from(2);
+        }
         Err(error) => {
             eprintln!("clerk-emulator: {error}");
             return ExitCode::FAILURE;

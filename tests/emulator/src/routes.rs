@@ -1,627 +1,246 @@
-//! The operations the emulator implements, by the spec's operationId, method and path.
-//! Every other spec operation answers 501 `emulator_unsupported`.
+//! The operations the emulator implements: each names its spec `operationId` and its
+//! handler; the method and path template are clerk-core's operation table's. Every
+//! other spec operation answers 501 `emulator_unsupported`.
 
-use crate::api::Route;
+use std::sync::OnceLock;
+
+use clerk_core::Operation;
+
+use crate::api::{Handler, Route};
 use crate::{instance, machine, organizations, sessions, users};
 
-/// Implemented operations.
-pub static ROUTES: &[Route] = &[
-    Route {
-        operation_id: "GetJWKS",
-        method: "GET",
-        template: "/jwks",
-        handler: sessions::jwks,
-    },
-    Route {
-        operation_id: "GetClientList",
-        method: "GET",
-        template: "/clients",
-        handler: sessions::list_clients,
-    },
-    Route {
-        operation_id: "GetClient",
-        method: "GET",
-        template: "/clients/{client_id}",
-        handler: sessions::get_client,
-    },
-    Route {
-        operation_id: "CreateEmailAddress",
-        method: "POST",
-        template: "/email_addresses",
-        handler: users::create_email_address,
-    },
-    Route {
-        operation_id: "GetEmailAddress",
-        method: "GET",
-        template: "/email_addresses/{email_address_id}",
-        handler: users::get_email_address,
-    },
-    Route {
-        operation_id: "DeleteEmailAddress",
-        method: "DELETE",
-        template: "/email_addresses/{email_address_id}",
-        handler: users::delete_email_address,
-    },
-    Route {
-        operation_id: "UpdateEmailAddress",
-        method: "PATCH",
-        template: "/email_addresses/{email_address_id}",
-        handler: users::update_email_address,
-    },
-    Route {
-        operation_id: "CreatePhoneNumber",
-        method: "POST",
-        template: "/phone_numbers",
-        handler: users::create_phone_number,
-    },
-    Route {
-        operation_id: "GetPhoneNumber",
-        method: "GET",
-        template: "/phone_numbers/{phone_number_id}",
-        handler: users::get_phone_number,
-    },
-    Route {
-        operation_id: "DeletePhoneNumber",
-        method: "DELETE",
-        template: "/phone_numbers/{phone_number_id}",
-        handler: users::delete_phone_number,
-    },
-    Route {
-        operation_id: "UpdatePhoneNumber",
-        method: "PATCH",
-        template: "/phone_numbers/{phone_number_id}",
-        handler: users::update_phone_number,
-    },
-    Route {
-        operation_id: "GetSessionList",
-        method: "GET",
-        template: "/sessions",
-        handler: sessions::list_sessions,
-    },
-    Route {
-        operation_id: "createSession",
-        method: "POST",
-        template: "/sessions",
-        handler: sessions::create_session,
-    },
-    Route {
-        operation_id: "GetSession",
-        method: "GET",
-        template: "/sessions/{session_id}",
-        handler: sessions::get_session,
-    },
-    Route {
-        operation_id: "RefreshSession",
-        method: "POST",
-        template: "/sessions/{session_id}/refresh",
-        handler: sessions::refresh_session,
-    },
-    Route {
-        operation_id: "RevokeSession",
-        method: "POST",
-        template: "/sessions/{session_id}/revoke",
-        handler: sessions::revoke_session,
-    },
-    Route {
-        operation_id: "CreateSessionToken",
-        method: "POST",
-        template: "/sessions/{session_id}/tokens",
-        handler: sessions::create_session_token,
-    },
-    Route {
-        operation_id: "CreateSessionTokenFromTemplate",
-        method: "POST",
-        template: "/sessions/{session_id}/tokens/{template_name}",
-        handler: sessions::create_session_token_from_template,
-    },
-    Route {
-        operation_id: "GetUserList",
-        method: "GET",
-        template: "/users",
-        handler: users::list_users,
-    },
-    Route {
-        operation_id: "CreateUser",
-        method: "POST",
-        template: "/users",
-        handler: users::create_user,
-    },
-    Route {
-        operation_id: "GetUsersCount",
-        method: "GET",
-        template: "/users/count",
-        handler: users::count_users,
-    },
-    Route {
-        operation_id: "GetUser",
-        method: "GET",
-        template: "/users/{user_id}",
-        handler: users::get_user,
-    },
-    Route {
-        operation_id: "UpdateUser",
-        method: "PATCH",
-        template: "/users/{user_id}",
-        handler: users::update_user,
-    },
-    Route {
-        operation_id: "DeleteUser",
-        method: "DELETE",
-        template: "/users/{user_id}",
-        handler: users::delete_user,
-    },
-    Route {
-        operation_id: "BanUser",
-        method: "POST",
-        template: "/users/{user_id}/ban",
-        handler: users::ban_user,
-    },
-    Route {
-        operation_id: "UnbanUser",
-        method: "POST",
-        template: "/users/{user_id}/unban",
-        handler: users::unban_user,
-    },
-    Route {
-        operation_id: "UsersBan",
-        method: "POST",
-        template: "/users/ban",
-        handler: users::users_ban,
-    },
-    Route {
-        operation_id: "UsersUnban",
-        method: "POST",
-        template: "/users/unban",
-        handler: users::users_unban,
-    },
-    Route {
-        operation_id: "LockUser",
-        method: "POST",
-        template: "/users/{user_id}/lock",
-        handler: users::lock_user,
-    },
-    Route {
-        operation_id: "UnlockUser",
-        method: "POST",
-        template: "/users/{user_id}/unlock",
-        handler: users::unlock_user,
-    },
-    Route {
-        operation_id: "SetUserProfileImage",
-        method: "POST",
-        template: "/users/{user_id}/profile_image",
-        handler: users::set_profile_image,
-    },
-    Route {
-        operation_id: "DeleteUserProfileImage",
-        method: "DELETE",
-        template: "/users/{user_id}/profile_image",
-        handler: users::delete_profile_image,
-    },
-    Route {
-        operation_id: "UpdateUserMetadata",
-        method: "PATCH",
-        template: "/users/{user_id}/metadata",
-        handler: users::merge_user_metadata,
-    },
-    Route {
-        operation_id: "ReplaceUserMetadata",
-        method: "PUT",
-        template: "/users/{user_id}/metadata",
-        handler: users::replace_user_metadata,
-    },
-    Route {
-        operation_id: "UsersGetOrganizationMemberships",
-        method: "GET",
-        template: "/users/{user_id}/organization_memberships",
-        handler: users::user_memberships,
-    },
-    Route {
-        operation_id: "UsersGetOrganizationInvitations",
-        method: "GET",
-        template: "/users/{user_id}/organization_invitations",
-        handler: organizations::user_organization_invitations,
-    },
-    Route {
-        operation_id: "VerifyPassword",
-        method: "POST",
-        template: "/users/{user_id}/verify_password",
-        handler: users::verify_password,
-    },
-    Route {
-        operation_id: "CreateInvitation",
-        method: "POST",
-        template: "/invitations",
-        handler: instance::create_invitation,
-    },
-    Route {
-        operation_id: "ListInvitations",
-        method: "GET",
-        template: "/invitations",
-        handler: instance::list_invitations,
-    },
-    Route {
-        operation_id: "CreateBulkInvitations",
-        method: "POST",
-        template: "/invitations/bulk",
-        handler: instance::create_invitations_bulk,
-    },
-    Route {
-        operation_id: "RevokeInvitation",
-        method: "POST",
-        template: "/invitations/{invitation_id}/revoke",
-        handler: instance::revoke_invitation,
-    },
-    Route {
-        operation_id: "ListAllowlistIdentifiers",
-        method: "GET",
-        template: "/allowlist_identifiers",
-        handler: instance::list_allowlist,
-    },
-    Route {
-        operation_id: "CreateAllowlistIdentifier",
-        method: "POST",
-        template: "/allowlist_identifiers",
-        handler: instance::create_allowlist_identifier,
-    },
-    Route {
-        operation_id: "DeleteAllowlistIdentifier",
-        method: "DELETE",
-        template: "/allowlist_identifiers/{identifier_id}",
-        handler: instance::delete_allowlist_identifier,
-    },
-    Route {
-        operation_id: "ListBlocklistIdentifiers",
-        method: "GET",
-        template: "/blocklist_identifiers",
-        handler: instance::list_blocklist,
-    },
-    Route {
-        operation_id: "CreateBlocklistIdentifier",
-        method: "POST",
-        template: "/blocklist_identifiers",
-        handler: instance::create_blocklist_identifier,
-    },
-    Route {
-        operation_id: "DeleteBlocklistIdentifier",
-        method: "DELETE",
-        template: "/blocklist_identifiers/{identifier_id}",
-        handler: instance::delete_blocklist_identifier,
-    },
-    Route {
-        operation_id: "UpdateInstanceAuthConfig",
-        method: "PATCH",
-        template: "/beta_features/instance_settings",
-        handler: instance::update_auth_config,
-    },
-    Route {
-        operation_id: "UpdateProductionInstanceDomain",
-        method: "PUT",
-        template: "/beta_features/domain",
-        handler: instance::update_production_domain,
-    },
-    Route {
-        operation_id: "CreateActorToken",
-        method: "POST",
-        template: "/actor_tokens",
-        handler: instance::create_actor_token,
-    },
-    Route {
-        operation_id: "RevokeActorToken",
-        method: "POST",
-        template: "/actor_tokens/{actor_token_id}/revoke",
-        handler: instance::revoke_actor_token,
-    },
-    Route {
-        operation_id: "ListDomains",
-        method: "GET",
-        template: "/domains",
-        handler: instance::list_domains,
-    },
-    Route {
-        operation_id: "AddDomain",
-        method: "POST",
-        template: "/domains",
-        handler: instance::add_domain,
-    },
-    Route {
-        operation_id: "DeleteDomain",
-        method: "DELETE",
-        template: "/domains/{domain_id}",
-        handler: instance::delete_domain,
-    },
-    Route {
-        operation_id: "UpdateDomain",
-        method: "PATCH",
-        template: "/domains/{domain_id}",
-        handler: instance::update_domain,
-    },
-    Route {
-        operation_id: "GetInstance",
-        method: "GET",
-        template: "/instance",
-        handler: instance::get_instance,
-    },
-    Route {
-        operation_id: "UpdateInstance",
-        method: "PATCH",
-        template: "/instance",
-        handler: instance::update_instance,
-    },
-    Route {
-        operation_id: "UpdateInstanceRestrictions",
-        method: "PATCH",
-        template: "/instance/restrictions",
-        handler: instance::update_restrictions,
-    },
-    Route {
-        operation_id: "GetInstanceOrganizationSettings",
-        method: "GET",
-        template: "/instance/organization_settings",
-        handler: instance::get_organization_settings,
-    },
-    Route {
-        operation_id: "UpdateInstanceOrganizationSettings",
-        method: "PATCH",
-        template: "/instance/organization_settings",
-        handler: instance::update_organization_settings,
-    },
-    Route {
-        operation_id: "ListJWTTemplates",
-        method: "GET",
-        template: "/jwt_templates",
-        handler: instance::list_jwt_templates,
-    },
-    Route {
-        operation_id: "CreateJWTTemplate",
-        method: "POST",
-        template: "/jwt_templates",
-        handler: instance::create_jwt_template,
-    },
-    Route {
-        operation_id: "GetJWTTemplate",
-        method: "GET",
-        template: "/jwt_templates/{template_id}",
-        handler: instance::get_jwt_template,
-    },
-    Route {
-        operation_id: "UpdateJWTTemplate",
-        method: "PATCH",
-        template: "/jwt_templates/{template_id}",
-        handler: instance::update_jwt_template,
-    },
-    Route {
-        operation_id: "DeleteJWTTemplate",
-        method: "DELETE",
-        template: "/jwt_templates/{template_id}",
-        handler: instance::delete_jwt_template,
-    },
-    Route {
-        operation_id: "ListOrganizations",
-        method: "GET",
-        template: "/organizations",
-        handler: organizations::list_organizations,
-    },
-    Route {
-        operation_id: "CreateOrganization",
-        method: "POST",
-        template: "/organizations",
-        handler: organizations::create_organization,
-    },
-    Route {
-        operation_id: "GetOrganization",
-        method: "GET",
-        template: "/organizations/{organization_id}",
-        handler: organizations::get_organization,
-    },
-    Route {
-        operation_id: "UpdateOrganization",
-        method: "PATCH",
-        template: "/organizations/{organization_id}",
-        handler: organizations::update_organization,
-    },
-    Route {
-        operation_id: "DeleteOrganization",
-        method: "DELETE",
-        template: "/organizations/{organization_id}",
-        handler: organizations::delete_organization,
-    },
-    Route {
-        operation_id: "MergeOrganizationMetadata",
-        method: "PATCH",
-        template: "/organizations/{organization_id}/metadata",
-        handler: organizations::merge_organization_metadata,
-    },
-    Route {
-        operation_id: "ReplaceOrganizationMetadata",
-        method: "PUT",
-        template: "/organizations/{organization_id}/metadata",
-        handler: organizations::replace_organization_metadata,
-    },
-    Route {
-        operation_id: "UploadOrganizationLogo",
-        method: "PUT",
-        template: "/organizations/{organization_id}/logo",
-        handler: organizations::upload_logo,
-    },
-    Route {
-        operation_id: "DeleteOrganizationLogo",
-        method: "DELETE",
-        template: "/organizations/{organization_id}/logo",
-        handler: organizations::delete_logo,
-    },
-    Route {
-        operation_id: "CreateOrganizationInvitation",
-        method: "POST",
-        template: "/organizations/{organization_id}/invitations",
-        handler: organizations::create_organization_invitation,
-    },
-    Route {
-        operation_id: "ListOrganizationInvitations",
-        method: "GET",
-        template: "/organizations/{organization_id}/invitations",
-        handler: organizations::list_organization_invitations,
-    },
-    Route {
-        operation_id: "CreateOrganizationInvitationBulk",
-        method: "POST",
-        template: "/organizations/{organization_id}/invitations/bulk",
-        handler: organizations::create_organization_invitations_bulk,
-    },
-    Route {
-        operation_id: "ListPendingOrganizationInvitations",
-        method: "GET",
-        template: "/organizations/{organization_id}/invitations/pending",
-        handler: organizations::list_pending_organization_invitations,
-    },
-    Route {
-        operation_id: "GetOrganizationInvitation",
-        method: "GET",
-        template: "/organizations/{organization_id}/invitations/{invitation_id}",
-        handler: organizations::get_organization_invitation,
-    },
-    Route {
-        operation_id: "RevokeOrganizationInvitation",
-        method: "POST",
-        template: "/organizations/{organization_id}/invitations/{invitation_id}/revoke",
-        handler: organizations::revoke_organization_invitation,
-    },
-    Route {
-        operation_id: "CreateOrganizationMembership",
-        method: "POST",
-        template: "/organizations/{organization_id}/memberships",
-        handler: organizations::create_membership,
-    },
-    Route {
-        operation_id: "ListOrganizationMemberships",
-        method: "GET",
-        template: "/organizations/{organization_id}/memberships",
-        handler: organizations::list_organization_memberships,
-    },
-    Route {
-        operation_id: "UpdateOrganizationMembership",
-        method: "PATCH",
-        template: "/organizations/{organization_id}/memberships/{user_id}",
-        handler: organizations::update_membership,
-    },
-    Route {
-        operation_id: "DeleteOrganizationMembership",
-        method: "DELETE",
-        template: "/organizations/{organization_id}/memberships/{user_id}",
-        handler: organizations::delete_membership,
-    },
-    Route {
-        operation_id: "UpdateOrganizationMembershipMetadata",
-        method: "PATCH",
-        template: "/organizations/{organization_id}/memberships/{user_id}/metadata",
-        handler: organizations::merge_membership_metadata,
-    },
-    Route {
-        operation_id: "InstanceGetOrganizationMemberships",
-        method: "GET",
-        template: "/organization_memberships",
-        handler: organizations::list_all_memberships,
-    },
-    Route {
-        operation_id: "ListRedirectURLs",
-        method: "GET",
-        template: "/redirect_urls",
-        handler: instance::list_redirect_urls,
-    },
-    Route {
-        operation_id: "CreateRedirectURL",
-        method: "POST",
-        template: "/redirect_urls",
-        handler: instance::create_redirect_url,
-    },
-    Route {
-        operation_id: "GetRedirectURL",
-        method: "GET",
-        template: "/redirect_urls/{id}",
-        handler: instance::get_redirect_url,
-    },
-    Route {
-        operation_id: "DeleteRedirectURL",
-        method: "DELETE",
-        template: "/redirect_urls/{id}",
-        handler: instance::delete_redirect_url,
-    },
-    Route {
-        operation_id: "CreateSignInToken",
-        method: "POST",
-        template: "/sign_in_tokens",
-        handler: instance::create_sign_in_token,
-    },
-    Route {
-        operation_id: "RevokeSignInToken",
-        method: "POST",
-        template: "/sign_in_tokens/{sign_in_token_id}/revoke",
-        handler: instance::revoke_sign_in_token,
-    },
-    Route {
-        operation_id: "CreateTestingToken",
-        method: "POST",
-        template: "/testing_tokens",
-        handler: instance::create_testing_token,
-    },
-    Route {
-        operation_id: "createApiKey",
-        method: "POST",
-        template: "/api_keys",
-        handler: machine::create_api_key,
-    },
-    Route {
-        operation_id: "getApiKeys",
-        method: "GET",
-        template: "/api_keys",
-        handler: machine::list_api_keys,
-    },
-    Route {
-        operation_id: "getApiKey",
-        method: "GET",
-        template: "/api_keys/{apiKeyID}",
-        handler: machine::get_api_key,
-    },
-    Route {
-        operation_id: "updateApiKey",
-        method: "PATCH",
-        template: "/api_keys/{apiKeyID}",
-        handler: machine::update_api_key,
-    },
-    Route {
-        operation_id: "deleteApiKey",
-        method: "DELETE",
-        template: "/api_keys/{apiKeyID}",
-        handler: machine::delete_api_key,
-    },
-    Route {
-        operation_id: "getApiKeySecret",
-        method: "GET",
-        template: "/api_keys/{apiKeyID}/secret",
-        handler: machine::get_api_key_secret,
-    },
-    Route {
-        operation_id: "revokeApiKey",
-        method: "POST",
-        template: "/api_keys/{apiKeyID}/revoke",
-        handler: machine::revoke_api_key,
-    },
-    Route {
-        operation_id: "verifyApiKey",
-        method: "POST",
-        template: "/api_keys/verify",
-        handler: machine::verify_api_key,
-    },
-    Route {
-        operation_id: "verifyM2MToken",
-        method: "POST",
-        template: "/m2m_tokens/verify",
-        handler: machine::verify_unknown_machine_token,
-    },
-    Route {
-        operation_id: "verifyOAuthAccessToken",
-        method: "POST",
-        template: "/oauth_applications/access_tokens/verify",
-        handler: machine::verify_unknown_machine_token,
-    },
+/// Implemented operations by `operationId`, in matching order (of two equally specific
+/// matches, the later wins).
+static IMPLEMENTED: &[(&str, Handler)] = &[
+    ("GetJWKS", sessions::jwks),
+    ("GetClientList", sessions::list_clients),
+    ("GetClient", sessions::get_client),
+    ("CreateEmailAddress", users::create_email_address),
+    ("GetEmailAddress", users::get_email_address),
+    ("DeleteEmailAddress", users::delete_email_address),
+    ("UpdateEmailAddress", users::update_email_address),
+    ("CreatePhoneNumber", users::create_phone_number),
+    ("GetPhoneNumber", users::get_phone_number),
+    ("DeletePhoneNumber", users::delete_phone_number),
+    ("UpdatePhoneNumber", users::update_phone_number),
+    ("GetSessionList", sessions::list_sessions),
+    ("createSession", sessions::create_session),
+    ("GetSession", sessions::get_session),
+    ("RefreshSession", sessions::refresh_session),
+    ("RevokeSession", sessions::revoke_session),
+    ("CreateSessionToken", sessions::create_session_token),
+    (
+        "CreateSessionTokenFromTemplate",
+        sessions::create_session_token_from_template,
+    ),
+    ("GetUserList", users::list_users),
+    ("CreateUser", users::create_user),
+    ("GetUsersCount", users::count_users),
+    ("GetUser", users::get_user),
+    ("UpdateUser", users::update_user),
+    ("DeleteUser", users::delete_user),
+    ("BanUser", users::ban_user),
+    ("UnbanUser", users::unban_user),
+    ("UsersBan", users::users_ban),
+    ("UsersUnban", users::users_unban),
+    ("LockUser", users::lock_user),
+    ("UnlockUser", users::unlock_user),
+    ("SetUserProfileImage", users::set_profile_image),
+    ("DeleteUserProfileImage", users::delete_profile_image),
+    ("UpdateUserMetadata", users::merge_user_metadata),
+    ("ReplaceUserMetadata", users::replace_user_metadata),
+    ("UsersGetOrganizationMemberships", users::user_memberships),
+    (
+        "UsersGetOrganizationInvitations",
+        organizations::user_organization_invitations,
+    ),
+    ("VerifyPassword", users::verify_password),
+    ("CreateInvitation", instance::create_invitation),
+    ("ListInvitations", instance::list_invitations),
+    ("CreateBulkInvitations", instance::create_invitations_bulk),
+    ("RevokeInvitation", instance::revoke_invitation),
+    ("ListAllowlistIdentifiers", instance::list_allowlist),
+    (
+        "CreateAllowlistIdentifier",
+        instance::create_allowlist_identifier,
+    ),
+    (
+        "DeleteAllowlistIdentifier",
+        instance::delete_allowlist_identifier,
+    ),
+    ("ListBlocklistIdentifiers", instance::list_blocklist),
+    (
+        "CreateBlocklistIdentifier",
+        instance::create_blocklist_identifier,
+    ),
+    (
+        "DeleteBlocklistIdentifier",
+        instance::delete_blocklist_identifier,
+    ),
+    ("UpdateInstanceAuthConfig", instance::update_auth_config),
+    (
+        "UpdateProductionInstanceDomain",
+        instance::update_production_domain,
+    ),
+    ("CreateActorToken", instance::create_actor_token),
+    ("RevokeActorToken", instance::revoke_actor_token),
+    ("ListDomains", instance::list_domains),
+    ("AddDomain", instance::add_domain),
+    ("DeleteDomain", instance::delete_domain),
+    ("UpdateDomain", instance::update_domain),
+    ("GetInstance", instance::get_instance),
+    ("UpdateInstance", instance::update_instance),
+    ("UpdateInstanceRestrictions", instance::update_restrictions),
+    (
+        "GetInstanceOrganizationSettings",
+        instance::get_organization_settings,
+    ),
+    (
+        "UpdateInstanceOrganizationSettings",
+        instance::update_organization_settings,
+    ),
+    ("ListJWTTemplates", instance::list_jwt_templates),
+    ("CreateJWTTemplate", instance::create_jwt_template),
+    ("GetJWTTemplate", instance::get_jwt_template),
+    ("UpdateJWTTemplate", instance::update_jwt_template),
+    ("DeleteJWTTemplate", instance::delete_jwt_template),
+    ("ListOrganizations", organizations::list_organizations),
+    ("CreateOrganization", organizations::create_organization),
+    ("GetOrganization", organizations::get_organization),
+    ("UpdateOrganization", organizations::update_organization),
+    ("DeleteOrganization", organizations::delete_organization),
+    (
+        "MergeOrganizationMetadata",
+        organizations::merge_organization_metadata,
+    ),
+    (
+        "ReplaceOrganizationMetadata",
+        organizations::replace_organization_metadata,
+    ),
+    ("UploadOrganizationLogo", organizations::upload_logo),
+    ("DeleteOrganizationLogo", organizations::delete_logo),
+    (
+        "CreateOrganizationInvitation",
+        organizations::create_organization_invitation,
+    ),
+    (
+        "ListOrganizationInvitations",
+        organizations::list_organization_invitations,
+    ),
+    (
+        "CreateOrganizationInvitationBulk",
+        organizations::create_organization_invitations_bulk,
+    ),
+    (
+        "ListPendingOrganizationInvitations",
+        organizations::list_pending_organization_invitations,
+    ),
+    (
+        "GetOrganizationInvitation",
+        organizations::get_organization_invitation,
+    ),
+    (
+        "RevokeOrganizationInvitation",
+        organizations::revoke_organization_invitation,
+    ),
+    (
+        "CreateOrganizationMembership",
+        organizations::create_membership,
+    ),
+    (
+        "ListOrganizationMemberships",
+        organizations::list_organization_memberships,
+    ),
+    (
+        "UpdateOrganizationMembership",
+        organizations::update_membership,
+    ),
+    (
+        "DeleteOrganizationMembership",
+        organizations::delete_membership,
+    ),
+    (
+        "UpdateOrganizationMembershipMetadata",
+        organizations::merge_membership_metadata,
+    ),
+    (
+        "InstanceGetOrganizationMemberships",
+        organizations::list_all_memberships,
+    ),
+    ("ListRedirectURLs", instance::list_redirect_urls),
+    ("CreateRedirectURL", instance::create_redirect_url),
+    ("GetRedirectURL", instance::get_redirect_url),
+    ("DeleteRedirectURL", instance::delete_redirect_url),
+    ("CreateSignInToken", instance::create_sign_in_token),
+    ("RevokeSignInToken", instance::revoke_sign_in_token),
+    ("CreateTestingToken", instance::create_testing_token),
+    ("createApiKey", machine::create_api_key),
+    ("getApiKeys", machine::list_api_keys),
+    ("getApiKey", machine::get_api_key),
+    ("updateApiKey", machine::update_api_key),
+    ("deleteApiKey", machine::delete_api_key),
+    ("getApiKeySecret", machine::get_api_key_secret),
+    ("revokeApiKey", machine::revoke_api_key),
+    ("verifyApiKey", machine::verify_api_key),
+    ("verifyM2MToken", machine::verify_unknown_machine_token),
+    (
+        "verifyOAuthAccessToken",
+        machine::verify_unknown_machine_token,
+    ),
 ];
+
+/// The implemented routes, resolved against clerk-core's operation table once (the
+/// emulator resolves them when it starts).
+///
+/// # Panics
+///
+/// When an `operationId` of [`IMPLEMENTED`] is not in the table (a spec change that
+/// dropped or renamed it); the `every_route_is_an_operation_of_the_table` test names it.
+pub fn routes() -> &'static [Route] {
+    static ROUTES: OnceLock<Vec<Route>> = OnceLock::new();
+    ROUTES.get_or_init(|| {
+        IMPLEMENTED
+            .iter()
+            .map(|&(operation_id, handler)| Route {
+                operation: operation(operation_id).unwrap_or_else(|| {
+                    panic!(
+                        "emulator route {operation_id} is not an operation of clerk-core's table"
+                    )
+                }),
+                handler,
+            })
+            .collect()
+    })
+}
+
+/// The table's operation with exactly this `operationId`.
+fn operation(operation_id: &str) -> Option<&'static Operation> {
+    clerk_core::operation::find(operation_id).filter(|op| op.operation_id == operation_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_route_is_an_operation_of_the_table() {
+        let missing: Vec<&str> = IMPLEMENTED
+            .iter()
+            .map(|(operation_id, _)| *operation_id)
+            .filter(|operation_id| operation(operation_id).is_none())
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "not in clerk-core's operation table: {missing:?}"
+        );
+        let mut ids: Vec<&str> = IMPLEMENTED.iter().map(|(id, _)| *id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(
+            ids.len(),
+            IMPLEMENTED.len(),
+            "an operationId is routed twice"
+        );
+        assert_eq!(routes().len(), IMPLEMENTED.len());
+    }
+}

@@ -4,6 +4,7 @@
 //! generator collects is sorted or kept in spec order, and the source goes through
 //! `rustfmt` so `cargo fmt --check` agrees with it.
 
+pub mod golang;
 mod names;
 mod ops;
 pub mod python;

@@ -1,0 +1,3 @@
+module github.com/libclerk/libclerk/bindings/go
+
+go 1.19

@@ -1,0 +1,204 @@
+//! Every setting of `ClientBuilder` is checked when the client is built: a value that
+//! would only fail at the first call (or never make sense) is a configuration error that
+//! names the setting.
+
+use std::time::Duration;
+
+use clerk_core::{Client, ClientBuilder, Error, RetryPolicy, RootCertificates};
+
+/// A self-signed test CA (its key was discarded): a certificate that parses.
+const TEST_CA: &[u8] = include_bytes!("fixtures/test_ca.pem");
+
+/// Builds and expects a configuration error whose message contains `setting`.
+#[track_caller]
+fn refused(builder: ClientBuilder, setting: &str) -> String {
+    match builder.build() {
+        Err(Error::Config { message }) => {
+            assert!(
+                message.contains(setting),
+                "the message should name {setting}: {message}"
+            );
+            message
+        }
+        Err(other) => panic!("expected a config error naming {setting}, got {other:?}"),
+        Ok(client) => panic!("expected a config error naming {setting}, got {client:?}"),
+    }
+}
+
+#[track_caller]
+fn accepted(builder: ClientBuilder) {
+    if let Err(error) = builder.build() {
+        panic!("expected a client, got {error}");
+    }
+}
+
+fn retry(change: impl FnOnce(&mut RetryPolicy)) -> ClientBuilder {
+    let mut policy = RetryPolicy::default();
+    change(&mut policy);
+    Client::builder().retry_policy(policy)
+}
+
+#[test]
+fn api_urls_must_parse_as_a_bare_origin() {
+    for bad in [
+        "http://[::1",
+        "http://[::1]x",
+        "http://[not-ip]:80",
+        "http://::1",
+        "http://127.0.0.1:1?x",
+        "https://api.clerk.com?x=1",
+        "http://127.0.0.1:99999",
+        "http://127.0.0.1:0",
+        "http://127.0.0.1:",
+        "http://127.0.0.1:8o",
+        "https://api.clerk.com#fragment",
+        "https://api.clerk.com/#",
+        "https://user@api.clerk.com",
+        "https://user:password@api.clerk.com",
+        "https://api clerk.com",
+        "https://api.clerk.com\\@evil",
+        "https://",
+        "https://:443",
+        "https://api.clerk.com/v1",
+    ] {
+        refused(Client::builder().api_url(bad), "api_url");
+    }
+    let message = refused(
+        Client::builder().api_url("https://user:hunter2@api.clerk.com"),
+        "userinfo",
+    );
+    assert!(
+        !message.contains("hunter2"),
+        "the password is not echoed: {message}"
+    );
+    for good in [
+        "https://api.clerk.com",
+        "https://api.clerk.com/",
+        "https://api.clerk.com:443",
+        "https://clerk.internal-proxy_1.example",
+        "http://127.0.0.1:8080",
+        "http://localhost:1",
+        "http://[::1]:9",
+        "http://[::1]",
+        "http://127.0.0.1:65535",
+    ] {
+        accepted(Client::builder().api_url(good));
+    }
+}
+
+#[test]
+fn root_certificates_must_hold_parsable_certificates() {
+    let garbage_block = b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+    let key_only = b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
+    for pem in [
+        &b"garbage"[..],
+        &b""[..],
+        &garbage_block[..],
+        &key_only[..],
+        &b"-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n"[..],
+    ] {
+        refused(
+            Client::builder().root_certificates(RootCertificates::Pem(pem.to_vec())),
+            "root_certificates",
+        );
+    }
+    // One bad certificate among good ones spoils the set.
+    let mut mixed = TEST_CA.to_vec();
+    mixed.extend_from_slice(garbage_block);
+    refused(
+        Client::builder().root_certificates(RootCertificates::Pem(mixed)),
+        "root_certificates",
+    );
+    accepted(Client::builder().root_certificates(RootCertificates::Pem(TEST_CA.to_vec())));
+}
+
+#[test]
+fn timeouts_are_bounded() {
+    let ms = Duration::from_millis;
+    for bad in [
+        Duration::ZERO,
+        Duration::from_secs(600) + ms(1),
+        Duration::MAX,
+    ] {
+        let message = refused(Client::builder().timeout_connect(bad), "timeout_connect");
+        assert!(
+            message.contains("1 ms") && message.contains("10 min"),
+            "{message}"
+        );
+        refused(Client::builder().timeout_request(bad), "timeout_request");
+    }
+    for good in [ms(1), Duration::from_secs(600)] {
+        accepted(
+            Client::builder()
+                .timeout_connect(good)
+                .timeout_request(good),
+        );
+    }
+}
+
+#[test]
+fn retry_policy_values_are_bounded() {
+    let ms = Duration::from_millis;
+    refused(retry(|p| p.max_attempts = 0), "max_attempts");
+    refused(retry(|p| p.max_attempts = 11), "max_attempts");
+    refused(retry(|p| p.initial_backoff = ms(60_001)), "initial_backoff");
+    refused(retry(|p| p.max_backoff = ms(300_001)), "max_backoff");
+    refused(
+        retry(|p| {
+            p.initial_backoff = ms(200);
+            p.max_backoff = ms(100);
+        }),
+        "max_backoff",
+    );
+    refused(retry(|p| p.max_elapsed = Duration::ZERO), "max_elapsed");
+    refused(
+        retry(|p| p.max_elapsed = Duration::from_secs(600) + ms(1)),
+        "max_elapsed",
+    );
+    accepted(retry(|p| p.max_attempts = 10));
+    accepted(retry(|p| {
+        p.initial_backoff = Duration::ZERO;
+        p.max_backoff = Duration::ZERO;
+        p.max_elapsed = ms(1);
+    }));
+    accepted(retry(|p| {
+        p.initial_backoff = ms(60_000);
+        p.max_backoff = ms(300_000);
+        p.max_elapsed = Duration::from_secs(600);
+    }));
+    accepted(Client::builder().retry_policy(RetryPolicy::disabled()));
+}
+
+#[test]
+fn the_response_size_limit_is_bounded() {
+    refused(
+        Client::builder().max_response_bytes(0),
+        "max_response_bytes",
+    );
+    refused(
+        Client::builder().max_response_bytes((1 << 30) + 1),
+        "max_response_bytes",
+    );
+    accepted(Client::builder().max_response_bytes(1));
+    accepted(Client::builder().max_response_bytes(1 << 30));
+}
+
+#[test]
+fn extra_headers_must_be_valid_and_not_ours() {
+    for (name, value) in [
+        ("X-Trace", "a\r\nInjected: yes"),
+        ("X-Trace", "a\nb"),
+        ("X-Trace", "nul\0"),
+        ("Bad Name", "v"),
+        ("X-Trace:", "v"),
+        ("", "v"),
+        ("Authorization", "Bearer other"),
+        ("content-length", "5"),
+        ("Transfer-Encoding", "chunked"),
+        ("Host", "elsewhere"),
+    ] {
+        refused(Client::builder().header(name, value), "header");
+    }
+    accepted(Client::builder().header("X-Trace", "abc\tdef"));
+    refused(Client::builder().user_agent("app\r\n"), "user_agent");
+}
