@@ -22,21 +22,14 @@ const (
 	ActorTokenStatusRevoked ActorTokenStatus = "revoked"
 )
 
-// ActorToken: The `ActorToken` schema.
+// ActorToken is the spec's ActorToken schema.
 type ActorToken struct {
-	// The `object` field.
 	Object string `json:"object"`
-	// The `id` field.
 	ID string `json:"id"`
-	// The `status` field.
 	Status ActorTokenStatus `json:"status"`
-	// The `user_id` field.
 	UserID string `json:"user_id"`
-	// The `actor` field.
 	Actor map[string]any `json:"actor"`
-	// The `token` field.
 	Token *string `json:"token,omitempty"`
-	// The `url` field.
 	URL *string `json:"url,omitempty"`
 	// Unix timestamp of creation.
 	CreatedAt int64 `json:"created_at"`
@@ -55,7 +48,7 @@ const (
 	AdjustCreditBalanceRequestActionDecrease AdjustCreditBalanceRequestAction = "decrease"
 )
 
-// AdjustCreditBalanceRequest: The `AdjustCreditBalanceRequest` schema.
+// AdjustCreditBalanceRequest is the spec's AdjustCreditBalanceRequest schema.
 type AdjustCreditBalanceRequest struct {
 	// The credit amount in cents. Must be greater than zero.
 	Amount int64 `json:"amount"`
@@ -70,9 +63,8 @@ type AdjustCreditBalanceRequest struct {
 	Note *string `json:"note,omitempty"`
 }
 
-// AgentTask: The `AgentTask` schema.
+// AgentTask is the spec's AgentTask schema.
 type AgentTask struct {
-	// The `object` field.
 	Object string `json:"object"`
 	// A stable identifier for the agent, unique per agent_name within an instance.
 	AgentID string `json:"agent_id"`
@@ -99,19 +91,15 @@ const (
 	AllowlistIdentifierIdentifierTypeWeb3Wallet AllowlistIdentifierIdentifierType = "web3_wallet"
 )
 
-// AllowlistIdentifier: The `AllowlistIdentifier` schema.
+// AllowlistIdentifier is the spec's AllowlistIdentifier schema.
 type AllowlistIdentifier struct {
 	// String representing the object's type. Objects of the same type share the same value.
 	Object *string `json:"object,omitempty"`
-	// The `id` field.
 	ID *string `json:"id,omitempty"`
-	// The `invitation_id` field.
 	InvitationID *string `json:"invitation_id,omitempty"`
 	// An email address or a phone number.
 	Identifier *string `json:"identifier,omitempty"`
-	// The `identifier_type` field.
 	IdentifierType *AllowlistIdentifierIdentifierType `json:"identifier_type,omitempty"`
-	// The `instance_id` field.
 	InstanceID *string `json:"instance_id,omitempty"`
 	// Unix timestamp of creation
 	CreatedAt *int64 `json:"created_at,omitempty"`
@@ -119,7 +107,7 @@ type AllowlistIdentifier struct {
 	UpdatedAt *int64 `json:"updated_at,omitempty"`
 }
 
-// ApplyCommerceDiscountRequest: The `ApplyCommerceDiscountRequest` schema.
+// ApplyCommerceDiscountRequest is the spec's ApplyCommerceDiscountRequest schema.
 type ApplyCommerceDiscountRequest struct {
 	// The ID of the discount to apply to the subscription item.
 	DiscountID string `json:"discount_id"`
@@ -137,7 +125,7 @@ type BillingDiscountsResponseProration struct {
 	CyclePassedPercent float64 `json:"cycle_passed_percent"`
 }
 
-// BillingDiscountsResponse: The `BillingDiscountsResponse` schema.
+// BillingDiscountsResponse is the spec's BillingDiscountsResponse schema.
 type BillingDiscountsResponse struct {
 	// Proration details from passed subscription time
 	Proration *BillingDiscountsResponseProration `json:"proration"`
@@ -145,36 +133,26 @@ type BillingDiscountsResponse struct {
 	Total CommerceMoneyResponse `json:"total"`
 }
 
-// BillingPaymentAttemptTotalsCreditsProration: The `BillingPaymentAttemptTotalsCreditsProration`
-// object (an object nested in a spec schema).
+// BillingPaymentAttemptTotalsCreditsProration is the spec's
+// BillingPaymentAttemptTotalsCreditsProration schema.
 type BillingPaymentAttemptTotalsCreditsProration struct {
-	// The `amount` field.
 	Amount CommerceMoneyResponse `json:"amount"`
-	// The `cycle_days_remaining` field.
 	CycleDaysRemaining int64 `json:"cycle_days_remaining"`
-	// The `cycle_days_total` field.
 	CycleDaysTotal int64 `json:"cycle_days_total"`
-	// The `cycle_remaining_percent` field.
 	CycleRemainingPercent float64 `json:"cycle_remaining_percent"`
 }
 
-// BillingPaymentAttemptTotalsCreditsPayer: The `BillingPaymentAttemptTotalsCreditsPayer` object
-// (an object nested in a spec schema).
+// BillingPaymentAttemptTotalsCreditsPayer is the spec's BillingPaymentAttemptTotalsCreditsPayer
+// schema.
 type BillingPaymentAttemptTotalsCreditsPayer struct {
-	// The `remaining_balance` field.
 	RemainingBalance CommerceMoneyResponse `json:"remaining_balance"`
-	// The `applied_amount` field.
 	AppliedAmount CommerceMoneyResponse `json:"applied_amount"`
 }
 
-// BillingPaymentAttemptTotalsCredits: The `BillingPaymentAttemptTotalsCredits` object (an object
-// nested in a spec schema).
+// BillingPaymentAttemptTotalsCredits is the spec's BillingPaymentAttemptTotalsCredits schema.
 type BillingPaymentAttemptTotalsCredits struct {
-	// The `proration` field.
 	Proration *BillingPaymentAttemptTotalsCreditsProration `json:"proration"`
-	// The `payer` field.
 	Payer *BillingPaymentAttemptTotalsCreditsPayer `json:"payer"`
-	// The `total` field.
 	Total CommerceMoneyResponse `json:"total"`
 }
 
@@ -200,17 +178,11 @@ type BillingPaymentAttemptTotalsDiscounts struct {
 
 // BillingPaymentAttemptTotals: Totals breakdown for this payment attempt.
 type BillingPaymentAttemptTotals struct {
-	// The `subtotal` field.
 	Subtotal CommerceMoneyResponse `json:"subtotal"`
-	// The `base_fee` field.
 	BaseFee CommerceMoneyResponse `json:"base_fee"`
-	// The `tax_total` field.
 	TaxTotal CommerceMoneyResponse `json:"tax_total"`
-	// The `grand_total` field.
 	GrandTotal CommerceMoneyResponse `json:"grand_total"`
-	// The `per_unit_totals` field.
 	PerUnitTotals []CommercePerUnitTotal2 `json:"per_unit_totals,omitempty"`
-	// The `credits` field.
 	Credits *BillingPaymentAttemptTotalsCredits `json:"credits,omitempty"`
 	// Information about the discounts applied to the payment
 	Discounts *BillingPaymentAttemptTotalsDiscounts `json:"discounts,omitempty"`
@@ -229,7 +201,7 @@ const (
 	BillingPaymentAttemptStatusFailed BillingPaymentAttemptStatus = "failed"
 )
 
-// BillingPaymentAttempt: The `BillingPaymentAttempt` schema.
+// BillingPaymentAttempt is the spec's BillingPaymentAttempt schema.
 type BillingPaymentAttempt struct {
 	// String representing the object's type. Objects of the same type share the same value.
 	Object string `json:"object"`
@@ -279,8 +251,7 @@ type BillingPaymentAttempt struct {
 	UpdatedAt int64 `json:"updated_at"`
 }
 
-// BillingPriceResponseFee: The `BillingPriceResponseFee` object (an object nested in a spec
-// schema).
+// BillingPriceResponseFee is the spec's BillingPriceResponseFee schema.
 type BillingPriceResponseFee struct {
 	// The amount in cents.
 	Amount int64 `json:"amount"`
@@ -292,8 +263,7 @@ type BillingPriceResponseFee struct {
 	CurrencySymbol string `json:"currency_symbol"`
 }
 
-// BillingPriceResponseAnnualMonthlyFee: The `BillingPriceResponseAnnualMonthlyFee` object (an
-// object nested in a spec schema).
+// BillingPriceResponseAnnualMonthlyFee is the spec's BillingPriceResponseAnnualMonthlyFee schema.
 type BillingPriceResponseAnnualMonthlyFee struct {
 	// The amount in cents.
 	Amount int64 `json:"amount"`
@@ -318,7 +288,7 @@ const (
 	BillingPriceResponseSupportedBillingPeriodsBoth BillingPriceResponseSupportedBillingPeriods = "both"
 )
 
-// BillingPriceResponse: The `BillingPriceResponse` schema.
+// BillingPriceResponse is the spec's BillingPriceResponse schema.
 type BillingPriceResponse struct {
 	// String representing the object's type. Objects of the same type share the same value.
 	Object string `json:"object"`
@@ -336,9 +306,7 @@ type BillingPriceResponse struct {
 	Amount int64 `json:"amount"`
 	// The monthly amount in cents when billed annually.
 	AnnualMonthlyAmount int64 `json:"annual_monthly_amount"`
-	// The `fee` field.
 	Fee *BillingPriceResponseFee `json:"fee"`
-	// The `annual_monthly_fee` field.
 	AnnualMonthlyFee *BillingPriceResponseAnnualMonthlyFee `json:"annual_monthly_fee"`
 	// The description of the price.
 	Description *string `json:"description,omitempty"`
@@ -350,7 +318,7 @@ type BillingPriceResponse struct {
 	SupportedBillingPeriods BillingPriceResponseSupportedBillingPeriods `json:"supported_billing_periods"`
 }
 
-// BillingProrationDiscountDetail: The `BillingProrationDiscountDetail` schema.
+// BillingProrationDiscountDetail is the spec's BillingProrationDiscountDetail schema.
 type BillingProrationDiscountDetail struct {
 	// Credit amount with formatting
 	Amount CommerceMoneyResponse `json:"amount"`
@@ -395,7 +363,7 @@ type BillingStatementGroupsItem struct {
 	Items []BillingPaymentAttempt `json:"items"`
 }
 
-// BillingStatement: The `BillingStatement` schema.
+// BillingStatement is the spec's BillingStatement schema.
 type BillingStatement struct {
 	// String representing the object's type. Objects of the same type share the same value.
 	Object string `json:"object"`
@@ -428,17 +396,14 @@ const (
 	BlocklistIdentifierIdentifierTypeWeb3Wallet BlocklistIdentifierIdentifierType = "web3_wallet"
 )
 
-// BlocklistIdentifier: The `BlocklistIdentifier` schema.
+// BlocklistIdentifier is the spec's BlocklistIdentifier schema.
 type BlocklistIdentifier struct {
 	// String representing the object's type. Objects of the same type share the same value.
 	Object *string `json:"object,omitempty"`
-	// The `id` field.
 	ID *string `json:"id,omitempty"`
 	// An email address, email domain, phone number or web3 wallet.
 	Identifier *string `json:"identifier,omitempty"`
-	// The `identifier_type` field.
 	IdentifierType *BlocklistIdentifierIdentifierType `json:"identifier_type,omitempty"`
-	// The `instance_id` field.
 	InstanceID *string `json:"instance_id,omitempty"`
 	// Unix timestamp of creation
 	CreatedAt *int64 `json:"created_at,omitempty"`
@@ -446,60 +411,46 @@ type BlocklistIdentifier struct {
 	UpdatedAt *int64 `json:"updated_at,omitempty"`
 }
 
-// BlocklistIdentifiers: The `BlocklistIdentifiers` schema.
+// BlocklistIdentifiers is the spec's BlocklistIdentifiers schema.
 type BlocklistIdentifiers struct {
-	// The `data` field.
 	Data []BlocklistIdentifier `json:"data"`
 	// Total number of blocklist identifiers
 	TotalCount int64 `json:"total_count"`
 }
 
-// CNameTarget: The `CNameTarget` schema.
+// CNameTarget is the spec's CNameTarget schema.
 type CNameTarget struct {
-	// The `host` field.
 	Host string `json:"host"`
-	// The `value` field.
 	Value string `json:"value"`
 	// Denotes whether this CNAME target is required to be set in order for the domain to be considered
 	// deployed.
 	Required bool `json:"required"`
 }
 
-// ClerkError: The `ClerkError` schema.
+// ClerkError is the spec's ClerkError schema.
 type ClerkError struct {
-	// The `message` field.
 	Message string `json:"message"`
-	// The `long_message` field.
 	LongMessage string `json:"long_message"`
-	// The `code` field.
 	Code string `json:"code"`
-	// The `meta` field.
 	Meta map[string]any `json:"meta,omitempty"`
 }
 
-// ClerkErrors: The `ClerkErrors` schema.
+// ClerkErrors is the spec's ClerkErrors schema.
 type ClerkErrors struct {
-	// The `errors` field.
 	Errors []ClerkError `json:"errors"`
-	// The `meta` field.
 	Meta map[string]any `json:"meta,omitempty"`
-	// The `clerk_trace_id` field.
 	ClerkTraceID *string `json:"clerk_trace_id,omitempty"`
 }
 
-// ClientObject: The `Client` schema.
+// ClientObject is the spec's Client schema.
 type ClientObject struct {
 	// String representing the object's type. Objects of the same type share the same value.
 	Object string `json:"object"`
 	// String representing the identifier of the session.
 	ID string `json:"id"`
-	// The `session_ids` field.
 	SessionIds []string `json:"session_ids"`
-	// The `sessions` field.
 	Sessions []Session `json:"sessions"`
-	// The `sign_in_id` field.
 	SignInID *string `json:"sign_in_id"`
-	// The `sign_up_id` field.
 	SignUpID *string `json:"sign_up_id"`
 	// Last active session_id.
 	LastActiveSessionID *string `json:"last_active_session_id"`
@@ -524,7 +475,7 @@ type CommerceCreditBalanceResponseBalance struct {
 	CurrencySymbol string `json:"currency_symbol"`
 }
 
-// CommerceCreditBalanceResponse: The `CommerceCreditBalanceResponse` schema.
+// CommerceCreditBalanceResponse is the spec's CommerceCreditBalanceResponse schema.
 type CommerceCreditBalanceResponse struct {
 	// String representing the object's type. Always "commerce_credit_balance".
 	Object string `json:"object"`
@@ -532,7 +483,7 @@ type CommerceCreditBalanceResponse struct {
 	Balance *CommerceCreditBalanceResponseBalance `json:"balance"`
 }
 
-// CommerceCreditLedgerResponse: The `CommerceCreditLedgerResponse` schema.
+// CommerceCreditLedgerResponse is the spec's CommerceCreditLedgerResponse schema.
 type CommerceCreditLedgerResponse struct {
 	// String representing the object's type. Always "commerce_credit_ledger".
 	Object string `json:"object"`
@@ -552,35 +503,24 @@ type CommerceCreditLedgerResponse struct {
 	CreatedAt string `json:"created_at"`
 }
 
-// CommerceCreditsResponseProration: The `CommerceCreditsResponseProration` object (an object
-// nested in a spec schema).
+// CommerceCreditsResponseProration is the spec's CommerceCreditsResponseProration schema.
 type CommerceCreditsResponseProration struct {
-	// The `amount` field.
 	Amount CommerceMoneyResponse `json:"amount"`
-	// The `cycle_days_remaining` field.
 	CycleDaysRemaining int64 `json:"cycle_days_remaining"`
-	// The `cycle_days_total` field.
 	CycleDaysTotal int64 `json:"cycle_days_total"`
-	// The `cycle_remaining_percent` field.
 	CycleRemainingPercent float64 `json:"cycle_remaining_percent"`
 }
 
-// CommerceCreditsResponsePayer: The `CommerceCreditsResponsePayer` object (an object nested in a
-// spec schema).
+// CommerceCreditsResponsePayer is the spec's CommerceCreditsResponsePayer schema.
 type CommerceCreditsResponsePayer struct {
-	// The `remaining_balance` field.
 	RemainingBalance CommerceMoneyResponse `json:"remaining_balance"`
-	// The `applied_amount` field.
 	AppliedAmount CommerceMoneyResponse `json:"applied_amount"`
 }
 
-// CommerceCreditsResponse: The `CommerceCreditsResponse` schema.
+// CommerceCreditsResponse is the spec's CommerceCreditsResponse schema.
 type CommerceCreditsResponse struct {
-	// The `proration` field.
 	Proration *CommerceCreditsResponseProration `json:"proration"`
-	// The `payer` field.
 	Payer *CommerceCreditsResponsePayer `json:"payer"`
-	// The `total` field.
 	Total CommerceMoneyResponse `json:"total"`
 }
 
@@ -646,7 +586,7 @@ const (
 	CommerceDiscountRedemptionResponseStatusRemoved CommerceDiscountRedemptionResponseStatus = "removed"
 )
 
-// CommerceDiscountRedemptionResponse: The `CommerceDiscountRedemptionResponse` schema.
+// CommerceDiscountRedemptionResponse is the spec's CommerceDiscountRedemptionResponse schema.
 type CommerceDiscountRedemptionResponse struct {
 	// String representing the object's type. Objects of the same type share the same value.
 	Object string `json:"object"`
@@ -683,28 +623,21 @@ type CommerceDiscountRedemptionResponse struct {
 	RedeemedBy *string `json:"redeemed_by"`
 }
 
-// CommerceDiscountsResponseProration: The `CommerceDiscountsResponseProration` object (an object
-// nested in a spec schema).
+// CommerceDiscountsResponseProration is the spec's CommerceDiscountsResponseProration schema.
 type CommerceDiscountsResponseProration struct {
-	// The `amount` field.
 	Amount CommerceMoneyResponse `json:"amount"`
-	// The `cycle_days_passed` field.
 	CycleDaysPassed int64 `json:"cycle_days_passed"`
-	// The `cycle_days_total` field.
 	CycleDaysTotal int64 `json:"cycle_days_total"`
-	// The `cycle_passed_percent` field.
 	CyclePassedPercent float64 `json:"cycle_passed_percent"`
 }
 
-// CommerceDiscountsResponse: The `CommerceDiscountsResponse` schema.
+// CommerceDiscountsResponse is the spec's CommerceDiscountsResponse schema.
 type CommerceDiscountsResponse struct {
-	// The `proration` field.
 	Proration *CommerceDiscountsResponseProration `json:"proration"`
-	// The `total` field.
 	Total CommerceMoneyResponse `json:"total"`
 }
 
-// CommerceMoneyResponse: The `CommerceMoneyResponse` schema.
+// CommerceMoneyResponse is the spec's CommerceMoneyResponse schema.
 type CommerceMoneyResponse struct {
 	// The amount in cents.
 	Amount int64 `json:"amount"`
@@ -716,15 +649,13 @@ type CommerceMoneyResponse struct {
 	CurrencySymbol string `json:"currency_symbol"`
 }
 
-// CommercePayerCreditResponse: The `CommercePayerCreditResponse` schema.
+// CommercePayerCreditResponse is the spec's CommercePayerCreditResponse schema.
 type CommercePayerCreditResponse struct {
-	// The `remaining_balance` field.
 	RemainingBalance CommerceMoneyResponse `json:"remaining_balance"`
-	// The `applied_amount` field.
 	AppliedAmount CommerceMoneyResponse `json:"applied_amount"`
 }
 
-// CommercePayerResponse: The `CommercePayerResponse` schema.
+// CommercePayerResponse is the spec's CommercePayerResponse schema.
 type CommercePayerResponse struct {
 	// String representing the object's type. Objects of the same type share the same value.
 	Object string `json:"object"`
@@ -754,7 +685,7 @@ type CommercePayerResponse struct {
 	UpdatedAt *int64 `json:"updated_at,omitempty"`
 }
 
-// CommercePayerResponse2: The `CommercePayerResponse-2` schema.
+// CommercePayerResponse2 is the spec's CommercePayerResponse2 schema.
 type CommercePayerResponse2 struct {
 	// String representing the object's type. Objects of the same type share the same value.
 	Object string `json:"object"`
@@ -808,7 +739,7 @@ const (
 	CommercePaymentMethodResponseStatusDisconnected CommercePaymentMethodResponseStatus = "disconnected"
 )
 
-// CommercePaymentMethodResponse: The `CommercePaymentMethodResponse` schema.
+// CommercePaymentMethodResponse is the spec's CommercePaymentMethodResponse schema.
 type CommercePaymentMethodResponse struct {
 	// String representing the object's type. Objects of the same type share the same value.
 	Object string `json:"object"`
@@ -870,7 +801,7 @@ const (
 	CommercePaymentSourceResponseStatusDisconnected CommercePaymentSourceResponseStatus = "disconnected"
 )
 
-// CommercePaymentSourceResponse: The `CommercePaymentSourceResponse` schema.
+// CommercePaymentSourceResponse is the spec's CommercePaymentSourceResponse schema.
 type CommercePaymentSourceResponse struct {
 	// String representing the object's type. Objects of the same type share the same value.
 	Object string `json:"object"`
@@ -908,7 +839,7 @@ type CommercePaymentSourceResponse struct {
 	IsRemovable *bool `json:"is_removable,omitempty"`
 }
 
-// CommercePerUnitTotal: The `CommercePerUnitTotal` schema.
+// CommercePerUnitTotal is the spec's CommercePerUnitTotal schema.
 type CommercePerUnitTotal struct {
 	// Name of the billable unit (for example, `seats`).
 	Name string `json:"name"`
@@ -918,7 +849,7 @@ type CommercePerUnitTotal struct {
 	Tiers []CommercePerUnitTotalTier `json:"tiers"`
 }
 
-// CommercePerUnitTotal2: The `CommercePerUnitTotal-2` schema.
+// CommercePerUnitTotal2 is the spec's CommercePerUnitTotal2 schema.
 type CommercePerUnitTotal2 struct {
 	// Name of the billable unit (for example, seats)
 	Name string `json:"name"`
@@ -928,7 +859,7 @@ type CommercePerUnitTotal2 struct {
 	Tiers []CommercePerUnitTotalTier2 `json:"tiers"`
 }
 
-// CommercePerUnitTotalTier: The `CommercePerUnitTotalTier` schema.
+// CommercePerUnitTotalTier is the spec's CommercePerUnitTotalTier schema.
 type CommercePerUnitTotalTier struct {
 	// Units billed in this tier; null means unlimited.
 	Quantity *int64 `json:"quantity,omitempty"`
@@ -938,7 +869,7 @@ type CommercePerUnitTotalTier struct {
 	Total CommerceMoneyResponse `json:"total"`
 }
 
-// CommercePerUnitTotalTier2: The `CommercePerUnitTotalTier-2` schema.
+// CommercePerUnitTotalTier2 is the spec's CommercePerUnitTotalTier2 schema.
 type CommercePerUnitTotalTier2 struct {
 	// Units billed in this tier; null means unlimited
 	Quantity *int64 `json:"quantity,omitempty"`
@@ -948,7 +879,7 @@ type CommercePerUnitTotalTier2 struct {
 	Total CommerceMoneyResponse `json:"total"`
 }
 
-// CommercePlanFee: The `CommercePlanFee` object (an object nested in a spec schema).
+// CommercePlanFee is the spec's CommercePlanFee schema.
 type CommercePlanFee struct {
 	// The amount in cents.
 	Amount int64 `json:"amount"`
@@ -960,8 +891,7 @@ type CommercePlanFee struct {
 	CurrencySymbol string `json:"currency_symbol"`
 }
 
-// CommercePlanAnnualMonthlyFee: The `CommercePlanAnnualMonthlyFee` object (an object nested in a
-// spec schema).
+// CommercePlanAnnualMonthlyFee is the spec's CommercePlanAnnualMonthlyFee schema.
 type CommercePlanAnnualMonthlyFee struct {
 	// The amount in cents.
 	Amount int64 `json:"amount"`
@@ -973,7 +903,7 @@ type CommercePlanAnnualMonthlyFee struct {
 	CurrencySymbol string `json:"currency_symbol"`
 }
 
-// CommercePlanAnnualFee: The `CommercePlanAnnualFee` object (an object nested in a spec schema).
+// CommercePlanAnnualFee is the spec's CommercePlanAnnualFee schema.
 type CommercePlanAnnualFee struct {
 	// The amount in cents.
 	Amount int64 `json:"amount"`
@@ -985,7 +915,7 @@ type CommercePlanAnnualFee struct {
 	CurrencySymbol string `json:"currency_symbol"`
 }
 
-// CommercePlan: The `CommercePlan` schema.
+// CommercePlan is the spec's CommercePlan schema.
 type CommercePlan struct {
 	// String representing the object's type. Objects of the same type share the same value.
 	Object string `json:"object"`
@@ -993,11 +923,8 @@ type CommercePlan struct {
 	ID string `json:"id"`
 	// The name of the plan.
 	Name string `json:"name"`
-	// The `fee` field.
 	Fee *CommercePlanFee `json:"fee"`
-	// The `annual_monthly_fee` field.
 	AnnualMonthlyFee *CommercePlanAnnualMonthlyFee `json:"annual_monthly_fee"`
-	// The `annual_fee` field.
 	AnnualFee *CommercePlanAnnualFee `json:"annual_fee"`
 	// The description of the plan.
 	Description *string `json:"description"`
@@ -1027,7 +954,7 @@ type CommercePlan struct {
 	UnitPrices []CommercePlanUnitPrice `json:"unit_prices,omitempty"`
 }
 
-// CommercePlan2Fee: The `CommercePlan2Fee` object (an object nested in a spec schema).
+// CommercePlan2Fee is the spec's CommercePlan2Fee schema.
 type CommercePlan2Fee struct {
 	// The amount in cents.
 	Amount int64 `json:"amount"`
@@ -1039,8 +966,7 @@ type CommercePlan2Fee struct {
 	CurrencySymbol string `json:"currency_symbol"`
 }
 
-// CommercePlan2AnnualMonthlyFee: The `CommercePlan2AnnualMonthlyFee` object (an object nested in a
-// spec schema).
+// CommercePlan2AnnualMonthlyFee is the spec's CommercePlan2AnnualMonthlyFee schema.
 type CommercePlan2AnnualMonthlyFee struct {
 	// The amount in cents.
 	Amount int64 `json:"amount"`
@@ -1052,7 +978,7 @@ type CommercePlan2AnnualMonthlyFee struct {
 	CurrencySymbol string `json:"currency_symbol"`
 }
 
-// CommercePlan2AnnualFee: The `CommercePlan2AnnualFee` object (an object nested in a spec schema).
+// CommercePlan2AnnualFee is the spec's CommercePlan2AnnualFee schema.
 type CommercePlan2AnnualFee struct {
 	// The amount in cents.
 	Amount int64 `json:"amount"`
@@ -1064,7 +990,7 @@ type CommercePlan2AnnualFee struct {
 	CurrencySymbol string `json:"currency_symbol"`
 }
 
-// CommercePlan2: The `CommercePlan-2` schema.
+// CommercePlan2 is the spec's CommercePlan2 schema.
 type CommercePlan2 struct {
 	// String representing the object's type. Objects of the same type share the same value.
 	Object string `json:"object"`
@@ -1072,11 +998,8 @@ type CommercePlan2 struct {
 	ID string `json:"id"`
 	// The name of the commerce plan.
 	Name string `json:"name"`
-	// The `fee` field.
 	Fee *CommercePlan2Fee `json:"fee"`
-	// The `annual_monthly_fee` field.
 	AnnualMonthlyFee *CommercePlan2AnnualMonthlyFee `json:"annual_monthly_fee"`
-	// The `annual_fee` field.
 	AnnualFee *CommercePlan2AnnualFee `json:"annual_fee"`
 	// The amount in cents for the plan.
 	Amount int64 `json:"amount"`
@@ -1126,7 +1049,7 @@ type CommercePlan2 struct {
 	FreeTrialDays *int64 `json:"free_trial_days,omitempty"`
 }
 
-// CommercePlanUnitPrice: The `CommercePlanUnitPrice` schema.
+// CommercePlanUnitPrice is the spec's CommercePlanUnitPrice schema.
 type CommercePlanUnitPrice struct {
 	// Name of the billable unit (for example, seats)
 	Name string `json:"name"`
@@ -1136,7 +1059,7 @@ type CommercePlanUnitPrice struct {
 	Tiers []CommercePlanUnitPriceTier `json:"tiers"`
 }
 
-// CommercePlanUnitPriceTier: The `CommercePlanUnitPriceTier` schema.
+// CommercePlanUnitPriceTier is the spec's CommercePlanUnitPriceTier schema.
 type CommercePlanUnitPriceTier struct {
 	// Start block (inclusive) for this tier
 	StartsAtBlock int64 `json:"starts_at_block"`
@@ -1183,11 +1106,9 @@ const (
 	CommercePriceTransitionDetailsPreviousSubscriptionItemStatusAbandoned CommercePriceTransitionDetailsPreviousSubscriptionItemStatus = "abandoned"
 )
 
-// CommercePriceTransitionDetails: The `CommercePriceTransitionDetails` schema.
+// CommercePriceTransitionDetails is the spec's CommercePriceTransitionDetails schema.
 type CommercePriceTransitionDetails struct {
-	// The `previous_plan` field.
 	PreviousPlan CommercePlan2 `json:"previous_plan"`
-	// The `previous_price` field.
 	PreviousPrice BillingPriceResponse `json:"previous_price"`
 	// Unix timestamp (milliseconds) when the new price takes effect.
 	EffectiveAt int64 `json:"effective_at"`
@@ -1205,37 +1126,28 @@ type CommercePriceTransitionDetails struct {
 	PreviousSubscriptionItemID string `json:"previous_subscription_item_id"`
 }
 
-// CommercePriceTransitionResponse: The `CommercePriceTransitionResponse` schema.
+// CommercePriceTransitionResponse is the spec's CommercePriceTransitionResponse schema.
 type CommercePriceTransitionResponse struct {
 	// String representing the object's type. Objects of the same type share the same value.
 	Object string `json:"object"`
-	// The `subscription_item` field.
 	SubscriptionItem CommerceSubscriptionItem2 `json:"subscription_item"`
-	// The `transition` field.
 	Transition CommercePriceTransitionDetails `json:"transition"`
 }
 
-// CommerceProrationCreditDetailResponse: The `CommerceProrationCreditDetailResponse` schema.
+// CommerceProrationCreditDetailResponse is the spec's CommerceProrationCreditDetailResponse
+// schema.
 type CommerceProrationCreditDetailResponse struct {
-	// The `amount` field.
 	Amount CommerceMoneyResponse `json:"amount"`
-	// The `cycle_days_remaining` field.
 	CycleDaysRemaining int64 `json:"cycle_days_remaining"`
-	// The `cycle_days_total` field.
 	CycleDaysTotal int64 `json:"cycle_days_total"`
-	// The `cycle_remaining_percent` field.
 	CycleRemainingPercent float64 `json:"cycle_remaining_percent"`
 }
 
-// CommerceProrationDiscountResponse: The `CommerceProrationDiscountResponse` schema.
+// CommerceProrationDiscountResponse is the spec's CommerceProrationDiscountResponse schema.
 type CommerceProrationDiscountResponse struct {
-	// The `amount` field.
 	Amount CommerceMoneyResponse `json:"amount"`
-	// The `cycle_days_passed` field.
 	CycleDaysPassed int64 `json:"cycle_days_passed"`
-	// The `cycle_days_total` field.
 	CycleDaysTotal int64 `json:"cycle_days_total"`
-	// The `cycle_passed_percent` field.
 	CyclePassedPercent float64 `json:"cycle_passed_percent"`
 }
 
@@ -1258,7 +1170,7 @@ const (
 	CommerceSubscriptionStatusIncomplete CommerceSubscriptionStatus = "incomplete"
 )
 
-// CommerceSubscription: The `CommerceSubscription` schema.
+// CommerceSubscription is the spec's CommerceSubscription schema.
 type CommerceSubscription struct {
 	// String representing the object's type. Objects of the same type share the same value.
 	Object string `json:"object"`
@@ -1298,7 +1210,7 @@ type CommerceSubscriptionCreditResponseAmount struct {
 	CurrencySymbol string `json:"currency_symbol"`
 }
 
-// CommerceSubscriptionCreditResponse: The `CommerceSubscriptionCreditResponse` schema.
+// CommerceSubscriptionCreditResponse is the spec's CommerceSubscriptionCreditResponse schema.
 type CommerceSubscriptionCreditResponse struct {
 	// Credit amount.
 	Amount *CommerceSubscriptionCreditResponseAmount `json:"amount,omitempty"`
@@ -1329,40 +1241,29 @@ const (
 	CommerceSubscriptionItemStatusAbandoned CommerceSubscriptionItemStatus = "abandoned"
 )
 
-// CommerceSubscriptionItemCreditsProration: The `CommerceSubscriptionItemCreditsProration` object
-// (an object nested in a spec schema).
+// CommerceSubscriptionItemCreditsProration is the spec's CommerceSubscriptionItemCreditsProration
+// schema.
 type CommerceSubscriptionItemCreditsProration struct {
-	// The `amount` field.
 	Amount CommerceMoneyResponse `json:"amount"`
-	// The `cycle_days_remaining` field.
 	CycleDaysRemaining int64 `json:"cycle_days_remaining"`
-	// The `cycle_days_total` field.
 	CycleDaysTotal int64 `json:"cycle_days_total"`
-	// The `cycle_remaining_percent` field.
 	CycleRemainingPercent float64 `json:"cycle_remaining_percent"`
 }
 
-// CommerceSubscriptionItemCreditsPayer: The `CommerceSubscriptionItemCreditsPayer` object (an
-// object nested in a spec schema).
+// CommerceSubscriptionItemCreditsPayer is the spec's CommerceSubscriptionItemCreditsPayer schema.
 type CommerceSubscriptionItemCreditsPayer struct {
-	// The `remaining_balance` field.
 	RemainingBalance CommerceMoneyResponse `json:"remaining_balance"`
-	// The `applied_amount` field.
 	AppliedAmount CommerceMoneyResponse `json:"applied_amount"`
 }
 
 // CommerceSubscriptionItemCredits: Unified credits breakdown for this subscription item.
 type CommerceSubscriptionItemCredits struct {
-	// The `proration` field.
 	Proration *CommerceSubscriptionItemCreditsProration `json:"proration"`
-	// The `payer` field.
 	Payer *CommerceSubscriptionItemCreditsPayer `json:"payer"`
-	// The `total` field.
 	Total CommerceMoneyResponse `json:"total"`
 }
 
-// CommerceSubscriptionItemPlanFee: The `CommerceSubscriptionItemPlanFee` object (an object nested
-// in a spec schema).
+// CommerceSubscriptionItemPlanFee is the spec's CommerceSubscriptionItemPlanFee schema.
 type CommerceSubscriptionItemPlanFee struct {
 	// The amount in cents.
 	Amount int64 `json:"amount"`
@@ -1374,8 +1275,8 @@ type CommerceSubscriptionItemPlanFee struct {
 	CurrencySymbol string `json:"currency_symbol"`
 }
 
-// CommerceSubscriptionItemPlanAnnualMonthlyFee: The `CommerceSubscriptionItemPlanAnnualMonthlyFee`
-// object (an object nested in a spec schema).
+// CommerceSubscriptionItemPlanAnnualMonthlyFee is the spec's
+// CommerceSubscriptionItemPlanAnnualMonthlyFee schema.
 type CommerceSubscriptionItemPlanAnnualMonthlyFee struct {
 	// The amount in cents.
 	Amount int64 `json:"amount"`
@@ -1387,8 +1288,8 @@ type CommerceSubscriptionItemPlanAnnualMonthlyFee struct {
 	CurrencySymbol string `json:"currency_symbol"`
 }
 
-// CommerceSubscriptionItemPlanAnnualFee: The `CommerceSubscriptionItemPlanAnnualFee` object (an
-// object nested in a spec schema).
+// CommerceSubscriptionItemPlanAnnualFee is the spec's CommerceSubscriptionItemPlanAnnualFee
+// schema.
 type CommerceSubscriptionItemPlanAnnualFee struct {
 	// The amount in cents.
 	Amount int64 `json:"amount"`
@@ -1408,11 +1309,8 @@ type CommerceSubscriptionItemPlan struct {
 	ID string `json:"id"`
 	// The name of the plan.
 	Name string `json:"name"`
-	// The `fee` field.
 	Fee *CommerceSubscriptionItemPlanFee `json:"fee"`
-	// The `annual_monthly_fee` field.
 	AnnualMonthlyFee *CommerceSubscriptionItemPlanAnnualMonthlyFee `json:"annual_monthly_fee"`
-	// The `annual_fee` field.
 	AnnualFee *CommerceSubscriptionItemPlanAnnualFee `json:"annual_fee"`
 	// The description of the plan.
 	Description *string `json:"description"`
@@ -1466,80 +1364,55 @@ type CommerceSubscriptionItemNextPaymentAmount struct {
 	CurrencySymbol string `json:"currency_symbol"`
 }
 
-// CommerceSubscriptionItemNextPaymentTotalsCreditsProration: The
-// `CommerceSubscriptionItemNextPaymentTotalsCreditsProration` object (an object nested in a spec
-// schema).
+// CommerceSubscriptionItemNextPaymentTotalsCreditsProration is the spec's
+// CommerceSubscriptionItemNextPaymentTotalsCreditsProration schema.
 type CommerceSubscriptionItemNextPaymentTotalsCreditsProration struct {
-	// The `amount` field.
 	Amount CommerceMoneyResponse `json:"amount"`
-	// The `cycle_days_remaining` field.
 	CycleDaysRemaining int64 `json:"cycle_days_remaining"`
-	// The `cycle_days_total` field.
 	CycleDaysTotal int64 `json:"cycle_days_total"`
-	// The `cycle_remaining_percent` field.
 	CycleRemainingPercent float64 `json:"cycle_remaining_percent"`
 }
 
-// CommerceSubscriptionItemNextPaymentTotalsCreditsPayer: The
-// `CommerceSubscriptionItemNextPaymentTotalsCreditsPayer` object (an object nested in a spec
-// schema).
+// CommerceSubscriptionItemNextPaymentTotalsCreditsPayer is the spec's
+// CommerceSubscriptionItemNextPaymentTotalsCreditsPayer schema.
 type CommerceSubscriptionItemNextPaymentTotalsCreditsPayer struct {
-	// The `remaining_balance` field.
 	RemainingBalance CommerceMoneyResponse `json:"remaining_balance"`
-	// The `applied_amount` field.
 	AppliedAmount CommerceMoneyResponse `json:"applied_amount"`
 }
 
-// CommerceSubscriptionItemNextPaymentTotalsCredits: The
-// `CommerceSubscriptionItemNextPaymentTotalsCredits` object (an object nested in a spec schema).
+// CommerceSubscriptionItemNextPaymentTotalsCredits is the spec's
+// CommerceSubscriptionItemNextPaymentTotalsCredits schema.
 type CommerceSubscriptionItemNextPaymentTotalsCredits struct {
-	// The `proration` field.
 	Proration *CommerceSubscriptionItemNextPaymentTotalsCreditsProration `json:"proration"`
-	// The `payer` field.
 	Payer *CommerceSubscriptionItemNextPaymentTotalsCreditsPayer `json:"payer"`
-	// The `total` field.
 	Total CommerceMoneyResponse `json:"total"`
 }
 
-// CommerceSubscriptionItemNextPaymentTotalsDiscountsProration: The
-// `CommerceSubscriptionItemNextPaymentTotalsDiscountsProration` object (an object nested in a spec
-// schema).
+// CommerceSubscriptionItemNextPaymentTotalsDiscountsProration is the spec's
+// CommerceSubscriptionItemNextPaymentTotalsDiscountsProration schema.
 type CommerceSubscriptionItemNextPaymentTotalsDiscountsProration struct {
-	// The `amount` field.
 	Amount CommerceMoneyResponse `json:"amount"`
-	// The `cycle_days_passed` field.
 	CycleDaysPassed int64 `json:"cycle_days_passed"`
-	// The `cycle_days_total` field.
 	CycleDaysTotal int64 `json:"cycle_days_total"`
-	// The `cycle_passed_percent` field.
 	CyclePassedPercent float64 `json:"cycle_passed_percent"`
 }
 
-// CommerceSubscriptionItemNextPaymentTotalsDiscounts: The
-// `CommerceSubscriptionItemNextPaymentTotalsDiscounts` object (an object nested in a spec schema).
+// CommerceSubscriptionItemNextPaymentTotalsDiscounts is the spec's
+// CommerceSubscriptionItemNextPaymentTotalsDiscounts schema.
 type CommerceSubscriptionItemNextPaymentTotalsDiscounts struct {
-	// The `proration` field.
 	Proration *CommerceSubscriptionItemNextPaymentTotalsDiscountsProration `json:"proration"`
-	// The `total` field.
 	Total CommerceMoneyResponse `json:"total"`
 }
 
 // CommerceSubscriptionItemNextPaymentTotals: Breakdown of the recurring amount that will be billed
 // at renewal (base fee + per-unit charges). Tax and credits are not previewed.
 type CommerceSubscriptionItemNextPaymentTotals struct {
-	// The `subtotal` field.
 	Subtotal CommerceMoneyResponse `json:"subtotal"`
-	// The `base_fee` field.
 	BaseFee CommerceMoneyResponse `json:"base_fee"`
-	// The `tax_total` field.
 	TaxTotal CommerceMoneyResponse `json:"tax_total"`
-	// The `grand_total` field.
 	GrandTotal CommerceMoneyResponse `json:"grand_total"`
-	// The `per_unit_totals` field.
 	PerUnitTotals []CommercePerUnitTotal `json:"per_unit_totals,omitempty"`
-	// The `credits` field.
 	Credits *CommerceSubscriptionItemNextPaymentTotalsCredits `json:"credits,omitempty"`
-	// The `discounts` field.
 	Discounts *CommerceSubscriptionItemNextPaymentTotalsDiscounts `json:"discounts,omitempty"`
 }
 
@@ -1565,36 +1438,27 @@ type CommerceSubscriptionItemSeats struct {
 	Tiers []CommercePerUnitTotalTier2 `json:"tiers,omitempty"`
 }
 
-// CommerceSubscriptionItemTotalsCreditsProration: The
-// `CommerceSubscriptionItemTotalsCreditsProration` object (an object nested in a spec schema).
+// CommerceSubscriptionItemTotalsCreditsProration is the spec's
+// CommerceSubscriptionItemTotalsCreditsProration schema.
 type CommerceSubscriptionItemTotalsCreditsProration struct {
-	// The `amount` field.
 	Amount CommerceMoneyResponse `json:"amount"`
-	// The `cycle_days_remaining` field.
 	CycleDaysRemaining int64 `json:"cycle_days_remaining"`
-	// The `cycle_days_total` field.
 	CycleDaysTotal int64 `json:"cycle_days_total"`
-	// The `cycle_remaining_percent` field.
 	CycleRemainingPercent float64 `json:"cycle_remaining_percent"`
 }
 
-// CommerceSubscriptionItemTotalsCreditsPayer: The `CommerceSubscriptionItemTotalsCreditsPayer`
-// object (an object nested in a spec schema).
+// CommerceSubscriptionItemTotalsCreditsPayer is the spec's
+// CommerceSubscriptionItemTotalsCreditsPayer schema.
 type CommerceSubscriptionItemTotalsCreditsPayer struct {
-	// The `remaining_balance` field.
 	RemainingBalance CommerceMoneyResponse `json:"remaining_balance"`
-	// The `applied_amount` field.
 	AppliedAmount CommerceMoneyResponse `json:"applied_amount"`
 }
 
-// CommerceSubscriptionItemTotalsCredits: The `CommerceSubscriptionItemTotalsCredits` object (an
-// object nested in a spec schema).
+// CommerceSubscriptionItemTotalsCredits is the spec's CommerceSubscriptionItemTotalsCredits
+// schema.
 type CommerceSubscriptionItemTotalsCredits struct {
-	// The `proration` field.
 	Proration *CommerceSubscriptionItemTotalsCreditsProration `json:"proration"`
-	// The `payer` field.
 	Payer *CommerceSubscriptionItemTotalsCreditsPayer `json:"payer"`
-	// The `total` field.
 	Total CommerceMoneyResponse `json:"total"`
 }
 
@@ -1621,23 +1485,17 @@ type CommerceSubscriptionItemTotalsDiscounts struct {
 
 // CommerceSubscriptionItemTotals: Totals for this subscription item.
 type CommerceSubscriptionItemTotals struct {
-	// The `subtotal` field.
 	Subtotal CommerceMoneyResponse `json:"subtotal"`
-	// The `base_fee` field.
 	BaseFee CommerceMoneyResponse `json:"base_fee"`
-	// The `tax_total` field.
 	TaxTotal CommerceMoneyResponse `json:"tax_total"`
-	// The `grand_total` field.
 	GrandTotal CommerceMoneyResponse `json:"grand_total"`
-	// The `per_unit_totals` field.
 	PerUnitTotals []CommercePerUnitTotal2 `json:"per_unit_totals,omitempty"`
-	// The `credits` field.
 	Credits *CommerceSubscriptionItemTotalsCredits `json:"credits,omitempty"`
 	// Information about the discounts applied to the payment
 	Discounts *CommerceSubscriptionItemTotalsDiscounts `json:"discounts,omitempty"`
 }
 
-// CommerceSubscriptionItem: The `CommerceSubscriptionItem` schema.
+// CommerceSubscriptionItem is the spec's CommerceSubscriptionItem schema.
 type CommerceSubscriptionItem struct {
 	// String representing the object's type. Objects of the same type share the same value.
 	Object string `json:"object"`
@@ -1732,8 +1590,7 @@ type CommerceSubscriptionItem2Credit struct {
 	CycleRemainingPercent *float64 `json:"cycle_remaining_percent,omitempty"`
 }
 
-// CommerceSubscriptionItem2PlanFee: The `CommerceSubscriptionItem2PlanFee` object (an object
-// nested in a spec schema).
+// CommerceSubscriptionItem2PlanFee is the spec's CommerceSubscriptionItem2PlanFee schema.
 type CommerceSubscriptionItem2PlanFee struct {
 	// The amount in cents.
 	Amount int64 `json:"amount"`
@@ -1745,8 +1602,8 @@ type CommerceSubscriptionItem2PlanFee struct {
 	CurrencySymbol string `json:"currency_symbol"`
 }
 
-// CommerceSubscriptionItem2PlanAnnualMonthlyFee: The
-// `CommerceSubscriptionItem2PlanAnnualMonthlyFee` object (an object nested in a spec schema).
+// CommerceSubscriptionItem2PlanAnnualMonthlyFee is the spec's
+// CommerceSubscriptionItem2PlanAnnualMonthlyFee schema.
 type CommerceSubscriptionItem2PlanAnnualMonthlyFee struct {
 	// The amount in cents.
 	Amount int64 `json:"amount"`
@@ -1758,8 +1615,8 @@ type CommerceSubscriptionItem2PlanAnnualMonthlyFee struct {
 	CurrencySymbol string `json:"currency_symbol"`
 }
 
-// CommerceSubscriptionItem2PlanAnnualFee: The `CommerceSubscriptionItem2PlanAnnualFee` object (an
-// object nested in a spec schema).
+// CommerceSubscriptionItem2PlanAnnualFee is the spec's CommerceSubscriptionItem2PlanAnnualFee
+// schema.
 type CommerceSubscriptionItem2PlanAnnualFee struct {
 	// The amount in cents.
 	Amount int64 `json:"amount"`
@@ -1779,11 +1636,8 @@ type CommerceSubscriptionItem2Plan struct {
 	ID string `json:"id"`
 	// The name of the commerce plan.
 	Name string `json:"name"`
-	// The `fee` field.
 	Fee *CommerceSubscriptionItem2PlanFee `json:"fee"`
-	// The `annual_monthly_fee` field.
 	AnnualMonthlyFee *CommerceSubscriptionItem2PlanAnnualMonthlyFee `json:"annual_monthly_fee"`
-	// The `annual_fee` field.
 	AnnualFee *CommerceSubscriptionItem2PlanAnnualFee `json:"annual_fee"`
 	// The amount in cents for the plan.
 	Amount int64 `json:"amount"`
@@ -1943,81 +1797,55 @@ type CommerceSubscriptionItem2NextInvoiceAmount struct {
 	CurrencySymbol string `json:"currency_symbol"`
 }
 
-// CommerceSubscriptionItem2NextInvoiceTotalsCreditsProration: The
-// `CommerceSubscriptionItem2NextInvoiceTotalsCreditsProration` object (an object nested in a spec
-// schema).
+// CommerceSubscriptionItem2NextInvoiceTotalsCreditsProration is the spec's
+// CommerceSubscriptionItem2NextInvoiceTotalsCreditsProration schema.
 type CommerceSubscriptionItem2NextInvoiceTotalsCreditsProration struct {
-	// The `amount` field.
 	Amount CommerceMoneyResponse `json:"amount"`
-	// The `cycle_days_remaining` field.
 	CycleDaysRemaining int64 `json:"cycle_days_remaining"`
-	// The `cycle_days_total` field.
 	CycleDaysTotal int64 `json:"cycle_days_total"`
-	// The `cycle_remaining_percent` field.
 	CycleRemainingPercent float64 `json:"cycle_remaining_percent"`
 }
 
-// CommerceSubscriptionItem2NextInvoiceTotalsCreditsPayer: The
-// `CommerceSubscriptionItem2NextInvoiceTotalsCreditsPayer` object (an object nested in a spec
-// schema).
+// CommerceSubscriptionItem2NextInvoiceTotalsCreditsPayer is the spec's
+// CommerceSubscriptionItem2NextInvoiceTotalsCreditsPayer schema.
 type CommerceSubscriptionItem2NextInvoiceTotalsCreditsPayer struct {
-	// The `remaining_balance` field.
 	RemainingBalance CommerceMoneyResponse `json:"remaining_balance"`
-	// The `applied_amount` field.
 	AppliedAmount CommerceMoneyResponse `json:"applied_amount"`
 }
 
-// CommerceSubscriptionItem2NextInvoiceTotalsCredits: The
-// `CommerceSubscriptionItem2NextInvoiceTotalsCredits` object (an object nested in a spec schema).
+// CommerceSubscriptionItem2NextInvoiceTotalsCredits is the spec's
+// CommerceSubscriptionItem2NextInvoiceTotalsCredits schema.
 type CommerceSubscriptionItem2NextInvoiceTotalsCredits struct {
-	// The `proration` field.
 	Proration *CommerceSubscriptionItem2NextInvoiceTotalsCreditsProration `json:"proration"`
-	// The `payer` field.
 	Payer *CommerceSubscriptionItem2NextInvoiceTotalsCreditsPayer `json:"payer"`
-	// The `total` field.
 	Total CommerceMoneyResponse `json:"total"`
 }
 
-// CommerceSubscriptionItem2NextInvoiceTotalsDiscountsProration: The
-// `CommerceSubscriptionItem2NextInvoiceTotalsDiscountsProration` object (an object nested in a
-// spec schema).
+// CommerceSubscriptionItem2NextInvoiceTotalsDiscountsProration is the spec's
+// CommerceSubscriptionItem2NextInvoiceTotalsDiscountsProration schema.
 type CommerceSubscriptionItem2NextInvoiceTotalsDiscountsProration struct {
-	// The `amount` field.
 	Amount CommerceMoneyResponse `json:"amount"`
-	// The `cycle_days_passed` field.
 	CycleDaysPassed int64 `json:"cycle_days_passed"`
-	// The `cycle_days_total` field.
 	CycleDaysTotal int64 `json:"cycle_days_total"`
-	// The `cycle_passed_percent` field.
 	CyclePassedPercent float64 `json:"cycle_passed_percent"`
 }
 
-// CommerceSubscriptionItem2NextInvoiceTotalsDiscounts: The
-// `CommerceSubscriptionItem2NextInvoiceTotalsDiscounts` object (an object nested in a spec
-// schema).
+// CommerceSubscriptionItem2NextInvoiceTotalsDiscounts is the spec's
+// CommerceSubscriptionItem2NextInvoiceTotalsDiscounts schema.
 type CommerceSubscriptionItem2NextInvoiceTotalsDiscounts struct {
-	// The `proration` field.
 	Proration *CommerceSubscriptionItem2NextInvoiceTotalsDiscountsProration `json:"proration"`
-	// The `total` field.
 	Total CommerceMoneyResponse `json:"total"`
 }
 
 // CommerceSubscriptionItem2NextInvoiceTotals: Breakdown of the recurring amount that will be
 // billed at renewal (base fee + per-unit charges). Tax and credits are not previewed.
 type CommerceSubscriptionItem2NextInvoiceTotals struct {
-	// The `subtotal` field.
 	Subtotal CommerceMoneyResponse `json:"subtotal"`
-	// The `base_fee` field.
 	BaseFee CommerceMoneyResponse `json:"base_fee"`
-	// The `tax_total` field.
 	TaxTotal CommerceMoneyResponse `json:"tax_total"`
-	// The `grand_total` field.
 	GrandTotal CommerceMoneyResponse `json:"grand_total"`
-	// The `per_unit_totals` field.
 	PerUnitTotals []CommercePerUnitTotal `json:"per_unit_totals,omitempty"`
-	// The `credits` field.
 	Credits *CommerceSubscriptionItem2NextInvoiceTotalsCredits `json:"credits,omitempty"`
-	// The `discounts` field.
 	Discounts *CommerceSubscriptionItem2NextInvoiceTotalsDiscounts `json:"discounts,omitempty"`
 }
 
@@ -2048,81 +1876,55 @@ type CommerceSubscriptionItem2NextPaymentAmount struct {
 	CurrencySymbol string `json:"currency_symbol"`
 }
 
-// CommerceSubscriptionItem2NextPaymentTotalsCreditsProration: The
-// `CommerceSubscriptionItem2NextPaymentTotalsCreditsProration` object (an object nested in a spec
-// schema).
+// CommerceSubscriptionItem2NextPaymentTotalsCreditsProration is the spec's
+// CommerceSubscriptionItem2NextPaymentTotalsCreditsProration schema.
 type CommerceSubscriptionItem2NextPaymentTotalsCreditsProration struct {
-	// The `amount` field.
 	Amount CommerceMoneyResponse `json:"amount"`
-	// The `cycle_days_remaining` field.
 	CycleDaysRemaining int64 `json:"cycle_days_remaining"`
-	// The `cycle_days_total` field.
 	CycleDaysTotal int64 `json:"cycle_days_total"`
-	// The `cycle_remaining_percent` field.
 	CycleRemainingPercent float64 `json:"cycle_remaining_percent"`
 }
 
-// CommerceSubscriptionItem2NextPaymentTotalsCreditsPayer: The
-// `CommerceSubscriptionItem2NextPaymentTotalsCreditsPayer` object (an object nested in a spec
-// schema).
+// CommerceSubscriptionItem2NextPaymentTotalsCreditsPayer is the spec's
+// CommerceSubscriptionItem2NextPaymentTotalsCreditsPayer schema.
 type CommerceSubscriptionItem2NextPaymentTotalsCreditsPayer struct {
-	// The `remaining_balance` field.
 	RemainingBalance CommerceMoneyResponse `json:"remaining_balance"`
-	// The `applied_amount` field.
 	AppliedAmount CommerceMoneyResponse `json:"applied_amount"`
 }
 
-// CommerceSubscriptionItem2NextPaymentTotalsCredits: The
-// `CommerceSubscriptionItem2NextPaymentTotalsCredits` object (an object nested in a spec schema).
+// CommerceSubscriptionItem2NextPaymentTotalsCredits is the spec's
+// CommerceSubscriptionItem2NextPaymentTotalsCredits schema.
 type CommerceSubscriptionItem2NextPaymentTotalsCredits struct {
-	// The `proration` field.
 	Proration *CommerceSubscriptionItem2NextPaymentTotalsCreditsProration `json:"proration"`
-	// The `payer` field.
 	Payer *CommerceSubscriptionItem2NextPaymentTotalsCreditsPayer `json:"payer"`
-	// The `total` field.
 	Total CommerceMoneyResponse `json:"total"`
 }
 
-// CommerceSubscriptionItem2NextPaymentTotalsDiscountsProration: The
-// `CommerceSubscriptionItem2NextPaymentTotalsDiscountsProration` object (an object nested in a
-// spec schema).
+// CommerceSubscriptionItem2NextPaymentTotalsDiscountsProration is the spec's
+// CommerceSubscriptionItem2NextPaymentTotalsDiscountsProration schema.
 type CommerceSubscriptionItem2NextPaymentTotalsDiscountsProration struct {
-	// The `amount` field.
 	Amount CommerceMoneyResponse `json:"amount"`
-	// The `cycle_days_passed` field.
 	CycleDaysPassed int64 `json:"cycle_days_passed"`
-	// The `cycle_days_total` field.
 	CycleDaysTotal int64 `json:"cycle_days_total"`
-	// The `cycle_passed_percent` field.
 	CyclePassedPercent float64 `json:"cycle_passed_percent"`
 }
 
-// CommerceSubscriptionItem2NextPaymentTotalsDiscounts: The
-// `CommerceSubscriptionItem2NextPaymentTotalsDiscounts` object (an object nested in a spec
-// schema).
+// CommerceSubscriptionItem2NextPaymentTotalsDiscounts is the spec's
+// CommerceSubscriptionItem2NextPaymentTotalsDiscounts schema.
 type CommerceSubscriptionItem2NextPaymentTotalsDiscounts struct {
-	// The `proration` field.
 	Proration *CommerceSubscriptionItem2NextPaymentTotalsDiscountsProration `json:"proration"`
-	// The `total` field.
 	Total CommerceMoneyResponse `json:"total"`
 }
 
 // CommerceSubscriptionItem2NextPaymentTotals: Breakdown of the recurring amount that will be
 // billed at renewal (base fee + per-unit charges). Tax and credits are not previewed.
 type CommerceSubscriptionItem2NextPaymentTotals struct {
-	// The `subtotal` field.
 	Subtotal CommerceMoneyResponse `json:"subtotal"`
-	// The `base_fee` field.
 	BaseFee CommerceMoneyResponse `json:"base_fee"`
-	// The `tax_total` field.
 	TaxTotal CommerceMoneyResponse `json:"tax_total"`
-	// The `grand_total` field.
 	GrandTotal CommerceMoneyResponse `json:"grand_total"`
-	// The `per_unit_totals` field.
 	PerUnitTotals []CommercePerUnitTotal `json:"per_unit_totals,omitempty"`
-	// The `credits` field.
 	Credits *CommerceSubscriptionItem2NextPaymentTotalsCredits `json:"credits,omitempty"`
-	// The `discounts` field.
 	Discounts *CommerceSubscriptionItem2NextPaymentTotalsDiscounts `json:"discounts,omitempty"`
 }
 
@@ -2170,7 +1972,7 @@ type CommerceSubscriptionItem2Payer struct {
 	UpdatedAt int64 `json:"updated_at"`
 }
 
-// CommerceSubscriptionItem2: The `CommerceSubscriptionItem-2` schema.
+// CommerceSubscriptionItem2 is the spec's CommerceSubscriptionItem2 schema.
 type CommerceSubscriptionItem2 struct {
 	// String representing the object's type. Objects of the same type share the same value.
 	Object string `json:"object"`
@@ -2239,87 +2041,60 @@ type CommerceSubscriptionItemNextPaymentResponseAmount struct {
 	CurrencySymbol string `json:"currency_symbol"`
 }
 
-// CommerceSubscriptionItemNextPaymentResponseTotalsCreditsProration: The
-// `CommerceSubscriptionItemNextPaymentResponseTotalsCreditsProration` object (an object nested in
-// a spec schema).
+// CommerceSubscriptionItemNextPaymentResponseTotalsCreditsProration is the spec's
+// CommerceSubscriptionItemNextPaymentResponseTotalsCreditsProration schema.
 type CommerceSubscriptionItemNextPaymentResponseTotalsCreditsProration struct {
-	// The `amount` field.
 	Amount CommerceMoneyResponse `json:"amount"`
-	// The `cycle_days_remaining` field.
 	CycleDaysRemaining int64 `json:"cycle_days_remaining"`
-	// The `cycle_days_total` field.
 	CycleDaysTotal int64 `json:"cycle_days_total"`
-	// The `cycle_remaining_percent` field.
 	CycleRemainingPercent float64 `json:"cycle_remaining_percent"`
 }
 
-// CommerceSubscriptionItemNextPaymentResponseTotalsCreditsPayer: The
-// `CommerceSubscriptionItemNextPaymentResponseTotalsCreditsPayer` object (an object nested in a
-// spec schema).
+// CommerceSubscriptionItemNextPaymentResponseTotalsCreditsPayer is the spec's
+// CommerceSubscriptionItemNextPaymentResponseTotalsCreditsPayer schema.
 type CommerceSubscriptionItemNextPaymentResponseTotalsCreditsPayer struct {
-	// The `remaining_balance` field.
 	RemainingBalance CommerceMoneyResponse `json:"remaining_balance"`
-	// The `applied_amount` field.
 	AppliedAmount CommerceMoneyResponse `json:"applied_amount"`
 }
 
-// CommerceSubscriptionItemNextPaymentResponseTotalsCredits: The
-// `CommerceSubscriptionItemNextPaymentResponseTotalsCredits` object (an object nested in a spec
-// schema).
+// CommerceSubscriptionItemNextPaymentResponseTotalsCredits is the spec's
+// CommerceSubscriptionItemNextPaymentResponseTotalsCredits schema.
 type CommerceSubscriptionItemNextPaymentResponseTotalsCredits struct {
-	// The `proration` field.
 	Proration *CommerceSubscriptionItemNextPaymentResponseTotalsCreditsProration `json:"proration"`
-	// The `payer` field.
 	Payer *CommerceSubscriptionItemNextPaymentResponseTotalsCreditsPayer `json:"payer"`
-	// The `total` field.
 	Total CommerceMoneyResponse `json:"total"`
 }
 
-// CommerceSubscriptionItemNextPaymentResponseTotalsDiscountsProration: The
-// `CommerceSubscriptionItemNextPaymentResponseTotalsDiscountsProration` object (an object nested
-// in a spec schema).
+// CommerceSubscriptionItemNextPaymentResponseTotalsDiscountsProration is the spec's
+// CommerceSubscriptionItemNextPaymentResponseTotalsDiscountsProration schema.
 type CommerceSubscriptionItemNextPaymentResponseTotalsDiscountsProration struct {
-	// The `amount` field.
 	Amount CommerceMoneyResponse `json:"amount"`
-	// The `cycle_days_passed` field.
 	CycleDaysPassed int64 `json:"cycle_days_passed"`
-	// The `cycle_days_total` field.
 	CycleDaysTotal int64 `json:"cycle_days_total"`
-	// The `cycle_passed_percent` field.
 	CyclePassedPercent float64 `json:"cycle_passed_percent"`
 }
 
-// CommerceSubscriptionItemNextPaymentResponseTotalsDiscounts: The
-// `CommerceSubscriptionItemNextPaymentResponseTotalsDiscounts` object (an object nested in a spec
-// schema).
+// CommerceSubscriptionItemNextPaymentResponseTotalsDiscounts is the spec's
+// CommerceSubscriptionItemNextPaymentResponseTotalsDiscounts schema.
 type CommerceSubscriptionItemNextPaymentResponseTotalsDiscounts struct {
-	// The `proration` field.
 	Proration *CommerceSubscriptionItemNextPaymentResponseTotalsDiscountsProration `json:"proration"`
-	// The `total` field.
 	Total CommerceMoneyResponse `json:"total"`
 }
 
 // CommerceSubscriptionItemNextPaymentResponseTotals: Breakdown of the recurring amount that will
 // be billed at renewal (base fee + per-unit charges). Tax and credits are not previewed.
 type CommerceSubscriptionItemNextPaymentResponseTotals struct {
-	// The `subtotal` field.
 	Subtotal CommerceMoneyResponse `json:"subtotal"`
-	// The `base_fee` field.
 	BaseFee CommerceMoneyResponse `json:"base_fee"`
-	// The `tax_total` field.
 	TaxTotal CommerceMoneyResponse `json:"tax_total"`
-	// The `grand_total` field.
 	GrandTotal CommerceMoneyResponse `json:"grand_total"`
-	// The `per_unit_totals` field.
 	PerUnitTotals []CommercePerUnitTotal `json:"per_unit_totals,omitempty"`
-	// The `credits` field.
 	Credits *CommerceSubscriptionItemNextPaymentResponseTotalsCredits `json:"credits,omitempty"`
-	// The `discounts` field.
 	Discounts *CommerceSubscriptionItemNextPaymentResponseTotalsDiscounts `json:"discounts,omitempty"`
 }
 
-// CommerceSubscriptionItemNextPaymentResponse: The `CommerceSubscriptionItemNextPaymentResponse`
-// schema.
+// CommerceSubscriptionItemNextPaymentResponse is the spec's
+// CommerceSubscriptionItemNextPaymentResponse schema.
 type CommerceSubscriptionItemNextPaymentResponse struct {
 	// Base plan fee for the next payment. Does not include per-unit (e.g. seat) charges; see
 	// `totals.grand_total` for the full amount.
@@ -2333,7 +2108,8 @@ type CommerceSubscriptionItemNextPaymentResponse struct {
 	Totals *CommerceSubscriptionItemNextPaymentResponseTotals `json:"totals,omitempty"`
 }
 
-// CommerceSubscriptionItemSeatsResponse: The `CommerceSubscriptionItemSeatsResponse` schema.
+// CommerceSubscriptionItemSeatsResponse is the spec's CommerceSubscriptionItemSeatsResponse
+// schema.
 type CommerceSubscriptionItemSeatsResponse struct {
 	// Seat quantity being billed; null means unlimited
 	Quantity *int64 `json:"quantity"`
@@ -2341,37 +2117,27 @@ type CommerceSubscriptionItemSeatsResponse struct {
 	Tiers []CommercePerUnitTotalTier2 `json:"tiers,omitempty"`
 }
 
-// CommerceSubscriptionNextPaymentTotalsCreditsProration: The
-// `CommerceSubscriptionNextPaymentTotalsCreditsProration` object (an object nested in a spec
-// schema).
+// CommerceSubscriptionNextPaymentTotalsCreditsProration is the spec's
+// CommerceSubscriptionNextPaymentTotalsCreditsProration schema.
 type CommerceSubscriptionNextPaymentTotalsCreditsProration struct {
-	// The `amount` field.
 	Amount CommerceMoneyResponse `json:"amount"`
-	// The `cycle_days_remaining` field.
 	CycleDaysRemaining int64 `json:"cycle_days_remaining"`
-	// The `cycle_days_total` field.
 	CycleDaysTotal int64 `json:"cycle_days_total"`
-	// The `cycle_remaining_percent` field.
 	CycleRemainingPercent float64 `json:"cycle_remaining_percent"`
 }
 
-// CommerceSubscriptionNextPaymentTotalsCreditsPayer: The
-// `CommerceSubscriptionNextPaymentTotalsCreditsPayer` object (an object nested in a spec schema).
+// CommerceSubscriptionNextPaymentTotalsCreditsPayer is the spec's
+// CommerceSubscriptionNextPaymentTotalsCreditsPayer schema.
 type CommerceSubscriptionNextPaymentTotalsCreditsPayer struct {
-	// The `remaining_balance` field.
 	RemainingBalance CommerceMoneyResponse `json:"remaining_balance"`
-	// The `applied_amount` field.
 	AppliedAmount CommerceMoneyResponse `json:"applied_amount"`
 }
 
-// CommerceSubscriptionNextPaymentTotalsCredits: The `CommerceSubscriptionNextPaymentTotalsCredits`
-// object (an object nested in a spec schema).
+// CommerceSubscriptionNextPaymentTotalsCredits is the spec's
+// CommerceSubscriptionNextPaymentTotalsCredits schema.
 type CommerceSubscriptionNextPaymentTotalsCredits struct {
-	// The `proration` field.
 	Proration *CommerceSubscriptionNextPaymentTotalsCreditsProration `json:"proration"`
-	// The `payer` field.
 	Payer *CommerceSubscriptionNextPaymentTotalsCreditsPayer `json:"payer"`
-	// The `total` field.
 	Total CommerceMoneyResponse `json:"total"`
 }
 
@@ -2400,23 +2166,17 @@ type CommerceSubscriptionNextPaymentTotalsDiscounts struct {
 // CommerceSubscriptionNextPaymentTotals: Breakdown of the recurring amount that will be billed at
 // renewal (base fee + per-unit charges). Tax and credits are not previewed.
 type CommerceSubscriptionNextPaymentTotals struct {
-	// The `subtotal` field.
 	Subtotal CommerceMoneyResponse `json:"subtotal"`
-	// The `base_fee` field.
 	BaseFee CommerceMoneyResponse `json:"base_fee"`
-	// The `tax_total` field.
 	TaxTotal CommerceMoneyResponse `json:"tax_total"`
-	// The `grand_total` field.
 	GrandTotal CommerceMoneyResponse `json:"grand_total"`
-	// The `per_unit_totals` field.
 	PerUnitTotals []CommercePerUnitTotal2 `json:"per_unit_totals,omitempty"`
-	// The `credits` field.
 	Credits *CommerceSubscriptionNextPaymentTotalsCredits `json:"credits,omitempty"`
 	// Information about the discounts applied to the payment
 	Discounts *CommerceSubscriptionNextPaymentTotalsDiscounts `json:"discounts,omitempty"`
 }
 
-// CommerceSubscriptionNextPayment: The `CommerceSubscriptionNextPayment` schema.
+// CommerceSubscriptionNextPayment is the spec's CommerceSubscriptionNextPayment schema.
 type CommerceSubscriptionNextPayment struct {
 	// Unix timestamp (milliseconds) of the next payment date.
 	Date int64 `json:"date"`
@@ -2430,109 +2190,73 @@ type CommerceSubscriptionNextPayment struct {
 	Totals *CommerceSubscriptionNextPaymentTotals `json:"totals,omitempty"`
 }
 
-// CommerceTotalsResponseCreditsProration: The `CommerceTotalsResponseCreditsProration` object (an
-// object nested in a spec schema).
+// CommerceTotalsResponseCreditsProration is the spec's CommerceTotalsResponseCreditsProration
+// schema.
 type CommerceTotalsResponseCreditsProration struct {
-	// The `amount` field.
 	Amount CommerceMoneyResponse `json:"amount"`
-	// The `cycle_days_remaining` field.
 	CycleDaysRemaining int64 `json:"cycle_days_remaining"`
-	// The `cycle_days_total` field.
 	CycleDaysTotal int64 `json:"cycle_days_total"`
-	// The `cycle_remaining_percent` field.
 	CycleRemainingPercent float64 `json:"cycle_remaining_percent"`
 }
 
-// CommerceTotalsResponseCreditsPayer: The `CommerceTotalsResponseCreditsPayer` object (an object
-// nested in a spec schema).
+// CommerceTotalsResponseCreditsPayer is the spec's CommerceTotalsResponseCreditsPayer schema.
 type CommerceTotalsResponseCreditsPayer struct {
-	// The `remaining_balance` field.
 	RemainingBalance CommerceMoneyResponse `json:"remaining_balance"`
-	// The `applied_amount` field.
 	AppliedAmount CommerceMoneyResponse `json:"applied_amount"`
 }
 
-// CommerceTotalsResponseCredits: The `CommerceTotalsResponseCredits` object (an object nested in a
-// spec schema).
+// CommerceTotalsResponseCredits is the spec's CommerceTotalsResponseCredits schema.
 type CommerceTotalsResponseCredits struct {
-	// The `proration` field.
 	Proration *CommerceTotalsResponseCreditsProration `json:"proration"`
-	// The `payer` field.
 	Payer *CommerceTotalsResponseCreditsPayer `json:"payer"`
-	// The `total` field.
 	Total CommerceMoneyResponse `json:"total"`
 }
 
-// CommerceTotalsResponseDiscountsProration: The `CommerceTotalsResponseDiscountsProration` object
-// (an object nested in a spec schema).
+// CommerceTotalsResponseDiscountsProration is the spec's CommerceTotalsResponseDiscountsProration
+// schema.
 type CommerceTotalsResponseDiscountsProration struct {
-	// The `amount` field.
 	Amount CommerceMoneyResponse `json:"amount"`
-	// The `cycle_days_passed` field.
 	CycleDaysPassed int64 `json:"cycle_days_passed"`
-	// The `cycle_days_total` field.
 	CycleDaysTotal int64 `json:"cycle_days_total"`
-	// The `cycle_passed_percent` field.
 	CyclePassedPercent float64 `json:"cycle_passed_percent"`
 }
 
-// CommerceTotalsResponseDiscounts: The `CommerceTotalsResponseDiscounts` object (an object nested
-// in a spec schema).
+// CommerceTotalsResponseDiscounts is the spec's CommerceTotalsResponseDiscounts schema.
 type CommerceTotalsResponseDiscounts struct {
-	// The `proration` field.
 	Proration *CommerceTotalsResponseDiscountsProration `json:"proration"`
-	// The `total` field.
 	Total CommerceMoneyResponse `json:"total"`
 }
 
-// CommerceTotalsResponse: The `CommerceTotalsResponse` schema.
+// CommerceTotalsResponse is the spec's CommerceTotalsResponse schema.
 type CommerceTotalsResponse struct {
-	// The `subtotal` field.
 	Subtotal CommerceMoneyResponse `json:"subtotal"`
-	// The `base_fee` field.
 	BaseFee CommerceMoneyResponse `json:"base_fee"`
-	// The `tax_total` field.
 	TaxTotal CommerceMoneyResponse `json:"tax_total"`
-	// The `grand_total` field.
 	GrandTotal CommerceMoneyResponse `json:"grand_total"`
-	// The `per_unit_totals` field.
 	PerUnitTotals []CommercePerUnitTotal `json:"per_unit_totals,omitempty"`
-	// The `credits` field.
 	Credits *CommerceTotalsResponseCredits `json:"credits,omitempty"`
-	// The `discounts` field.
 	Discounts *CommerceTotalsResponseDiscounts `json:"discounts,omitempty"`
 }
 
-// CommerceTotalsResponse2CreditsProration: The `CommerceTotalsResponse2CreditsProration` object
-// (an object nested in a spec schema).
+// CommerceTotalsResponse2CreditsProration is the spec's CommerceTotalsResponse2CreditsProration
+// schema.
 type CommerceTotalsResponse2CreditsProration struct {
-	// The `amount` field.
 	Amount CommerceMoneyResponse `json:"amount"`
-	// The `cycle_days_remaining` field.
 	CycleDaysRemaining int64 `json:"cycle_days_remaining"`
-	// The `cycle_days_total` field.
 	CycleDaysTotal int64 `json:"cycle_days_total"`
-	// The `cycle_remaining_percent` field.
 	CycleRemainingPercent float64 `json:"cycle_remaining_percent"`
 }
 
-// CommerceTotalsResponse2CreditsPayer: The `CommerceTotalsResponse2CreditsPayer` object (an object
-// nested in a spec schema).
+// CommerceTotalsResponse2CreditsPayer is the spec's CommerceTotalsResponse2CreditsPayer schema.
 type CommerceTotalsResponse2CreditsPayer struct {
-	// The `remaining_balance` field.
 	RemainingBalance CommerceMoneyResponse `json:"remaining_balance"`
-	// The `applied_amount` field.
 	AppliedAmount CommerceMoneyResponse `json:"applied_amount"`
 }
 
-// CommerceTotalsResponse2Credits: The `CommerceTotalsResponse2Credits` object (an object nested in
-// a spec schema).
+// CommerceTotalsResponse2Credits is the spec's CommerceTotalsResponse2Credits schema.
 type CommerceTotalsResponse2Credits struct {
-	// The `proration` field.
 	Proration *CommerceTotalsResponse2CreditsProration `json:"proration"`
-	// The `payer` field.
 	Payer *CommerceTotalsResponse2CreditsPayer `json:"payer"`
-	// The `total` field.
 	Total CommerceMoneyResponse `json:"total"`
 }
 
@@ -2556,25 +2280,19 @@ type CommerceTotalsResponse2Discounts struct {
 	Total CommerceMoneyResponse `json:"total"`
 }
 
-// CommerceTotalsResponse2: The `CommerceTotalsResponse-2` schema.
+// CommerceTotalsResponse2 is the spec's CommerceTotalsResponse2 schema.
 type CommerceTotalsResponse2 struct {
-	// The `subtotal` field.
 	Subtotal CommerceMoneyResponse `json:"subtotal"`
-	// The `base_fee` field.
 	BaseFee CommerceMoneyResponse `json:"base_fee"`
-	// The `tax_total` field.
 	TaxTotal CommerceMoneyResponse `json:"tax_total"`
-	// The `grand_total` field.
 	GrandTotal CommerceMoneyResponse `json:"grand_total"`
-	// The `per_unit_totals` field.
 	PerUnitTotals []CommercePerUnitTotal2 `json:"per_unit_totals,omitempty"`
-	// The `credits` field.
 	Credits *CommerceTotalsResponse2Credits `json:"credits,omitempty"`
 	// Information about the discounts applied to the payment
 	Discounts *CommerceTotalsResponse2Discounts `json:"discounts,omitempty"`
 }
 
-// Cookies: The `Cookies` schema.
+// Cookies is the spec's Cookies schema.
 type Cookies struct {
 	// String representing the object's type. Objects of the same type share the same value.
 	Object string `json:"object"`
@@ -2596,7 +2314,7 @@ const (
 	CreateBillingPriceRequestSupportedBillingPeriodsBoth CreateBillingPriceRequestSupportedBillingPeriods = "both"
 )
 
-// CreateBillingPriceRequest: The `CreateBillingPriceRequest` schema.
+// CreateBillingPriceRequest is the spec's CreateBillingPriceRequest schema.
 type CreateBillingPriceRequest struct {
 	// The ID of the plan this price belongs to.
 	PlanID string `json:"plan_id"`
@@ -2614,25 +2332,19 @@ type CreateBillingPriceRequest struct {
 	SupportedBillingPeriods *CreateBillingPriceRequestSupportedBillingPeriods `json:"supported_billing_periods,omitempty"`
 }
 
-// DeletedObject: The `DeletedObject` schema.
+// DeletedObject is the spec's DeletedObject schema.
 type DeletedObject struct {
-	// The `object` field.
 	Object string `json:"object"`
-	// The `id` field.
 	ID *string `json:"id,omitempty"`
-	// The `slug` field.
 	Slug *string `json:"slug,omitempty"`
-	// The `deleted` field.
 	Deleted bool `json:"deleted"`
-	// The `external_id` field.
 	ExternalID *string `json:"external_id,omitempty"`
 }
 
-// Directories: The `Directories` schema.
+// Directories is the spec's Directories schema.
 type Directories = []Directory
 
-// DirectoryCustomAttributesItem: The `DirectoryCustomAttributesItem` object (an object nested in a
-// spec schema).
+// DirectoryCustomAttributesItem is the spec's DirectoryCustomAttributesItem schema.
 type DirectoryCustomAttributesItem struct {
 	// Display name for the custom attribute
 	Name *string `json:"name,omitempty"`
@@ -2701,7 +2413,6 @@ type DirectoryGroupRoleMapping struct {
 	DirectoryGroupDisplayName string `json:"directory_group_display_name"`
 	// The legacy name for `directory_group_display_name`. Carries the same value.
 	SCIMGroupDisplayName string `json:"scim_group_display_name"`
-	// The `role` field.
 	Role *Role `json:"role,omitempty"`
 	// Mapping precedence, starting at 1. Lower values take priority when a user belongs to multiple
 	// mapped groups.
@@ -2712,52 +2423,43 @@ type DirectoryGroupRoleMapping struct {
 	UpdatedAt int64 `json:"updated_at"`
 }
 
-// DirectoryGroupRoleMappings: The `DirectoryGroupRoleMappings` schema.
+// DirectoryGroupRoleMappings is the spec's DirectoryGroupRoleMappings schema.
 type DirectoryGroupRoleMappings = []DirectoryGroupRoleMapping
 
-// Domain: The `Domain` schema.
+// Domain is the spec's Domain schema.
 type Domain struct {
-	// The `object` field.
 	Object string `json:"object"`
-	// The `id` field.
 	ID string `json:"id"`
-	// The `name` field.
 	Name string `json:"name"`
-	// The `is_satellite` field.
 	IsSatellite bool `json:"is_satellite"`
-	// The `frontend_api_url` field.
 	FrontendAPIURL string `json:"frontend_api_url"`
 	// Null for satellite domains.
 	AccountsPortalURL *string `json:"accounts_portal_url,omitempty"`
-	// The `proxy_url` field.
 	ProxyURL *string `json:"proxy_url,omitempty"`
-	// The `development_origin` field.
 	DevelopmentOrigin string `json:"development_origin"`
-	// The `cname_targets` field.
 	CnameTargets []CNameTarget `json:"cname_targets,omitempty"`
 }
 
-// Domains: The `Domains` schema.
+// Domains is the spec's Domains schema.
 type Domains struct {
-	// The `data` field.
 	Data []Domain `json:"data"`
 	// Total number of domains
 	TotalCount int64 `json:"total_count"`
 }
 
-// EmailAddress: The `EmailAddress` schema.
+// EmailAddressVerification: One of: VerificationOtp, VerificationAdmin, VerificationFromOauth,
+// VerificationTicket, VerificationSaml, VerificationEmailLink, VerificationScim (or a shape the
+// spec does not list); decode it into the one that fits.
+type EmailAddressVerification = json.RawMessage
+
+// EmailAddress is the spec's EmailAddress schema.
 type EmailAddress struct {
-	// The `id` field.
 	ID *string `json:"id,omitempty"`
 	// String representing the object's type. Objects of the same type share the same value.
 	Object string `json:"object"`
-	// The `email_address` field.
 	EmailAddress string `json:"email_address"`
-	// The `reserved` field.
 	Reserved bool `json:"reserved"`
-	// The `verification` field.
-	Verification json.RawMessage `json:"verification"`
-	// The `linked_to` field.
+	Verification *EmailAddressVerification `json:"verification"`
 	LinkedTo []IdentificationLink `json:"linked_to"`
 	// Indicates whether this email address domain matches an active enterprise connection.
 	MatchesSSOConnection *bool `json:"matches_sso_connection,omitempty"`
@@ -2778,63 +2480,46 @@ const (
 	EnterpriseAccountProtocolSAML EnterpriseAccountProtocol = "saml"
 )
 
-// EnterpriseAccount: The `EnterpriseAccount` schema.
+// EnterpriseAccountVerification: One of: VerificationTicket, VerificationSaml, VerificationOauth
+// (or a shape the spec does not list); decode it into the one that fits.
+type EnterpriseAccountVerification = json.RawMessage
+
+// EnterpriseAccount is the spec's EnterpriseAccount schema.
 type EnterpriseAccount struct {
-	// The `id` field.
 	ID string `json:"id"`
 	// String representing the object's type. Objects of the same type share the same value.
 	Object string `json:"object"`
 	// The authentication protocol used to sign in.
 	Protocol *EnterpriseAccountProtocol `json:"protocol,omitempty"`
-	// The `provider` field.
 	Provider string `json:"provider"`
-	// The `active` field.
 	Active bool `json:"active"`
-	// The `email_address` field.
 	EmailAddress string `json:"email_address"`
-	// The `first_name` field.
 	FirstName *string `json:"first_name,omitempty"`
-	// The `last_name` field.
 	LastName *string `json:"last_name,omitempty"`
 	// The unique ID of the user in the external provider's system
 	ProviderUserID *string `json:"provider_user_id,omitempty"`
-	// The `enterprise_connection_id` field.
 	EnterpriseConnectionID *string `json:"enterprise_connection_id,omitempty"`
-	// The `public_metadata` field.
 	PublicMetadata map[string]any `json:"public_metadata,omitempty"`
-	// The `verification` field.
-	Verification json.RawMessage `json:"verification"`
-	// The `enterprise_connection` field.
+	Verification *EnterpriseAccountVerification `json:"verification"`
 	EnterpriseConnection *EnterpriseAccountConnection `json:"enterprise_connection,omitempty"`
 	// Unix timestamp of last authentication.
 	LastAuthenticatedAt *int64 `json:"last_authenticated_at,omitempty"`
 }
 
-// EnterpriseAccountConnection: The `EnterpriseAccountConnection` schema.
+// EnterpriseAccountConnection is the spec's EnterpriseAccountConnection schema.
 type EnterpriseAccountConnection struct {
-	// The `id` field.
 	ID string `json:"id"`
-	// The `protocol` field.
 	Protocol string `json:"protocol"`
-	// The `provider` field.
 	Provider string `json:"provider"`
-	// The `name` field.
 	Name string `json:"name"`
-	// The `logo_public_url` field.
 	LogoPublicURL *string `json:"logo_public_url"`
-	// The `domain` field. Deprecated in the spec.
+	// Deprecated in the spec.
 	Domain *string `json:"domain,omitempty"`
-	// The `domains` field.
 	Domains []string `json:"domains,omitempty"`
-	// The `active` field.
 	Active bool `json:"active"`
-	// The `sync_user_attributes` field.
 	SyncUserAttributes bool `json:"sync_user_attributes"`
-	// The `allow_subdomains` field.
 	AllowSubdomains bool `json:"allow_subdomains"`
-	// The `allow_idp_initiated` field.
 	AllowIdpInitiated bool `json:"allow_idp_initiated"`
-	// The `disable_additional_identifications` field.
 	DisableAdditionalIdentifications bool `json:"disable_additional_identifications"`
 	// Unix timestamp of creation.
 	CreatedAt int64 `json:"created_at"`
@@ -2842,8 +2527,8 @@ type EnterpriseAccountConnection struct {
 	UpdatedAt int64 `json:"updated_at"`
 }
 
-// EnterpriseConnectionCustomAttributesItem: The `EnterpriseConnectionCustomAttributesItem` object
-// (an object nested in a spec schema).
+// EnterpriseConnectionCustomAttributesItem is the spec's EnterpriseConnectionCustomAttributesItem
+// schema.
 type EnterpriseConnectionCustomAttributesItem struct {
 	// Display name for the custom attribute
 	Name string `json:"name"`
@@ -2942,17 +2627,14 @@ type EnterpriseConnectionOauthConfig struct {
 	UpdatedAt *int64 `json:"updated_at,omitempty"`
 }
 
-// EnterpriseConnection: The `EnterpriseConnection` schema.
+// EnterpriseConnection is the spec's EnterpriseConnection schema.
 type EnterpriseConnection struct {
-	// The `object` field.
 	Object string `json:"object"`
 	// The enterprise connection ID
 	ID string `json:"id"`
 	// The display name of the connection
 	Name string `json:"name"`
-	// The `provider` field.
 	Provider string `json:"provider"`
-	// The `logo_public_url` field.
 	LogoPublicURL *string `json:"logo_public_url,omitempty"`
 	// Whether the enterprise connection is active
 	Active bool `json:"active"`
@@ -3005,50 +2687,35 @@ const (
 
 // EnterpriseConnectionTestRunParsedUserInfo: The user information parsed from the IdP response
 type EnterpriseConnectionTestRunParsedUserInfo struct {
-	// The `email_address` field.
 	EmailAddress *string `json:"email_address,omitempty"`
-	// The `first_name` field.
 	FirstName *string `json:"first_name,omitempty"`
-	// The `last_name` field.
 	LastName *string `json:"last_name,omitempty"`
-	// The `user_id` field.
 	UserID *string `json:"user_id,omitempty"`
 }
 
-// EnterpriseConnectionTestRunLogsItem: The `EnterpriseConnectionTestRunLogsItem` object (an object
-// nested in a spec schema).
+// EnterpriseConnectionTestRunLogsItem is the spec's EnterpriseConnectionTestRunLogsItem schema.
 type EnterpriseConnectionTestRunLogsItem struct {
-	// The `level` field.
 	Level string `json:"level"`
-	// The `code` field.
 	Code *string `json:"code,omitempty"`
-	// The `short_message` field.
 	ShortMessage *string `json:"short_message,omitempty"`
-	// The `message` field.
 	Message string `json:"message"`
 }
 
 // EnterpriseConnectionTestRunSaml: SAML-specific metadata, present for SAML connections
 type EnterpriseConnectionTestRunSaml struct {
-	// The `saml_request` field.
 	SAMLRequest *string `json:"saml_request,omitempty"`
-	// The `saml_response` field.
 	SAMLResponse *string `json:"saml_response,omitempty"`
-	// The `relay_state` field.
 	RelayState *string `json:"relay_state,omitempty"`
 }
 
 // EnterpriseConnectionTestRunOauth: OAuth-specific metadata, present for OIDC connections
 type EnterpriseConnectionTestRunOauth struct {
-	// The `id_token` field.
 	IDToken *string `json:"id_token,omitempty"`
-	// The `access_token` field.
 	AccessToken *string `json:"access_token,omitempty"`
-	// The `user_info` field.
 	UserInfo *string `json:"user_info,omitempty"`
 }
 
-// EnterpriseConnectionTestRun: The `EnterpriseConnectionTestRun` schema.
+// EnterpriseConnectionTestRun is the spec's EnterpriseConnectionTestRun schema.
 type EnterpriseConnectionTestRun struct {
 	// The test run ID
 	ID string `json:"id"`
@@ -3068,29 +2735,27 @@ type EnterpriseConnectionTestRun struct {
 	CreatedAt int64 `json:"created_at"`
 }
 
-// EnterpriseConnectionTestRunResponse: The `EnterpriseConnectionTestRunResponse` schema.
+// EnterpriseConnectionTestRunResponse is the spec's EnterpriseConnectionTestRunResponse schema.
 type EnterpriseConnectionTestRunResponse struct {
 	// A short-lived URL that can be used to initiate the test run flow
 	URL string `json:"url"`
 }
 
-// EnterpriseConnectionTestRuns: The `EnterpriseConnectionTestRuns` schema.
+// EnterpriseConnectionTestRuns is the spec's EnterpriseConnectionTestRuns schema.
 type EnterpriseConnectionTestRuns struct {
-	// The `data` field.
 	Data []EnterpriseConnectionTestRun `json:"data"`
 	// Total number of test runs
 	TotalCount int64 `json:"total_count"`
 }
 
-// EnterpriseConnections: The `EnterpriseConnections` schema.
+// EnterpriseConnections is the spec's EnterpriseConnections schema.
 type EnterpriseConnections struct {
-	// The `data` field.
 	Data []EnterpriseConnection `json:"data"`
 	// Total number of enterprise connections
 	TotalCount int64 `json:"total_count"`
 }
 
-// ExtendFreeTrialRequest: The `ExtendFreeTrialRequest` schema.
+// ExtendFreeTrialRequest is the spec's ExtendFreeTrialRequest schema.
 type ExtendFreeTrialRequest struct {
 	// RFC3339 timestamp to extend the free trial to. Must be in the future and not more than 365 days
 	// from now.
@@ -3111,51 +2776,42 @@ const (
 	ExternalAccountWithVerificationObjectGoogleAccount ExternalAccountWithVerificationObject = "google_account"
 )
 
-// ExternalAccountWithVerification: The `ExternalAccountWithVerification` schema.
+// ExternalAccountWithVerificationVerification: One of: VerificationOauth, VerificationGoogleOneTap
+// (or a shape the spec does not list); decode it into the one that fits.
+type ExternalAccountWithVerificationVerification = json.RawMessage
+
+// ExternalAccountWithVerification is the spec's ExternalAccountWithVerification schema.
 type ExternalAccountWithVerification struct {
 	// String representing the object's type. Objects of the same type share the same value.
 	Object ExternalAccountWithVerificationObject `json:"object"`
-	// The `id` field.
 	ID string `json:"id"`
-	// The `provider` field.
 	Provider string `json:"provider"`
-	// The `identification_id` field.
 	IdentificationID string `json:"identification_id"`
 	// The unique ID of the user in the external provider's system
 	ProviderUserID string `json:"provider_user_id"`
-	// The `approved_scopes` field.
 	ApprovedScopes string `json:"approved_scopes"`
-	// The `email_address` field.
 	EmailAddress string `json:"email_address"`
 	// Whether the email was verified by the OAuth provider at creation time. null = unknown
 	// (pre-migration data or custom OAuth providers), true = provider confirmed email was verified,
 	// false = provider confirmed email was NOT verified
 	EmailAddressVerified *bool `json:"email_address_verified,omitempty"`
-	// The `first_name` field.
 	FirstName string `json:"first_name"`
-	// The `last_name` field.
 	LastName string `json:"last_name"`
 	// Please use `image_url` instead Deprecated in the spec.
 	AvatarURL *string `json:"avatar_url,omitempty"`
-	// The `image_url` field.
 	ImageURL *string `json:"image_url,omitempty"`
-	// The `username` field.
 	Username *string `json:"username,omitempty"`
-	// The `phone_number` field.
 	PhoneNumber *string `json:"phone_number,omitempty"`
-	// The `public_metadata` field.
 	PublicMetadata map[string]any `json:"public_metadata"`
-	// The `label` field.
 	Label *string `json:"label,omitempty"`
 	// Unix timestamp of creation
 	CreatedAt int64 `json:"created_at"`
 	// Unix timestamp of creation
 	UpdatedAt int64 `json:"updated_at"`
-	// The `verification` field.
-	Verification json.RawMessage `json:"verification"`
+	Verification *ExternalAccountWithVerificationVerification `json:"verification"`
 }
 
-// FeatureResponse: The `FeatureResponse` schema.
+// FeatureResponse is the spec's FeatureResponse schema.
 type FeatureResponse struct {
 	// String representing the object's type. Objects of the same type share the same value.
 	Object string `json:"object"`
@@ -3171,7 +2827,7 @@ type FeatureResponse struct {
 	AvatarURL *string `json:"avatar_url"`
 }
 
-// FeatureResponse2: The `FeatureResponse-2` schema.
+// FeatureResponse2 is the spec's FeatureResponse2 schema.
 type FeatureResponse2 struct {
 	// String representing the object's type. Objects of the same type share the same value.
 	Object string `json:"object"`
@@ -3187,23 +2843,18 @@ type FeatureResponse2 struct {
 	AvatarURL string `json:"avatar_url"`
 }
 
-// IdentificationLink: The `IdentificationLink` schema.
+// IdentificationLink is the spec's IdentificationLink schema.
 type IdentificationLink struct {
-	// The `type` field.
 	Type string `json:"type"`
-	// The `id` field.
 	ID string `json:"id"`
 }
 
-// Instance: The `Instance` schema.
+// Instance is the spec's Instance schema.
 type Instance struct {
 	// String representing the object's type. Objects of the same type share the same value.
 	Object string `json:"object"`
-	// The `id` field.
 	ID string `json:"id"`
-	// The `environment_type` field.
 	EnvironmentType string `json:"environment_type"`
-	// The `allowed_origins` field.
 	AllowedOrigins []string `json:"allowed_origins"`
 	// The ID of the Clerk workspace that owns the instance's application. It is null when the
 	// application has no owner.
@@ -3213,39 +2864,30 @@ type Instance struct {
 // InstanceCommunication: Per-instance SMS communication settings, including the SMS country
 // blocklist.
 type InstanceCommunication struct {
-	// The `object` field.
 	Object string `json:"object"`
 	// ISO 3166-1 alpha-2 country codes that are blocked for SMS delivery on this instance. Codes that
 	// aren't recognized are silently dropped.
 	BlockedCountryCodes []string `json:"blocked_country_codes"`
 }
 
-// InstanceProtect: The `InstanceProtect` schema.
+// InstanceProtect is the spec's InstanceProtect schema.
 type InstanceProtect struct {
-	// The `object` field.
 	Object string `json:"object"`
-	// The `rules_enabled` field.
 	RulesEnabled bool `json:"rules_enabled"`
-	// The `specter_enabled` field.
 	SpecterEnabled bool `json:"specter_enabled"`
 	// Whether the instance has opted out of the Protect prerequisite checks, asserting its setup
 	// already meets the requirements.
 	ChecksBypassed bool `json:"checks_bypassed"`
 }
 
-// InstanceRestrictions: The `InstanceRestrictions` schema.
+// InstanceRestrictions is the spec's InstanceRestrictions schema.
 type InstanceRestrictions struct {
 	// String representing the object's type. Objects of the same type share the same value.
 	Object string `json:"object"`
-	// The `allowlist` field.
 	Allowlist bool `json:"allowlist"`
-	// The `blocklist` field.
 	Blocklist bool `json:"blocklist"`
-	// The `allowlist_blocklist_disabled_on_sign_in` field.
 	AllowlistBlocklistDisabledOnSignIn bool `json:"allowlist_blocklist_disabled_on_sign_in"`
-	// The `block_email_subaddresses` field.
 	BlockEmailSubaddresses bool `json:"block_email_subaddresses"`
-	// The `block_disposable_email_domains` field.
 	BlockDisposableEmailDomains bool `json:"block_disposable_email_domains"`
 }
 
@@ -3264,21 +2906,14 @@ const (
 	InvitationStatusExpired InvitationStatus = "expired"
 )
 
-// Invitation: The `Invitation` schema.
+// Invitation is the spec's Invitation schema.
 type Invitation struct {
-	// The `object` field.
 	Object string `json:"object"`
-	// The `id` field.
 	ID string `json:"id"`
-	// The `email_address` field.
 	EmailAddress string `json:"email_address"`
-	// The `public_metadata` field.
 	PublicMetadata map[string]any `json:"public_metadata"`
-	// The `revoked` field.
 	Revoked *bool `json:"revoked,omitempty"`
-	// The `status` field.
 	Status InvitationStatus `json:"status"`
-	// The `url` field.
 	URL *string `json:"url,omitempty"`
 	// Unix timestamp of expiration.
 	ExpiresAt *int64 `json:"expires_at,omitempty"`
@@ -3288,215 +2923,132 @@ type Invitation struct {
 	UpdatedAt int64 `json:"updated_at"`
 }
 
-// JWKS: The `JWKS` schema.
+// JWKSKeysItem: One of: JWKSEd25519PublicKey, JWKSEcdsaPublicKey, JWKSRsaPublicKey,
+// JWKSEd25519PrivateKey, JWKSEcdsaPrivateKey, JWKSRsaPrivateKey, JWKSSymmetricKey (or a shape the
+// spec does not list); decode it into the one that fits.
+type JWKSKeysItem = json.RawMessage
+
+// JWKS is the spec's JWKS schema.
 type JWKS struct {
-	// The `keys` field.
-	Keys []json.RawMessage `json:"keys,omitempty"`
+	Keys []JWKSKeysItem `json:"keys,omitempty"`
 }
 
-// JWKSEcdsaPrivateKey: The `JWKS.ecdsa.PrivateKey` schema.
+// JWKSEcdsaPrivateKey is the spec's JWKSEcdsaPrivateKey schema.
 type JWKSEcdsaPrivateKey struct {
-	// The `kid` field.
 	Kid string `json:"kid"`
-	// The `alg` field.
 	Alg string `json:"alg"`
-	// The `use` field.
 	Use string `json:"use"`
-	// The `kty` field.
 	Kty string `json:"kty"`
-	// The `crv` field.
 	Crv string `json:"crv"`
-	// The `x` field.
 	X string `json:"x"`
-	// The `y` field.
 	Y string `json:"y"`
-	// The `d` field.
 	D string `json:"d"`
-	// The `x5c` field.
 	X5c []string `json:"x5c,omitempty"`
-	// The `x5t` field.
 	X5t *string `json:"x5t,omitempty"`
-	// The `x5t#S256` field.
 	X5tS256 *string `json:"x5t#S256,omitempty"`
-	// The `x5u` field.
 	X5u *string `json:"x5u,omitempty"`
 }
 
-// JWKSEcdsaPublicKey: The `JWKS.ecdsa.PublicKey` schema.
+// JWKSEcdsaPublicKey is the spec's JWKSEcdsaPublicKey schema.
 type JWKSEcdsaPublicKey struct {
-	// The `kid` field.
 	Kid string `json:"kid"`
-	// The `alg` field.
 	Alg string `json:"alg"`
-	// The `use` field.
 	Use string `json:"use"`
-	// The `kty` field.
 	Kty string `json:"kty"`
-	// The `crv` field.
 	Crv string `json:"crv"`
-	// The `x` field.
 	X string `json:"x"`
-	// The `y` field.
 	Y string `json:"y"`
-	// The `x5c` field.
 	X5c []string `json:"x5c,omitempty"`
-	// The `x5t` field.
 	X5t *string `json:"x5t,omitempty"`
-	// The `x5t#S256` field.
 	X5tS256 *string `json:"x5t#S256,omitempty"`
-	// The `x5u` field.
 	X5u *string `json:"x5u,omitempty"`
 }
 
-// JWKSEd25519PrivateKey: The `JWKS.ed25519.PrivateKey` schema.
+// JWKSEd25519PrivateKey is the spec's JWKSEd25519PrivateKey schema.
 type JWKSEd25519PrivateKey struct {
-	// The `kid` field.
 	Kid string `json:"kid"`
-	// The `alg` field.
 	Alg string `json:"alg"`
-	// The `use` field.
 	Use string `json:"use"`
-	// The `kty` field.
 	Kty string `json:"kty"`
-	// The `crv` field.
 	Crv string `json:"crv"`
-	// The `x` field.
 	X string `json:"x"`
-	// The `d` field.
 	D string `json:"d"`
-	// The `x5c` field.
 	X5c []string `json:"x5c,omitempty"`
-	// The `x5t` field.
 	X5t *string `json:"x5t,omitempty"`
-	// The `x5t#S256` field.
 	X5tS256 *string `json:"x5t#S256,omitempty"`
-	// The `x5u` field.
 	X5u *string `json:"x5u,omitempty"`
 }
 
-// JWKSEd25519PublicKey: The `JWKS.ed25519.PublicKey` schema.
+// JWKSEd25519PublicKey is the spec's JWKSEd25519PublicKey schema.
 type JWKSEd25519PublicKey struct {
-	// The `kid` field.
 	Kid string `json:"kid"`
-	// The `alg` field.
 	Alg string `json:"alg"`
-	// The `use` field.
 	Use string `json:"use"`
-	// The `kty` field.
 	Kty string `json:"kty"`
-	// The `crv` field.
 	Crv string `json:"crv"`
-	// The `x` field.
 	X string `json:"x"`
-	// The `x5c` field.
 	X5c []string `json:"x5c,omitempty"`
-	// The `x5t` field.
 	X5t *string `json:"x5t,omitempty"`
-	// The `x5t#S256` field.
 	X5tS256 *string `json:"x5t#S256,omitempty"`
-	// The `x5u` field.
 	X5u *string `json:"x5u,omitempty"`
 }
 
-// JWKSRsaPrivateKey: The `JWKS.rsa.PrivateKey` schema.
+// JWKSRsaPrivateKey is the spec's JWKSRsaPrivateKey schema.
 type JWKSRsaPrivateKey struct {
-	// The `kid` field.
 	Kid string `json:"kid"`
-	// The `alg` field.
 	Alg string `json:"alg"`
-	// The `use` field.
 	Use string `json:"use"`
-	// The `kty` field.
 	Kty string `json:"kty"`
-	// The `n` field.
 	N string `json:"n"`
-	// The `e` field.
 	E string `json:"e"`
-	// The `d` field.
 	D string `json:"d"`
-	// The `p` field.
 	P string `json:"p"`
-	// The `q` field.
 	Q string `json:"q"`
-	// The `dp` field.
 	Dp *string `json:"dp,omitempty"`
-	// The `dq` field.
 	Dq *string `json:"dq,omitempty"`
-	// The `qi` field.
 	Qi *string `json:"qi,omitempty"`
-	// The `x5c` field.
 	X5c []string `json:"x5c,omitempty"`
-	// The `x5t` field.
 	X5t *string `json:"x5t,omitempty"`
-	// The `x5t#S256` field.
 	X5tS256 *string `json:"x5t#S256,omitempty"`
-	// The `x5u` field.
 	X5u *string `json:"x5u,omitempty"`
 }
 
-// JWKSRsaPublicKey: The `JWKS.rsa.PublicKey` schema.
+// JWKSRsaPublicKey is the spec's JWKSRsaPublicKey schema.
 type JWKSRsaPublicKey struct {
-	// The `kid` field.
 	Kid string `json:"kid"`
-	// The `alg` field.
 	Alg string `json:"alg"`
-	// The `use` field.
 	Use string `json:"use"`
-	// The `kty` field.
 	Kty string `json:"kty"`
-	// The `n` field.
 	N string `json:"n"`
-	// The `e` field.
 	E string `json:"e"`
-	// The `x5c` field.
 	X5c []string `json:"x5c,omitempty"`
-	// The `x5t` field.
 	X5t *string `json:"x5t,omitempty"`
-	// The `x5t#S256` field.
 	X5tS256 *string `json:"x5t#S256,omitempty"`
-	// The `x5u` field.
 	X5u *string `json:"x5u,omitempty"`
 }
 
-// JWKSSymmetricKey: The `JWKS.symmetric.Key` schema.
+// JWKSSymmetricKey is the spec's JWKSSymmetricKey schema.
 type JWKSSymmetricKey struct {
-	// The `kid` field.
 	Kid string `json:"kid"`
-	// The `alg` field.
 	Alg string `json:"alg"`
-	// The `use` field.
 	Use string `json:"use"`
-	// The `kty` field.
 	Kty string `json:"kty"`
-	// The `k` field.
 	K string `json:"k"`
-	// The `x5c` field.
 	X5c []string `json:"x5c,omitempty"`
-	// The `x5t` field.
 	X5t *string `json:"x5t,omitempty"`
-	// The `x5t#S256` field.
 	X5tS256 *string `json:"x5t#S256,omitempty"`
-	// The `x5u` field.
 	X5u *string `json:"x5u,omitempty"`
 }
 
-// JWTTemplate: The `JWTTemplate` schema.
+// JWTTemplate is the spec's JWTTemplate schema.
 type JWTTemplate struct {
-	// The `object` field.
 	Object string `json:"object"`
-	// The `id` field.
 	ID string `json:"id"`
-	// The `name` field.
 	Name string `json:"name"`
-	// The `claims` field.
 	Claims map[string]any `json:"claims"`
-	// The `lifetime` field.
 	Lifetime int64 `json:"lifetime"`
-	// The `allowed_clock_skew` field.
 	AllowedClockSkew int64 `json:"allowed_clock_skew"`
-	// The `custom_signing_key` field.
 	CustomSigningKey bool `json:"custom_signing_key"`
-	// The `signing_algorithm` field.
 	SigningAlgorithm string `json:"signing_algorithm"`
 	// Unix timestamp of creation.
 	CreatedAt int64 `json:"created_at"`
@@ -3504,9 +3056,8 @@ type JWTTemplate struct {
 	UpdatedAt int64 `json:"updated_at"`
 }
 
-// Machine: The `Machine` schema.
+// Machine is the spec's Machine schema.
 type Machine struct {
-	// The `object` field.
 	Object string `json:"object"`
 	// Unique identifier for the machine.
 	ID string `json:"id"`
@@ -3524,9 +3075,8 @@ type Machine struct {
 	ScopedMachines []MachineWithoutScopedMachines `json:"scoped_machines"`
 }
 
-// MachineScope: The `MachineScope` schema.
+// MachineScope is the spec's MachineScope schema.
 type MachineScope struct {
-	// The `object` field.
 	Object string `json:"object"`
 	// The ID of the machine that has access to the target machine.
 	FromMachineID string `json:"from_machine_id"`
@@ -3536,9 +3086,8 @@ type MachineScope struct {
 	CreatedAt int64 `json:"created_at"`
 }
 
-// MachineWithoutScopedMachines: The `MachineWithoutScopedMachines` schema.
+// MachineWithoutScopedMachines is the spec's MachineWithoutScopedMachines schema.
 type MachineWithoutScopedMachines struct {
-	// The `object` field.
 	Object string `json:"object"`
 	// Unique identifier for the machine.
 	ID string `json:"id"`
@@ -3554,9 +3103,8 @@ type MachineWithoutScopedMachines struct {
 	DefaultTokenTTL *int64 `json:"default_token_ttl,omitempty"`
 }
 
-// OAuthAccessTokenItem: The `OAuthAccessTokenItem` object (an object nested in a spec schema).
+// OAuthAccessTokenItem is the spec's OAuthAccessTokenItem schema.
 type OAuthAccessTokenItem struct {
-	// The `object` field.
 	Object string `json:"object"`
 	// External account ID
 	ExternalAccountID string `json:"external_account_id"`
@@ -3568,9 +3116,7 @@ type OAuthAccessTokenItem struct {
 	ExpiresAt *int64 `json:"expires_at"`
 	// The ID of the provider
 	Provider string `json:"provider"`
-	// The `public_metadata` field.
 	PublicMetadata map[string]any `json:"public_metadata"`
-	// The `label` field.
 	Label *string `json:"label"`
 	// The list of scopes that the token is valid for. Only present for OAuth 2.0 tokens.
 	Scopes []string `json:"scopes,omitempty"`
@@ -3581,48 +3127,30 @@ type OAuthAccessTokenItem struct {
 	TokenSecret *string `json:"token_secret,omitempty"`
 }
 
-// OAuthAccessToken: The `OAuthAccessToken` schema.
+// OAuthAccessToken is the spec's OAuthAccessToken schema.
 type OAuthAccessToken = []OAuthAccessTokenItem
 
-// OAuthApplication: The `OAuthApplication` schema.
+// OAuthApplication is the spec's OAuthApplication schema.
 type OAuthApplication struct {
-	// The `object` field.
 	Object string `json:"object"`
-	// The `id` field.
 	ID string `json:"id"`
-	// The `instance_id` field.
 	InstanceID string `json:"instance_id"`
-	// The `name` field.
 	Name string `json:"name"`
-	// The `client_id` field.
 	ClientID string `json:"client_id"`
-	// The `client_uri` field.
 	ClientURI *string `json:"client_uri"`
-	// The `client_image_url` field.
 	ClientImageURL *string `json:"client_image_url"`
-	// The `dynamically_registered` field.
 	DynamicallyRegistered bool `json:"dynamically_registered"`
-	// The `consent_screen_enabled` field.
 	ConsentScreenEnabled bool `json:"consent_screen_enabled"`
-	// The `pkce_required` field.
 	PkceRequired bool `json:"pkce_required"`
-	// The `public` field.
 	Public bool `json:"public"`
-	// The `scopes` field.
 	Scopes string `json:"scopes"`
-	// The `redirect_uris` field.
 	RedirectUris []string `json:"redirect_uris"`
 	// Deprecated: Use redirect_uris instead. Deprecated in the spec.
 	CallbackURL string `json:"callback_url"`
-	// The `authorize_url` field.
 	AuthorizeURL string `json:"authorize_url"`
-	// The `token_fetch_url` field.
 	TokenFetchURL string `json:"token_fetch_url"`
-	// The `user_info_url` field.
 	UserInfoURL string `json:"user_info_url"`
-	// The `discovery_url` field.
 	DiscoveryURL string `json:"discovery_url"`
-	// The `token_introspection_url` field.
 	TokenIntrospectionURL string `json:"token_introspection_url"`
 	// Unix timestamp of creation.
 	CreatedAt int64 `json:"created_at"`
@@ -3630,7 +3158,7 @@ type OAuthApplication struct {
 	UpdatedAt int64 `json:"updated_at"`
 }
 
-// OAuthApplicationSettings: The `OAuthApplicationSettings` schema.
+// OAuthApplicationSettings is the spec's OAuthApplicationSettings schema.
 type OAuthApplicationSettings struct {
 	// String representing the object's type. Objects of the same type share the same value.
 	Object string `json:"object"`
@@ -3653,45 +3181,27 @@ type OAuthApplicationSettings struct {
 	ClientIDMetadataDocumentsBlockImplicitlyAllowedClients bool `json:"client_id_metadata_documents_block_implicitly_allowed_clients"`
 }
 
-// OAuthApplicationWithSecret: The `OAuthApplicationWithSecret` schema.
+// OAuthApplicationWithSecret is the spec's OAuthApplicationWithSecret schema.
 type OAuthApplicationWithSecret struct {
-	// The `object` field.
 	Object string `json:"object"`
-	// The `id` field.
 	ID string `json:"id"`
-	// The `instance_id` field.
 	InstanceID string `json:"instance_id"`
-	// The `name` field.
 	Name string `json:"name"`
-	// The `client_id` field.
 	ClientID string `json:"client_id"`
-	// The `client_uri` field.
 	ClientURI *string `json:"client_uri"`
-	// The `client_image_url` field.
 	ClientImageURL *string `json:"client_image_url"`
-	// The `dynamically_registered` field.
 	DynamicallyRegistered bool `json:"dynamically_registered"`
-	// The `consent_screen_enabled` field.
 	ConsentScreenEnabled bool `json:"consent_screen_enabled"`
-	// The `pkce_required` field.
 	PkceRequired bool `json:"pkce_required"`
-	// The `public` field.
 	Public bool `json:"public"`
-	// The `scopes` field.
 	Scopes string `json:"scopes"`
-	// The `redirect_uris` field.
 	RedirectUris []string `json:"redirect_uris"`
 	// Deprecated: Use redirect_uris instead. Deprecated in the spec.
 	CallbackURL string `json:"callback_url"`
-	// The `authorize_url` field.
 	AuthorizeURL string `json:"authorize_url"`
-	// The `token_fetch_url` field.
 	TokenFetchURL string `json:"token_fetch_url"`
-	// The `user_info_url` field.
 	UserInfoURL string `json:"user_info_url"`
-	// The `discovery_url` field.
 	DiscoveryURL string `json:"discovery_url"`
-	// The `token_introspection_url` field.
 	TokenIntrospectionURL string `json:"token_introspection_url"`
 	// Unix timestamp of creation.
 	CreatedAt int64 `json:"created_at"`
@@ -3701,43 +3211,28 @@ type OAuthApplicationWithSecret struct {
 	ClientSecret *string `json:"client_secret,omitempty"`
 }
 
-// OAuthApplications: The `OAuthApplications` schema.
+// OAuthApplications is the spec's OAuthApplications schema.
 type OAuthApplications struct {
-	// The `data` field.
 	Data []OAuthApplication `json:"data"`
 	// Total number of OAuth applications
 	TotalCount int64 `json:"total_count"`
 }
 
-// Organization: The `Organization` schema.
+// Organization is the spec's Organization schema.
 type Organization struct {
-	// The `object` field.
 	Object string `json:"object"`
-	// The `id` field.
 	ID string `json:"id"`
-	// The `name` field.
 	Name string `json:"name"`
-	// The `slug` field.
 	Slug string `json:"slug"`
-	// The `image_url` field.
 	ImageURL *string `json:"image_url,omitempty"`
-	// The `has_image` field.
 	HasImage bool `json:"has_image"`
-	// The `members_count` field.
 	MembersCount *int64 `json:"members_count,omitempty"`
-	// The `missing_member_with_elevated_permissions` field.
 	MissingMemberWithElevatedPermissions *bool `json:"missing_member_with_elevated_permissions,omitempty"`
-	// The `pending_invitations_count` field.
 	PendingInvitationsCount *int64 `json:"pending_invitations_count,omitempty"`
-	// The `max_allowed_memberships` field.
 	MaxAllowedMemberships int64 `json:"max_allowed_memberships"`
-	// The `admin_delete_enabled` field.
 	AdminDeleteEnabled bool `json:"admin_delete_enabled"`
-	// The `public_metadata` field.
 	PublicMetadata map[string]any `json:"public_metadata"`
-	// The `private_metadata` field.
 	PrivateMetadata map[string]any `json:"private_metadata,omitempty"`
-	// The `created_by` field.
 	CreatedBy *string `json:"created_by,omitempty"`
 	// Unix timestamp of creation.
 	CreatedAt int64 `json:"created_at"`
@@ -3816,15 +3311,10 @@ type OrganizationDomainVerification2 struct {
 
 // OrganizationDomainPublicOrganizationData: Public organization data associated with this domain
 type OrganizationDomainPublicOrganizationData struct {
-	// The `id` field.
 	ID string `json:"id"`
-	// The `name` field.
 	Name string `json:"name"`
-	// The `slug` field.
 	Slug string `json:"slug"`
-	// The `image_url` field.
 	ImageURL *string `json:"image_url,omitempty"`
-	// The `has_image` field.
 	HasImage bool `json:"has_image"`
 }
 
@@ -3880,9 +3370,8 @@ type OrganizationDomainVerification struct {
 	VerifiedAt *int64 `json:"verified_at"`
 }
 
-// OrganizationDomains: The `OrganizationDomains` schema.
+// OrganizationDomains is the spec's OrganizationDomains schema.
 type OrganizationDomains struct {
-	// The `data` field.
 	Data []OrganizationDomain `json:"data"`
 	// Total number of organization domains
 	TotalCount int64 `json:"total_count"`
@@ -3892,27 +3381,16 @@ type OrganizationDomains struct {
 type OrganizationInvitation struct {
 	// String representing the object's type. Objects of the same type share the same value.
 	Object string `json:"object"`
-	// The `id` field.
 	ID string `json:"id"`
-	// The `email_address` field.
 	EmailAddress string `json:"email_address"`
-	// The `role` field.
 	Role string `json:"role"`
-	// The `role_name` field.
 	RoleName string `json:"role_name"`
-	// The `organization_id` field.
 	OrganizationID *string `json:"organization_id,omitempty"`
-	// The `inviter_id` field.
 	InviterID *string `json:"inviter_id"`
-	// The `public_inviter_data` field.
 	PublicInviterData *OrganizationInvitationPublicUserData `json:"public_inviter_data"`
-	// The `status` field.
 	Status *string `json:"status,omitempty"`
-	// The `public_metadata` field.
 	PublicMetadata map[string]any `json:"public_metadata"`
-	// The `private_metadata` field.
 	PrivateMetadata map[string]any `json:"private_metadata,omitempty"`
-	// The `url` field.
 	URL *string `json:"url"`
 	// Unix timestamp of expiration.
 	ExpiresAt *int64 `json:"expires_at"`
@@ -3922,34 +3400,23 @@ type OrganizationInvitation struct {
 	UpdatedAt int64 `json:"updated_at"`
 }
 
-// OrganizationInvitationPublicOrganizationData: The `OrganizationInvitationPublicOrganizationData`
-// schema.
+// OrganizationInvitationPublicOrganizationData is the spec's
+// OrganizationInvitationPublicOrganizationData schema.
 type OrganizationInvitationPublicOrganizationData struct {
-	// The `id` field.
 	ID string `json:"id"`
-	// The `name` field.
 	Name string `json:"name"`
-	// The `slug` field.
 	Slug string `json:"slug"`
-	// The `image_url` field.
 	ImageURL *string `json:"image_url,omitempty"`
-	// The `has_image` field.
 	HasImage bool `json:"has_image"`
 }
 
 // OrganizationInvitationPublicUserData: An organization inviter's public user data
 type OrganizationInvitationPublicUserData struct {
-	// The `user_id` field.
 	UserID string `json:"user_id"`
-	// The `first_name` field.
 	FirstName *string `json:"first_name"`
-	// The `last_name` field.
 	LastName *string `json:"last_name"`
-	// The `image_url` field.
 	ImageURL string `json:"image_url"`
-	// The `has_image` field.
 	HasImage bool `json:"has_image"`
-	// The `identifier` field.
 	Identifier string `json:"identifier"`
 }
 
@@ -3958,27 +3425,16 @@ type OrganizationInvitationPublicUserData struct {
 type OrganizationInvitationWithPublicOrganizationData struct {
 	// String representing the object's type. Objects of the same type share the same value.
 	Object string `json:"object"`
-	// The `id` field.
 	ID string `json:"id"`
-	// The `email_address` field.
 	EmailAddress string `json:"email_address"`
-	// The `role` field.
 	Role string `json:"role"`
-	// The `role_name` field.
 	RoleName string `json:"role_name"`
-	// The `organization_id` field.
 	OrganizationID *string `json:"organization_id,omitempty"`
-	// The `inviter_id` field.
 	InviterID *string `json:"inviter_id"`
-	// The `public_inviter_data` field.
 	PublicInviterData *OrganizationInvitationPublicUserData `json:"public_inviter_data"`
-	// The `status` field.
 	Status *string `json:"status,omitempty"`
-	// The `public_metadata` field.
 	PublicMetadata map[string]any `json:"public_metadata"`
-	// The `private_metadata` field.
 	PrivateMetadata map[string]any `json:"private_metadata,omitempty"`
-	// The `url` field.
 	URL *string `json:"url"`
 	// Unix timestamp of expiration.
 	ExpiresAt *int64 `json:"expires_at"`
@@ -3986,57 +3442,39 @@ type OrganizationInvitationWithPublicOrganizationData struct {
 	CreatedAt int64 `json:"created_at"`
 	// Unix timestamp of last update.
 	UpdatedAt int64 `json:"updated_at"`
-	// The `public_organization_data` field.
 	PublicOrganizationData *OrganizationInvitationPublicOrganizationData `json:"public_organization_data,omitempty"`
 }
 
-// OrganizationInvitations: The `OrganizationInvitations` schema.
+// OrganizationInvitations is the spec's OrganizationInvitations schema.
 type OrganizationInvitations struct {
-	// The `data` field.
 	Data []OrganizationInvitation `json:"data"`
 	// Total number of organization invitations
 	TotalCount int64 `json:"total_count"`
 }
 
-// OrganizationInvitationsWithPublicOrganizationData: The
-// `OrganizationInvitationsWithPublicOrganizationData` schema.
+// OrganizationInvitationsWithPublicOrganizationData is the spec's
+// OrganizationInvitationsWithPublicOrganizationData schema.
 type OrganizationInvitationsWithPublicOrganizationData struct {
-	// The `data` field.
 	Data []OrganizationInvitationWithPublicOrganizationData `json:"data"`
 	// Total number of organization invitations
 	TotalCount int64 `json:"total_count"`
 }
 
-// OrganizationMembershipOrganization: The `OrganizationMembershipOrganization` object (an object
-// nested in a spec schema).
+// OrganizationMembershipOrganization is the spec's OrganizationMembershipOrganization schema.
 type OrganizationMembershipOrganization struct {
-	// The `object` field.
 	Object string `json:"object"`
-	// The `id` field.
 	ID string `json:"id"`
-	// The `name` field.
 	Name string `json:"name"`
-	// The `slug` field.
 	Slug string `json:"slug"`
-	// The `image_url` field.
 	ImageURL *string `json:"image_url,omitempty"`
-	// The `has_image` field.
 	HasImage bool `json:"has_image"`
-	// The `members_count` field.
 	MembersCount *int64 `json:"members_count,omitempty"`
-	// The `missing_member_with_elevated_permissions` field.
 	MissingMemberWithElevatedPermissions *bool `json:"missing_member_with_elevated_permissions,omitempty"`
-	// The `pending_invitations_count` field.
 	PendingInvitationsCount *int64 `json:"pending_invitations_count,omitempty"`
-	// The `max_allowed_memberships` field.
 	MaxAllowedMemberships int64 `json:"max_allowed_memberships"`
-	// The `admin_delete_enabled` field.
 	AdminDeleteEnabled bool `json:"admin_delete_enabled"`
-	// The `public_metadata` field.
 	PublicMetadata map[string]any `json:"public_metadata"`
-	// The `private_metadata` field.
 	PrivateMetadata map[string]any `json:"private_metadata,omitempty"`
-	// The `created_by` field.
 	CreatedBy *string `json:"created_by,omitempty"`
 	// Unix timestamp of creation.
 	CreatedAt int64 `json:"created_at"`
@@ -4051,23 +3489,17 @@ type OrganizationMembershipOrganization struct {
 
 // OrganizationMembership: A user's membership in an organization
 type OrganizationMembership struct {
-	// The `id` field.
 	ID string `json:"id"`
 	// String representing the object's type. Objects of the same type share the same value.
 	Object string `json:"object"`
-	// The `role` field.
 	Role string `json:"role"`
-	// The `role_name` field.
 	RoleName *string `json:"role_name,omitempty"`
-	// The `permissions` field.
 	Permissions []string `json:"permissions"`
 	// Metadata saved on the organization membership, accessible from both Frontend and Backend APIs
 	PublicMetadata map[string]any `json:"public_metadata"`
 	// Metadata saved on the organization membership, accessible only from the Backend API
 	PrivateMetadata map[string]any `json:"private_metadata,omitempty"`
-	// The `organization` field.
 	Organization OrganizationMembershipOrganization `json:"organization"`
-	// The `public_user_data` field.
 	PublicUserData *OrganizationMembershipPublicUserData `json:"public_user_data,omitempty"`
 	// Unix timestamp of creation.
 	CreatedAt int64 `json:"created_at"`
@@ -4077,31 +3509,21 @@ type OrganizationMembership struct {
 
 // OrganizationMembershipPublicUserData: An organization membership with public user data populated
 type OrganizationMembershipPublicUserData struct {
-	// The `user_id` field.
 	UserID string `json:"user_id"`
-	// The `first_name` field.
 	FirstName *string `json:"first_name"`
-	// The `last_name` field.
 	LastName *string `json:"last_name"`
-	// The `profile_image_url` field. Deprecated in the spec.
+	// Deprecated in the spec.
 	ProfileImageURL *string `json:"profile_image_url"`
-	// The `image_url` field.
 	ImageURL string `json:"image_url"`
-	// The `has_image` field.
 	HasImage bool `json:"has_image"`
-	// The `identifier` field.
 	Identifier *string `json:"identifier,omitempty"`
-	// The `username` field.
 	Username *string `json:"username,omitempty"`
-	// The `banned` field.
 	Banned *bool `json:"banned,omitempty"`
-	// The `deprovisioned` field.
 	Deprovisioned *bool `json:"deprovisioned,omitempty"`
 }
 
-// OrganizationMemberships: The `OrganizationMemberships` schema.
+// OrganizationMemberships is the spec's OrganizationMemberships schema.
 type OrganizationMemberships struct {
-	// The `data` field.
 	Data []OrganizationMembership `json:"data"`
 	// Total number of organization memberships
 	TotalCount int64 `json:"total_count"`
@@ -4120,19 +3542,14 @@ const (
 	OrganizationSettingsDomainsEnrollmentModesItemAutomaticSuggestion OrganizationSettingsDomainsEnrollmentModesItem = "automatic_suggestion"
 )
 
-// OrganizationSettings: The `OrganizationSettings` schema.
+// OrganizationSettings is the spec's OrganizationSettings schema.
 type OrganizationSettings struct {
 	// String representing the object's type. Objects of the same type share the same value.
 	Object string `json:"object"`
-	// The `enabled` field.
 	Enabled bool `json:"enabled"`
-	// The `max_allowed_memberships` field.
 	MaxAllowedMemberships int64 `json:"max_allowed_memberships"`
-	// The `max_allowed_roles` field.
 	MaxAllowedRoles int64 `json:"max_allowed_roles"`
-	// The `max_role_sets_allowed` field.
 	MaxRoleSetsAllowed *int64 `json:"max_role_sets_allowed,omitempty"`
-	// The `max_allowed_domains` field.
 	MaxAllowedDomains int64 `json:"max_allowed_domains"`
 	// max_allowed_permissions is now a no-op, as permissions are now unlimited Deprecated in the spec.
 	MaxAllowedPermissions *int64 `json:"max_allowed_permissions,omitempty"`
@@ -4140,11 +3557,8 @@ type OrganizationSettings struct {
 	CreatorRole string `json:"creator_role"`
 	// The default for whether an admin can delete an organization with the Frontend API.
 	AdminDeleteEnabled bool `json:"admin_delete_enabled"`
-	// The `domains_enabled` field.
 	DomainsEnabled bool `json:"domains_enabled"`
-	// The `slug_disabled` field.
 	SlugDisabled *bool `json:"slug_disabled,omitempty"`
-	// The `domains_enrollment_modes` field.
 	DomainsEnrollmentModes []OrganizationSettingsDomainsEnrollmentModesItem `json:"domains_enrollment_modes"`
 	// The role key that it will be used in order to create an organization invitation or suggestion.
 	DomainsDefaultRole string `json:"domains_default_role"`
@@ -4152,35 +3566,21 @@ type OrganizationSettings struct {
 	InitialRoleSetKey *string `json:"initial_role_set_key,omitempty"`
 }
 
-// OrganizationWithLogo: The `OrganizationWithLogo` schema.
+// OrganizationWithLogo is the spec's OrganizationWithLogo schema.
 type OrganizationWithLogo struct {
-	// The `object` field.
 	Object string `json:"object"`
-	// The `id` field.
 	ID string `json:"id"`
-	// The `name` field.
 	Name string `json:"name"`
-	// The `slug` field.
 	Slug string `json:"slug"`
-	// The `image_url` field.
 	ImageURL string `json:"image_url"`
-	// The `has_image` field.
 	HasImage bool `json:"has_image"`
-	// The `members_count` field.
 	MembersCount *int64 `json:"members_count,omitempty"`
-	// The `missing_member_with_elevated_permissions` field.
 	MissingMemberWithElevatedPermissions *bool `json:"missing_member_with_elevated_permissions,omitempty"`
-	// The `pending_invitations_count` field.
 	PendingInvitationsCount *int64 `json:"pending_invitations_count,omitempty"`
-	// The `max_allowed_memberships` field.
 	MaxAllowedMemberships int64 `json:"max_allowed_memberships"`
-	// The `admin_delete_enabled` field.
 	AdminDeleteEnabled bool `json:"admin_delete_enabled"`
-	// The `public_metadata` field.
 	PublicMetadata map[string]any `json:"public_metadata"`
-	// The `private_metadata` field.
 	PrivateMetadata map[string]any `json:"private_metadata,omitempty"`
-	// The `created_by` field.
 	CreatedBy *string `json:"created_by,omitempty"`
 	// Unix timestamp of creation.
 	CreatedAt int64 `json:"created_at"`
@@ -4191,19 +3591,19 @@ type OrganizationWithLogo struct {
 	// The key of the [role set](https://clerk.com/docs/guides/organizations/control-access/role-sets)
 	// assigned to this organization.
 	RoleSetKey *string `json:"role_set_key,omitempty"`
-	// The `logo_url` field. Deprecated in the spec.
+	// Deprecated in the spec.
 	LogoURL *string `json:"logo_url,omitempty"`
 }
 
-// Organizations: The `Organizations` schema.
+// Organizations is the spec's Organizations schema.
 type Organizations struct {
-	// The `data` field.
 	Data []Organization `json:"data"`
 	// Total number of organizations
 	TotalCount int64 `json:"total_count"`
 }
 
-// PaginatedBillingPaymentAttemptResponse: The `PaginatedBillingPaymentAttemptResponse` schema.
+// PaginatedBillingPaymentAttemptResponse is the spec's PaginatedBillingPaymentAttemptResponse
+// schema.
 type PaginatedBillingPaymentAttemptResponse struct {
 	// Array of billing payment attempts.
 	Data []BillingPaymentAttempt `json:"data"`
@@ -4211,7 +3611,7 @@ type PaginatedBillingPaymentAttemptResponse struct {
 	TotalCount int64 `json:"total_count"`
 }
 
-// PaginatedBillingPriceResponse: The `PaginatedBillingPriceResponse` schema.
+// PaginatedBillingPriceResponse is the spec's PaginatedBillingPriceResponse schema.
 type PaginatedBillingPriceResponse struct {
 	// Array of prices.
 	Data []BillingPriceResponse `json:"data"`
@@ -4219,7 +3619,7 @@ type PaginatedBillingPriceResponse struct {
 	TotalCount int64 `json:"total_count"`
 }
 
-// PaginatedBillingStatementResponse: The `PaginatedBillingStatementResponse` schema.
+// PaginatedBillingStatementResponse is the spec's PaginatedBillingStatementResponse schema.
 type PaginatedBillingStatementResponse struct {
 	// Array of billing statements.
 	Data []BillingStatement `json:"data"`
@@ -4227,7 +3627,7 @@ type PaginatedBillingStatementResponse struct {
 	TotalCount int64 `json:"total_count"`
 }
 
-// PaginatedCommercePlanResponse: The `PaginatedCommercePlanResponse` schema.
+// PaginatedCommercePlanResponse is the spec's PaginatedCommercePlanResponse schema.
 type PaginatedCommercePlanResponse struct {
 	// Array of plans.
 	Data []CommercePlan `json:"data"`
@@ -4235,8 +3635,8 @@ type PaginatedCommercePlanResponse struct {
 	TotalCount int64 `json:"total_count"`
 }
 
-// PaginatedCommerceSubscriptionItemResponse: The `PaginatedCommerceSubscriptionItemResponse`
-// schema.
+// PaginatedCommerceSubscriptionItemResponse is the spec's
+// PaginatedCommerceSubscriptionItemResponse schema.
 type PaginatedCommerceSubscriptionItemResponse struct {
 	// Array of subscription items.
 	Data []CommerceSubscriptionItem `json:"data"`
@@ -4244,17 +3644,14 @@ type PaginatedCommerceSubscriptionItemResponse struct {
 	TotalCount int64 `json:"total_count"`
 }
 
-// Passkey: The `Passkey` schema.
+// Passkey is the spec's Passkey schema.
 type Passkey struct {
-	// The `id` field.
 	ID *string `json:"id,omitempty"`
 	// String representing the object's type. Objects of the same type share the same value.
 	Object string `json:"object"`
-	// The `name` field.
 	Name string `json:"name"`
 	// Unix timestamp of when the passkey was last used.
 	LastUsedAt int64 `json:"last_used_at"`
-	// The `verification` field.
 	Verification *VerificationPasskey `json:"verification"`
 }
 
@@ -4276,19 +3673,13 @@ type Passkey struct {
 // information.
 type PasswordHasher = string
 
-// Permission: The `Permission` schema.
+// Permission is the spec's Permission schema.
 type Permission struct {
-	// The `object` field.
 	Object string `json:"object"`
-	// The `id` field.
 	ID string `json:"id"`
-	// The `name` field.
 	Name string `json:"name"`
-	// The `key` field.
 	Key string `json:"key"`
-	// The `description` field.
 	Description string `json:"description"`
-	// The `type` field.
 	Type string `json:"type"`
 	// Unix timestamp of creation.
 	CreatedAt int64 `json:"created_at"`
@@ -4296,33 +3687,28 @@ type Permission struct {
 	UpdatedAt int64 `json:"updated_at"`
 }
 
-// Permissions: The `Permissions` schema.
+// Permissions is the spec's Permissions schema.
 type Permissions struct {
-	// The `data` field.
 	Data []Permission `json:"data"`
 	// Total number of permissions
 	TotalCount int64 `json:"total_count"`
 }
 
-// PhoneNumber: The `PhoneNumber` schema.
+// PhoneNumberVerification: One of: VerificationOtp, VerificationAdmin (or a shape the spec does
+// not list); decode it into the one that fits.
+type PhoneNumberVerification = json.RawMessage
+
+// PhoneNumber is the spec's PhoneNumber schema.
 type PhoneNumber struct {
-	// The `id` field.
 	ID *string `json:"id,omitempty"`
 	// String representing the object's type. Objects of the same type share the same value.
 	Object string `json:"object"`
-	// The `phone_number` field.
 	PhoneNumber string `json:"phone_number"`
-	// The `reserved_for_second_factor` field.
 	ReservedForSecondFactor *bool `json:"reserved_for_second_factor,omitempty"`
-	// The `default_second_factor` field.
 	DefaultSecondFactor *bool `json:"default_second_factor,omitempty"`
-	// The `reserved` field.
 	Reserved bool `json:"reserved"`
-	// The `verification` field.
-	Verification json.RawMessage `json:"verification"`
-	// The `linked_to` field.
+	Verification *PhoneNumberVerification `json:"verification"`
 	LinkedTo []IdentificationLink `json:"linked_to"`
-	// The `backup_codes` field.
 	BackupCodes []string `json:"backup_codes,omitempty"`
 	// Unix timestamp of creation
 	CreatedAt int64 `json:"created_at"`
@@ -4330,7 +3716,7 @@ type PhoneNumber struct {
 	UpdatedAt int64 `json:"updated_at"`
 }
 
-// PriceTransitionRequest: The `PriceTransitionRequest` schema.
+// PriceTransitionRequest is the spec's PriceTransitionRequest schema.
 type PriceTransitionRequest struct {
 	// The current price ID of the subscription item.
 	FromPriceID string `json:"from_price_id"`
@@ -4338,19 +3724,14 @@ type PriceTransitionRequest struct {
 	ToPriceID string `json:"to_price_id"`
 }
 
-// ProxyCheck: The `ProxyCheck` schema.
+// ProxyCheck is the spec's ProxyCheck schema.
 type ProxyCheck struct {
-	// The `object` field.
 	Object string `json:"object"`
-	// The `id` field.
 	ID string `json:"id"`
-	// The `domain_id` field.
 	DomainID string `json:"domain_id"`
 	// Unix timestamp of last run.
 	LastRunAt *int64 `json:"last_run_at"`
-	// The `proxy_url` field.
 	ProxyURL string `json:"proxy_url"`
-	// The `successful` field.
 	Successful bool `json:"successful"`
 	// Unix timestamp of creation.
 	CreatedAt int64 `json:"created_at"`
@@ -4362,13 +3743,10 @@ type ProxyCheck struct {
 // reassignment
 type ReassignmentMappings = map[string]string
 
-// RedirectURL: The `RedirectURL` schema.
+// RedirectURL is the spec's RedirectURL schema.
 type RedirectURL struct {
-	// The `object` field.
 	Object string `json:"object"`
-	// The `id` field.
 	ID string `json:"id"`
-	// The `url` field.
 	URL string `json:"url"`
 	// Unix timestamp of creation.
 	CreatedAt int64 `json:"created_at"`
@@ -4376,21 +3754,15 @@ type RedirectURL struct {
 	UpdatedAt int64 `json:"updated_at"`
 }
 
-// Role: The `Role` schema.
+// Role is the spec's Role schema.
 type Role struct {
-	// The `object` field.
 	Object string `json:"object"`
-	// The `id` field.
 	ID string `json:"id"`
-	// The `name` field.
 	Name string `json:"name"`
-	// The `key` field.
 	Key string `json:"key"`
-	// The `description` field.
 	Description *string `json:"description"`
 	// Whether this role is eligible to be an organization creator role
 	IsCreatorEligible bool `json:"is_creator_eligible"`
-	// The `permissions` field.
 	Permissions []Permission `json:"permissions"`
 	// Unix timestamp of creation.
 	CreatedAt int64 `json:"created_at"`
@@ -4400,7 +3772,6 @@ type Role struct {
 
 // RoleSetDefaultRole: The default role assigned to new organization members
 type RoleSetDefaultRole struct {
-	// The `object` field.
 	Object string `json:"object"`
 	// The unique identifier of the role
 	ID string `json:"id"`
@@ -4422,7 +3793,6 @@ type RoleSetDefaultRole struct {
 
 // RoleSetCreatorRole: The role assigned to the creator of an organization
 type RoleSetCreatorRole struct {
-	// The `object` field.
 	Object string `json:"object"`
 	// The unique identifier of the role
 	ID string `json:"id"`
@@ -4456,7 +3826,6 @@ const (
 // RoleSetRoleSetMigration: Active migration information, only present when status is "enqueued" or
 // "in_progress"
 type RoleSetRoleSetMigration struct {
-	// The `object` field.
 	Object string `json:"object"`
 	// The unique identifier of the migration
 	ID string `json:"id"`
@@ -4488,7 +3857,6 @@ type RoleSetRoleSetMigration struct {
 
 // RoleSet: A role set defines a collection of roles that can be assigned to organization members
 type RoleSet struct {
-	// The `object` field.
 	Object string `json:"object"`
 	// The unique identifier of the role set
 	ID string `json:"id"`
@@ -4516,7 +3884,6 @@ type RoleSet struct {
 
 // RoleSetItem: A role within a role set
 type RoleSetItem struct {
-	// The `object` field.
 	Object string `json:"object"`
 	// The unique identifier of the role
 	ID string `json:"id"`
@@ -4538,7 +3905,6 @@ type RoleSetItem struct {
 
 // RoleSetMigration: Information about an ongoing role set migration
 type RoleSetMigration struct {
-	// The `object` field.
 	Object string `json:"object"`
 	// The unique identifier of the migration
 	ID string `json:"id"`
@@ -4568,71 +3934,54 @@ type RoleSetMigration struct {
 	UpdatedAt int64 `json:"updated_at"`
 }
 
-// RoleSets: The `RoleSets` schema.
+// RoleSets is the spec's RoleSets schema.
 type RoleSets struct {
-	// The `data` field.
 	Data []RoleSet `json:"data"`
 	// Total number of role sets
 	TotalCount int64 `json:"total_count"`
 }
 
-// Roles: The `Roles` schema.
+// Roles is the spec's Roles schema.
 type Roles struct {
-	// The `data` field.
 	Data []Role `json:"data"`
 	// Total number of roles
 	TotalCount int64 `json:"total_count"`
 }
 
-// SAMLAccount: The `SAMLAccount` schema.
+// SAMLAccountVerification: One of: VerificationSaml, VerificationTicket (or a shape the spec does
+// not list); decode it into the one that fits.
+type SAMLAccountVerification = json.RawMessage
+
+// SAMLAccount is the spec's SAMLAccount schema.
 type SAMLAccount struct {
-	// The `id` field.
 	ID string `json:"id"`
 	// String representing the object's type. Objects of the same type share the same value.
 	Object string `json:"object"`
-	// The `provider` field.
 	Provider string `json:"provider"`
-	// The `active` field.
 	Active bool `json:"active"`
-	// The `email_address` field.
 	EmailAddress string `json:"email_address"`
-	// The `first_name` field.
 	FirstName *string `json:"first_name,omitempty"`
-	// The `last_name` field.
 	LastName *string `json:"last_name,omitempty"`
-	// The `provider_user_id` field.
 	ProviderUserID *string `json:"provider_user_id,omitempty"`
 	// Unix timestamp of last authentication.
 	LastAuthenticatedAt *int64 `json:"last_authenticated_at,omitempty"`
-	// The `public_metadata` field.
 	PublicMetadata map[string]any `json:"public_metadata,omitempty"`
-	// The `verification` field.
-	Verification json.RawMessage `json:"verification"`
-	// The `saml_connection` field.
+	Verification *SAMLAccountVerification `json:"verification"`
 	SAMLConnection *SAMLAccountConnection `json:"saml_connection,omitempty"`
 }
 
-// SAMLAccountConnection: The `SAMLAccountConnection` schema.
+// SAMLAccountConnection is the spec's SAMLAccountConnection schema.
 type SAMLAccountConnection struct {
-	// The `id` field.
 	ID string `json:"id"`
-	// The `name` field.
 	Name string `json:"name"`
-	// The `domain` field. Deprecated in the spec.
+	// Deprecated in the spec.
 	Domain *string `json:"domain,omitempty"`
-	// The `domains` field.
 	Domains []string `json:"domains,omitempty"`
-	// The `active` field.
 	Active bool `json:"active"`
-	// The `provider` field.
 	Provider string `json:"provider"`
-	// The `sync_user_attributes` field.
 	SyncUserAttributes bool `json:"sync_user_attributes"`
-	// The `allow_subdomains` field.
 	AllowSubdomains *bool `json:"allow_subdomains,omitempty"`
-	// The `allow_idp_initiated` field.
 	AllowIdpInitiated *bool `json:"allow_idp_initiated,omitempty"`
-	// The `disable_additional_identifications` field.
 	DisableAdditionalIdentifications *bool `json:"disable_additional_identifications,omitempty"`
 	// Unix timestamp of creation.
 	CreatedAt int64 `json:"created_at"`
@@ -4640,23 +3989,16 @@ type SAMLAccountConnection struct {
 	UpdatedAt int64 `json:"updated_at"`
 }
 
-// SAMLConnection: The `SAMLConnection` schema.
+// SAMLConnection is the spec's SAMLConnection schema.
 type SAMLConnection struct {
-	// The `object` field.
 	Object string `json:"object"`
-	// The `id` field.
 	ID string `json:"id"`
-	// The `name` field.
 	Name string `json:"name"`
-	// The `domain` field. Deprecated in the spec.
+	// Deprecated in the spec.
 	Domain *string `json:"domain,omitempty"`
-	// The `domains` field.
 	Domains []string `json:"domains,omitempty"`
-	// The `idp_entity_id` field.
 	IdpEntityID *string `json:"idp_entity_id"`
-	// The `idp_sso_url` field.
 	IdpSSOURL *string `json:"idp_sso_url"`
-	// The `idp_certificate` field.
 	IdpCertificate *string `json:"idp_certificate"`
 	// Unix timestamp (milliseconds) of the start of the IdP certificate validity window (X.509
 	// NotBefore). Null when no certificate is configured.
@@ -4664,41 +4006,24 @@ type SAMLConnection struct {
 	// Unix timestamp (milliseconds) of the end of the IdP certificate validity window (X.509
 	// NotAfter). Null when no certificate is configured.
 	IdpCertificateExpiresAt *int64 `json:"idp_certificate_expires_at"`
-	// The `idp_metadata_url` field.
 	IdpMetadataURL *string `json:"idp_metadata_url,omitempty"`
-	// The `idp_metadata` field.
 	IdpMetadata *string `json:"idp_metadata,omitempty"`
-	// The `acs_url` field.
 	AcsURL string `json:"acs_url"`
-	// The `sp_entity_id` field.
 	SpEntityID string `json:"sp_entity_id"`
-	// The `sp_metadata_url` field.
 	SpMetadataURL string `json:"sp_metadata_url"`
-	// The `organization_id` field.
 	OrganizationID *string `json:"organization_id,omitempty"`
-	// The `attribute_mapping` field.
 	AttributeMapping *SAMLConnectionAttributeMapping `json:"attribute_mapping,omitempty"`
-	// The `active` field.
 	Active bool `json:"active"`
-	// The `provider` field.
 	Provider string `json:"provider"`
-	// The `user_count` field.
 	UserCount int64 `json:"user_count"`
-	// The `sync_user_attributes` field.
 	SyncUserAttributes bool `json:"sync_user_attributes"`
-	// The `allow_subdomains` field.
 	AllowSubdomains bool `json:"allow_subdomains"`
-	// The `allow_idp_initiated` field.
 	AllowIdpInitiated bool `json:"allow_idp_initiated"`
-	// The `disable_additional_identifications` field.
 	DisableAdditionalIdentifications bool `json:"disable_additional_identifications"`
-	// The `allow_organization_account_linking` field.
 	AllowOrganizationAccountLinking bool `json:"allow_organization_account_linking"`
 	// Enable or deactivate ForceAuthn
 	ForceAuthn bool `json:"force_authn"`
-	// The `login_hint` field.
 	LoginHint SAMLConnectionLoginHint `json:"login_hint"`
-	// The `enterprise_connection_id` field.
 	EnterpriseConnectionID *string `json:"enterprise_connection_id,omitempty"`
 	// Unix timestamp of creation.
 	CreatedAt int64 `json:"created_at"`
@@ -4706,15 +4031,11 @@ type SAMLConnection struct {
 	UpdatedAt int64 `json:"updated_at"`
 }
 
-// SAMLConnectionAttributeMapping: The `SAMLConnectionAttributeMapping` schema.
+// SAMLConnectionAttributeMapping is the spec's SAMLConnectionAttributeMapping schema.
 type SAMLConnectionAttributeMapping struct {
-	// The `user_id` field.
 	UserID string `json:"user_id"`
-	// The `email_address` field.
 	EmailAddress string `json:"email_address"`
-	// The `first_name` field.
 	FirstName string `json:"first_name"`
-	// The `last_name` field.
 	LastName string `json:"last_name"`
 }
 
@@ -4739,19 +4060,17 @@ type SAMLConnectionLoginHint struct {
 	Source *string `json:"source,omitempty"`
 }
 
-// SAMLConnections: The `SAMLConnections` schema.
+// SAMLConnections is the spec's SAMLConnections schema.
 type SAMLConnections struct {
-	// The `data` field.
 	Data []SAMLConnection `json:"data"`
 	// Total number of SAML Connections
 	TotalCount int64 `json:"total_count"`
 }
 
-// SCIMDirectories: The `SCIMDirectories` schema.
+// SCIMDirectories is the spec's SCIMDirectories schema.
 type SCIMDirectories = []SCIMDirectory
 
-// SCIMDirectoryCustomAttributesItem: The `SCIMDirectoryCustomAttributesItem` object (an object
-// nested in a spec schema).
+// SCIMDirectoryCustomAttributesItem is the spec's SCIMDirectoryCustomAttributesItem schema.
 type SCIMDirectoryCustomAttributesItem struct {
 	// Display name for the custom attribute
 	Name *string `json:"name,omitempty"`
@@ -4822,7 +4141,6 @@ type SCIMGroupRoleMapping struct {
 	// The display name of the group, as reported by the identity provider. Same value as
 	// `scim_group_display_name`.
 	DirectoryGroupDisplayName string `json:"directory_group_display_name"`
-	// The `role` field.
 	Role *Role `json:"role,omitempty"`
 	// Mapping precedence, starting at 1. Lower values take priority when a user belongs to multiple
 	// mapped groups.
@@ -4833,7 +4151,7 @@ type SCIMGroupRoleMapping struct {
 	UpdatedAt int64 `json:"updated_at"`
 }
 
-// SCIMGroupRoleMappings: The `SCIMGroupRoleMappings` schema.
+// SCIMGroupRoleMappings is the spec's SCIMGroupRoleMappings schema.
 type SCIMGroupRoleMappings = []SCIMGroupRoleMapping
 
 // SCIMUserMetadata: Metadata describing a user's linkage to a directory. This object is only
@@ -4872,25 +4190,17 @@ const (
 	SessionStatusPending SessionStatus = "pending"
 )
 
-// Session: The `Session` schema.
+// Session is the spec's Session schema.
 type Session struct {
 	// String representing the object's type. Objects of the same type share the same value.
 	Object string `json:"object"`
-	// The `id` field.
 	ID string `json:"id"`
-	// The `user_id` field.
 	UserID string `json:"user_id"`
-	// The `client_id` field.
 	ClientID string `json:"client_id"`
-	// The `actor` field.
 	Actor map[string]any `json:"actor,omitempty"`
-	// The `status` field.
 	Status SessionStatus `json:"status"`
-	// The `last_active_organization_id` field.
 	LastActiveOrganizationID *string `json:"last_active_organization_id,omitempty"`
-	// The `last_active_at` field.
 	LastActiveAt int64 `json:"last_active_at"`
-	// The `latest_activity` field.
 	LatestActivity *SessionActivityResponse `json:"latest_activity,omitempty"`
 	// Unix timestamp of expiration.
 	ExpireAt int64 `json:"expire_at"`
@@ -4900,38 +4210,28 @@ type Session struct {
 	UpdatedAt int64 `json:"updated_at"`
 	// Unix timestamp of creation.
 	CreatedAt int64 `json:"created_at"`
-	// The `tasks` field.
 	Tasks []SessionTask `json:"tasks,omitempty"`
 }
 
-// SessionActivityResponse: The `SessionActivityResponse` schema.
+// SessionActivityResponse is the spec's SessionActivityResponse schema.
 type SessionActivityResponse struct {
-	// The `object` field.
 	Object string `json:"object"`
-	// The `id` field.
 	ID string `json:"id"`
-	// The `device_type` field.
 	DeviceType *string `json:"device_type,omitempty"`
-	// The `is_mobile` field.
 	IsMobile bool `json:"is_mobile"`
-	// The `browser_name` field.
 	BrowserName *string `json:"browser_name,omitempty"`
-	// The `browser_version` field.
 	BrowserVersion *string `json:"browser_version,omitempty"`
-	// The `ip_address` field.
 	IPAddress *string `json:"ip_address,omitempty"`
-	// The `city` field.
 	City *string `json:"city,omitempty"`
-	// The `country` field.
 	Country *string `json:"country,omitempty"`
 }
 
-// SessionRefresh: The `SessionRefresh` schema.
+// SessionRefresh: One of: Token, Cookies (or a shape the spec does not list); decode it into the
+// one that fits.
 type SessionRefresh = json.RawMessage
 
-// SessionTask: The `SessionTask` schema.
+// SessionTask is the spec's SessionTask schema.
 type SessionTask struct {
-	// The `key` field.
 	Key string `json:"key"`
 }
 
@@ -4948,19 +4248,13 @@ const (
 	SignInTokenStatusRevoked SignInTokenStatus = "revoked"
 )
 
-// SignInToken: The `SignInToken` schema.
+// SignInToken is the spec's SignInToken schema.
 type SignInToken struct {
-	// The `object` field.
 	Object string `json:"object"`
-	// The `id` field.
 	ID string `json:"id"`
-	// The `status` field.
 	Status SignInTokenStatus `json:"status"`
-	// The `user_id` field.
 	UserID string `json:"user_id"`
-	// The `token` field.
 	Token *string `json:"token,omitempty"`
-	// The `url` field.
 	URL *string `json:"url,omitempty"`
 	// Unix timestamp of creation.
 	CreatedAt int64 `json:"created_at"`
@@ -4981,49 +4275,28 @@ const (
 	SignUpStatusAbandoned SignUpStatus = "abandoned"
 )
 
-// SignUp: The `SignUp` schema.
+// SignUp is the spec's SignUp schema.
 type SignUp struct {
-	// The `object` field.
 	Object string `json:"object"`
-	// The `id` field.
 	ID string `json:"id"`
-	// The `status` field.
 	Status SignUpStatus `json:"status"`
-	// The `required_fields` field.
 	RequiredFields []string `json:"required_fields"`
-	// The `optional_fields` field.
 	OptionalFields []string `json:"optional_fields"`
-	// The `missing_fields` field.
 	MissingFields []string `json:"missing_fields"`
-	// The `unverified_fields` field.
 	UnverifiedFields []string `json:"unverified_fields"`
-	// The `verifications` field.
 	Verifications SignUpVerifications `json:"verifications"`
-	// The `username` field.
 	Username *string `json:"username"`
-	// The `email_address` field.
 	EmailAddress *string `json:"email_address"`
-	// The `phone_number` field.
 	PhoneNumber *string `json:"phone_number"`
-	// The `web3_wallet` field.
 	Web3Wallet *string `json:"web3_wallet"`
-	// The `password_enabled` field.
 	PasswordEnabled bool `json:"password_enabled"`
-	// The `first_name` field.
 	FirstName *string `json:"first_name"`
-	// The `last_name` field.
 	LastName *string `json:"last_name"`
-	// The `unsafe_metadata` field.
 	UnsafeMetadata map[string]any `json:"unsafe_metadata,omitempty"`
-	// The `public_metadata` field.
 	PublicMetadata map[string]any `json:"public_metadata,omitempty"`
-	// The `custom_action` field.
 	CustomAction bool `json:"custom_action"`
-	// The `external_id` field.
 	ExternalID *string `json:"external_id"`
-	// The `created_session_id` field.
 	CreatedSessionID *string `json:"created_session_id"`
-	// The `created_user_id` field.
 	CreatedUserID *string `json:"created_user_id"`
 	// Unix timestamp at which the user abandoned the sign up attempt.
 	AbandonAt int64 `json:"abandon_at"`
@@ -5031,7 +4304,7 @@ type SignUp struct {
 	LegalAcceptedAt *int64 `json:"legal_accepted_at"`
 	// The user locale preference for the sign-up specified as a BCP-47 language tag.
 	Locale *string `json:"locale,omitempty"`
-	// The `external_account` field. Deprecated in the spec.
+	// Deprecated in the spec.
 	ExternalAccount map[string]any `json:"external_account,omitempty"`
 }
 
@@ -5048,35 +4321,27 @@ const (
 	SignUpVerificationNextActionEmpty SignUpVerificationNextAction = ""
 )
 
-// SignUpVerification: The `SignUpVerification` schema.
+// SignUpVerification is the spec's SignUpVerification schema.
 type SignUpVerification struct {
-	// The `next_action` field.
 	NextAction *SignUpVerificationNextAction `json:"next_action,omitempty"`
-	// The `supported_strategies` field.
 	SupportedStrategies []string `json:"supported_strategies,omitempty"`
 }
 
-// SignUpVerifications: The `SignUpVerifications` schema.
+// SignUpVerifications is the spec's SignUpVerifications schema.
 type SignUpVerifications struct {
-	// The `email_address` field.
 	EmailAddress *SignUpVerification `json:"email_address"`
-	// The `phone_number` field.
 	PhoneNumber *SignUpVerification `json:"phone_number"`
-	// The `web3_wallet` field.
 	Web3Wallet *SignUpVerification `json:"web3_wallet"`
-	// The `external_account` field.
 	ExternalAccount map[string]any `json:"external_account"`
 }
 
-// SvixURL: The `SvixURL` schema.
+// SvixURL is the spec's SvixURL schema.
 type SvixURL struct {
-	// The `svix_url` field.
 	SvixURL string `json:"svix_url"`
 }
 
-// Template: The `Template` schema.
+// Template is the spec's Template schema.
 type Template struct {
-	// The `id` field.
 	ID *string `json:"id,omitempty"`
 	// String representing the object's type. Objects of the same type share the same value.
 	Object *string `json:"object,omitempty"`
@@ -5110,15 +4375,10 @@ type Template struct {
 	AvailableVariables []string `json:"available_variables,omitempty"`
 	// list of variables that must be contained in the template body
 	RequiredVariables []string `json:"required_variables,omitempty"`
-	// The `from_email_name` field.
 	FromEmailName *string `json:"from_email_name,omitempty"`
-	// The `reply_to_email_name` field.
 	ReplyToEmailName *string `json:"reply_to_email_name,omitempty"`
-	// The `delivered_by_clerk` field.
 	DeliveredByClerk *bool `json:"delivered_by_clerk,omitempty"`
-	// The `enabled` field.
 	Enabled *bool `json:"enabled,omitempty"`
-	// The `flagged_as_suspicious` field.
 	FlaggedAsSuspicious *bool `json:"flagged_as_suspicious,omitempty"`
 	// Unix timestamp of last update.
 	UpdatedAt *int64 `json:"updated_at,omitempty"`
@@ -5126,9 +4386,8 @@ type Template struct {
 	CreatedAt *int64 `json:"created_at,omitempty"`
 }
 
-// TestingToken: The `TestingToken` schema.
+// TestingToken is the spec's TestingToken schema.
 type TestingToken struct {
-	// The `object` field.
 	Object string `json:"object"`
 	// The actual token. This value is meant to be passed in the `__clerk_testing_token` query
 	// parameter with requests to the Frontend API.
@@ -5137,7 +4396,7 @@ type TestingToken struct {
 	ExpiresAt int64 `json:"expires_at"`
 }
 
-// Token: The `Token` schema.
+// Token is the spec's Token schema.
 type Token struct {
 	// String representing the object's type. Objects of the same type share the same value.
 	Object string `json:"object"`
@@ -5145,11 +4404,10 @@ type Token struct {
 	JWT string `json:"jwt"`
 }
 
-// TotalCount: The `TotalCount` schema.
+// TotalCount is the spec's TotalCount schema.
 type TotalCount struct {
 	// String representing the object's type. Objects of the same type share the same value.
 	Object string `json:"object"`
-	// The `total_count` field.
 	TotalCount int64 `json:"total_count"`
 }
 
@@ -5175,21 +4433,15 @@ const (
 	TrustedDeviceStatusRevoked TrustedDeviceStatus = "revoked"
 )
 
-// TrustedDevice: The `TrustedDevice` schema.
+// TrustedDevice is the spec's TrustedDevice schema.
 type TrustedDevice struct {
 	// String representing the object's type.
 	Object string `json:"object"`
-	// The `id` field.
 	ID string `json:"id"`
-	// The `platform` field.
 	Platform TrustedDevicePlatform `json:"platform"`
-	// The `app_identifier` field.
 	AppIdentifier string `json:"app_identifier"`
-	// The `name` field.
 	Name *string `json:"name,omitempty"`
-	// The `algorithm` field.
 	Algorithm string `json:"algorithm"`
-	// The `status` field.
 	Status TrustedDeviceStatus `json:"status"`
 	// Unix timestamp of creation in milliseconds.
 	CreatedAt int64 `json:"created_at"`
@@ -5201,7 +4453,7 @@ type TrustedDevice struct {
 	RevokedAt *int64 `json:"revoked_at,omitempty"`
 }
 
-// UserScim: The `UserScim` object (an object nested in a spec schema).
+// UserScim is the spec's UserScim schema.
 type UserScim struct {
 	// The ID of the directory the user is provisioned from.
 	DirectoryID string `json:"directory_id"`
@@ -5211,55 +4463,33 @@ type UserScim struct {
 	ExternalID *string `json:"external_id"`
 }
 
-// User: The `User` schema.
+// User is the spec's User schema.
 type User struct {
-	// The `id` field.
 	ID string `json:"id"`
 	// String representing the object's type. Objects of the same type share the same value.
 	Object string `json:"object"`
-	// The `external_id` field.
 	ExternalID *string `json:"external_id"`
-	// The `primary_email_address_id` field.
 	PrimaryEmailAddressID *string `json:"primary_email_address_id"`
-	// The `primary_phone_number_id` field.
 	PrimaryPhoneNumberID *string `json:"primary_phone_number_id"`
-	// The `primary_web3_wallet_id` field.
 	PrimaryWeb3WalletID *string `json:"primary_web3_wallet_id"`
-	// The `username` field.
 	Username *string `json:"username"`
-	// The `first_name` field.
 	FirstName *string `json:"first_name"`
-	// The `last_name` field.
 	LastName *string `json:"last_name"`
-	// The `locale` field.
 	Locale *string `json:"locale,omitempty"`
-	// The `profile_image_url` field. Deprecated in the spec.
+	// Deprecated in the spec.
 	ProfileImageURL *string `json:"profile_image_url,omitempty"`
-	// The `image_url` field.
 	ImageURL *string `json:"image_url,omitempty"`
-	// The `has_image` field.
 	HasImage bool `json:"has_image"`
-	// The `public_metadata` field.
 	PublicMetadata map[string]any `json:"public_metadata"`
-	// The `private_metadata` field.
 	PrivateMetadata map[string]any `json:"private_metadata,omitempty"`
-	// The `unsafe_metadata` field.
 	UnsafeMetadata map[string]any `json:"unsafe_metadata,omitempty"`
-	// The `email_addresses` field.
 	EmailAddresses []EmailAddress `json:"email_addresses"`
-	// The `phone_numbers` field.
 	PhoneNumbers []PhoneNumber `json:"phone_numbers"`
-	// The `web3_wallets` field.
 	Web3Wallets []Web3Wallet `json:"web3_wallets"`
-	// The `passkeys` field.
 	Passkeys []Passkey `json:"passkeys"`
-	// The `password_enabled` field.
 	PasswordEnabled bool `json:"password_enabled"`
-	// The `two_factor_enabled` field.
 	TwoFactorEnabled bool `json:"two_factor_enabled"`
-	// The `totp_enabled` field.
 	TOTPEnabled bool `json:"totp_enabled"`
-	// The `backup_code_enabled` field.
 	BackupCodeEnabled bool `json:"backup_code_enabled"`
 	// Unix timestamp of when MFA was last enabled for this user. It should be noted that this field is
 	// not nullified if MFA is disabled.
@@ -5269,13 +4499,9 @@ type User struct {
 	MFADisabledAt *int64 `json:"mfa_disabled_at"`
 	// Unix timestamp of when the user's password was last updated.
 	PasswordLastUpdatedAt *int64 `json:"password_last_updated_at,omitempty"`
-	// The `external_accounts` field.
 	ExternalAccounts []ExternalAccountWithVerification `json:"external_accounts"`
-	// The `saml_accounts` field.
 	SAMLAccounts []SAMLAccount `json:"saml_accounts"`
-	// The `enterprise_accounts` field.
 	EnterpriseAccounts []EnterpriseAccount `json:"enterprise_accounts"`
-	// The `organization_memberships` field.
 	OrganizationMemberships []OrganizationMembership `json:"organization_memberships,omitempty"`
 	// Unix timestamp of last sign-in.
 	LastSignInAt *int64 `json:"last_sign_in_at"`
@@ -5308,7 +4534,6 @@ type User struct {
 	LegalAcceptedAt *int64 `json:"legal_accepted_at"`
 	// When set to `true`, the user will bypass Device Trust checks during sign-in.
 	BypassClientTrust *bool `json:"bypass_client_trust,omitempty"`
-	// The `scim` field.
 	SCIM *UserScim `json:"scim,omitempty"`
 }
 
@@ -5342,22 +4567,14 @@ const (
 	WaitlistEntryInvitationStatusExpired WaitlistEntryInvitationStatus = "expired"
 )
 
-// WaitlistEntryInvitation: The `WaitlistEntryInvitation` object (an object nested in a spec
-// schema).
+// WaitlistEntryInvitation is the spec's WaitlistEntryInvitation schema.
 type WaitlistEntryInvitation struct {
-	// The `object` field.
 	Object string `json:"object"`
-	// The `id` field.
 	ID string `json:"id"`
-	// The `email_address` field.
 	EmailAddress string `json:"email_address"`
-	// The `public_metadata` field.
 	PublicMetadata map[string]any `json:"public_metadata"`
-	// The `revoked` field.
 	Revoked *bool `json:"revoked,omitempty"`
-	// The `status` field.
 	Status WaitlistEntryInvitationStatus `json:"status"`
-	// The `url` field.
 	URL *string `json:"url,omitempty"`
 	// Unix timestamp of expiration.
 	ExpiresAt *int64 `json:"expires_at,omitempty"`
@@ -5367,15 +4584,11 @@ type WaitlistEntryInvitation struct {
 	UpdatedAt int64 `json:"updated_at"`
 }
 
-// WaitlistEntry: The `WaitlistEntry` schema.
+// WaitlistEntry is the spec's WaitlistEntry schema.
 type WaitlistEntry struct {
-	// The `object` field.
 	Object string `json:"object"`
-	// The `id` field.
 	ID string `json:"id"`
-	// The `email_address` field.
 	EmailAddress string `json:"email_address"`
-	// The `status` field.
 	Status WaitlistEntryStatus `json:"status"`
 	// Indicates if the waitlist entry is locked. Locked entries are being processed in a batch action
 	// and are unavailable for other actions.
@@ -5384,39 +4597,33 @@ type WaitlistEntry struct {
 	CreatedAt int64 `json:"created_at"`
 	// Unix timestamp of last update.
 	UpdatedAt int64 `json:"updated_at"`
-	// The `invitation` field.
 	Invitation *WaitlistEntryInvitation `json:"invitation,omitempty"`
 }
 
-// Web3Wallet: The `Web3Wallet` schema.
+// Web3WalletVerification: One of: VerificationWeb3, VerificationAdmin (or a shape the spec does
+// not list); decode it into the one that fits.
+type Web3WalletVerification = json.RawMessage
+
+// Web3Wallet is the spec's Web3Wallet schema.
 type Web3Wallet struct {
-	// The `id` field.
 	ID *string `json:"id,omitempty"`
 	// String representing the object's type. Objects of the same type share the same value.
 	Object string `json:"object"`
-	// The `web3_wallet` field.
 	Web3Wallet string `json:"web3_wallet"`
-	// The `verification` field.
-	Verification json.RawMessage `json:"verification"`
+	Verification *Web3WalletVerification `json:"verification"`
 	// Unix timestamp of creation
 	CreatedAt int64 `json:"created_at"`
 	// Unix timestamp of creation
 	UpdatedAt int64 `json:"updated_at"`
 }
 
-// VerificationAdmin: The `verification_admin` schema.
+// VerificationAdmin is the spec's VerificationAdmin schema.
 type VerificationAdmin struct {
-	// The `object` field.
 	Object *string `json:"object,omitempty"`
-	// The `status` field.
 	Status string `json:"status"`
-	// The `strategy` field.
 	Strategy string `json:"strategy"`
-	// The `attempts` field.
 	Attempts *int64 `json:"attempts"`
-	// The `expire_at` field.
 	ExpireAt *int64 `json:"expire_at"`
-	// The `verified_at_client` field.
 	VerifiedAtClient *string `json:"verified_at_client,omitempty"`
 }
 
@@ -5435,19 +4642,13 @@ const (
 	VerificationEmailLinkStatusExpired VerificationEmailLinkStatus = "expired"
 )
 
-// VerificationEmailLink: The `verification_email_link` schema.
+// VerificationEmailLink is the spec's VerificationEmailLink schema.
 type VerificationEmailLink struct {
-	// The `object` field.
 	Object *string `json:"object,omitempty"`
-	// The `status` field.
 	Status VerificationEmailLinkStatus `json:"status"`
-	// The `strategy` field.
 	Strategy string `json:"strategy"`
-	// The `attempts` field.
 	Attempts *int64 `json:"attempts"`
-	// The `expire_at` field.
 	ExpireAt *int64 `json:"expire_at"`
-	// The `verified_at_client` field.
 	VerifiedAtClient *string `json:"verified_at_client,omitempty"`
 }
 
@@ -5462,21 +4663,14 @@ const (
 	VerificationFromOauthStatusVerified VerificationFromOauthStatus = "verified"
 )
 
-// VerificationFromOauth: The `verification_from_oauth` schema.
+// VerificationFromOauth is the spec's VerificationFromOauth schema.
 type VerificationFromOauth struct {
-	// The `object` field.
 	Object *string `json:"object,omitempty"`
-	// The `status` field.
 	Status VerificationFromOauthStatus `json:"status"`
-	// The `strategy` field.
 	Strategy string `json:"strategy"`
-	// The `error` field.
 	Error *ClerkError `json:"error,omitempty"`
-	// The `expire_at` field.
 	ExpireAt *int64 `json:"expire_at"`
-	// The `attempts` field.
 	Attempts *int64 `json:"attempts"`
-	// The `verified_at_client` field.
 	VerifiedAtClient *string `json:"verified_at_client,omitempty"`
 }
 
@@ -5491,21 +4685,14 @@ const (
 	VerificationGoogleOneTapStatusVerified VerificationGoogleOneTapStatus = "verified"
 )
 
-// VerificationGoogleOneTap: The `verification_google_one_tap` schema.
+// VerificationGoogleOneTap is the spec's VerificationGoogleOneTap schema.
 type VerificationGoogleOneTap struct {
-	// The `object` field.
 	Object *string `json:"object,omitempty"`
-	// The `status` field.
 	Status VerificationGoogleOneTapStatus `json:"status"`
-	// The `strategy` field.
 	Strategy string `json:"strategy"`
-	// The `expire_at` field.
 	ExpireAt *int64 `json:"expire_at"`
-	// The `attempts` field.
 	Attempts *int64 `json:"attempts"`
-	// The `verified_at_client` field.
 	VerifiedAtClient *string `json:"verified_at_client,omitempty"`
-	// The `error` field.
 	Error *ClerkError `json:"error,omitempty"`
 }
 
@@ -5526,23 +4713,15 @@ const (
 	VerificationOauthStatusTransferable VerificationOauthStatus = "transferable"
 )
 
-// VerificationOauth: The `verification_oauth` schema.
+// VerificationOauth is the spec's VerificationOauth schema.
 type VerificationOauth struct {
-	// The `object` field.
 	Object *string `json:"object,omitempty"`
-	// The `status` field.
 	Status VerificationOauthStatus `json:"status"`
-	// The `strategy` field.
 	Strategy string `json:"strategy"`
-	// The `external_verification_redirect_url` field.
 	ExternalVerificationRedirectURL *string `json:"external_verification_redirect_url,omitempty"`
-	// The `error` field.
 	Error *ClerkError `json:"error,omitempty"`
-	// The `expire_at` field.
 	ExpireAt int64 `json:"expire_at"`
-	// The `attempts` field.
 	Attempts *int64 `json:"attempts"`
-	// The `verified_at_client` field.
 	VerifiedAtClient *string `json:"verified_at_client,omitempty"`
 }
 
@@ -5574,41 +4753,27 @@ const (
 	VerificationOtpStrategyResetPasswordEmailCode VerificationOtpStrategy = "reset_password_email_code"
 )
 
-// VerificationOtp: The `verification_otp` schema.
+// VerificationOtp is the spec's VerificationOtp schema.
 type VerificationOtp struct {
-	// The `object` field.
 	Object *string `json:"object,omitempty"`
-	// The `status` field.
 	Status VerificationOtpStatus `json:"status"`
-	// The `strategy` field.
 	Strategy VerificationOtpStrategy `json:"strategy"`
-	// The `attempts` field.
 	Attempts *int64 `json:"attempts"`
-	// The `expire_at` field.
 	ExpireAt *int64 `json:"expire_at"`
 	// The delivery channel of the code (phone codes only).
 	Channel *string `json:"channel,omitempty"`
-	// The `verified_at_client` field.
 	VerifiedAtClient *string `json:"verified_at_client,omitempty"`
 }
 
-// VerificationPasskey: The `verification_passkey` schema.
+// VerificationPasskey is the spec's VerificationPasskey schema.
 type VerificationPasskey struct {
-	// The `object` field.
 	Object *string `json:"object,omitempty"`
-	// The `status` field.
 	Status string `json:"status"`
-	// The `strategy` field.
 	Strategy string `json:"strategy"`
-	// The `nonce` field.
 	Nonce *string `json:"nonce,omitempty"`
-	// The `message` field.
 	Message *string `json:"message,omitempty"`
-	// The `attempts` field.
 	Attempts *int64 `json:"attempts"`
-	// The `expire_at` field.
 	ExpireAt *int64 `json:"expire_at"`
-	// The `verified_at_client` field.
 	VerifiedAtClient *string `json:"verified_at_client,omitempty"`
 }
 
@@ -5629,37 +4794,24 @@ const (
 	VerificationSamlStatusTransferable VerificationSamlStatus = "transferable"
 )
 
-// VerificationSaml: The `verification_saml` schema.
+// VerificationSaml is the spec's VerificationSaml schema.
 type VerificationSaml struct {
-	// The `object` field.
 	Object *string `json:"object,omitempty"`
-	// The `status` field.
 	Status VerificationSamlStatus `json:"status"`
-	// The `strategy` field.
 	Strategy string `json:"strategy"`
-	// The `external_verification_redirect_url` field.
 	ExternalVerificationRedirectURL *string `json:"external_verification_redirect_url,omitempty"`
-	// The `error` field.
 	Error *ClerkError `json:"error,omitempty"`
-	// The `expire_at` field.
 	ExpireAt *int64 `json:"expire_at,omitempty"`
-	// The `attempts` field.
 	Attempts *int64 `json:"attempts"`
-	// The `verified_at_client` field.
 	VerifiedAtClient *string `json:"verified_at_client,omitempty"`
 }
 
-// VerificationScim: The `verification_scim` schema.
+// VerificationScim is the spec's VerificationScim schema.
 type VerificationScim struct {
-	// The `object` field.
 	Object *string `json:"object,omitempty"`
-	// The `status` field.
 	Status string `json:"status"`
-	// The `strategy` field.
 	Strategy string `json:"strategy"`
-	// The `attempts` field.
 	Attempts *int64 `json:"attempts"`
-	// The `expire_at` field.
 	ExpireAt *int64 `json:"expire_at"`
 }
 
@@ -5676,19 +4828,13 @@ const (
 	VerificationTicketStatusExpired VerificationTicketStatus = "expired"
 )
 
-// VerificationTicket: The `verification_ticket` schema.
+// VerificationTicket is the spec's VerificationTicket schema.
 type VerificationTicket struct {
-	// The `object` field.
 	Object *string `json:"object,omitempty"`
-	// The `status` field.
 	Status VerificationTicketStatus `json:"status"`
-	// The `strategy` field.
 	Strategy string `json:"strategy"`
-	// The `attempts` field.
 	Attempts *int64 `json:"attempts"`
-	// The `expire_at` field.
 	ExpireAt *int64 `json:"expire_at"`
-	// The `verified_at_client` field.
 	VerifiedAtClient *string `json:"verified_at_client,omitempty"`
 }
 
@@ -5724,29 +4870,20 @@ const (
 	VerificationWeb3StrategyWeb3SolanaSignature VerificationWeb3Strategy = "web3_solana_signature"
 )
 
-// VerificationWeb3: The `verification_web3` schema.
+// VerificationWeb3 is the spec's VerificationWeb3 schema.
 type VerificationWeb3 struct {
-	// The `object` field.
 	Object *string `json:"object,omitempty"`
-	// The `status` field.
 	Status VerificationWeb3Status `json:"status"`
-	// The `strategy` field.
 	Strategy VerificationWeb3Strategy `json:"strategy"`
-	// The `nonce` field.
 	Nonce *string `json:"nonce,omitempty"`
-	// The `message` field.
 	Message *string `json:"message,omitempty"`
-	// The `attempts` field.
 	Attempts *int64 `json:"attempts"`
-	// The `expire_at` field.
 	ExpireAt *int64 `json:"expire_at"`
-	// The `verified_at_client` field.
 	VerifiedAtClient *string `json:"verified_at_client,omitempty"`
 }
 
 // DirectoryListResponse: The `Directory.List` response. A list of directories
 type DirectoryListResponse struct {
-	// The `data` field.
 	Data Directories `json:"data"`
 	// Total number of directories.
 	TotalCount int64 `json:"total_count"`
@@ -5766,7 +4903,6 @@ type DirectoryGroupRoleMappingDeletedResponse struct {
 // DirectoryGroupRoleMappingListResponse: The `DirectoryGroupRoleMapping.List` response. A list of
 // directory group role mappings, ordered by precedence.
 type DirectoryGroupRoleMappingListResponse struct {
-	// The `data` field.
 	Data DirectoryGroupRoleMappings `json:"data"`
 	// Total number of directory group role mappings in the directory.
 	TotalCount int64 `json:"total_count"`
@@ -5776,13 +4912,9 @@ type DirectoryGroupRoleMappingListResponse struct {
 type InstanceSettingsResponse struct {
 	// String representing the object's type. Objects of the same type share the same value.
 	Object *string `json:"object,omitempty"`
-	// The `id` field.
 	ID *string `json:"id,omitempty"`
-	// The `restricted_to_allowlist` field.
 	RestrictedToAllowlist *bool `json:"restricted_to_allowlist,omitempty"`
-	// The `from_email_address` field.
 	FromEmailAddress *string `json:"from_email_address,omitempty"`
-	// The `progressive_sign_up` field.
 	ProgressiveSignUp *bool `json:"progressive_sign_up,omitempty"`
 	// Deprecated. When enabled, production authentication emails for this instance are sent through
 	// Clerk's legacy managed email delivery path. This setting is being retired; use the instance's
@@ -5792,19 +4924,12 @@ type InstanceSettingsResponse struct {
 
 // InvitationRevokedResponse: The `Invitation.Revoked` response. Success
 type InvitationRevokedResponse struct {
-	// The `object` field.
 	Object string `json:"object"`
-	// The `id` field.
 	ID string `json:"id"`
-	// The `email_address` field.
 	EmailAddress string `json:"email_address"`
-	// The `public_metadata` field.
 	PublicMetadata map[string]any `json:"public_metadata"`
-	// The `revoked` field.
 	Revoked *bool `json:"revoked,omitempty"`
-	// The `status` field.
 	Status string `json:"status"`
-	// The `url` field.
 	URL *string `json:"url,omitempty"`
 	// Unix timestamp of expiration.
 	ExpiresAt *int64 `json:"expires_at,omitempty"`
@@ -5816,7 +4941,6 @@ type InvitationRevokedResponse struct {
 
 // MachineCreatedResponse: The `Machine.Created` response. Success
 type MachineCreatedResponse struct {
-	// The `object` field.
 	Object string `json:"object"`
 	// Unique identifier for the machine.
 	ID string `json:"id"`
@@ -5848,7 +4972,6 @@ type MachineDeletedResponse struct {
 
 // MachineListResponse: The `Machine.List` response. Success
 type MachineListResponse struct {
-	// The `data` field.
 	Data []Machine `json:"data"`
 	// Total number of machines
 	TotalCount int64 `json:"total_count"`
@@ -5877,7 +5000,6 @@ type MachineScopeDeletedResponse struct {
 
 // SCIMDirectoryListResponse: The `SCIMDirectory.List` response. A list of directories
 type SCIMDirectoryListResponse struct {
-	// The `data` field.
 	Data SCIMDirectories `json:"data"`
 	// Total number of directories.
 	TotalCount int64 `json:"total_count"`
@@ -5897,7 +5019,6 @@ type SCIMGroupRoleMappingDeletedResponse struct {
 // SCIMGroupRoleMappingListResponse: The `SCIMGroupRoleMapping.List` response. A list of SCIM group
 // role mappings, ordered by precedence.
 type SCIMGroupRoleMappingListResponse struct {
-	// The `data` field.
 	Data SCIMGroupRoleMappings `json:"data"`
 	// Total number of SCIM group role mappings in the directory.
 	TotalCount int64 `json:"total_count"`
@@ -5905,7 +5026,6 @@ type SCIMGroupRoleMappingListResponse struct {
 
 // TrustedDeviceListResponse: The `TrustedDevice.List` response. Success
 type TrustedDeviceListResponse struct {
-	// The `data` field.
 	Data []TrustedDevice `json:"data"`
 	// Total number of trusted devices
 	TotalCount int64 `json:"total_count"`
@@ -5913,7 +5033,6 @@ type TrustedDeviceListResponse struct {
 
 // WaitlistEntriesResponse: The `WaitlistEntries` response. List of waitlist entries
 type WaitlistEntriesResponse struct {
-	// The `data` field.
 	Data []WaitlistEntry `json:"data"`
 	// Total number of waitlist entries
 	TotalCount int64 `json:"total_count"`
@@ -5937,4 +5056,246 @@ type VerificationResponse struct {
 	ExpireAt *int64 `json:"expire_at,omitempty"`
 	// The channel the code was sent over (phone numbers only).
 	Channel *string `json:"channel,omitempty"`
+}
+
+// AdminPortalLinkToken is the spec's AdminPortalLinkToken schema.
+type AdminPortalLinkToken struct {
+	Object string `json:"object"`
+	ID string `json:"id"`
+	// The origin-level admin_portal_link this token was issued for.
+	AdminPortalLinkID string `json:"admin_portal_link_id"`
+	InstanceID string `json:"instance_id"`
+	// Optional. Present only when the link is scoped to an existing org.
+	OrganizationID *string `json:"organization_id"`
+	// Optional opaque reference to the IT contact associated with this link.
+	ItContactID *string `json:"it_contact_id"`
+	// Caller-provided scopes for this token.
+	Scopes []string `json:"scopes"`
+	Revoked bool `json:"revoked"`
+	RevocationReason *string `json:"revocation_reason"`
+	Expired bool `json:"expired"`
+	// The timestamp for when the token will expire, in milliseconds.
+	Expiration *float64 `json:"expiration"`
+	// The timestamp for when the token was created, in milliseconds.
+	CreatedAt float64 `json:"created_at"`
+	// The timestamp for when the token was last updated, in milliseconds.
+	UpdatedAt float64 `json:"updated_at"`
+}
+
+// ApiKey is the spec's ApiKey schema.
+type ApiKey struct {
+	Object string `json:"object"`
+	ID string `json:"id"`
+	Type string `json:"type"`
+	Subject string `json:"subject"`
+	Name string `json:"name"`
+	Description *string `json:"description,omitempty"`
+	Claims json.RawMessage `json:"claims"`
+	Scopes []string `json:"scopes"`
+	Revoked bool `json:"revoked"`
+	RevocationReason *string `json:"revocation_reason"`
+	Expired bool `json:"expired"`
+	// The timestamp for when the API key will expire, in milliseconds
+	Expiration *float64 `json:"expiration"`
+	CreatedBy *string `json:"created_by"`
+	// The timestamp for when the API key was last used, in milliseconds
+	LastUsedAt *float64 `json:"last_used_at"`
+	// The timestamp for when the API key was created, in milliseconds
+	CreatedAt float64 `json:"created_at"`
+	// The timestamp for when the API key was last updated, in milliseconds
+	UpdatedAt float64 `json:"updated_at"`
+}
+
+// MachineToMachineToken is the spec's MachineToMachineToken schema.
+type MachineToMachineToken struct {
+	Object string `json:"object"`
+	ID string `json:"id"`
+	Subject string `json:"subject"`
+	Claims json.RawMessage `json:"claims,omitempty"`
+	Scopes []string `json:"scopes,omitempty"`
+	Revoked bool `json:"revoked"`
+	RevocationReason *string `json:"revocation_reason"`
+	Expired bool `json:"expired"`
+	// The timestamp for when the token will expire, in milliseconds
+	Expiration *float64 `json:"expiration"`
+	// The timestamp for when the token was last used, in milliseconds
+	LastUsedAt *float64 `json:"last_used_at"`
+	// The timestamp for when the token was created, in milliseconds
+	CreatedAt float64 `json:"created_at"`
+	// The timestamp for when the token was last updated, in milliseconds
+	UpdatedAt float64 `json:"updated_at"`
+}
+
+// AdminPortalLinkTokensCreateResponse is the spec's AdminPortalLinkTokensCreateResponse schema.
+type AdminPortalLinkTokensCreateResponse struct {
+	Object string `json:"object"`
+	ID string `json:"id"`
+	// The origin-level admin_portal_link this token was issued for.
+	AdminPortalLinkID string `json:"admin_portal_link_id"`
+	InstanceID string `json:"instance_id"`
+	// Optional. Present only when the link is scoped to an existing org.
+	OrganizationID *string `json:"organization_id"`
+	// Optional opaque reference to the IT contact associated with this link.
+	ItContactID *string `json:"it_contact_id"`
+	// Caller-provided scopes for this token.
+	Scopes []string `json:"scopes"`
+	// The single-use admin portal link token. Returned only on creation. URL-borne; treat as a secret.
+	Token string `json:"token"`
+	Revoked bool `json:"revoked"`
+	RevocationReason *string `json:"revocation_reason"`
+	Expired bool `json:"expired"`
+	// The timestamp for when the token will expire, in milliseconds.
+	Expiration *float64 `json:"expiration"`
+	// The timestamp for when the token was created, in milliseconds.
+	CreatedAt float64 `json:"created_at"`
+	// The timestamp for when the token was last updated, in milliseconds.
+	UpdatedAt float64 `json:"updated_at"`
+}
+
+// ApiKeysCreateResponse is the spec's ApiKeysCreateResponse schema.
+type ApiKeysCreateResponse struct {
+	Object string `json:"object"`
+	ID string `json:"id"`
+	Type string `json:"type"`
+	Subject string `json:"subject"`
+	Name string `json:"name"`
+	Description *string `json:"description,omitempty"`
+	Claims json.RawMessage `json:"claims"`
+	Scopes []string `json:"scopes"`
+	Secret string `json:"secret"`
+	Revoked bool `json:"revoked"`
+	RevocationReason *string `json:"revocation_reason"`
+	Expired bool `json:"expired"`
+	// The timestamp for when the API key will expire, in milliseconds
+	Expiration *float64 `json:"expiration"`
+	CreatedBy *string `json:"created_by"`
+	// The timestamp for when the API key was last used, in milliseconds
+	LastUsedAt *float64 `json:"last_used_at"`
+	// The timestamp for when the API key was created, in milliseconds
+	CreatedAt float64 `json:"created_at"`
+	// The timestamp for when the API key was last updated, in milliseconds
+	UpdatedAt float64 `json:"updated_at"`
+}
+
+// ApiKeysDeleteResponse is the spec's ApiKeysDeleteResponse schema.
+type ApiKeysDeleteResponse struct {
+	ID string `json:"id"`
+	Object string `json:"object"`
+	Deleted bool `json:"deleted"`
+}
+
+// ApiKeysGetSecretResponse is the spec's ApiKeysGetSecretResponse schema.
+type ApiKeysGetSecretResponse struct {
+	Secret string `json:"secret"`
+}
+
+// ApiKeysListResponse is the spec's ApiKeysListResponse schema.
+type ApiKeysListResponse struct {
+	Data []ApiKey `json:"data"`
+	TotalCount float64 `json:"total_count"`
+}
+
+// M2mTokensCreateResponse is the spec's M2mTokensCreateResponse schema.
+type M2mTokensCreateResponse struct {
+	Object string `json:"object"`
+	ID string `json:"id"`
+	Subject string `json:"subject"`
+	Claims json.RawMessage `json:"claims,omitempty"`
+	Scopes []string `json:"scopes,omitempty"`
+	Token string `json:"token"`
+	Revoked bool `json:"revoked"`
+	RevocationReason *string `json:"revocation_reason"`
+	Expired bool `json:"expired"`
+	// The timestamp for when the token will expire, in milliseconds
+	Expiration *float64 `json:"expiration"`
+	// The timestamp for when the token was last used, in milliseconds
+	LastUsedAt *float64 `json:"last_used_at"`
+	// The timestamp for when the token was created, in milliseconds
+	CreatedAt float64 `json:"created_at"`
+	// The timestamp for when the token was last updated, in milliseconds
+	UpdatedAt float64 `json:"updated_at"`
+}
+
+// M2mTokensListResponse is the spec's M2mTokensListResponse schema.
+type M2mTokensListResponse struct {
+	M2MTokens []MachineToMachineToken `json:"m2m_tokens"`
+	TotalCount float64 `json:"total_count"`
+}
+
+// OauthAccessTokensVerifyResponseClerkIdpOauthAccessToken is the spec's
+// OauthAccessTokensVerifyResponseClerkIdpOauthAccessToken schema.
+type OauthAccessTokensVerifyResponseClerkIdpOauthAccessToken struct {
+	Object string `json:"object"`
+	ID string `json:"id"`
+	ClientID string `json:"client_id"`
+	Subject string `json:"subject"`
+	Scopes []string `json:"scopes"`
+	Revoked bool `json:"revoked"`
+	RevocationReason *string `json:"revocation_reason"`
+	Expired bool `json:"expired"`
+	Expiration *float64 `json:"expiration"`
+	CreatedAt float64 `json:"created_at"`
+	UpdatedAt float64 `json:"updated_at"`
+}
+
+// OauthAccessTokensVerifyResponseInactive is the spec's OauthAccessTokensVerifyResponseInactive
+// schema.
+type OauthAccessTokensVerifyResponseInactive struct {
+	// Indicates that a JWT access token is not active (expired)
+	Active bool `json:"active"`
+}
+
+// OauthAccessTokensVerifyResponse: One of:
+// OauthAccessTokensVerifyResponseClerkIdpOauthAccessToken, OauthAccessTokensVerifyResponseInactive
+// (or a shape the spec does not list); decode it into the one that fits.
+type OauthAccessTokensVerifyResponse = json.RawMessage
+
+// SessionsCreateTokenResponse is the spec's SessionsCreateTokenResponse schema.
+type SessionsCreateTokenResponse struct {
+	Object *string `json:"object,omitempty"`
+	JWT *string `json:"jwt,omitempty"`
+}
+
+// SessionsCreateTokenFromTemplateResponse is the spec's SessionsCreateTokenFromTemplateResponse
+// schema.
+type SessionsCreateTokenFromTemplateResponse struct {
+	Object *string `json:"object,omitempty"`
+	JWT *string `json:"jwt,omitempty"`
+}
+
+// UsersDeleteBackupCodesResponse is the spec's UsersDeleteBackupCodesResponse schema.
+type UsersDeleteBackupCodesResponse struct {
+	UserID *string `json:"user_id,omitempty"`
+}
+
+// UsersDeleteTotpResponse is the spec's UsersDeleteTotpResponse schema.
+type UsersDeleteTotpResponse struct {
+	UserID *string `json:"user_id,omitempty"`
+}
+
+// UsersDisableMfaResponse is the spec's UsersDisableMfaResponse schema.
+type UsersDisableMfaResponse struct {
+	UserID *string `json:"user_id,omitempty"`
+}
+
+// UsersVerifyPasswordResponse is the spec's UsersVerifyPasswordResponse schema.
+type UsersVerifyPasswordResponse struct {
+	Verified *bool `json:"verified,omitempty"`
+}
+
+// UsersVerifyTotpResponseCodeType: a string enum of the spec.
+type UsersVerifyTotpResponseCodeType string
+
+// The values of UsersVerifyTotpResponseCodeType the spec lists.
+const (
+	// UsersVerifyTotpResponseCodeTypeTOTP is "totp".
+	UsersVerifyTotpResponseCodeTypeTOTP UsersVerifyTotpResponseCodeType = "totp"
+	// UsersVerifyTotpResponseCodeTypeBackupCode is "backup_code".
+	UsersVerifyTotpResponseCodeTypeBackupCode UsersVerifyTotpResponseCodeType = "backup_code"
+)
+
+// UsersVerifyTotpResponse is the spec's UsersVerifyTotpResponse schema.
+type UsersVerifyTotpResponse struct {
+	Verified *bool `json:"verified,omitempty"`
+	CodeType *UsersVerifyTotpResponseCodeType `json:"code_type,omitempty"`
 }

@@ -1,16 +1,22 @@
 //! A tour of libclerk: `cargo run --example quickstart`.
 //!
 //! Without `CLERK_SECRET_KEY` it starts the built-in Clerk emulator on 127.0.0.1 and
-//! walks through the library against it: create a user and an organization, add a
-//! membership, list with pagination, create a session, mint its session token and
-//! verify that token locally against the instance's JWKS.
+//! walks through the library against it with the typed API (`client.users().get(id)`):
+//! create users and an organization, add a membership, list with pagination, clear a
+//! field with `null`, create a session, mint its session token and verify that token
+//! locally against the instance's JWKS; then the same calls by name with JSON, the path
+//! scripts and other languages take.
 //! With `CLERK_SECRET_KEY` set it only runs read-only calls against your Clerk instance
 //! (`CLERK_API_URL` and `CLERK_API_VERSION` are honoured too).
 
 use std::error::Error;
 
-use clerk_core::Client;
+use clerk_core::generated::params::{
+    OrganizationMembershipsCreateParams, OrganizationsCreateParams, SessionsCreateParams,
+    UsersCreateParams, UsersListParams, UsersUpdateMetadataParams, UsersUpdateParams,
+};
 use clerk_core::verify::Verifier;
+use clerk_core::{Client, models};
 use serde_json::{Value, json};
 
 type Outcome = Result<(), Box<dyn Error>>;
@@ -32,50 +38,47 @@ fn main() -> Outcome {
     emulator_tour(&client, emulator.authorized_party())
 }
 
-/// A JSON string field as plain text ("-" when absent).
-fn text(value: &Value) -> &str {
-    value.as_str().unwrap_or("-")
-}
-
-/// Calls an operation by its `resource.method` name and parses the JSON answer.
-fn call(client: &Client, name: &str, params: Value) -> Result<Value, Box<dyn Error>> {
-    let response = client.call(name, &params)?;
-    Ok(serde_json::from_str(&response.body)?)
+/// An optional text as plain text ("-" when absent).
+fn text(value: &Option<String>) -> &str {
+    value.as_deref().unwrap_or("-")
 }
 
 fn emulator_tour(client: &Client, authorized_party: &str) -> Outcome {
-    println!("1. Create users");
-    let ada = call(
-        client,
-        "users.create",
-        json!({
-            "email_address": ["ada@example.com"],
-            "first_name": "Ada",
-            "last_name": "Lovelace",
-            "password": "analytical-engine-1843",
-            "public_metadata": {"role": "founder"},
-        }),
+    println!("1. Create users (required fields through `new`, the rest through setters)");
+    let mut metadata = serde_json::Map::new();
+    metadata.insert("role".into(), json!("founder"));
+    let ada: models::User = client.users().create(
+        &UsersCreateParams::new()
+            .email_address(["ada@example.com"])
+            .first_name("Ada")
+            .last_name("Lovelace")
+            .external_id("crm-1815")
+            .password("analytical-engine-1843")
+            .public_metadata(metadata),
     )?;
-    let ada_id = ada["id"].as_str().unwrap_or_default().to_string();
     println!(
-        "   {} {} <{}>  id={ada_id}",
-        text(&ada["first_name"]),
-        text(&ada["last_name"]),
-        text(&ada["email_addresses"][0]["email_address"])
+        "   {} {} <{}>  id={} external_id={}",
+        text(&ada.first_name),
+        text(&ada.last_name),
+        ada.email_addresses[0].email_address,
+        ada.id,
+        text(&ada.external_id)
     );
     for n in 1..=4 {
-        call(
-            client,
-            "users.create",
-            json!({"email_address": [format!("engineer{n}@example.com")], "first_name": format!("Engineer {n}")}),
+        client.users().create(
+            &UsersCreateParams::new()
+                .email_address([format!("engineer{n}@example.com")])
+                .first_name(format!("Engineer {n}")),
         )?;
     }
+    let fetched = client.users().get(&ada.id)?;
+    println!("   users().get(id): {}", text(&fetched.first_name));
 
     println!("\n2. Errors are values: a duplicate email address");
-    match client.call(
-        "users.create",
-        &json!({"email_address": ["ada@example.com"]}),
-    ) {
+    match client
+        .users()
+        .create(&UsersCreateParams::new().email_address(["ada@example.com"]))
+    {
         Err(clerk_core::Error::Api(api)) => {
             let first = api.errors.first();
             println!(
@@ -89,80 +92,71 @@ fn emulator_tour(client: &Client, authorized_party: &str) -> Outcome {
     }
 
     println!("\n3. Create an organization (the creator becomes its admin) and add a member");
-    let org = call(
-        client,
-        "organizations.create",
-        json!({"name": "Analytical Engines", "created_by": ada_id}),
+    let org = client
+        .organizations()
+        .create(&OrganizationsCreateParams::new("Analytical Engines").created_by(&ada.id))?;
+    println!("   {} slug={} id={}", org.name, org.slug, org.id);
+    let by_slug = client.organizations().get(&org.slug)?;
+    println!("   organizations().get(slug) finds {}", by_slug.id);
+    let engineers = client
+        .users()
+        .list(&UsersListParams::new().query("engineer1"))?;
+    let membership = client.organization_memberships().create(
+        &org.id,
+        &OrganizationMembershipsCreateParams::new(&engineers[0].id, "org:member"),
     )?;
-    let org_id = org["id"].as_str().unwrap_or_default().to_string();
-    println!(
-        "   {} slug={} id={org_id}",
-        text(&org["name"]),
-        text(&org["slug"])
-    );
-    let engineers = call(client, "users.list", json!({"query": "engineer1"}))?;
-    let engineer_id = engineers[0]["id"].as_str().unwrap_or_default().to_string();
-    let membership = call(
-        client,
-        "organization_memberships.create",
-        json!({"organization_id": org_id, "user_id": engineer_id, "role": "org:member"}),
-    )?;
-    println!(
-        "   added {} as {}",
-        text(&membership["public_user_data"]["identifier"]),
-        text(&membership["role"])
-    );
+    let identifier = membership.public_user_data.and_then(|u| u.identifier);
+    println!("   added {} as {}", text(&identifier), membership.role);
 
-    println!("\n4. List with pagination: users, two per page");
-    for (number, page) in client
-        .pages("users.list", &json!({"limit": 2, "order_by": "created_at"}))?
-        .enumerate()
-    {
-        let page: Vec<Value> = serde_json::from_str(&page?.body)?;
-        let names: Vec<String> = page
-            .iter()
-            .map(|u| u["first_name"].as_str().unwrap_or("?").to_string())
-            .collect();
-        println!("   page {}: {}", number + 1, names.join(", "));
-    }
-    let count = call(client, "users.count", json!({}))?;
-    println!("   users.count = {}", count["total_count"]);
-    let members = call(
-        client,
-        "organization_memberships.list",
-        json!({"organization_id": org_id}),
+    println!("\n4. List with pagination: users, two per page, fetched lazily");
+    let names: Vec<String> = client
+        .users()
+        .list_all(&UsersListParams::new().limit(2).order_by("created_at"))
+        .map(|user| user.map(|u| u.first_name.unwrap_or_default()))
+        .collect::<Result<_, _>>()?;
+    println!("   {}", names.join(", "));
+    let everyone = client.users().list(&Default::default())?;
+    println!(
+        "   users().list(&Default::default()): {} users; count = {}",
+        everyone.len(),
+        client.users().count(&Default::default())?.total_count
+    );
+    let members = client
+        .organization_memberships()
+        .list(&org.id, &Default::default())?;
+    println!("   {} has {} members", org.name, members.total_count);
+
+    println!("\n5. Null is a value: clear external_id, leave everything else as it is");
+    let updated = client
+        .users()
+        .update(&ada.id, &UsersUpdateParams::new().clear_external_id())?;
+    println!(
+        "   external_id = {}, first_name = {}",
+        text(&updated.external_id),
+        text(&updated.first_name)
+    );
+    let mut change = serde_json::Map::new();
+    change.insert("role".into(), Value::Null);
+    change.insert("languages".into(), json!(["notes", "tables"]));
+    let merged = client.users().update_metadata(
+        &ada.id,
+        &UsersUpdateMetadataParams::new().public_metadata(change),
     )?;
     println!(
-        "   {} has {} members",
-        text(&org["name"]),
-        members["total_count"]
+        "   metadata deep merge, null deletes a key: public_metadata = {}",
+        Value::Object(merged.public_metadata)
     );
-
-    println!("\n5. Metadata: a deep merge, where null deletes a key");
-    let merged = call(
-        client,
-        "users.update_metadata",
-        json!({"user_id": ada_id, "public_metadata": {"role": null, "languages": ["notes", "tables"]}}),
-    )?;
-    println!("   public_metadata = {}", merged["public_metadata"]);
 
     println!("\n6. A session and its session token");
-    let session = call(
-        client,
-        "sessions.create",
-        json!({"user_id": ada_id, "active_organization_id": org_id}),
-    )?;
-    let session_id = session["id"].as_str().unwrap_or_default().to_string();
-    println!(
-        "   session {session_id} status={}",
-        text(&session["status"])
-    );
-    let token = call(
-        client,
-        "sessions.create_token",
-        json!({"session_id": session_id}),
-    )?;
-    let jwt = token["jwt"].as_str().unwrap_or_default();
+    let session = client
+        .sessions()
+        .create(&SessionsCreateParams::new(&ada.id).active_organization_id(&org.id))?;
+    println!("   session {} status={:?}", session.id, session.status);
+    let token = client
+        .sessions()
+        .create_token(&session.id, &Default::default())?;
+    let jwt = token.jwt.unwrap_or_default();
+    let jwt = jwt.as_str();
     println!(
         "   token: {}...{} ({} bytes)",
         &jwt[..24.min(jwt.len())],
@@ -197,43 +191,60 @@ fn emulator_tour(client: &Client, authorized_party: &str) -> Outcome {
         Ok(_) => println!("   unexpected: a tampered token verified"),
     }
 
-    println!("\n8. Clean up");
-    let deleted = call(
-        client,
-        "organizations.delete",
-        json!({"organization_id": org_id}),
+    println!(
+        "\n8. The same API by name, with one flat JSON params object (scripts, C, Python, Go)"
+    );
+    let users = client.call(
+        "users.list",
+        &json!({"limit": 2, "email_address": ["ada@example.com"]}),
     )?;
-    println!("   organization deleted: {}", deleted["deleted"]);
+    let users: Vec<Value> = serde_json::from_str(&users.body)?;
+    println!(
+        "   users.list -> {} user(s), first id {}",
+        users.len(),
+        users[0]["id"]
+    );
+    for page in client.pages("users.list", &json!({"limit": 3}))? {
+        let page: Vec<Value> = serde_json::from_str(&page?.body)?;
+        println!("   a page of {} users", page.len());
+    }
+
+    println!("\n9. Clean up");
+    let deleted = client.organizations().delete(&org.id)?;
+    println!("   organization deleted: {}", deleted.deleted);
+    let deleted = client.users().delete(&engineers[0].id)?;
+    println!("   user deleted: {}", deleted.deleted);
     Ok(())
 }
 
 fn read_only_tour(client: &Client) -> Outcome {
     println!("API: {}", client.api_url());
-    let count = call(client, "users.count", json!({}))?;
-    println!("users.count = {}", count["total_count"]);
-    let users = call(client, "users.list", json!({"limit": 5}))?;
-    for user in users.as_array().into_iter().flatten() {
-        let email = user["email_addresses"][0]["email_address"]
-            .as_str()
-            .unwrap_or("-");
-        println!("  user {} {email}", user["id"].as_str().unwrap_or("?"));
+    println!(
+        "users: {} in total",
+        client.users().count(&Default::default())?.total_count
+    );
+    for user in client.users().list(&UsersListParams::new().limit(5))? {
+        let email = user
+            .email_addresses
+            .first()
+            .map_or("-", |e| e.email_address.as_str());
+        println!("  user {} {email}", user.id);
     }
-    let organizations = call(client, "organizations.list", json!({"limit": 5}))?;
-    println!("organizations: {} in total", organizations["total_count"]);
-    for org in organizations["data"].as_array().into_iter().flatten() {
-        println!(
-            "  org {} {}",
-            org["id"].as_str().unwrap_or("?"),
-            org["name"].as_str().unwrap_or("?")
-        );
+    let organizations = client
+        .organizations()
+        .list(&clerk_core::generated::params::OrganizationsListParams::new().limit(5))?;
+    println!("organizations: {} in total", organizations.total_count);
+    for org in &organizations.data {
+        println!("  org {} {}", org.id, org.name);
     }
-    let jwks = call(client, "jwks.get_jwks", json!({}))?;
-    let kids: Vec<&str> = jwks["keys"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|k| k["kid"].as_str())
+    let keys = client.jwks().get()?.keys.unwrap_or_default();
+    let kids: Vec<&str> = keys
+        .iter()
+        .filter_map(|key| match key {
+            models::JWKSKeysItem::RsaPublicKey(key) => Some(key.kid.as_str()),
+            _ => None,
+        })
         .collect();
-    println!("JWKS key ids: {}", kids.join(", "));
+    println!("JWKS RSA key ids: {}", kids.join(", "));
     Ok(())
 }

@@ -1,6 +1,7 @@
-//! Contract test: every operation of the spec, sent through the typed API to Stoplight
-//! Prism mocking Clerk's spec, must raise no request violation, and every 2xx answer must
-//! parse into its typed model. Run by `tests/contract/run.sh`, which starts Prism and sets
+//! Contract test: every operation of the spec, sent through its typed method
+//! (`client.users().get(id)`, ...) to Stoplight Prism mocking Clerk's spec, must raise
+//! no request violation, and every 2xx answer must parse into its typed model, with
+//! every `oneOf` value a known alternative. Run by `tests/contract/run.sh`, which starts Prism and sets
 //! `PRISM_URL`; built only with the `contract` feature.
 
 use std::collections::BTreeMap;
@@ -387,6 +388,18 @@ fn every_operation_is_accepted_by_the_spec() {
                     failures.insert(
                         op.operation_id,
                         format!("request violations: {}", violations.join("; ")),
+                    );
+                    continue;
+                }
+                // Prism answers with the spec's own examples: every union value in them
+                // must be one of the alternatives the spec lists, not `Unknown`.
+                if !outcome.unknown_variants.is_empty() {
+                    failures.insert(
+                        op.operation_id,
+                        format!(
+                            "union values fitting no known alternative: {:?}",
+                            outcome.unknown_variants
+                        ),
                     );
                     continue;
                 }

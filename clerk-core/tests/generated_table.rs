@@ -198,7 +198,7 @@ fn data_total_count_lists_are_detected() {
 
 #[test]
 fn params_serialize_to_the_flat_object() {
-    let list = params::GetUserListParams {
+    let list = params::UsersListParams {
         limit: Some(5),
         email_address: Some(vec!["a@example.com".into()]),
         ..Default::default()
@@ -207,34 +207,82 @@ fn params_serialize_to_the_flat_object() {
         serde_json::to_value(&list).unwrap(),
         json!({"limit": 5, "email_address": ["a@example.com"]})
     );
+    assert_eq!(
+        params::UsersListParams::new()
+            .limit(5)
+            .email_address(["a@example.com"]),
+        list,
+        "setters build what a struct literal does"
+    );
     let mut extra = serde_json::Map::new();
     extra.insert("future_field".into(), json!(true));
-    let update = params::UpdateUserParams {
-        user_id: "user_1".into(),
-        first_name: Some("Ada".into()),
-        extra_body: extra,
-        ..Default::default()
-    };
+    let update = params::UsersUpdateParams::new()
+        .first_name("Ada")
+        .clear_last_name()
+        .extra_body(extra);
     assert_eq!(
         serde_json::to_value(&update).unwrap(),
-        json!({"user_id": "user_1", "first_name": "Ada", "$extra_body": {"future_field": true}})
+        json!({"first_name": "Ada", "last_name": null, "$extra_body": {"future_field": true}})
     );
-    let bulk = params::CreateOrganizationInvitationBulkParams {
-        organization_id: "org_1".into(),
-        body: json!([{"email_address": "a@example.com", "role": "org:member"}]),
-    };
-    assert_eq!(
-        serde_json::to_value(&bulk).unwrap(),
-        json!({"organization_id": "org_1", "$body": [{"email_address": "a@example.com", "role": "org:member"}]})
-    );
-    let image = params::SetUserProfileImageParams {
-        user_id: "user_1".into(),
-        file: Some(clerk_core::File::new("a.png", vec![1u8, 2, 3]).with_content_type("image/png")),
-    };
+    let image = params::UsersSetProfileImageParams::new()
+        .file(clerk_core::File::new("a.png", vec![1u8, 2, 3]).with_content_type("image/png"));
     assert_eq!(
         serde_json::to_value(&image).unwrap(),
-        json!({"user_id": "user_1", "file": {"filename": "a.png", "content_type": "image/png", "content_base64": "AQID"}})
+        json!({"file": {"filename": "a.png", "content_type": "image/png", "content_base64": "AQID"}})
     );
+    // Required fields come first, through `new`; a required field never skips.
+    let membership = params::OrganizationMembershipsCreateParams::new("user_1", "org:member");
+    assert_eq!(
+        serde_json::to_value(&membership).unwrap(),
+        json!({"user_id": "user_1", "role": "org:member"})
+    );
+}
+
+#[test]
+fn union_values_take_the_alternative_they_are() {
+    let otp = json!({"object": "verification_otp", "status": "verified", "strategy": "email_code",
+        "attempts": 1, "expire_at": 2});
+    let admin =
+        json!({"status": "verified", "strategy": "admin", "attempts": null, "expire_at": null});
+    let from_oauth = json!({"status": "verified", "strategy": "from_oauth_google",
+        "attempts": null, "expire_at": 3});
+    let future = json!({"object": "verification_carrier_pigeon", "status": "verified",
+        "strategy": "pigeon", "attempts": 1, "expire_at": 2});
+    let parse = |v: &Value| -> models::EmailAddressVerification {
+        serde_json::from_value(v.clone()).unwrap()
+    };
+    assert!(
+        matches!(parse(&otp), models::EmailAddressVerification::Otp(v) if v.attempts == Some(1))
+    );
+    // Without the discriminator, the constant-like properties decide.
+    assert!(matches!(
+        parse(&admin),
+        models::EmailAddressVerification::Admin(_)
+    ));
+    assert!(matches!(
+        parse(&from_oauth),
+        models::EmailAddressVerification::FromOauth(_)
+    ));
+    assert_eq!(
+        parse(&future),
+        models::EmailAddressVerification::Unknown(future.clone())
+    );
+    // Written back as it was read.
+    for value in [&otp, &future] {
+        assert_eq!(&serde_json::to_value(parse(value)).unwrap(), value);
+    }
+    let refresh: models::SessionRefresh =
+        serde_json::from_value(json!({"object": "cookies", "cookies": ["a=b"]})).unwrap();
+    assert!(matches!(refresh, models::SessionRefresh::Cookies(_)));
+    let refresh: models::SessionRefresh =
+        serde_json::from_value(json!({"object": "token", "jwt": "x.y.z"})).unwrap();
+    assert!(matches!(refresh, models::SessionRefresh::Token(_)));
+    let inactive: models::OauthAccessTokensVerifyResponse =
+        serde_json::from_value(json!({"active": false})).unwrap();
+    assert!(matches!(
+        inactive,
+        models::OauthAccessTokensVerifyResponse::Inactive(_)
+    ));
 }
 
 #[test]

@@ -19,7 +19,6 @@ from libclerk._types import File
 ActorTokenStatus = Literal["pending", "accepted", "revoked"]
 
 class ActorToken(TypedDict):
-    """The `ActorToken` schema."""
     object: str
     id: str
     status: ActorTokenStatus
@@ -33,7 +32,6 @@ class ActorToken(TypedDict):
 AdjustCreditBalanceRequestAction = Literal["increase", "decrease"]
 
 class AdjustCreditBalanceRequest(TypedDict):
-    """The `AdjustCreditBalanceRequest` schema."""
     amount: int
     action: AdjustCreditBalanceRequestAction
     currency: NotRequired[str]
@@ -41,7 +39,6 @@ class AdjustCreditBalanceRequest(TypedDict):
     note: NotRequired[str]
 
 class AgentTask(TypedDict):
-    """The `AgentTask` schema."""
     object: str
     agent_id: str
     agent_task_id: str
@@ -51,7 +48,6 @@ class AgentTask(TypedDict):
 AllowlistIdentifierIdentifierType = Literal["email_address", "phone_number", "web3_wallet"]
 
 class AllowlistIdentifier(TypedDict):
-    """The `AllowlistIdentifier` schema."""
     object: NotRequired[str]
     id: NotRequired[str]
     invitation_id: NotRequired[str]
@@ -62,7 +58,6 @@ class AllowlistIdentifier(TypedDict):
     updated_at: NotRequired[int]
 
 class ApplyCommerceDiscountRequest(TypedDict):
-    """The `ApplyCommerceDiscountRequest` schema."""
     discount_id: str
 
 class BillingDiscountsResponseProration(TypedDict):
@@ -73,24 +68,20 @@ class BillingDiscountsResponseProration(TypedDict):
     cycle_passed_percent: float
 
 class BillingDiscountsResponse(TypedDict):
-    """The `BillingDiscountsResponse` schema."""
     proration: BillingDiscountsResponseProration | None
     total: CommerceMoneyResponse
 
 class BillingPaymentAttemptTotalsCreditsProration(TypedDict):
-    """The `BillingPaymentAttemptTotalsCreditsProration` object (an object nested in a spec schema)."""
     amount: CommerceMoneyResponse
     cycle_days_remaining: int
     cycle_days_total: int
     cycle_remaining_percent: float
 
 class BillingPaymentAttemptTotalsCreditsPayer(TypedDict):
-    """The `BillingPaymentAttemptTotalsCreditsPayer` object (an object nested in a spec schema)."""
     remaining_balance: CommerceMoneyResponse
     applied_amount: CommerceMoneyResponse
 
 class BillingPaymentAttemptTotalsCredits(TypedDict):
-    """The `BillingPaymentAttemptTotalsCredits` object (an object nested in a spec schema)."""
     proration: BillingPaymentAttemptTotalsCreditsProration | None
     payer: BillingPaymentAttemptTotalsCreditsPayer | None
     total: CommerceMoneyResponse
@@ -120,7 +111,6 @@ class BillingPaymentAttemptTotals(TypedDict):
 BillingPaymentAttemptStatus = Literal["pending", "paid", "failed"]
 
 class BillingPaymentAttempt(TypedDict):
-    """The `BillingPaymentAttempt` schema."""
     object: str
     id: str
     payment_id: str
@@ -146,14 +136,12 @@ class BillingPaymentAttempt(TypedDict):
     updated_at: int
 
 class BillingPriceResponseFee(TypedDict):
-    """The `BillingPriceResponseFee` object (an object nested in a spec schema)."""
     amount: int
     amount_formatted: str
     currency: str
     currency_symbol: str
 
 class BillingPriceResponseAnnualMonthlyFee(TypedDict):
-    """The `BillingPriceResponseAnnualMonthlyFee` object (an object nested in a spec schema)."""
     amount: int
     amount_formatted: str
     currency: str
@@ -162,7 +150,6 @@ class BillingPriceResponseAnnualMonthlyFee(TypedDict):
 BillingPriceResponseSupportedBillingPeriods = Literal["month", "annual", "both"]
 
 class BillingPriceResponse(TypedDict):
-    """The `BillingPriceResponse` schema."""
     object: str
     id: str
     plan_id: str
@@ -179,7 +166,6 @@ class BillingPriceResponse(TypedDict):
     supported_billing_periods: BillingPriceResponseSupportedBillingPeriods
 
 class BillingProrationDiscountDetail(TypedDict):
-    """The `BillingProrationDiscountDetail` schema."""
     amount: CommerceMoneyResponse
     cycle_days_passed: int
     cycle_days_total: int
@@ -201,7 +187,6 @@ class BillingStatementGroupsItem(TypedDict):
     items: builtins.list[BillingPaymentAttempt]
 
 class BillingStatement(TypedDict):
-    """The `BillingStatement` schema."""
     object: str
     id: str
     instance_id: str
@@ -214,7 +199,6 @@ class BillingStatement(TypedDict):
 BlocklistIdentifierIdentifierType = Literal["email_address", "phone_number", "web3_wallet"]
 
 class BlocklistIdentifier(TypedDict):
-    """The `BlocklistIdentifier` schema."""
     object: NotRequired[str]
     id: NotRequired[str]
     identifier: NotRequired[str]
@@ -224,31 +208,26 @@ class BlocklistIdentifier(TypedDict):
     updated_at: NotRequired[int]
 
 class BlocklistIdentifiers(TypedDict):
-    """The `BlocklistIdentifiers` schema."""
     data: builtins.list[BlocklistIdentifier]
     total_count: int
 
 class CNameTarget(TypedDict):
-    """The `CNameTarget` schema."""
     host: str
     value: str
     required: bool
 
 class ClerkError(TypedDict):
-    """The `ClerkError` schema."""
     message: str
     long_message: str
     code: str
     meta: NotRequired[builtins.dict[str, Any]]
 
 class ClerkErrors(TypedDict):
-    """The `ClerkErrors` schema."""
     errors: builtins.list[ClerkError]
     meta: NotRequired[builtins.dict[str, Any]]
     clerk_trace_id: NotRequired[str]
 
 class Client(TypedDict):
-    """The `Client` schema."""
     object: str
     id: str
     session_ids: builtins.list[str]
@@ -268,12 +247,10 @@ class CommerceCreditBalanceResponseBalance(TypedDict):
     currency_symbol: str
 
 class CommerceCreditBalanceResponse(TypedDict):
-    """The `CommerceCreditBalanceResponse` schema."""
     object: str
     balance: CommerceCreditBalanceResponseBalance | None
 
 class CommerceCreditLedgerResponse(TypedDict):
-    """The `CommerceCreditLedgerResponse` schema."""
     object: str
     id: str
     payer_id: str
@@ -284,19 +261,16 @@ class CommerceCreditLedgerResponse(TypedDict):
     created_at: str
 
 class CommerceCreditsResponseProration(TypedDict):
-    """The `CommerceCreditsResponseProration` object (an object nested in a spec schema)."""
     amount: CommerceMoneyResponse
     cycle_days_remaining: int
     cycle_days_total: int
     cycle_remaining_percent: float
 
 class CommerceCreditsResponsePayer(TypedDict):
-    """The `CommerceCreditsResponsePayer` object (an object nested in a spec schema)."""
     remaining_balance: CommerceMoneyResponse
     applied_amount: CommerceMoneyResponse
 
 class CommerceCreditsResponse(TypedDict):
-    """The `CommerceCreditsResponse` schema."""
     proration: CommerceCreditsResponseProration | None
     payer: CommerceCreditsResponsePayer | None
     total: CommerceMoneyResponse
@@ -323,7 +297,6 @@ class CommerceDiscountRedemptionResponseAmount(TypedDict):
 CommerceDiscountRedemptionResponseStatus = Literal["active", "exhausted", "removed"]
 
 class CommerceDiscountRedemptionResponse(TypedDict):
-    """The `CommerceDiscountRedemptionResponse` schema."""
     object: str
     id: str
     subscription_item_id: str
@@ -342,31 +315,26 @@ class CommerceDiscountRedemptionResponse(TypedDict):
     redeemed_by: str | None
 
 class CommerceDiscountsResponseProration(TypedDict):
-    """The `CommerceDiscountsResponseProration` object (an object nested in a spec schema)."""
     amount: CommerceMoneyResponse
     cycle_days_passed: int
     cycle_days_total: int
     cycle_passed_percent: float
 
 class CommerceDiscountsResponse(TypedDict):
-    """The `CommerceDiscountsResponse` schema."""
     proration: CommerceDiscountsResponseProration | None
     total: CommerceMoneyResponse
 
 class CommerceMoneyResponse(TypedDict):
-    """The `CommerceMoneyResponse` schema."""
     amount: int
     amount_formatted: str
     currency: str
     currency_symbol: str
 
 class CommercePayerCreditResponse(TypedDict):
-    """The `CommercePayerCreditResponse` schema."""
     remaining_balance: CommerceMoneyResponse
     applied_amount: CommerceMoneyResponse
 
 class CommercePayerResponse(TypedDict):
-    """The `CommercePayerResponse` schema."""
     object: str
     id: str
     instance_id: str
@@ -382,7 +350,6 @@ class CommercePayerResponse(TypedDict):
     updated_at: NotRequired[int]
 
 class CommercePayerResponse2(TypedDict):
-    """The `CommercePayerResponse-2` schema."""
     object: str
     id: str
     instance_id: str
@@ -402,7 +369,6 @@ CommercePaymentMethodResponsePaymentType = Literal["card", "link", "payer-credit
 CommercePaymentMethodResponseStatus = Literal["active", "disconnected"]
 
 class CommercePaymentMethodResponse(TypedDict):
-    """The `CommercePaymentMethodResponse` schema."""
     object: str
     id: str
     payer_id: str
@@ -426,7 +392,6 @@ CommercePaymentSourceResponsePaymentMethod = Literal["card", "apple_pay", "googl
 CommercePaymentSourceResponseStatus = Literal["active", "disconnected"]
 
 class CommercePaymentSourceResponse(TypedDict):
-    """The `CommercePaymentSourceResponse` schema."""
     object: str
     id: str
     payer_id: str
@@ -446,52 +411,44 @@ class CommercePaymentSourceResponse(TypedDict):
     is_removable: NotRequired[bool | None]
 
 class CommercePerUnitTotal(TypedDict):
-    """The `CommercePerUnitTotal` schema."""
     name: str
     block_size: int
     tiers: builtins.list[CommercePerUnitTotalTier]
 
 class CommercePerUnitTotal2(TypedDict):
-    """The `CommercePerUnitTotal-2` schema."""
     name: str
     block_size: int
     tiers: builtins.list[CommercePerUnitTotalTier2]
 
 class CommercePerUnitTotalTier(TypedDict):
-    """The `CommercePerUnitTotalTier` schema."""
     quantity: NotRequired[int | None]
     fee_per_block: CommerceMoneyResponse
     total: CommerceMoneyResponse
 
 class CommercePerUnitTotalTier2(TypedDict):
-    """The `CommercePerUnitTotalTier-2` schema."""
     quantity: NotRequired[int | None]
     fee_per_block: CommerceMoneyResponse
     total: CommerceMoneyResponse
 
 class CommercePlanFee(TypedDict):
-    """The `CommercePlanFee` object (an object nested in a spec schema)."""
     amount: int
     amount_formatted: str
     currency: str
     currency_symbol: str
 
 class CommercePlanAnnualMonthlyFee(TypedDict):
-    """The `CommercePlanAnnualMonthlyFee` object (an object nested in a spec schema)."""
     amount: int
     amount_formatted: str
     currency: str
     currency_symbol: str
 
 class CommercePlanAnnualFee(TypedDict):
-    """The `CommercePlanAnnualFee` object (an object nested in a spec schema)."""
     amount: int
     amount_formatted: str
     currency: str
     currency_symbol: str
 
 class CommercePlan(TypedDict):
-    """The `CommercePlan` schema."""
     object: str
     id: str
     name: str
@@ -513,28 +470,24 @@ class CommercePlan(TypedDict):
     unit_prices: NotRequired[builtins.list[CommercePlanUnitPrice]]
 
 class CommercePlan2Fee(TypedDict):
-    """The `CommercePlan2Fee` object (an object nested in a spec schema)."""
     amount: int
     amount_formatted: str
     currency: str
     currency_symbol: str
 
 class CommercePlan2AnnualMonthlyFee(TypedDict):
-    """The `CommercePlan2AnnualMonthlyFee` object (an object nested in a spec schema)."""
     amount: int
     amount_formatted: str
     currency: str
     currency_symbol: str
 
 class CommercePlan2AnnualFee(TypedDict):
-    """The `CommercePlan2AnnualFee` object (an object nested in a spec schema)."""
     amount: int
     amount_formatted: str
     currency: str
     currency_symbol: str
 
 class CommercePlan2(TypedDict):
-    """The `CommercePlan-2` schema."""
     object: str
     id: str
     name: str
@@ -566,13 +519,11 @@ class CommercePlan2(TypedDict):
     free_trial_days: NotRequired[int | None]
 
 class CommercePlanUnitPrice(TypedDict):
-    """The `CommercePlanUnitPrice` schema."""
     name: str
     block_size: int
     tiers: builtins.list[CommercePlanUnitPriceTier]
 
 class CommercePlanUnitPriceTier(TypedDict):
-    """The `CommercePlanUnitPriceTier` schema."""
     starts_at_block: int
     ends_after_block: NotRequired[int | None]
     fee_per_block: CommerceMoneyResponse
@@ -589,7 +540,6 @@ class CommercePriceTransitionDetailsImmediateCharge(TypedDict):
 CommercePriceTransitionDetailsPreviousSubscriptionItemStatus = Literal["canceled", "ended", "abandoned"]
 
 class CommercePriceTransitionDetails(TypedDict):
-    """The `CommercePriceTransitionDetails` schema."""
     previous_plan: CommercePlan2
     previous_price: BillingPriceResponse
     effective_at: int
@@ -601,20 +551,17 @@ class CommercePriceTransitionDetails(TypedDict):
     previous_subscription_item_id: str
 
 class CommercePriceTransitionResponse(TypedDict):
-    """The `CommercePriceTransitionResponse` schema."""
     object: str
     subscription_item: CommerceSubscriptionItem2
     transition: CommercePriceTransitionDetails
 
 class CommerceProrationCreditDetailResponse(TypedDict):
-    """The `CommerceProrationCreditDetailResponse` schema."""
     amount: CommerceMoneyResponse
     cycle_days_remaining: int
     cycle_days_total: int
     cycle_remaining_percent: float
 
 class CommerceProrationDiscountResponse(TypedDict):
-    """The `CommerceProrationDiscountResponse` schema."""
     amount: CommerceMoneyResponse
     cycle_days_passed: int
     cycle_days_total: int
@@ -623,7 +570,6 @@ class CommerceProrationDiscountResponse(TypedDict):
 CommerceSubscriptionStatus = Literal["active", "past_due", "canceled", "ended", "abandoned", "incomplete"]
 
 class CommerceSubscription(TypedDict):
-    """The `CommerceSubscription` schema."""
     object: str
     id: str
     instance_id: str
@@ -645,21 +591,18 @@ class CommerceSubscriptionCreditResponseAmount(TypedDict):
     currency_symbol: str
 
 class CommerceSubscriptionCreditResponse(TypedDict):
-    """The `CommerceSubscriptionCreditResponse` schema."""
     amount: NotRequired[CommerceSubscriptionCreditResponseAmount | None]
     cycle_remaining_percent: NotRequired[float]
 
 CommerceSubscriptionItemStatus = Literal["active", "canceled", "expired", "ended", "past_due", "upcoming", "incomplete", "abandoned"]
 
 class CommerceSubscriptionItemCreditsProration(TypedDict):
-    """The `CommerceSubscriptionItemCreditsProration` object (an object nested in a spec schema)."""
     amount: CommerceMoneyResponse
     cycle_days_remaining: int
     cycle_days_total: int
     cycle_remaining_percent: float
 
 class CommerceSubscriptionItemCreditsPayer(TypedDict):
-    """The `CommerceSubscriptionItemCreditsPayer` object (an object nested in a spec schema)."""
     remaining_balance: CommerceMoneyResponse
     applied_amount: CommerceMoneyResponse
 
@@ -670,21 +613,18 @@ class CommerceSubscriptionItemCredits(TypedDict):
     total: CommerceMoneyResponse
 
 class CommerceSubscriptionItemPlanFee(TypedDict):
-    """The `CommerceSubscriptionItemPlanFee` object (an object nested in a spec schema)."""
     amount: int
     amount_formatted: str
     currency: str
     currency_symbol: str
 
 class CommerceSubscriptionItemPlanAnnualMonthlyFee(TypedDict):
-    """The `CommerceSubscriptionItemPlanAnnualMonthlyFee` object (an object nested in a spec schema)."""
     amount: int
     amount_formatted: str
     currency: str
     currency_symbol: str
 
 class CommerceSubscriptionItemPlanAnnualFee(TypedDict):
-    """The `CommerceSubscriptionItemPlanAnnualFee` object (an object nested in a spec schema)."""
     amount: int
     amount_formatted: str
     currency: str
@@ -722,32 +662,27 @@ class CommerceSubscriptionItemNextPaymentAmount(TypedDict):
     currency_symbol: str
 
 class CommerceSubscriptionItemNextPaymentTotalsCreditsProration(TypedDict):
-    """The `CommerceSubscriptionItemNextPaymentTotalsCreditsProration` object (an object nested in a spec schema)."""
     amount: CommerceMoneyResponse
     cycle_days_remaining: int
     cycle_days_total: int
     cycle_remaining_percent: float
 
 class CommerceSubscriptionItemNextPaymentTotalsCreditsPayer(TypedDict):
-    """The `CommerceSubscriptionItemNextPaymentTotalsCreditsPayer` object (an object nested in a spec schema)."""
     remaining_balance: CommerceMoneyResponse
     applied_amount: CommerceMoneyResponse
 
 class CommerceSubscriptionItemNextPaymentTotalsCredits(TypedDict):
-    """The `CommerceSubscriptionItemNextPaymentTotalsCredits` object (an object nested in a spec schema)."""
     proration: CommerceSubscriptionItemNextPaymentTotalsCreditsProration | None
     payer: CommerceSubscriptionItemNextPaymentTotalsCreditsPayer | None
     total: CommerceMoneyResponse
 
 class CommerceSubscriptionItemNextPaymentTotalsDiscountsProration(TypedDict):
-    """The `CommerceSubscriptionItemNextPaymentTotalsDiscountsProration` object (an object nested in a spec schema)."""
     amount: CommerceMoneyResponse
     cycle_days_passed: int
     cycle_days_total: int
     cycle_passed_percent: float
 
 class CommerceSubscriptionItemNextPaymentTotalsDiscounts(TypedDict):
-    """The `CommerceSubscriptionItemNextPaymentTotalsDiscounts` object (an object nested in a spec schema)."""
     proration: CommerceSubscriptionItemNextPaymentTotalsDiscountsProration | None
     total: CommerceMoneyResponse
 
@@ -774,19 +709,16 @@ class CommerceSubscriptionItemSeats(TypedDict):
     tiers: NotRequired[builtins.list[CommercePerUnitTotalTier2]]
 
 class CommerceSubscriptionItemTotalsCreditsProration(TypedDict):
-    """The `CommerceSubscriptionItemTotalsCreditsProration` object (an object nested in a spec schema)."""
     amount: CommerceMoneyResponse
     cycle_days_remaining: int
     cycle_days_total: int
     cycle_remaining_percent: float
 
 class CommerceSubscriptionItemTotalsCreditsPayer(TypedDict):
-    """The `CommerceSubscriptionItemTotalsCreditsPayer` object (an object nested in a spec schema)."""
     remaining_balance: CommerceMoneyResponse
     applied_amount: CommerceMoneyResponse
 
 class CommerceSubscriptionItemTotalsCredits(TypedDict):
-    """The `CommerceSubscriptionItemTotalsCredits` object (an object nested in a spec schema)."""
     proration: CommerceSubscriptionItemTotalsCreditsProration | None
     payer: CommerceSubscriptionItemTotalsCreditsPayer | None
     total: CommerceMoneyResponse
@@ -814,7 +746,6 @@ class CommerceSubscriptionItemTotals(TypedDict):
     discounts: NotRequired[CommerceSubscriptionItemTotalsDiscounts | None]
 
 class CommerceSubscriptionItem(TypedDict):
-    """The `CommerceSubscriptionItem` schema."""
     object: str
     id: str
     instance_id: str
@@ -857,21 +788,18 @@ class CommerceSubscriptionItem2Credit(TypedDict):
     cycle_remaining_percent: NotRequired[float]
 
 class CommerceSubscriptionItem2PlanFee(TypedDict):
-    """The `CommerceSubscriptionItem2PlanFee` object (an object nested in a spec schema)."""
     amount: int
     amount_formatted: str
     currency: str
     currency_symbol: str
 
 class CommerceSubscriptionItem2PlanAnnualMonthlyFee(TypedDict):
-    """The `CommerceSubscriptionItem2PlanAnnualMonthlyFee` object (an object nested in a spec schema)."""
     amount: int
     amount_formatted: str
     currency: str
     currency_symbol: str
 
 class CommerceSubscriptionItem2PlanAnnualFee(TypedDict):
-    """The `CommerceSubscriptionItem2PlanAnnualFee` object (an object nested in a spec schema)."""
     amount: int
     amount_formatted: str
     currency: str
@@ -957,32 +885,27 @@ class CommerceSubscriptionItem2NextInvoiceAmount(TypedDict):
     currency_symbol: str
 
 class CommerceSubscriptionItem2NextInvoiceTotalsCreditsProration(TypedDict):
-    """The `CommerceSubscriptionItem2NextInvoiceTotalsCreditsProration` object (an object nested in a spec schema)."""
     amount: CommerceMoneyResponse
     cycle_days_remaining: int
     cycle_days_total: int
     cycle_remaining_percent: float
 
 class CommerceSubscriptionItem2NextInvoiceTotalsCreditsPayer(TypedDict):
-    """The `CommerceSubscriptionItem2NextInvoiceTotalsCreditsPayer` object (an object nested in a spec schema)."""
     remaining_balance: CommerceMoneyResponse
     applied_amount: CommerceMoneyResponse
 
 class CommerceSubscriptionItem2NextInvoiceTotalsCredits(TypedDict):
-    """The `CommerceSubscriptionItem2NextInvoiceTotalsCredits` object (an object nested in a spec schema)."""
     proration: CommerceSubscriptionItem2NextInvoiceTotalsCreditsProration | None
     payer: CommerceSubscriptionItem2NextInvoiceTotalsCreditsPayer | None
     total: CommerceMoneyResponse
 
 class CommerceSubscriptionItem2NextInvoiceTotalsDiscountsProration(TypedDict):
-    """The `CommerceSubscriptionItem2NextInvoiceTotalsDiscountsProration` object (an object nested in a spec schema)."""
     amount: CommerceMoneyResponse
     cycle_days_passed: int
     cycle_days_total: int
     cycle_passed_percent: float
 
 class CommerceSubscriptionItem2NextInvoiceTotalsDiscounts(TypedDict):
-    """The `CommerceSubscriptionItem2NextInvoiceTotalsDiscounts` object (an object nested in a spec schema)."""
     proration: CommerceSubscriptionItem2NextInvoiceTotalsDiscountsProration | None
     total: CommerceMoneyResponse
 
@@ -1011,32 +934,27 @@ class CommerceSubscriptionItem2NextPaymentAmount(TypedDict):
     currency_symbol: str
 
 class CommerceSubscriptionItem2NextPaymentTotalsCreditsProration(TypedDict):
-    """The `CommerceSubscriptionItem2NextPaymentTotalsCreditsProration` object (an object nested in a spec schema)."""
     amount: CommerceMoneyResponse
     cycle_days_remaining: int
     cycle_days_total: int
     cycle_remaining_percent: float
 
 class CommerceSubscriptionItem2NextPaymentTotalsCreditsPayer(TypedDict):
-    """The `CommerceSubscriptionItem2NextPaymentTotalsCreditsPayer` object (an object nested in a spec schema)."""
     remaining_balance: CommerceMoneyResponse
     applied_amount: CommerceMoneyResponse
 
 class CommerceSubscriptionItem2NextPaymentTotalsCredits(TypedDict):
-    """The `CommerceSubscriptionItem2NextPaymentTotalsCredits` object (an object nested in a spec schema)."""
     proration: CommerceSubscriptionItem2NextPaymentTotalsCreditsProration | None
     payer: CommerceSubscriptionItem2NextPaymentTotalsCreditsPayer | None
     total: CommerceMoneyResponse
 
 class CommerceSubscriptionItem2NextPaymentTotalsDiscountsProration(TypedDict):
-    """The `CommerceSubscriptionItem2NextPaymentTotalsDiscountsProration` object (an object nested in a spec schema)."""
     amount: CommerceMoneyResponse
     cycle_days_passed: int
     cycle_days_total: int
     cycle_passed_percent: float
 
 class CommerceSubscriptionItem2NextPaymentTotalsDiscounts(TypedDict):
-    """The `CommerceSubscriptionItem2NextPaymentTotalsDiscounts` object (an object nested in a spec schema)."""
     proration: CommerceSubscriptionItem2NextPaymentTotalsDiscountsProration | None
     total: CommerceMoneyResponse
 
@@ -1074,7 +992,6 @@ class CommerceSubscriptionItem2Payer(TypedDict):
     updated_at: int
 
 class CommerceSubscriptionItem2(TypedDict):
-    """The `CommerceSubscriptionItem-2` schema."""
     object: str
     id: str
     instance_id: str
@@ -1110,32 +1027,27 @@ class CommerceSubscriptionItemNextPaymentResponseAmount(TypedDict):
     currency_symbol: str
 
 class CommerceSubscriptionItemNextPaymentResponseTotalsCreditsProration(TypedDict):
-    """The `CommerceSubscriptionItemNextPaymentResponseTotalsCreditsProration` object (an object nested in a spec schema)."""
     amount: CommerceMoneyResponse
     cycle_days_remaining: int
     cycle_days_total: int
     cycle_remaining_percent: float
 
 class CommerceSubscriptionItemNextPaymentResponseTotalsCreditsPayer(TypedDict):
-    """The `CommerceSubscriptionItemNextPaymentResponseTotalsCreditsPayer` object (an object nested in a spec schema)."""
     remaining_balance: CommerceMoneyResponse
     applied_amount: CommerceMoneyResponse
 
 class CommerceSubscriptionItemNextPaymentResponseTotalsCredits(TypedDict):
-    """The `CommerceSubscriptionItemNextPaymentResponseTotalsCredits` object (an object nested in a spec schema)."""
     proration: CommerceSubscriptionItemNextPaymentResponseTotalsCreditsProration | None
     payer: CommerceSubscriptionItemNextPaymentResponseTotalsCreditsPayer | None
     total: CommerceMoneyResponse
 
 class CommerceSubscriptionItemNextPaymentResponseTotalsDiscountsProration(TypedDict):
-    """The `CommerceSubscriptionItemNextPaymentResponseTotalsDiscountsProration` object (an object nested in a spec schema)."""
     amount: CommerceMoneyResponse
     cycle_days_passed: int
     cycle_days_total: int
     cycle_passed_percent: float
 
 class CommerceSubscriptionItemNextPaymentResponseTotalsDiscounts(TypedDict):
-    """The `CommerceSubscriptionItemNextPaymentResponseTotalsDiscounts` object (an object nested in a spec schema)."""
     proration: CommerceSubscriptionItemNextPaymentResponseTotalsDiscountsProration | None
     total: CommerceMoneyResponse
 
@@ -1150,31 +1062,26 @@ class CommerceSubscriptionItemNextPaymentResponseTotals(TypedDict):
     discounts: NotRequired[CommerceSubscriptionItemNextPaymentResponseTotalsDiscounts | None]
 
 class CommerceSubscriptionItemNextPaymentResponse(TypedDict):
-    """The `CommerceSubscriptionItemNextPaymentResponse` schema."""
     amount: NotRequired[CommerceSubscriptionItemNextPaymentResponseAmount | None]
     date: NotRequired[int | None]
     per_unit_totals: NotRequired[builtins.list[CommercePerUnitTotal]]
     totals: NotRequired[CommerceSubscriptionItemNextPaymentResponseTotals | None]
 
 class CommerceSubscriptionItemSeatsResponse(TypedDict):
-    """The `CommerceSubscriptionItemSeatsResponse` schema."""
     quantity: int | None
     tiers: NotRequired[builtins.list[CommercePerUnitTotalTier2]]
 
 class CommerceSubscriptionNextPaymentTotalsCreditsProration(TypedDict):
-    """The `CommerceSubscriptionNextPaymentTotalsCreditsProration` object (an object nested in a spec schema)."""
     amount: CommerceMoneyResponse
     cycle_days_remaining: int
     cycle_days_total: int
     cycle_remaining_percent: float
 
 class CommerceSubscriptionNextPaymentTotalsCreditsPayer(TypedDict):
-    """The `CommerceSubscriptionNextPaymentTotalsCreditsPayer` object (an object nested in a spec schema)."""
     remaining_balance: CommerceMoneyResponse
     applied_amount: CommerceMoneyResponse
 
 class CommerceSubscriptionNextPaymentTotalsCredits(TypedDict):
-    """The `CommerceSubscriptionNextPaymentTotalsCredits` object (an object nested in a spec schema)."""
     proration: CommerceSubscriptionNextPaymentTotalsCreditsProration | None
     payer: CommerceSubscriptionNextPaymentTotalsCreditsPayer | None
     total: CommerceMoneyResponse
@@ -1202,44 +1109,37 @@ class CommerceSubscriptionNextPaymentTotals(TypedDict):
     discounts: NotRequired[CommerceSubscriptionNextPaymentTotalsDiscounts | None]
 
 class CommerceSubscriptionNextPayment(TypedDict):
-    """The `CommerceSubscriptionNextPayment` schema."""
     date: int
     amount: CommerceMoneyResponse
     per_unit_totals: NotRequired[builtins.list[CommercePerUnitTotal2]]
     totals: NotRequired[CommerceSubscriptionNextPaymentTotals | None]
 
 class CommerceTotalsResponseCreditsProration(TypedDict):
-    """The `CommerceTotalsResponseCreditsProration` object (an object nested in a spec schema)."""
     amount: CommerceMoneyResponse
     cycle_days_remaining: int
     cycle_days_total: int
     cycle_remaining_percent: float
 
 class CommerceTotalsResponseCreditsPayer(TypedDict):
-    """The `CommerceTotalsResponseCreditsPayer` object (an object nested in a spec schema)."""
     remaining_balance: CommerceMoneyResponse
     applied_amount: CommerceMoneyResponse
 
 class CommerceTotalsResponseCredits(TypedDict):
-    """The `CommerceTotalsResponseCredits` object (an object nested in a spec schema)."""
     proration: CommerceTotalsResponseCreditsProration | None
     payer: CommerceTotalsResponseCreditsPayer | None
     total: CommerceMoneyResponse
 
 class CommerceTotalsResponseDiscountsProration(TypedDict):
-    """The `CommerceTotalsResponseDiscountsProration` object (an object nested in a spec schema)."""
     amount: CommerceMoneyResponse
     cycle_days_passed: int
     cycle_days_total: int
     cycle_passed_percent: float
 
 class CommerceTotalsResponseDiscounts(TypedDict):
-    """The `CommerceTotalsResponseDiscounts` object (an object nested in a spec schema)."""
     proration: CommerceTotalsResponseDiscountsProration | None
     total: CommerceMoneyResponse
 
 class CommerceTotalsResponse(TypedDict):
-    """The `CommerceTotalsResponse` schema."""
     subtotal: CommerceMoneyResponse
     base_fee: CommerceMoneyResponse
     tax_total: CommerceMoneyResponse
@@ -1249,19 +1149,16 @@ class CommerceTotalsResponse(TypedDict):
     discounts: NotRequired[CommerceTotalsResponseDiscounts | None]
 
 class CommerceTotalsResponse2CreditsProration(TypedDict):
-    """The `CommerceTotalsResponse2CreditsProration` object (an object nested in a spec schema)."""
     amount: CommerceMoneyResponse
     cycle_days_remaining: int
     cycle_days_total: int
     cycle_remaining_percent: float
 
 class CommerceTotalsResponse2CreditsPayer(TypedDict):
-    """The `CommerceTotalsResponse2CreditsPayer` object (an object nested in a spec schema)."""
     remaining_balance: CommerceMoneyResponse
     applied_amount: CommerceMoneyResponse
 
 class CommerceTotalsResponse2Credits(TypedDict):
-    """The `CommerceTotalsResponse2Credits` object (an object nested in a spec schema)."""
     proration: CommerceTotalsResponse2CreditsProration | None
     payer: CommerceTotalsResponse2CreditsPayer | None
     total: CommerceMoneyResponse
@@ -1279,7 +1176,6 @@ class CommerceTotalsResponse2Discounts(TypedDict):
     total: CommerceMoneyResponse
 
 class CommerceTotalsResponse2(TypedDict):
-    """The `CommerceTotalsResponse-2` schema."""
     subtotal: CommerceMoneyResponse
     base_fee: CommerceMoneyResponse
     tax_total: CommerceMoneyResponse
@@ -1289,14 +1185,12 @@ class CommerceTotalsResponse2(TypedDict):
     discounts: NotRequired[CommerceTotalsResponse2Discounts | None]
 
 class Cookies(TypedDict):
-    """The `Cookies` schema."""
     object: str
     cookies: builtins.list[str]
 
 CreateBillingPriceRequestSupportedBillingPeriods = Literal["month", "annual", "both"]
 
 class CreateBillingPriceRequest(TypedDict):
-    """The `CreateBillingPriceRequest` schema."""
     plan_id: str
     currency: NotRequired[str]
     amount: int | None
@@ -1305,7 +1199,6 @@ class CreateBillingPriceRequest(TypedDict):
     supported_billing_periods: NotRequired[CreateBillingPriceRequestSupportedBillingPeriods]
 
 class DeletedObject(TypedDict):
-    """The `DeletedObject` schema."""
     object: str
     id: NotRequired[str]
     slug: NotRequired[str]
@@ -1315,7 +1208,6 @@ class DeletedObject(TypedDict):
 Directories = builtins.list[Directory]
 
 class DirectoryCustomAttributesItem(TypedDict):
-    """The `DirectoryCustomAttributesItem` object (an object nested in a spec schema)."""
     name: NotRequired[str]
     key: NotRequired[str]
     sso_path: NotRequired[str]
@@ -1357,7 +1249,6 @@ class DirectoryGroupRoleMapping(TypedDict):
 DirectoryGroupRoleMappings = builtins.list[DirectoryGroupRoleMapping]
 
 class Domain(TypedDict):
-    """The `Domain` schema."""
     object: str
     id: str
     name: str
@@ -1369,17 +1260,17 @@ class Domain(TypedDict):
     cname_targets: NotRequired[builtins.list[CNameTarget] | None]
 
 class Domains(TypedDict):
-    """The `Domains` schema."""
     data: builtins.list[Domain]
     total_count: int
 
+EmailAddressVerification = VerificationOtp | VerificationAdmin | VerificationFromOauth | VerificationTicket | VerificationSaml | VerificationEmailLink | VerificationScim | builtins.dict[str, Any]
+
 class EmailAddress(TypedDict):
-    """The `EmailAddress` schema."""
     id: NotRequired[str]
     object: str
     email_address: str
     reserved: bool
-    verification: Any | None
+    verification: EmailAddressVerification | None
     linked_to: builtins.list[IdentificationLink]
     matches_sso_connection: NotRequired[bool]
     created_at: int
@@ -1387,8 +1278,9 @@ class EmailAddress(TypedDict):
 
 EnterpriseAccountProtocol = Literal["oauth", "saml"]
 
+EnterpriseAccountVerification = VerificationTicket | VerificationSaml | VerificationOauth | builtins.dict[str, Any]
+
 class EnterpriseAccount(TypedDict):
-    """The `EnterpriseAccount` schema."""
     id: str
     object: str
     protocol: NotRequired[EnterpriseAccountProtocol]
@@ -1400,12 +1292,11 @@ class EnterpriseAccount(TypedDict):
     provider_user_id: NotRequired[str | None]
     enterprise_connection_id: NotRequired[str | None]
     public_metadata: NotRequired[builtins.dict[str, Any]]
-    verification: Any | None
+    verification: EnterpriseAccountVerification | None
     enterprise_connection: NotRequired[EnterpriseAccountConnection | None]
     last_authenticated_at: NotRequired[int | None]
 
 class EnterpriseAccountConnection(TypedDict):
-    """The `EnterpriseAccountConnection` schema."""
     id: str
     protocol: str
     provider: str
@@ -1422,7 +1313,6 @@ class EnterpriseAccountConnection(TypedDict):
     updated_at: int
 
 class EnterpriseConnectionCustomAttributesItem(TypedDict):
-    """The `EnterpriseConnectionCustomAttributesItem` object (an object nested in a spec schema)."""
     name: str
     key: str
     sso_path: NotRequired[str]
@@ -1469,7 +1359,6 @@ class EnterpriseConnectionOauthConfig(TypedDict):
     updated_at: NotRequired[int]
 
 class EnterpriseConnection(TypedDict):
-    """The `EnterpriseConnection` schema."""
     object: str
     id: str
     name: str
@@ -1499,7 +1388,6 @@ class EnterpriseConnectionTestRunParsedUserInfo(TypedDict):
     user_id: NotRequired[str]
 
 class EnterpriseConnectionTestRunLogsItem(TypedDict):
-    """The `EnterpriseConnectionTestRunLogsItem` object (an object nested in a spec schema)."""
     level: str
     code: NotRequired[str]
     short_message: NotRequired[str]
@@ -1518,7 +1406,6 @@ class EnterpriseConnectionTestRunOauth(TypedDict):
     user_info: NotRequired[str]
 
 class EnterpriseConnectionTestRun(TypedDict):
-    """The `EnterpriseConnectionTestRun` schema."""
     id: str
     status: EnterpriseConnectionTestRunStatus
     connection_type: EnterpriseConnectionTestRunConnectionType
@@ -1529,27 +1416,24 @@ class EnterpriseConnectionTestRun(TypedDict):
     created_at: int
 
 class EnterpriseConnectionTestRunResponse(TypedDict):
-    """The `EnterpriseConnectionTestRunResponse` schema."""
     url: str
 
 class EnterpriseConnectionTestRuns(TypedDict):
-    """The `EnterpriseConnectionTestRuns` schema."""
     data: builtins.list[EnterpriseConnectionTestRun]
     total_count: int
 
 class EnterpriseConnections(TypedDict):
-    """The `EnterpriseConnections` schema."""
     data: builtins.list[EnterpriseConnection]
     total_count: int
 
 class ExtendFreeTrialRequest(TypedDict):
-    """The `ExtendFreeTrialRequest` schema."""
     extend_to: str
 
 ExternalAccountWithVerificationObject = Literal["external_account", "facebook_account", "google_account"]
 
+ExternalAccountWithVerificationVerification = VerificationOauth | VerificationGoogleOneTap | builtins.dict[str, Any]
+
 class ExternalAccountWithVerification(TypedDict):
-    """The `ExternalAccountWithVerification` schema."""
     object: ExternalAccountWithVerificationObject
     id: str
     provider: str
@@ -1568,10 +1452,9 @@ class ExternalAccountWithVerification(TypedDict):
     label: NotRequired[str | None]
     created_at: int
     updated_at: int
-    verification: Any | None
+    verification: ExternalAccountWithVerificationVerification | None
 
 class FeatureResponse(TypedDict):
-    """The `FeatureResponse` schema."""
     object: str
     id: str
     name: str
@@ -1580,7 +1463,6 @@ class FeatureResponse(TypedDict):
     avatar_url: str | None
 
 class FeatureResponse2(TypedDict):
-    """The `FeatureResponse-2` schema."""
     object: str
     id: str
     name: str
@@ -1589,12 +1471,10 @@ class FeatureResponse2(TypedDict):
     avatar_url: str
 
 class IdentificationLink(TypedDict):
-    """The `IdentificationLink` schema."""
     type: str
     id: str
 
 class Instance(TypedDict):
-    """The `Instance` schema."""
     object: str
     id: str
     environment_type: str
@@ -1607,14 +1487,12 @@ class InstanceCommunication(TypedDict):
     blocked_country_codes: builtins.list[str]
 
 class InstanceProtect(TypedDict):
-    """The `InstanceProtect` schema."""
     object: str
     rules_enabled: bool
     specter_enabled: bool
     checks_bypassed: bool
 
 class InstanceRestrictions(TypedDict):
-    """The `InstanceRestrictions` schema."""
     object: str
     allowlist: bool
     blocklist: bool
@@ -1625,7 +1503,6 @@ class InstanceRestrictions(TypedDict):
 InvitationStatus = Literal["pending", "accepted", "revoked", "expired"]
 
 class Invitation(TypedDict):
-    """The `Invitation` schema."""
     object: str
     id: str
     email_address: str
@@ -1637,9 +1514,10 @@ class Invitation(TypedDict):
     created_at: int
     updated_at: int
 
+JWKSKeysItem = JWKSEd25519PublicKey | JWKSEcdsaPublicKey | JWKSRsaPublicKey | JWKSEd25519PrivateKey | JWKSEcdsaPrivateKey | JWKSRsaPrivateKey | JWKSSymmetricKey | builtins.dict[str, Any]
+
 class JWKS(TypedDict):
-    """The `JWKS` schema."""
-    keys: NotRequired[builtins.list[Any]]
+    keys: NotRequired[builtins.list[JWKSKeysItem]]
 
 JWKSEcdsaPrivateKey = TypedDict(
     "JWKSEcdsaPrivateKey",
@@ -1763,7 +1641,6 @@ JWKSSymmetricKey = TypedDict(
 )
 
 class JWTTemplate(TypedDict):
-    """The `JWTTemplate` schema."""
     object: str
     id: str
     name: str
@@ -1776,7 +1653,6 @@ class JWTTemplate(TypedDict):
     updated_at: int
 
 class Machine(TypedDict):
-    """The `Machine` schema."""
     object: str
     id: str
     name: str
@@ -1787,14 +1663,12 @@ class Machine(TypedDict):
     scoped_machines: builtins.list[MachineWithoutScopedMachines]
 
 class MachineScope(TypedDict):
-    """The `MachineScope` schema."""
     object: str
     from_machine_id: str
     to_machine_id: str
     created_at: int
 
 class MachineWithoutScopedMachines(TypedDict):
-    """The `MachineWithoutScopedMachines` schema."""
     object: str
     id: str
     name: str
@@ -1804,7 +1678,6 @@ class MachineWithoutScopedMachines(TypedDict):
     default_token_ttl: NotRequired[int]
 
 class OAuthAccessTokenItem(TypedDict):
-    """The `OAuthAccessTokenItem` object (an object nested in a spec schema)."""
     object: str
     external_account_id: str
     provider_user_id: str
@@ -1820,7 +1693,6 @@ class OAuthAccessTokenItem(TypedDict):
 OAuthAccessToken = builtins.list[OAuthAccessTokenItem]
 
 class OAuthApplication(TypedDict):
-    """The `OAuthApplication` schema."""
     object: str
     id: str
     instance_id: str
@@ -1844,7 +1716,6 @@ class OAuthApplication(TypedDict):
     updated_at: int
 
 class OAuthApplicationSettings(TypedDict):
-    """The `OAuthApplicationSettings` schema."""
     object: str
     dynamic_oauth_client_registration: bool
     default_scopes: builtins.list[str] | None
@@ -1854,7 +1725,6 @@ class OAuthApplicationSettings(TypedDict):
     client_id_metadata_documents_block_implicitly_allowed_clients: bool
 
 class OAuthApplicationWithSecret(TypedDict):
-    """The `OAuthApplicationWithSecret` schema."""
     object: str
     id: str
     instance_id: str
@@ -1879,12 +1749,10 @@ class OAuthApplicationWithSecret(TypedDict):
     client_secret: NotRequired[str]
 
 class OAuthApplications(TypedDict):
-    """The `OAuthApplications` schema."""
     data: builtins.list[OAuthApplication]
     total_count: int
 
 class Organization(TypedDict):
-    """The `Organization` schema."""
     object: str
     id: str
     name: str
@@ -1964,7 +1832,6 @@ class OrganizationDomainVerification(TypedDict):
     verified_at: int | None
 
 class OrganizationDomains(TypedDict):
-    """The `OrganizationDomains` schema."""
     data: builtins.list[OrganizationDomain]
     total_count: int
 
@@ -1987,7 +1854,6 @@ class OrganizationInvitation(TypedDict):
     updated_at: int
 
 class OrganizationInvitationPublicOrganizationData(TypedDict):
-    """The `OrganizationInvitationPublicOrganizationData` schema."""
     id: str
     name: str
     slug: str
@@ -2023,17 +1889,14 @@ class OrganizationInvitationWithPublicOrganizationData(TypedDict):
     public_organization_data: NotRequired[OrganizationInvitationPublicOrganizationData]
 
 class OrganizationInvitations(TypedDict):
-    """The `OrganizationInvitations` schema."""
     data: builtins.list[OrganizationInvitation]
     total_count: int
 
 class OrganizationInvitationsWithPublicOrganizationData(TypedDict):
-    """The `OrganizationInvitationsWithPublicOrganizationData` schema."""
     data: builtins.list[OrganizationInvitationWithPublicOrganizationData]
     total_count: int
 
 class OrganizationMembershipOrganization(TypedDict):
-    """The `OrganizationMembershipOrganization` object (an object nested in a spec schema)."""
     object: str
     id: str
     name: str
@@ -2081,14 +1944,12 @@ class OrganizationMembershipPublicUserData(TypedDict):
     deprovisioned: NotRequired[bool]
 
 class OrganizationMemberships(TypedDict):
-    """The `OrganizationMemberships` schema."""
     data: builtins.list[OrganizationMembership]
     total_count: int
 
 OrganizationSettingsDomainsEnrollmentModesItem = Literal["manual_invitation", "automatic_invitation", "automatic_suggestion"]
 
 class OrganizationSettings(TypedDict):
-    """The `OrganizationSettings` schema."""
     object: str
     enabled: bool
     max_allowed_memberships: int
@@ -2105,7 +1966,6 @@ class OrganizationSettings(TypedDict):
     initial_role_set_key: NotRequired[str | None]
 
 class OrganizationWithLogo(TypedDict):
-    """The `OrganizationWithLogo` schema."""
     object: str
     id: str
     name: str
@@ -2127,37 +1987,30 @@ class OrganizationWithLogo(TypedDict):
     logo_url: NotRequired[str]
 
 class Organizations(TypedDict):
-    """The `Organizations` schema."""
     data: builtins.list[Organization]
     total_count: int
 
 class PaginatedBillingPaymentAttemptResponse(TypedDict):
-    """The `PaginatedBillingPaymentAttemptResponse` schema."""
     data: builtins.list[BillingPaymentAttempt]
     total_count: int
 
 class PaginatedBillingPriceResponse(TypedDict):
-    """The `PaginatedBillingPriceResponse` schema."""
     data: builtins.list[BillingPriceResponse]
     total_count: int
 
 class PaginatedBillingStatementResponse(TypedDict):
-    """The `PaginatedBillingStatementResponse` schema."""
     data: builtins.list[BillingStatement]
     total_count: int
 
 class PaginatedCommercePlanResponse(TypedDict):
-    """The `PaginatedCommercePlanResponse` schema."""
     data: builtins.list[CommercePlan]
     total_count: int
 
 class PaginatedCommerceSubscriptionItemResponse(TypedDict):
-    """The `PaginatedCommerceSubscriptionItemResponse` schema."""
     data: builtins.list[CommerceSubscriptionItem]
     total_count: int
 
 class Passkey(TypedDict):
-    """The `Passkey` schema."""
     id: NotRequired[str]
     object: str
     name: str
@@ -2167,7 +2020,6 @@ class Passkey(TypedDict):
 PasswordHasher = str
 
 class Permission(TypedDict):
-    """The `Permission` schema."""
     object: str
     id: str
     name: str
@@ -2178,31 +2030,29 @@ class Permission(TypedDict):
     updated_at: int
 
 class Permissions(TypedDict):
-    """The `Permissions` schema."""
     data: builtins.list[Permission]
     total_count: int
 
+PhoneNumberVerification = VerificationOtp | VerificationAdmin | builtins.dict[str, Any]
+
 class PhoneNumber(TypedDict):
-    """The `PhoneNumber` schema."""
     id: NotRequired[str]
     object: str
     phone_number: str
     reserved_for_second_factor: NotRequired[bool]
     default_second_factor: NotRequired[bool]
     reserved: bool
-    verification: Any | None
+    verification: PhoneNumberVerification | None
     linked_to: builtins.list[IdentificationLink]
     backup_codes: NotRequired[builtins.list[str] | None]
     created_at: int
     updated_at: int
 
 class PriceTransitionRequest(TypedDict):
-    """The `PriceTransitionRequest` schema."""
     from_price_id: str
     to_price_id: str
 
 class ProxyCheck(TypedDict):
-    """The `ProxyCheck` schema."""
     object: str
     id: str
     domain_id: str
@@ -2215,7 +2065,6 @@ class ProxyCheck(TypedDict):
 ReassignmentMappings = builtins.dict[str, str]
 
 class RedirectURL(TypedDict):
-    """The `RedirectURL` schema."""
     object: str
     id: str
     url: str
@@ -2223,7 +2072,6 @@ class RedirectURL(TypedDict):
     updated_at: int
 
 class Role(TypedDict):
-    """The `Role` schema."""
     object: str
     id: str
     name: str
@@ -2322,17 +2170,16 @@ class RoleSetMigration(TypedDict):
     updated_at: int
 
 class RoleSets(TypedDict):
-    """The `RoleSets` schema."""
     data: builtins.list[RoleSet]
     total_count: int
 
 class Roles(TypedDict):
-    """The `Roles` schema."""
     data: builtins.list[Role]
     total_count: int
 
+SAMLAccountVerification = VerificationSaml | VerificationTicket | builtins.dict[str, Any]
+
 class SAMLAccount(TypedDict):
-    """The `SAMLAccount` schema."""
     id: str
     object: str
     provider: str
@@ -2343,11 +2190,10 @@ class SAMLAccount(TypedDict):
     provider_user_id: NotRequired[str | None]
     last_authenticated_at: NotRequired[int | None]
     public_metadata: NotRequired[builtins.dict[str, Any]]
-    verification: Any | None
+    verification: SAMLAccountVerification | None
     saml_connection: NotRequired[SAMLAccountConnection | None]
 
 class SAMLAccountConnection(TypedDict):
-    """The `SAMLAccountConnection` schema."""
     id: str
     name: str
     domain: NotRequired[str]
@@ -2362,7 +2208,6 @@ class SAMLAccountConnection(TypedDict):
     updated_at: int
 
 class SAMLConnection(TypedDict):
-    """The `SAMLConnection` schema."""
     object: str
     id: str
     name: str
@@ -2395,7 +2240,6 @@ class SAMLConnection(TypedDict):
     updated_at: int
 
 class SAMLConnectionAttributeMapping(TypedDict):
-    """The `SAMLConnectionAttributeMapping` schema."""
     user_id: str
     email_address: str
     first_name: str
@@ -2409,14 +2253,12 @@ class SAMLConnectionLoginHint(TypedDict):
     source: NotRequired[str]
 
 class SAMLConnections(TypedDict):
-    """The `SAMLConnections` schema."""
     data: builtins.list[SAMLConnection]
     total_count: int
 
 SCIMDirectories = builtins.list[SCIMDirectory]
 
 class SCIMDirectoryCustomAttributesItem(TypedDict):
-    """The `SCIMDirectoryCustomAttributesItem` object (an object nested in a spec schema)."""
     name: NotRequired[str]
     key: NotRequired[str]
     sso_path: NotRequired[str]
@@ -2466,7 +2308,6 @@ class SCIMUserMetadata(TypedDict):
 SessionStatus = Literal["active", "revoked", "ended", "expired", "removed", "abandoned", "replaced", "pending"]
 
 class Session(TypedDict):
-    """The `Session` schema."""
     object: str
     id: str
     user_id: str
@@ -2483,7 +2324,6 @@ class Session(TypedDict):
     tasks: NotRequired[builtins.list[SessionTask] | None]
 
 class SessionActivityResponse(TypedDict):
-    """The `SessionActivityResponse` schema."""
     object: str
     id: str
     device_type: NotRequired[str]
@@ -2494,16 +2334,14 @@ class SessionActivityResponse(TypedDict):
     city: NotRequired[str]
     country: NotRequired[str]
 
-SessionRefresh = Any
+SessionRefresh = Token | Cookies | builtins.dict[str, Any]
 
 class SessionTask(TypedDict):
-    """The `SessionTask` schema."""
     key: str
 
 SignInTokenStatus = Literal["pending", "accepted", "revoked"]
 
 class SignInToken(TypedDict):
-    """The `SignInToken` schema."""
     object: str
     id: str
     status: SignInTokenStatus
@@ -2516,7 +2354,6 @@ class SignInToken(TypedDict):
 SignUpStatus = Literal["missing_requirements", "complete", "abandoned"]
 
 class SignUp(TypedDict):
-    """The `SignUp` schema."""
     object: str
     id: str
     status: SignUpStatus
@@ -2546,23 +2383,19 @@ class SignUp(TypedDict):
 SignUpVerificationNextAction = Literal["needs_prepare", "needs_attempt", ""]
 
 class SignUpVerification(TypedDict):
-    """The `SignUpVerification` schema."""
     next_action: NotRequired[SignUpVerificationNextAction]
     supported_strategies: NotRequired[builtins.list[str]]
 
 class SignUpVerifications(TypedDict):
-    """The `SignUpVerifications` schema."""
     email_address: SignUpVerification | None
     phone_number: SignUpVerification | None
     web3_wallet: SignUpVerification | None
     external_account: builtins.dict[str, Any] | None
 
 class SvixURL(TypedDict):
-    """The `SvixURL` schema."""
     svix_url: str
 
 class Template(TypedDict):
-    """The `Template` schema."""
     id: NotRequired[str]
     object: NotRequired[str]
     instance_id: NotRequired[str | None]
@@ -2589,18 +2422,15 @@ class Template(TypedDict):
     created_at: NotRequired[int]
 
 class TestingToken(TypedDict):
-    """The `TestingToken` schema."""
     object: str
     token: str
     expires_at: int
 
 class Token(TypedDict):
-    """The `Token` schema."""
     object: str
     jwt: str
 
 class TotalCount(TypedDict):
-    """The `TotalCount` schema."""
     object: str
     total_count: int
 
@@ -2609,7 +2439,6 @@ TrustedDevicePlatform = Literal["ios", "android"]
 TrustedDeviceStatus = Literal["active", "revoked"]
 
 class TrustedDevice(TypedDict):
-    """The `TrustedDevice` schema."""
     object: str
     id: str
     platform: TrustedDevicePlatform
@@ -2623,13 +2452,11 @@ class TrustedDevice(TypedDict):
     revoked_at: NotRequired[int | None]
 
 class UserScim(TypedDict):
-    """The `UserScim` object (an object nested in a spec schema)."""
     directory_id: str
     directory_enabled: NotRequired[bool]
     external_id: str | None
 
 class User(TypedDict):
-    """The `User` schema."""
     id: str
     object: str
     external_id: str | None
@@ -2682,7 +2509,6 @@ WaitlistEntryStatus = Literal["pending", "invited", "rejected", "completed"]
 WaitlistEntryInvitationStatus = Literal["pending", "accepted", "revoked", "expired"]
 
 class WaitlistEntryInvitation(TypedDict):
-    """The `WaitlistEntryInvitation` object (an object nested in a spec schema)."""
     object: str
     id: str
     email_address: str
@@ -2695,7 +2521,6 @@ class WaitlistEntryInvitation(TypedDict):
     updated_at: int
 
 class WaitlistEntry(TypedDict):
-    """The `WaitlistEntry` schema."""
     object: str
     id: str
     email_address: str
@@ -2705,17 +2530,17 @@ class WaitlistEntry(TypedDict):
     updated_at: int
     invitation: NotRequired[WaitlistEntryInvitation | None]
 
+Web3WalletVerification = VerificationWeb3 | VerificationAdmin | builtins.dict[str, Any]
+
 class Web3Wallet(TypedDict):
-    """The `Web3Wallet` schema."""
     id: NotRequired[str]
     object: str
     web3_wallet: str
-    verification: Any | None
+    verification: Web3WalletVerification | None
     created_at: int
     updated_at: int
 
 class VerificationAdmin(TypedDict):
-    """The `verification_admin` schema."""
     object: NotRequired[str]
     status: str
     strategy: str
@@ -2726,7 +2551,6 @@ class VerificationAdmin(TypedDict):
 VerificationEmailLinkStatus = Literal["unverified", "verified", "failed", "expired"]
 
 class VerificationEmailLink(TypedDict):
-    """The `verification_email_link` schema."""
     object: NotRequired[str]
     status: VerificationEmailLinkStatus
     strategy: str
@@ -2737,7 +2561,6 @@ class VerificationEmailLink(TypedDict):
 VerificationFromOauthStatus = Literal["unverified", "verified"]
 
 class VerificationFromOauth(TypedDict):
-    """The `verification_from_oauth` schema."""
     object: NotRequired[str]
     status: VerificationFromOauthStatus
     strategy: str
@@ -2749,7 +2572,6 @@ class VerificationFromOauth(TypedDict):
 VerificationGoogleOneTapStatus = Literal["unverified", "verified"]
 
 class VerificationGoogleOneTap(TypedDict):
-    """The `verification_google_one_tap` schema."""
     object: NotRequired[str]
     status: VerificationGoogleOneTapStatus
     strategy: str
@@ -2761,7 +2583,6 @@ class VerificationGoogleOneTap(TypedDict):
 VerificationOauthStatus = Literal["unverified", "verified", "failed", "expired", "transferable"]
 
 class VerificationOauth(TypedDict):
-    """The `verification_oauth` schema."""
     object: NotRequired[str]
     status: VerificationOauthStatus
     strategy: str
@@ -2776,7 +2597,6 @@ VerificationOtpStatus = Literal["unverified", "verified", "failed", "expired"]
 VerificationOtpStrategy = Literal["phone_code", "email_code", "reset_password_email_code"]
 
 class VerificationOtp(TypedDict):
-    """The `verification_otp` schema."""
     object: NotRequired[str]
     status: VerificationOtpStatus
     strategy: VerificationOtpStrategy
@@ -2786,7 +2606,6 @@ class VerificationOtp(TypedDict):
     verified_at_client: NotRequired[str | None]
 
 class VerificationPasskey(TypedDict):
-    """The `verification_passkey` schema."""
     object: NotRequired[str]
     status: str
     strategy: str
@@ -2799,7 +2618,6 @@ class VerificationPasskey(TypedDict):
 VerificationSamlStatus = Literal["unverified", "verified", "failed", "expired", "transferable"]
 
 class VerificationSaml(TypedDict):
-    """The `verification_saml` schema."""
     object: NotRequired[str]
     status: VerificationSamlStatus
     strategy: str
@@ -2810,7 +2628,6 @@ class VerificationSaml(TypedDict):
     verified_at_client: NotRequired[str | None]
 
 class VerificationScim(TypedDict):
-    """The `verification_scim` schema."""
     object: NotRequired[str]
     status: str
     strategy: str
@@ -2820,7 +2637,6 @@ class VerificationScim(TypedDict):
 VerificationTicketStatus = Literal["unverified", "verified", "expired"]
 
 class VerificationTicket(TypedDict):
-    """The `verification_ticket` schema."""
     object: NotRequired[str]
     status: VerificationTicketStatus
     strategy: str
@@ -2833,7 +2649,6 @@ VerificationWeb3Status = Literal["unverified", "verified", "failed", "expired"]
 VerificationWeb3Strategy = Literal["web3_metamask_signature", "web3_base_signature", "web3_coinbase_wallet_signature", "web3_okx_wallet_signature", "web3_solana_signature"]
 
 class VerificationWeb3(TypedDict):
-    """The `verification_web3` schema."""
     object: NotRequired[str]
     status: VerificationWeb3Status
     strategy: VerificationWeb3Strategy
@@ -2985,6 +2800,163 @@ class VerificationResponse(TypedDict):
     expire_at: NotRequired[int | None]
     channel: NotRequired[str | None]
 
+class AdminPortalLinkToken(TypedDict):
+    object: str
+    id: str
+    admin_portal_link_id: str
+    instance_id: str
+    organization_id: str | None
+    it_contact_id: str | None
+    scopes: builtins.list[str] | None
+    revoked: bool
+    revocation_reason: str | None
+    expired: bool
+    expiration: float | None
+    created_at: float
+    updated_at: float
+
+class ApiKey(TypedDict):
+    object: str
+    id: str
+    type: str
+    subject: str
+    name: str
+    description: NotRequired[str | None]
+    claims: Any | None
+    scopes: builtins.list[str]
+    revoked: bool
+    revocation_reason: str | None
+    expired: bool
+    expiration: float | None
+    created_by: str | None
+    last_used_at: float | None
+    created_at: float
+    updated_at: float
+
+class MachineToMachineToken(TypedDict):
+    object: str
+    id: str
+    subject: str
+    claims: NotRequired[Any | None]
+    scopes: NotRequired[builtins.list[str]]
+    revoked: bool
+    revocation_reason: str | None
+    expired: bool
+    expiration: float | None
+    last_used_at: float | None
+    created_at: float
+    updated_at: float
+
+class AdminPortalLinkTokensCreateResponse(TypedDict):
+    object: str
+    id: str
+    admin_portal_link_id: str
+    instance_id: str
+    organization_id: str | None
+    it_contact_id: str | None
+    scopes: builtins.list[str] | None
+    token: str
+    revoked: bool
+    revocation_reason: str | None
+    expired: bool
+    expiration: float | None
+    created_at: float
+    updated_at: float
+
+class ApiKeysCreateResponse(TypedDict):
+    object: str
+    id: str
+    type: str
+    subject: str
+    name: str
+    description: NotRequired[str | None]
+    claims: Any | None
+    scopes: builtins.list[str]
+    secret: str
+    revoked: bool
+    revocation_reason: str | None
+    expired: bool
+    expiration: float | None
+    created_by: str | None
+    last_used_at: float | None
+    created_at: float
+    updated_at: float
+
+class ApiKeysDeleteResponse(TypedDict):
+    id: str
+    object: str
+    deleted: bool
+
+class ApiKeysGetSecretResponse(TypedDict):
+    secret: str
+
+class ApiKeysListResponse(TypedDict):
+    data: builtins.list[ApiKey]
+    total_count: float
+
+class M2mTokensCreateResponse(TypedDict):
+    object: str
+    id: str
+    subject: str
+    claims: NotRequired[Any | None]
+    scopes: NotRequired[builtins.list[str]]
+    token: str
+    revoked: bool
+    revocation_reason: str | None
+    expired: bool
+    expiration: float | None
+    last_used_at: float | None
+    created_at: float
+    updated_at: float
+
+class M2mTokensListResponse(TypedDict):
+    m2m_tokens: builtins.list[MachineToMachineToken]
+    total_count: float
+
+class OauthAccessTokensVerifyResponseClerkIdpOauthAccessToken(TypedDict):
+    object: str
+    id: str
+    client_id: str
+    subject: str
+    scopes: builtins.list[str]
+    revoked: bool
+    revocation_reason: str | None
+    expired: bool
+    expiration: float | None
+    created_at: float
+    updated_at: float
+
+class OauthAccessTokensVerifyResponseInactive(TypedDict):
+    active: bool
+
+OauthAccessTokensVerifyResponse = OauthAccessTokensVerifyResponseClerkIdpOauthAccessToken | OauthAccessTokensVerifyResponseInactive | builtins.dict[str, Any]
+
+class SessionsCreateTokenResponse(TypedDict):
+    object: NotRequired[str]
+    jwt: NotRequired[str]
+
+class SessionsCreateTokenFromTemplateResponse(TypedDict):
+    object: NotRequired[str]
+    jwt: NotRequired[str]
+
+class UsersDeleteBackupCodesResponse(TypedDict):
+    user_id: NotRequired[str]
+
+class UsersDeleteTotpResponse(TypedDict):
+    user_id: NotRequired[str]
+
+class UsersDisableMfaResponse(TypedDict):
+    user_id: NotRequired[str]
+
+class UsersVerifyPasswordResponse(TypedDict):
+    verified: NotRequired[bool]
+
+UsersVerifyTotpResponseCodeType = Literal["totp", "backup_code"]
+
+class UsersVerifyTotpResponse(TypedDict):
+    verified: NotRequired[bool]
+    code_type: NotRequired[UsersVerifyTotpResponseCodeType]
+
 # -- inline types of operation parameters ----------------------------------
 
 class CreateActorTokenActor(TypedDict):
@@ -3009,7 +2981,6 @@ GetCommerceSubscriptionItemListStatus = Literal["active", "ended", "past_due", "
 GetCommerceSubscriptionItemListPayerType = Literal["user", "org"]
 
 class CreateDirectoryGroupRoleMappingsItem(TypedDict):
-    """The `CreateDirectoryGroupRoleMappingsItem` object (an object nested in a spec schema)."""
     directory_group_id: NotRequired[str]
     scim_group_id: NotRequired[str]
     directory_group_display_name: NotRequired[str]
@@ -3018,7 +2989,6 @@ class CreateDirectoryGroupRoleMappingsItem(TypedDict):
     precedence: NotRequired[int]
 
 class ReplaceDirectoryGroupRoleMappingsMappingsItem(TypedDict):
-    """The `ReplaceDirectoryGroupRoleMappingsMappingsItem` object (an object nested in a spec schema)."""
     directory_group_id: NotRequired[str]
     scim_group_id: NotRequired[str]
     role_id: str
@@ -3076,7 +3046,6 @@ class CreateEnterpriseConnectionOidc(TypedDict):
     requires_pkce: NotRequired[bool | None]
 
 class CreateEnterpriseConnectionCustomAttributesItem(TypedDict):
-    """The `CreateEnterpriseConnectionCustomAttributesItem` object (an object nested in a spec schema)."""
     name: str
     key: str
     sso_path: NotRequired[str]
@@ -3126,7 +3095,6 @@ class UpdateEnterpriseConnectionOidc(TypedDict):
     requires_pkce: NotRequired[bool | None]
 
 class UpdateEnterpriseConnectionCustomAttributesItem(TypedDict):
-    """The `UpdateEnterpriseConnectionCustomAttributesItem` object (an object nested in a spec schema)."""
     name: str
     key: str
     sso_path: NotRequired[str]
@@ -3187,14 +3155,12 @@ class UpdateSAMLConnectionLoginHint(TypedDict):
     source: NotRequired[str]
 
 class CreateSCIMDirectoryGroupRoleMappingsItem(TypedDict):
-    """The `CreateSCIMDirectoryGroupRoleMappingsItem` object (an object nested in a spec schema)."""
     scim_group_id: str
     scim_group_display_name: NotRequired[str]
     role_id: str
     precedence: NotRequired[int]
 
 class ReplaceSCIMGroupRoleMappingsMappingsItem(TypedDict):
-    """The `ReplaceSCIMGroupRoleMappingsMappingsItem` object (an object nested in a spec schema)."""
     scim_group_id: str
     role_id: str
 
@@ -3253,7 +3219,7 @@ class AdminPortalLinkTokensResource:
         seconds_until_expiration: int = ...,
         extra_body: builtins.dict[str, Any] = ...,
         timeout: float | None = ...,
-    ) -> Any:
+    ) -> AdminPortalLinkTokensCreateResponse:
         """Create an Admin Portal Link Token
 
         ``POST /admin_portal_link_tokens`` (``createAdminPortalLinkToken``)."""
@@ -3265,7 +3231,7 @@ class AdminPortalLinkTokensResource:
         revocation_reason: str | None = ...,
         extra_body: builtins.dict[str, Any] = ...,
         timeout: float | None = ...,
-    ) -> Any:
+    ) -> AdminPortalLinkToken:
         """Revoke an Admin Portal Link Token
 
         ``POST /admin_portal_link_tokens/{adminPortalLinkTokenID}/revoke`` (``revokeAdminPortalLinkToken``)."""
@@ -3366,7 +3332,7 @@ class ApiKeysResource:
         seconds_until_expiration: float | None = ...,
         extra_body: builtins.dict[str, Any] = ...,
         timeout: float | None = ...,
-    ) -> Any:
+    ) -> ApiKeysCreateResponse:
         """Create an API Key
 
         ``POST /api_keys`` (``createApiKey``)."""
@@ -3376,7 +3342,7 @@ class ApiKeysResource:
         *,
         apiKeyID: str,
         timeout: float | None = ...,
-    ) -> Any:
+    ) -> ApiKeysDeleteResponse:
         """Delete an API Key
 
         ``DELETE /api_keys/{apiKeyID}`` (``deleteApiKey``)."""
@@ -3386,7 +3352,7 @@ class ApiKeysResource:
         *,
         apiKeyID: str,
         timeout: float | None = ...,
-    ) -> Any:
+    ) -> ApiKey:
         """Get an API Key by ID
 
         ``GET /api_keys/{apiKeyID}`` (``getApiKey``)."""
@@ -3396,7 +3362,7 @@ class ApiKeysResource:
         *,
         apiKeyID: str,
         timeout: float | None = ...,
-    ) -> Any:
+    ) -> ApiKeysGetSecretResponse:
         """Get an API Key Secret
 
         ``GET /api_keys/{apiKeyID}/secret`` (``getApiKeySecret``)."""
@@ -3411,7 +3377,7 @@ class ApiKeysResource:
         offset: float | None = ...,
         query: str = ...,
         timeout: float | None = ...,
-    ) -> Any:
+    ) -> ApiKeysListResponse:
         """Get API Keys
 
         ``GET /api_keys`` (``getApiKeys``)."""
@@ -3426,7 +3392,7 @@ class ApiKeysResource:
         offset: float | None = ...,
         query: str = ...,
         timeout: float | None = ...,
-    ) -> Iterator[Any]:
+    ) -> Iterator[ApiKey]:
         """Every item of ``api_keys.list``, fetched page after page lazily (``timeout`` bounds each page fetch).
 
         Get API Keys
@@ -3440,7 +3406,7 @@ class ApiKeysResource:
         revocation_reason: str | None = ...,
         extra_body: builtins.dict[str, Any] = ...,
         timeout: float | None = ...,
-    ) -> Any:
+    ) -> ApiKey:
         """Revoke an API Key
 
         ``POST /api_keys/{apiKeyID}/revoke`` (``revokeApiKey``)."""
@@ -3456,7 +3422,7 @@ class ApiKeysResource:
         seconds_until_expiration: float | None = ...,
         extra_body: builtins.dict[str, Any] = ...,
         timeout: float | None = ...,
-    ) -> Any:
+    ) -> ApiKey:
         """Update an API Key
 
         ``PATCH /api_keys/{apiKeyID}`` (``updateApiKey``)."""
@@ -3467,7 +3433,7 @@ class ApiKeysResource:
         secret: str,
         extra_body: builtins.dict[str, Any] = ...,
         timeout: float | None = ...,
-    ) -> Any:
+    ) -> ApiKey:
         """Verify an API Key
 
         ``POST /api_keys/verify`` (``verifyApiKey``)."""
@@ -3496,7 +3462,7 @@ class BetaFeaturesResource:
         is_secondary: bool = ...,
         extra_body: builtins.dict[str, Any] = ...,
         timeout: float | None = ...,
-    ) -> Any:
+    ) -> None:
         """Update production instance domain
 
         ``PUT /beta_features/domain`` (``UpdateProductionInstanceDomain``).
@@ -4336,7 +4302,7 @@ class InstanceSettingsResource:
         is_secondary: bool = ...,
         extra_body: builtins.dict[str, Any] = ...,
         timeout: float | None = ...,
-    ) -> Any:
+    ) -> None:
         """Update production instance domain
 
         ``POST /instance/change_domain`` (``ChangeProductionInstanceDomain``)."""
@@ -4400,7 +4366,7 @@ class InstanceSettingsResource:
         preferred_sign_in_strategy_when_password_required: UpdateInstancePreferredSignInStrategyWhenPasswordRequired | None = ...,
         extra_body: builtins.dict[str, Any] = ...,
         timeout: float | None = ...,
-    ) -> Any:
+    ) -> None:
         """Update instance settings
 
         ``PATCH /instance`` (``UpdateInstance``)."""
@@ -4657,7 +4623,7 @@ class M2mResource:
         min_remaining_ttl_seconds: int = ...,
         extra_body: builtins.dict[str, Any] = ...,
         timeout: float | None = ...,
-    ) -> Any:
+    ) -> M2mTokensCreateResponse:
         """Create a M2M Token
 
         ``POST /m2m_tokens`` (``createM2MToken``)."""
@@ -4671,7 +4637,7 @@ class M2mResource:
         limit: float = ...,
         offset: float | None = ...,
         timeout: float | None = ...,
-    ) -> Any:
+    ) -> M2mTokensListResponse:
         """Get M2M Tokens
 
         ``GET /m2m_tokens`` (``getM2MTokens``)."""
@@ -4683,7 +4649,7 @@ class M2mResource:
         revocation_reason: str | None = ...,
         extra_body: builtins.dict[str, Any] = ...,
         timeout: float | None = ...,
-    ) -> Any:
+    ) -> MachineToMachineToken:
         """Revoke a M2M Token
 
         ``POST /m2m_tokens/{m2m_token_id}/revoke`` (``revokeM2MToken``)."""
@@ -4694,7 +4660,7 @@ class M2mResource:
         token: str,
         extra_body: builtins.dict[str, Any] = ...,
         timeout: float | None = ...,
-    ) -> Any:
+    ) -> MachineToMachineToken:
         """Verify a M2M Token
 
         ``POST /m2m_tokens/verify`` (``verifyM2MToken``)."""
@@ -4835,7 +4801,7 @@ class MiscellaneousResource:
         sign_in_url: str = ...,
         use_domain_for_script: bool = ...,
         timeout: float | None = ...,
-    ) -> Any:
+    ) -> str:
         """Returns the markup for the interstitial page
 
         ``GET /public/interstitial`` (``GetPublicInterstitial``)."""
@@ -4850,7 +4816,7 @@ class OauthAccessTokensResource:
         secret: str = ...,
         extra_body: builtins.dict[str, Any] = ...,
         timeout: float | None = ...,
-    ) -> Any:
+    ) -> OauthAccessTokensVerifyResponse:
         """Verify an OAuth Access Token
 
         ``POST /oauth_applications/access_tokens/verify`` (``verifyOAuthAccessToken``)."""
@@ -4930,7 +4896,7 @@ class OauthApplicationsResource:
         token: str,
         extra_body: builtins.dict[str, Any] = ...,
         timeout: float | None = ...,
-    ) -> Any:
+    ) -> None:
         """Revoke an OAuth application token
 
         ``POST /oauth_applications/{oauth_application_id}/revoke_token`` (``RevokeOAuthApplicationToken``)."""
@@ -6270,7 +6236,7 @@ class SessionsResource:
         expires_in_seconds: int | None = ...,
         extra_body: builtins.dict[str, Any] = ...,
         timeout: float | None = ...,
-    ) -> Any:
+    ) -> SessionsCreateTokenResponse:
         """Create a session token
 
         ``POST /sessions/{session_id}/tokens`` (``CreateSessionToken``)."""
@@ -6283,7 +6249,7 @@ class SessionsResource:
         expires_in_seconds: int | None = ...,
         extra_body: builtins.dict[str, Any] = ...,
         timeout: float | None = ...,
-    ) -> Any:
+    ) -> SessionsCreateTokenFromTemplateResponse:
         """Create a session token from a JWT template
 
         ``POST /sessions/{session_id}/tokens/{template_name}`` (``CreateSessionTokenFromTemplate``)."""
@@ -6423,7 +6389,7 @@ class TemplatesResource:
         reply_to_email_name: str = ...,
         extra_body: builtins.dict[str, Any] = ...,
         timeout: float | None = ...,
-    ) -> Any:
+    ) -> builtins.dict[str, Any]:
         """Preview changes to a template
 
         ``POST /templates/{template_type}/{slug}/preview`` (``PreviewTemplate``).
@@ -6579,7 +6545,7 @@ class UsersResource:
         *,
         user_id: str,
         timeout: float | None = ...,
-    ) -> Any:
+    ) -> UsersDeleteBackupCodesResponse:
         """Disable all user's Backup codes
 
         ``DELETE /users/{user_id}/backup_code`` (``DeleteBackupCode``)."""
@@ -6621,7 +6587,7 @@ class UsersResource:
         *,
         user_id: str,
         timeout: float | None = ...,
-    ) -> Any:
+    ) -> UsersDeleteTotpResponse:
         """Delete all the user's TOTPs
 
         ``DELETE /users/{user_id}/totp`` (``DeleteTOTP``)."""
@@ -6642,7 +6608,7 @@ class UsersResource:
         *,
         user_id: str,
         timeout: float | None = ...,
-    ) -> Any:
+    ) -> UsersDisableMfaResponse:
         """Disable a user's MFA methods
 
         ``DELETE /users/{user_id}/mfa`` (``DisableMFA``)."""
@@ -7025,7 +6991,7 @@ class UsersResource:
         password: str,
         extra_body: builtins.dict[str, Any] = ...,
         timeout: float | None = ...,
-    ) -> Any:
+    ) -> UsersVerifyPasswordResponse:
         """Verify the password of a user
 
         ``POST /users/{user_id}/verify_password`` (``VerifyPassword``)."""
@@ -7037,7 +7003,7 @@ class UsersResource:
         code: str,
         extra_body: builtins.dict[str, Any] = ...,
         timeout: float | None = ...,
-    ) -> Any:
+    ) -> UsersVerifyTotpResponse:
         """Verify a TOTP or backup code for a user
 
         ``POST /users/{user_id}/verify_totp`` (``VerifyTOTP``)."""
@@ -7145,7 +7111,7 @@ class WebhooksResource:
         self,
         *,
         timeout: float | None = ...,
-    ) -> Any:
+    ) -> None:
         """Delete a Svix app
 
         ``DELETE /webhooks/svix`` (``DeleteSvixApp``)."""

@@ -2,11 +2,27 @@
 //! Code generated from Clerk's Backend API OpenAPI spec, version 2026-05-12
 //! (`clerk-bapi-2026-05-12.json`, read from `../shared/openapi/` by default).
 //!
-//! - [`models`]: a type for each schema of the spec;
+//! - [`models`] (also `clerk_core::models`): a type for each schema of the spec and
+//!   each inline answer;
 //! - [`operations`]: the operation table every way of calling the API reads;
-//! - [`params`]: a typed params struct for each operation that takes params;
-//! - [`resources`]: typed methods, grouped by resource (`client.users().list(...)`).
-// Spec descriptions are prose written for a website, not for rustdoc.
+//! - [`params`]: a typed params struct for each operation that takes query, body or
+//!   multipart params;
+//! - [`resources`]: typed methods, grouped by resource (`client.users().get(id)`).
+//!
+//! A params struct with required fields has no `Default`, so none can be forgotten:
+//!
+//! ```compile_fail
+//! // `name` is required: this does not compile.
+//! let params = clerk_core::generated::params::OrganizationsCreateParams::default();
+//! ```
+//! ```
+//! let params = clerk_core::generated::params::OrganizationsCreateParams::new("Acme")
+//!     .max_allowed_memberships(10);
+//! # assert_eq!(params.name, "Acme");
+//! ```
+// Spec descriptions are prose written for a website, not for rustdoc; where the spec
+// has none, the generator writes none rather than restating the name.
+#![allow(missing_docs)]
 #![allow(
     rustdoc::broken_intra_doc_links,
     rustdoc::invalid_html_tags,
@@ -18,7 +34,11 @@
     clippy::large_enum_variant,
     clippy::enum_variant_names,
     clippy::upper_case_acronyms,
-    clippy::too_long_first_doc_paragraph
+    clippy::too_long_first_doc_paragraph,
+    // Constructors take every required field; setters are named after their fields.
+    clippy::too_many_arguments,
+    clippy::should_implement_trait,
+    clippy::wrong_self_convention
 )]
 
 /// The `info.version` of the spec this code was generated from; also the default

@@ -5,7 +5,6 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Values of `ActorTokenStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum ActorTokenStatus {
     /// `pending`
@@ -22,23 +21,15 @@ pub enum ActorTokenStatus {
     Unknown(String),
 }
 
-/// The `ActorToken` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ActorToken {
-    /// The `object` field.
     pub object: String,
-    /// The `id` field.
     pub id: String,
-    /// The `status` field.
     pub status: ActorTokenStatus,
-    /// The `user_id` field.
     pub user_id: String,
-    /// The `actor` field.
     pub actor: serde_json::Map<String, serde_json::Value>,
-    /// The `token` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
-    /// The `url` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// Unix timestamp of creation.
@@ -61,7 +52,6 @@ pub enum AdjustCreditBalanceRequestAction {
     Unknown(String),
 }
 
-/// The `AdjustCreditBalanceRequest` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AdjustCreditBalanceRequest {
     /// The credit amount in cents. Must be greater than zero.
@@ -78,10 +68,8 @@ pub struct AdjustCreditBalanceRequest {
     pub note: Option<String>,
 }
 
-/// The `AgentTask` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AgentTask {
-    /// The `object` field.
     pub object: String,
     /// A stable identifier for the agent, unique per agent_name within an instance.
     pub agent_id: String,
@@ -97,7 +85,6 @@ pub struct AgentTask {
     pub url: Option<String>,
 }
 
-/// Values of `AllowlistIdentifierIdentifierType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum AllowlistIdentifierIdentifierType {
     /// `email_address`
@@ -114,25 +101,20 @@ pub enum AllowlistIdentifierIdentifierType {
     Unknown(String),
 }
 
-/// The `AllowlistIdentifier` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AllowlistIdentifier {
     /// String representing the object's type. Objects of the same type share the same value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
-    /// The `id` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    /// The `invitation_id` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invitation_id: Option<String>,
     /// An email address or a phone number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identifier: Option<String>,
-    /// The `identifier_type` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identifier_type: Option<AllowlistIdentifierIdentifierType>,
-    /// The `instance_id` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_id: Option<String>,
     /// Unix timestamp of creation
@@ -143,7 +125,6 @@ pub struct AllowlistIdentifier {
     pub updated_at: Option<i64>,
 }
 
-/// The `ApplyCommerceDiscountRequest` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ApplyCommerceDiscountRequest {
     /// The ID of the discount to apply to the subscription item.
@@ -163,7 +144,6 @@ pub struct BillingDiscountsResponseProration {
     pub cycle_passed_percent: f64,
 }
 
-/// The `BillingDiscountsResponse` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BillingDiscountsResponse {
     /// Proration details from passed subscription time
@@ -172,36 +152,24 @@ pub struct BillingDiscountsResponse {
     pub total: CommerceMoneyResponse,
 }
 
-/// The `BillingPaymentAttemptTotalsCreditsProration` object (an object nested in a spec schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BillingPaymentAttemptTotalsCreditsProration {
-    /// The `amount` field.
     pub amount: CommerceMoneyResponse,
-    /// The `cycle_days_remaining` field.
     pub cycle_days_remaining: i64,
-    /// The `cycle_days_total` field.
     pub cycle_days_total: i64,
-    /// The `cycle_remaining_percent` field.
     pub cycle_remaining_percent: f64,
 }
 
-/// The `BillingPaymentAttemptTotalsCreditsPayer` object (an object nested in a spec schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BillingPaymentAttemptTotalsCreditsPayer {
-    /// The `remaining_balance` field.
     pub remaining_balance: CommerceMoneyResponse,
-    /// The `applied_amount` field.
     pub applied_amount: CommerceMoneyResponse,
 }
 
-/// The `BillingPaymentAttemptTotalsCredits` object (an object nested in a spec schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BillingPaymentAttemptTotalsCredits {
-    /// The `proration` field.
     pub proration: Option<BillingPaymentAttemptTotalsCreditsProration>,
-    /// The `payer` field.
     pub payer: Option<BillingPaymentAttemptTotalsCreditsPayer>,
-    /// The `total` field.
     pub total: CommerceMoneyResponse,
 }
 
@@ -230,18 +198,12 @@ pub struct BillingPaymentAttemptTotalsDiscounts {
 /// Totals breakdown for this payment attempt.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BillingPaymentAttemptTotals {
-    /// The `subtotal` field.
     pub subtotal: CommerceMoneyResponse,
-    /// The `base_fee` field.
     pub base_fee: CommerceMoneyResponse,
-    /// The `tax_total` field.
     pub tax_total: CommerceMoneyResponse,
-    /// The `grand_total` field.
     pub grand_total: CommerceMoneyResponse,
-    /// The `per_unit_totals` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub per_unit_totals: Option<Vec<CommercePerUnitTotal2>>,
-    /// The `credits` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credits: Option<BillingPaymentAttemptTotalsCredits>,
     /// Information about the discounts applied to the payment
@@ -266,7 +228,6 @@ pub enum BillingPaymentAttemptStatus {
     Unknown(String),
 }
 
-/// The `BillingPaymentAttempt` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BillingPaymentAttempt {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -320,7 +281,6 @@ pub struct BillingPaymentAttempt {
     pub updated_at: i64,
 }
 
-/// The `BillingPriceResponseFee` object (an object nested in a spec schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BillingPriceResponseFee {
     /// The amount in cents.
@@ -333,7 +293,6 @@ pub struct BillingPriceResponseFee {
     pub currency_symbol: String,
 }
 
-/// The `BillingPriceResponseAnnualMonthlyFee` object (an object nested in a spec schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BillingPriceResponseAnnualMonthlyFee {
     /// The amount in cents.
@@ -363,7 +322,6 @@ pub enum BillingPriceResponseSupportedBillingPeriods {
     Unknown(String),
 }
 
-/// The `BillingPriceResponse` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BillingPriceResponse {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -382,9 +340,7 @@ pub struct BillingPriceResponse {
     pub amount: i64,
     /// The monthly amount in cents when billed annually.
     pub annual_monthly_amount: i64,
-    /// The `fee` field.
     pub fee: Option<BillingPriceResponseFee>,
-    /// The `annual_monthly_fee` field.
     pub annual_monthly_fee: Option<BillingPriceResponseAnnualMonthlyFee>,
     /// The description of the price.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -397,7 +353,6 @@ pub struct BillingPriceResponse {
     pub supported_billing_periods: BillingPriceResponseSupportedBillingPeriods,
 }
 
-/// The `BillingProrationDiscountDetail` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BillingProrationDiscountDetail {
     /// Credit amount with formatting
@@ -448,7 +403,6 @@ pub struct BillingStatementGroupsItem {
     pub items: Vec<BillingPaymentAttempt>,
 }
 
-/// The `BillingStatement` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BillingStatement {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -469,7 +423,6 @@ pub struct BillingStatement {
     pub groups: Vec<BillingStatementGroupsItem>,
 }
 
-/// Values of `BlocklistIdentifierIdentifierType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum BlocklistIdentifierIdentifierType {
     /// `email_address`
@@ -486,22 +439,18 @@ pub enum BlocklistIdentifierIdentifierType {
     Unknown(String),
 }
 
-/// The `BlocklistIdentifier` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BlocklistIdentifier {
     /// String representing the object's type. Objects of the same type share the same value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
-    /// The `id` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// An email address, email domain, phone number or web3 wallet.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identifier: Option<String>,
-    /// The `identifier_type` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identifier_type: Option<BlocklistIdentifierIdentifierType>,
-    /// The `instance_id` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_id: Option<String>,
     /// Unix timestamp of creation
@@ -512,67 +461,48 @@ pub struct BlocklistIdentifier {
     pub updated_at: Option<i64>,
 }
 
-/// The `BlocklistIdentifiers` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BlocklistIdentifiers {
-    /// The `data` field.
     pub data: Vec<BlocklistIdentifier>,
     /// Total number of blocklist identifiers
     pub total_count: i64,
 }
 
-/// The `CNameTarget` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CNameTarget {
-    /// The `host` field.
     pub host: String,
-    /// The `value` field.
     pub value: String,
     /// Denotes whether this CNAME target is required to be set in order for the domain to be considered deployed.
     pub required: bool,
 }
 
-/// The `ClerkError` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClerkError {
-    /// The `message` field.
     pub message: String,
-    /// The `long_message` field.
     pub long_message: String,
-    /// The `code` field.
     pub code: String,
-    /// The `meta` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
-/// The `ClerkErrors` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClerkErrors {
-    /// The `errors` field.
     pub errors: Vec<ClerkError>,
-    /// The `meta` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Map<String, serde_json::Value>>,
-    /// The `clerk_trace_id` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clerk_trace_id: Option<String>,
 }
 
-/// The `Client` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Client {
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: String,
     /// String representing the identifier of the session.
     pub id: String,
-    /// The `session_ids` field.
     pub session_ids: Vec<String>,
-    /// The `sessions` field.
     pub sessions: Vec<Session>,
-    /// The `sign_in_id` field.
     pub sign_in_id: Option<String>,
-    /// The `sign_up_id` field.
     pub sign_up_id: Option<String>,
     /// Last active session_id.
     pub last_active_session_id: Option<String>,
@@ -597,7 +527,6 @@ pub struct CommerceCreditBalanceResponseBalance {
     pub currency_symbol: String,
 }
 
-/// The `CommerceCreditBalanceResponse` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceCreditBalanceResponse {
     /// String representing the object's type. Always "commerce_credit_balance".
@@ -606,7 +535,6 @@ pub struct CommerceCreditBalanceResponse {
     pub balance: Option<CommerceCreditBalanceResponseBalance>,
 }
 
-/// The `CommerceCreditLedgerResponse` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceCreditLedgerResponse {
     /// String representing the object's type. Always "commerce_credit_ledger".
@@ -628,36 +556,24 @@ pub struct CommerceCreditLedgerResponse {
     pub created_at: String,
 }
 
-/// The `CommerceCreditsResponseProration` object (an object nested in a spec schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceCreditsResponseProration {
-    /// The `amount` field.
     pub amount: CommerceMoneyResponse,
-    /// The `cycle_days_remaining` field.
     pub cycle_days_remaining: i64,
-    /// The `cycle_days_total` field.
     pub cycle_days_total: i64,
-    /// The `cycle_remaining_percent` field.
     pub cycle_remaining_percent: f64,
 }
 
-/// The `CommerceCreditsResponsePayer` object (an object nested in a spec schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceCreditsResponsePayer {
-    /// The `remaining_balance` field.
     pub remaining_balance: CommerceMoneyResponse,
-    /// The `applied_amount` field.
     pub applied_amount: CommerceMoneyResponse,
 }
 
-/// The `CommerceCreditsResponse` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceCreditsResponse {
-    /// The `proration` field.
     pub proration: Option<CommerceCreditsResponseProration>,
-    /// The `payer` field.
     pub payer: Option<CommerceCreditsResponsePayer>,
-    /// The `total` field.
     pub total: CommerceMoneyResponse,
 }
 
@@ -736,7 +652,6 @@ pub enum CommerceDiscountRedemptionResponseStatus {
     Unknown(String),
 }
 
-/// The `CommerceDiscountRedemptionResponse` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceDiscountRedemptionResponse {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -781,29 +696,20 @@ pub struct CommerceDiscountRedemptionResponse {
     pub redeemed_by: Option<String>,
 }
 
-/// The `CommerceDiscountsResponseProration` object (an object nested in a spec schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceDiscountsResponseProration {
-    /// The `amount` field.
     pub amount: CommerceMoneyResponse,
-    /// The `cycle_days_passed` field.
     pub cycle_days_passed: i64,
-    /// The `cycle_days_total` field.
     pub cycle_days_total: i64,
-    /// The `cycle_passed_percent` field.
     pub cycle_passed_percent: f64,
 }
 
-/// The `CommerceDiscountsResponse` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceDiscountsResponse {
-    /// The `proration` field.
     pub proration: Option<CommerceDiscountsResponseProration>,
-    /// The `total` field.
     pub total: CommerceMoneyResponse,
 }
 
-/// The `CommerceMoneyResponse` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceMoneyResponse {
     /// The amount in cents.
@@ -816,16 +722,12 @@ pub struct CommerceMoneyResponse {
     pub currency_symbol: String,
 }
 
-/// The `CommercePayerCreditResponse` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommercePayerCreditResponse {
-    /// The `remaining_balance` field.
     pub remaining_balance: CommerceMoneyResponse,
-    /// The `applied_amount` field.
     pub applied_amount: CommerceMoneyResponse,
 }
 
-/// The `CommercePayerResponse` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommercePayerResponse {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -866,7 +768,6 @@ pub struct CommercePayerResponse {
     pub updated_at: Option<i64>,
 }
 
-/// The `CommercePayerResponse-2` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommercePayerResponse2 {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -932,7 +833,6 @@ pub enum CommercePaymentMethodResponseStatus {
     Unknown(String),
 }
 
-/// The `CommercePaymentMethodResponse` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommercePaymentMethodResponse {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -1009,7 +909,6 @@ pub enum CommercePaymentSourceResponseStatus {
     Unknown(String),
 }
 
-/// The `CommercePaymentSourceResponse` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommercePaymentSourceResponse {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -1053,7 +952,6 @@ pub struct CommercePaymentSourceResponse {
     pub is_removable: Option<bool>,
 }
 
-/// The `CommercePerUnitTotal` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommercePerUnitTotal {
     /// Name of the billable unit (for example, `seats`).
@@ -1064,7 +962,6 @@ pub struct CommercePerUnitTotal {
     pub tiers: Vec<CommercePerUnitTotalTier>,
 }
 
-/// The `CommercePerUnitTotal-2` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommercePerUnitTotal2 {
     /// Name of the billable unit (for example, seats)
@@ -1075,7 +972,6 @@ pub struct CommercePerUnitTotal2 {
     pub tiers: Vec<CommercePerUnitTotalTier2>,
 }
 
-/// The `CommercePerUnitTotalTier` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommercePerUnitTotalTier {
     /// Units billed in this tier; null means unlimited.
@@ -1087,7 +983,6 @@ pub struct CommercePerUnitTotalTier {
     pub total: CommerceMoneyResponse,
 }
 
-/// The `CommercePerUnitTotalTier-2` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommercePerUnitTotalTier2 {
     /// Units billed in this tier; null means unlimited
@@ -1099,7 +994,6 @@ pub struct CommercePerUnitTotalTier2 {
     pub total: CommerceMoneyResponse,
 }
 
-/// The `CommercePlanFee` object (an object nested in a spec schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommercePlanFee {
     /// The amount in cents.
@@ -1112,7 +1006,6 @@ pub struct CommercePlanFee {
     pub currency_symbol: String,
 }
 
-/// The `CommercePlanAnnualMonthlyFee` object (an object nested in a spec schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommercePlanAnnualMonthlyFee {
     /// The amount in cents.
@@ -1125,7 +1018,6 @@ pub struct CommercePlanAnnualMonthlyFee {
     pub currency_symbol: String,
 }
 
-/// The `CommercePlanAnnualFee` object (an object nested in a spec schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommercePlanAnnualFee {
     /// The amount in cents.
@@ -1138,7 +1030,6 @@ pub struct CommercePlanAnnualFee {
     pub currency_symbol: String,
 }
 
-/// The `CommercePlan` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommercePlan {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -1147,11 +1038,8 @@ pub struct CommercePlan {
     pub id: String,
     /// The name of the plan.
     pub name: String,
-    /// The `fee` field.
     pub fee: Option<CommercePlanFee>,
-    /// The `annual_monthly_fee` field.
     pub annual_monthly_fee: Option<CommercePlanAnnualMonthlyFee>,
-    /// The `annual_fee` field.
     pub annual_fee: Option<CommercePlanAnnualFee>,
     /// The description of the plan.
     pub description: Option<String>,
@@ -1185,7 +1073,6 @@ pub struct CommercePlan {
     pub unit_prices: Option<Vec<CommercePlanUnitPrice>>,
 }
 
-/// The `CommercePlan2Fee` object (an object nested in a spec schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommercePlan2Fee {
     /// The amount in cents.
@@ -1198,7 +1085,6 @@ pub struct CommercePlan2Fee {
     pub currency_symbol: String,
 }
 
-/// The `CommercePlan2AnnualMonthlyFee` object (an object nested in a spec schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommercePlan2AnnualMonthlyFee {
     /// The amount in cents.
@@ -1211,7 +1097,6 @@ pub struct CommercePlan2AnnualMonthlyFee {
     pub currency_symbol: String,
 }
 
-/// The `CommercePlan2AnnualFee` object (an object nested in a spec schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommercePlan2AnnualFee {
     /// The amount in cents.
@@ -1224,7 +1109,6 @@ pub struct CommercePlan2AnnualFee {
     pub currency_symbol: String,
 }
 
-/// The `CommercePlan-2` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommercePlan2 {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -1233,11 +1117,8 @@ pub struct CommercePlan2 {
     pub id: String,
     /// The name of the commerce plan.
     pub name: String,
-    /// The `fee` field.
     pub fee: Option<CommercePlan2Fee>,
-    /// The `annual_monthly_fee` field.
     pub annual_monthly_fee: Option<CommercePlan2AnnualMonthlyFee>,
-    /// The `annual_fee` field.
     pub annual_fee: Option<CommercePlan2AnnualFee>,
     /// The amount in cents for the plan.
     pub amount: i64,
@@ -1291,7 +1172,6 @@ pub struct CommercePlan2 {
     pub free_trial_days: Option<i64>,
 }
 
-/// The `CommercePlanUnitPrice` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommercePlanUnitPrice {
     /// Name of the billable unit (for example, seats)
@@ -1302,7 +1182,6 @@ pub struct CommercePlanUnitPrice {
     pub tiers: Vec<CommercePlanUnitPriceTier>,
 }
 
-/// The `CommercePlanUnitPriceTier` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommercePlanUnitPriceTier {
     /// Start block (inclusive) for this tier
@@ -1358,12 +1237,9 @@ pub enum CommercePriceTransitionDetailsPreviousSubscriptionItemStatus {
     Unknown(String),
 }
 
-/// The `CommercePriceTransitionDetails` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommercePriceTransitionDetails {
-    /// The `previous_plan` field.
     pub previous_plan: CommercePlan2,
-    /// The `previous_price` field.
     pub previous_price: BillingPriceResponse,
     /// Unix timestamp (milliseconds) when the new price takes effect.
     pub effective_at: i64,
@@ -1384,40 +1260,27 @@ pub struct CommercePriceTransitionDetails {
     pub previous_subscription_item_id: String,
 }
 
-/// The `CommercePriceTransitionResponse` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommercePriceTransitionResponse {
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: String,
-    /// The `subscription_item` field.
     pub subscription_item: CommerceSubscriptionItem2,
-    /// The `transition` field.
     pub transition: CommercePriceTransitionDetails,
 }
 
-/// The `CommerceProrationCreditDetailResponse` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceProrationCreditDetailResponse {
-    /// The `amount` field.
     pub amount: CommerceMoneyResponse,
-    /// The `cycle_days_remaining` field.
     pub cycle_days_remaining: i64,
-    /// The `cycle_days_total` field.
     pub cycle_days_total: i64,
-    /// The `cycle_remaining_percent` field.
     pub cycle_remaining_percent: f64,
 }
 
-/// The `CommerceProrationDiscountResponse` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceProrationDiscountResponse {
-    /// The `amount` field.
     pub amount: CommerceMoneyResponse,
-    /// The `cycle_days_passed` field.
     pub cycle_days_passed: i64,
-    /// The `cycle_days_total` field.
     pub cycle_days_total: i64,
-    /// The `cycle_passed_percent` field.
     pub cycle_passed_percent: f64,
 }
 
@@ -1447,7 +1310,6 @@ pub enum CommerceSubscriptionStatus {
     Unknown(String),
 }
 
-/// The `CommerceSubscription` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceSubscription {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -1491,7 +1353,6 @@ pub struct CommerceSubscriptionCreditResponseAmount {
     pub currency_symbol: String,
 }
 
-/// The `CommerceSubscriptionCreditResponse` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceSubscriptionCreditResponse {
     /// Credit amount.
@@ -1534,40 +1395,28 @@ pub enum CommerceSubscriptionItemStatus {
     Unknown(String),
 }
 
-/// The `CommerceSubscriptionItemCreditsProration` object (an object nested in a spec schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceSubscriptionItemCreditsProration {
-    /// The `amount` field.
     pub amount: CommerceMoneyResponse,
-    /// The `cycle_days_remaining` field.
     pub cycle_days_remaining: i64,
-    /// The `cycle_days_total` field.
     pub cycle_days_total: i64,
-    /// The `cycle_remaining_percent` field.
     pub cycle_remaining_percent: f64,
 }
 
-/// The `CommerceSubscriptionItemCreditsPayer` object (an object nested in a spec schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceSubscriptionItemCreditsPayer {
-    /// The `remaining_balance` field.
     pub remaining_balance: CommerceMoneyResponse,
-    /// The `applied_amount` field.
     pub applied_amount: CommerceMoneyResponse,
 }
 
 /// Unified credits breakdown for this subscription item.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceSubscriptionItemCredits {
-    /// The `proration` field.
     pub proration: Option<CommerceSubscriptionItemCreditsProration>,
-    /// The `payer` field.
     pub payer: Option<CommerceSubscriptionItemCreditsPayer>,
-    /// The `total` field.
     pub total: CommerceMoneyResponse,
 }
 
-/// The `CommerceSubscriptionItemPlanFee` object (an object nested in a spec schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceSubscriptionItemPlanFee {
     /// The amount in cents.
@@ -1580,7 +1429,6 @@ pub struct CommerceSubscriptionItemPlanFee {
     pub currency_symbol: String,
 }
 
-/// The `CommerceSubscriptionItemPlanAnnualMonthlyFee` object (an object nested in a spec schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceSubscriptionItemPlanAnnualMonthlyFee {
     /// The amount in cents.
@@ -1593,7 +1441,6 @@ pub struct CommerceSubscriptionItemPlanAnnualMonthlyFee {
     pub currency_symbol: String,
 }
 
-/// The `CommerceSubscriptionItemPlanAnnualFee` object (an object nested in a spec schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceSubscriptionItemPlanAnnualFee {
     /// The amount in cents.
@@ -1615,11 +1462,8 @@ pub struct CommerceSubscriptionItemPlan {
     pub id: String,
     /// The name of the plan.
     pub name: String,
-    /// The `fee` field.
     pub fee: Option<CommerceSubscriptionItemPlanFee>,
-    /// The `annual_monthly_fee` field.
     pub annual_monthly_fee: Option<CommerceSubscriptionItemPlanAnnualMonthlyFee>,
-    /// The `annual_fee` field.
     pub annual_fee: Option<CommerceSubscriptionItemPlanAnnualFee>,
     /// The description of the plan.
     pub description: Option<String>,
@@ -1680,79 +1524,52 @@ pub struct CommerceSubscriptionItemNextPaymentAmount {
     pub currency_symbol: String,
 }
 
-/// The `CommerceSubscriptionItemNextPaymentTotalsCreditsProration` object (an object nested in a spec schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceSubscriptionItemNextPaymentTotalsCreditsProration {
-    /// The `amount` field.
     pub amount: CommerceMoneyResponse,
-    /// The `cycle_days_remaining` field.
     pub cycle_days_remaining: i64,
-    /// The `cycle_days_total` field.
     pub cycle_days_total: i64,
-    /// The `cycle_remaining_percent` field.
     pub cycle_remaining_percent: f64,
 }
 
-/// The `CommerceSubscriptionItemNextPaymentTotalsCreditsPayer` object (an object nested in a spec schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceSubscriptionItemNextPaymentTotalsCreditsPayer {
-    /// The `remaining_balance` field.
     pub remaining_balance: CommerceMoneyResponse,
-    /// The `applied_amount` field.
     pub applied_amount: CommerceMoneyResponse,
 }
 
-/// The `CommerceSubscriptionItemNextPaymentTotalsCredits` object (an object nested in a spec schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceSubscriptionItemNextPaymentTotalsCredits {
-    /// The `proration` field.
     pub proration: Option<CommerceSubscriptionItemNextPaymentTotalsCreditsProration>,
-    /// The `payer` field.
     pub payer: Option<CommerceSubscriptionItemNextPaymentTotalsCreditsPayer>,
-    /// The `total` field.
     pub total: CommerceMoneyResponse,
 }
 
-/// The `CommerceSubscriptionItemNextPaymentTotalsDiscountsProration` object (an object nested in a spec schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceSubscriptionItemNextPaymentTotalsDiscountsProration {
-    /// The `amount` field.
     pub amount: CommerceMoneyResponse,
-    /// The `cycle_days_passed` field.
     pub cycle_days_passed: i64,
-    /// The `cycle_days_total` field.
     pub cycle_days_total: i64,
-    /// The `cycle_passed_percent` field.
     pub cycle_passed_percent: f64,
 }
 
-/// The `CommerceSubscriptionItemNextPaymentTotalsDiscounts` object (an object nested in a spec schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceSubscriptionItemNextPaymentTotalsDiscounts {
-    /// The `proration` field.
     pub proration: Option<CommerceSubscriptionItemNextPaymentTotalsDiscountsProration>,
-    /// The `total` field.
     pub total: CommerceMoneyResponse,
 }
 
 /// Breakdown of the recurring amount that will be billed at renewal (base fee + per-unit charges). Tax and credits are not previewed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceSubscriptionItemNextPaymentTotals {
-    /// The `subtotal` field.
     pub subtotal: CommerceMoneyResponse,
-    /// The `base_fee` field.
     pub base_fee: CommerceMoneyResponse,
-    /// The `tax_total` field.
     pub tax_total: CommerceMoneyResponse,
-    /// The `grand_total` field.
     pub grand_total: CommerceMoneyResponse,
-    /// The `per_unit_totals` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub per_unit_totals: Option<Vec<CommercePerUnitTotal>>,
-    /// The `credits` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credits: Option<CommerceSubscriptionItemNextPaymentTotalsCredits>,
-    /// The `discounts` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discounts: Option<CommerceSubscriptionItemNextPaymentTotalsDiscounts>,
 }
@@ -1784,36 +1601,24 @@ pub struct CommerceSubscriptionItemSeats {
     pub tiers: Option<Vec<CommercePerUnitTotalTier2>>,
 }
 
-/// The `CommerceSubscriptionItemTotalsCreditsProration` object (an object nested in a spec schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceSubscriptionItemTotalsCreditsProration {
-    /// The `amount` field.
     pub amount: CommerceMoneyResponse,
-    /// The `cycle_days_remaining` field.
     pub cycle_days_remaining: i64,
-    /// The `cycle_days_total` field.
     pub cycle_days_total: i64,
-    /// The `cycle_remaining_percent` field.
     pub cycle_remaining_percent: f64,
 }
 
-/// The `CommerceSubscriptionItemTotalsCreditsPayer` object (an object nested in a spec schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceSubscriptionItemTotalsCreditsPayer {
-    /// The `remaining_balance` field.
     pub remaining_balance: CommerceMoneyResponse,
-    /// The `applied_amount` field.
     pub applied_amount: CommerceMoneyResponse,
 }
 
-/// The `CommerceSubscriptionItemTotalsCredits` object (an object nested in a spec schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceSubscriptionItemTotalsCredits {
-    /// The `proration` field.
     pub proration: Option<CommerceSubscriptionItemTotalsCreditsProration>,
-    /// The `payer` field.
     pub payer: Option<CommerceSubscriptionItemTotalsCreditsPayer>,
-    /// The `total` field.
     pub total: CommerceMoneyResponse,
 }
 
@@ -1842,18 +1647,12 @@ pub struct CommerceSubscriptionItemTotalsDiscounts {
 /// Totals for this subscription item.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceSubscriptionItemTotals {
-    /// The `subtotal` field.
     pub subtotal: CommerceMoneyResponse,
-    /// The `base_fee` field.
     pub base_fee: CommerceMoneyResponse,
-    /// The `tax_total` field.
     pub tax_total: CommerceMoneyResponse,
-    /// The `grand_total` field.
     pub grand_total: CommerceMoneyResponse,
-    /// The `per_unit_totals` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub per_unit_totals: Option<Vec<CommercePerUnitTotal2>>,
-    /// The `credits` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credits: Option<CommerceSubscriptionItemTotalsCredits>,
     /// Information about the discounts applied to the payment
@@ -1861,7 +1660,6 @@ pub struct CommerceSubscriptionItemTotals {
     pub discounts: Option<CommerceSubscriptionItemTotalsDiscounts>,
 }
 
-/// The `CommerceSubscriptionItem` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceSubscriptionItem {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -1981,7 +1779,6 @@ pub struct CommerceSubscriptionItem2Credit {
     pub cycle_remaining_percent: Option<f64>,
 }
 
-/// The `CommerceSubscriptionItem2PlanFee` object (an object nested in a spec schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceSubscriptionItem2PlanFee {
     /// The amount in cents.
@@ -1994,7 +1791,6 @@ pub struct CommerceSubscriptionItem2PlanFee {
     pub currency_symbol: String,
 }
 
-/// The `CommerceSubscriptionItem2PlanAnnualMonthlyFee` object (an object nested in a spec schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceSubscriptionItem2PlanAnnualMonthlyFee {
     /// The amount in cents.
@@ -2007,7 +1803,6 @@ pub struct CommerceSubscriptionItem2PlanAnnualMonthlyFee {
     pub currency_symbol: String,
 }
 
-/// The `CommerceSubscriptionItem2PlanAnnualFee` object (an object nested in a spec schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceSubscriptionItem2PlanAnnualFee {
     /// The amount in cents.
@@ -2029,11 +1824,8 @@ pub struct CommerceSubscriptionItem2Plan {
     pub id: String,
     /// The name of the commerce plan.
     pub name: String,
-    /// The `fee` field.
     pub fee: Option<CommerceSubscriptionItem2PlanFee>,
-    /// The `annual_monthly_fee` field.
     pub annual_monthly_fee: Option<CommerceSubscriptionItem2PlanAnnualMonthlyFee>,
-    /// The `annual_fee` field.
     pub annual_fee: Option<CommerceSubscriptionItem2PlanAnnualFee>,
     /// The amount in cents for the plan.
     pub amount: i64,
@@ -2215,79 +2007,52 @@ pub struct CommerceSubscriptionItem2NextInvoiceAmount {
     pub currency_symbol: String,
 }
 
-/// The `CommerceSubscriptionItem2NextInvoiceTotalsCreditsProration` object (an object nested in a spec schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceSubscriptionItem2NextInvoiceTotalsCreditsProration {
-    /// The `amount` field.
     pub amount: CommerceMoneyResponse,
-    /// The `cycle_days_remaining` field.
     pub cycle_days_remaining: i64,
-    /// The `cycle_days_total` field.
     pub cycle_days_total: i64,
-    /// The `cycle_remaining_percent` field.
     pub cycle_remaining_percent: f64,
 }
 
-/// The `CommerceSubscriptionItem2NextInvoiceTotalsCreditsPayer` object (an object nested in a spec schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceSubscriptionItem2NextInvoiceTotalsCreditsPayer {
-    /// The `remaining_balance` field.
     pub remaining_balance: CommerceMoneyResponse,
-    /// The `applied_amount` field.
     pub applied_amount: CommerceMoneyResponse,
 }
 
-/// The `CommerceSubscriptionItem2NextInvoiceTotalsCredits` object (an object nested in a spec schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceSubscriptionItem2NextInvoiceTotalsCredits {
-    /// The `proration` field.
     pub proration: Option<CommerceSubscriptionItem2NextInvoiceTotalsCreditsProration>,
-    /// The `payer` field.
     pub payer: Option<CommerceSubscriptionItem2NextInvoiceTotalsCreditsPayer>,
-    /// The `total` field.
     pub total: CommerceMoneyResponse,
 }
 
-/// The `CommerceSubscriptionItem2NextInvoiceTotalsDiscountsProration` object (an object nested in a spec schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceSubscriptionItem2NextInvoiceTotalsDiscountsProration {
-    /// The `amount` field.
     pub amount: CommerceMoneyResponse,
-    /// The `cycle_days_passed` field.
     pub cycle_days_passed: i64,
-    /// The `cycle_days_total` field.
     pub cycle_days_total: i64,
-    /// The `cycle_passed_percent` field.
     pub cycle_passed_percent: f64,
 }
 
-/// The `CommerceSubscriptionItem2NextInvoiceTotalsDiscounts` object (an object nested in a spec schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceSubscriptionItem2NextInvoiceTotalsDiscounts {
-    /// The `proration` field.
     pub proration: Option<CommerceSubscriptionItem2NextInvoiceTotalsDiscountsProration>,
-    /// The `total` field.
     pub total: CommerceMoneyResponse,
 }
 
 /// Breakdown of the recurring amount that will be billed at renewal (base fee + per-unit charges). Tax and credits are not previewed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceSubscriptionItem2NextInvoiceTotals {
-    /// The `subtotal` field.
     pub subtotal: CommerceMoneyResponse,
-    /// The `base_fee` field.
     pub base_fee: CommerceMoneyResponse,
-    /// The `tax_total` field.
     pub tax_total: CommerceMoneyResponse,
-    /// The `grand_total` field.
     pub grand_total: CommerceMoneyResponse,
-    /// The `per_unit_totals` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub per_unit_totals: Option<Vec<CommercePerUnitTotal>>,
-    /// The `credits` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credits: Option<CommerceSubscriptionItem2NextInvoiceTotalsCredits>,
-    /// The `discounts` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discounts: Option<CommerceSubscriptionItem2NextInvoiceTotalsDiscounts>,
 }
@@ -2322,79 +2087,52 @@ pub struct CommerceSubscriptionItem2NextPaymentAmount {
     pub currency_symbol: String,
 }
 
-/// The `CommerceSubscriptionItem2NextPaymentTotalsCreditsProration` object (an object nested in a spec schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceSubscriptionItem2NextPaymentTotalsCreditsProration {
-    /// The `amount` field.
     pub amount: CommerceMoneyResponse,
-    /// The `cycle_days_remaining` field.
     pub cycle_days_remaining: i64,
-    /// The `cycle_days_total` field.
     pub cycle_days_total: i64,
-    /// The `cycle_remaining_percent` field.
     pub cycle_remaining_percent: f64,
 }
 
-/// The `CommerceSubscriptionItem2NextPaymentTotalsCreditsPayer` object (an object nested in a spec schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceSubscriptionItem2NextPaymentTotalsCreditsPayer {
-    /// The `remaining_balance` field.
     pub remaining_balance: CommerceMoneyResponse,
-    /// The `applied_amount` field.
     pub applied_amount: CommerceMoneyResponse,
 }
 
-/// The `CommerceSubscriptionItem2NextPaymentTotalsCredits` object (an object nested in a spec schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceSubscriptionItem2NextPaymentTotalsCredits {
-    /// The `proration` field.
     pub proration: Option<CommerceSubscriptionItem2NextPaymentTotalsCreditsProration>,
-    /// The `payer` field.
     pub payer: Option<CommerceSubscriptionItem2NextPaymentTotalsCreditsPayer>,
-    /// The `total` field.
     pub total: CommerceMoneyResponse,
 }
 
-/// The `CommerceSubscriptionItem2NextPaymentTotalsDiscountsProration` object (an object nested in a spec schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceSubscriptionItem2NextPaymentTotalsDiscountsProration {
-    /// The `amount` field.
     pub amount: CommerceMoneyResponse,
-    /// The `cycle_days_passed` field.
     pub cycle_days_passed: i64,
-    /// The `cycle_days_total` field.
     pub cycle_days_total: i64,
-    /// The `cycle_passed_percent` field.
     pub cycle_passed_percent: f64,
 }
 
-/// The `CommerceSubscriptionItem2NextPaymentTotalsDiscounts` object (an object nested in a spec schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceSubscriptionItem2NextPaymentTotalsDiscounts {
-    /// The `proration` field.
     pub proration: Option<CommerceSubscriptionItem2NextPaymentTotalsDiscountsProration>,
-    /// The `total` field.
     pub total: CommerceMoneyResponse,
 }
 
 /// Breakdown of the recurring amount that will be billed at renewal (base fee + per-unit charges). Tax and credits are not previewed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceSubscriptionItem2NextPaymentTotals {
-    /// The `subtotal` field.
     pub subtotal: CommerceMoneyResponse,
-    /// The `base_fee` field.
     pub base_fee: CommerceMoneyResponse,
-    /// The `tax_total` field.
     pub tax_total: CommerceMoneyResponse,
-    /// The `grand_total` field.
     pub grand_total: CommerceMoneyResponse,
-    /// The `per_unit_totals` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub per_unit_totals: Option<Vec<CommercePerUnitTotal>>,
-    /// The `credits` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credits: Option<CommerceSubscriptionItem2NextPaymentTotalsCredits>,
-    /// The `discounts` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discounts: Option<CommerceSubscriptionItem2NextPaymentTotalsDiscounts>,
 }
@@ -2451,7 +2189,6 @@ pub struct CommerceSubscriptionItem2Payer {
     pub updated_at: i64,
 }
 
-/// The `CommerceSubscriptionItem-2` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceSubscriptionItem2 {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -2534,84 +2271,56 @@ pub struct CommerceSubscriptionItemNextPaymentResponseAmount {
     pub currency_symbol: String,
 }
 
-/// The `CommerceSubscriptionItemNextPaymentResponseTotalsCreditsProration` object (an object nested in a spec schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceSubscriptionItemNextPaymentResponseTotalsCreditsProration {
-    /// The `amount` field.
     pub amount: CommerceMoneyResponse,
-    /// The `cycle_days_remaining` field.
     pub cycle_days_remaining: i64,
-    /// The `cycle_days_total` field.
     pub cycle_days_total: i64,
-    /// The `cycle_remaining_percent` field.
     pub cycle_remaining_percent: f64,
 }
 
-/// The `CommerceSubscriptionItemNextPaymentResponseTotalsCreditsPayer` object (an object nested in a spec schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceSubscriptionItemNextPaymentResponseTotalsCreditsPayer {
-    /// The `remaining_balance` field.
     pub remaining_balance: CommerceMoneyResponse,
-    /// The `applied_amount` field.
     pub applied_amount: CommerceMoneyResponse,
 }
 
-/// The `CommerceSubscriptionItemNextPaymentResponseTotalsCredits` object (an object nested in a spec schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceSubscriptionItemNextPaymentResponseTotalsCredits {
-    /// The `proration` field.
     pub proration: Option<CommerceSubscriptionItemNextPaymentResponseTotalsCreditsProration>,
-    /// The `payer` field.
     pub payer: Option<CommerceSubscriptionItemNextPaymentResponseTotalsCreditsPayer>,
-    /// The `total` field.
     pub total: CommerceMoneyResponse,
 }
 
-/// The `CommerceSubscriptionItemNextPaymentResponseTotalsDiscountsProration` object (an object nested in a spec schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceSubscriptionItemNextPaymentResponseTotalsDiscountsProration {
-    /// The `amount` field.
     pub amount: CommerceMoneyResponse,
-    /// The `cycle_days_passed` field.
     pub cycle_days_passed: i64,
-    /// The `cycle_days_total` field.
     pub cycle_days_total: i64,
-    /// The `cycle_passed_percent` field.
     pub cycle_passed_percent: f64,
 }
 
-/// The `CommerceSubscriptionItemNextPaymentResponseTotalsDiscounts` object (an object nested in a spec schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceSubscriptionItemNextPaymentResponseTotalsDiscounts {
-    /// The `proration` field.
     pub proration: Option<CommerceSubscriptionItemNextPaymentResponseTotalsDiscountsProration>,
-    /// The `total` field.
     pub total: CommerceMoneyResponse,
 }
 
 /// Breakdown of the recurring amount that will be billed at renewal (base fee + per-unit charges). Tax and credits are not previewed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceSubscriptionItemNextPaymentResponseTotals {
-    /// The `subtotal` field.
     pub subtotal: CommerceMoneyResponse,
-    /// The `base_fee` field.
     pub base_fee: CommerceMoneyResponse,
-    /// The `tax_total` field.
     pub tax_total: CommerceMoneyResponse,
-    /// The `grand_total` field.
     pub grand_total: CommerceMoneyResponse,
-    /// The `per_unit_totals` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub per_unit_totals: Option<Vec<CommercePerUnitTotal>>,
-    /// The `credits` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credits: Option<CommerceSubscriptionItemNextPaymentResponseTotalsCredits>,
-    /// The `discounts` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discounts: Option<CommerceSubscriptionItemNextPaymentResponseTotalsDiscounts>,
 }
 
-/// The `CommerceSubscriptionItemNextPaymentResponse` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceSubscriptionItemNextPaymentResponse {
     /// Base plan fee for the next payment. Does not include per-unit (e.g. seat) charges; see `totals.grand_total` for the full amount.
@@ -2628,7 +2337,6 @@ pub struct CommerceSubscriptionItemNextPaymentResponse {
     pub totals: Option<CommerceSubscriptionItemNextPaymentResponseTotals>,
 }
 
-/// The `CommerceSubscriptionItemSeatsResponse` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceSubscriptionItemSeatsResponse {
     /// Seat quantity being billed; null means unlimited
@@ -2638,36 +2346,24 @@ pub struct CommerceSubscriptionItemSeatsResponse {
     pub tiers: Option<Vec<CommercePerUnitTotalTier2>>,
 }
 
-/// The `CommerceSubscriptionNextPaymentTotalsCreditsProration` object (an object nested in a spec schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceSubscriptionNextPaymentTotalsCreditsProration {
-    /// The `amount` field.
     pub amount: CommerceMoneyResponse,
-    /// The `cycle_days_remaining` field.
     pub cycle_days_remaining: i64,
-    /// The `cycle_days_total` field.
     pub cycle_days_total: i64,
-    /// The `cycle_remaining_percent` field.
     pub cycle_remaining_percent: f64,
 }
 
-/// The `CommerceSubscriptionNextPaymentTotalsCreditsPayer` object (an object nested in a spec schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceSubscriptionNextPaymentTotalsCreditsPayer {
-    /// The `remaining_balance` field.
     pub remaining_balance: CommerceMoneyResponse,
-    /// The `applied_amount` field.
     pub applied_amount: CommerceMoneyResponse,
 }
 
-/// The `CommerceSubscriptionNextPaymentTotalsCredits` object (an object nested in a spec schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceSubscriptionNextPaymentTotalsCredits {
-    /// The `proration` field.
     pub proration: Option<CommerceSubscriptionNextPaymentTotalsCreditsProration>,
-    /// The `payer` field.
     pub payer: Option<CommerceSubscriptionNextPaymentTotalsCreditsPayer>,
-    /// The `total` field.
     pub total: CommerceMoneyResponse,
 }
 
@@ -2696,18 +2392,12 @@ pub struct CommerceSubscriptionNextPaymentTotalsDiscounts {
 /// Breakdown of the recurring amount that will be billed at renewal (base fee + per-unit charges). Tax and credits are not previewed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceSubscriptionNextPaymentTotals {
-    /// The `subtotal` field.
     pub subtotal: CommerceMoneyResponse,
-    /// The `base_fee` field.
     pub base_fee: CommerceMoneyResponse,
-    /// The `tax_total` field.
     pub tax_total: CommerceMoneyResponse,
-    /// The `grand_total` field.
     pub grand_total: CommerceMoneyResponse,
-    /// The `per_unit_totals` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub per_unit_totals: Option<Vec<CommercePerUnitTotal2>>,
-    /// The `credits` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credits: Option<CommerceSubscriptionNextPaymentTotalsCredits>,
     /// Information about the discounts applied to the payment
@@ -2715,7 +2405,6 @@ pub struct CommerceSubscriptionNextPaymentTotals {
     pub discounts: Option<CommerceSubscriptionNextPaymentTotalsDiscounts>,
 }
 
-/// The `CommerceSubscriptionNextPayment` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceSubscriptionNextPayment {
     /// Unix timestamp (milliseconds) of the next payment date.
@@ -2730,113 +2419,73 @@ pub struct CommerceSubscriptionNextPayment {
     pub totals: Option<CommerceSubscriptionNextPaymentTotals>,
 }
 
-/// The `CommerceTotalsResponseCreditsProration` object (an object nested in a spec schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceTotalsResponseCreditsProration {
-    /// The `amount` field.
     pub amount: CommerceMoneyResponse,
-    /// The `cycle_days_remaining` field.
     pub cycle_days_remaining: i64,
-    /// The `cycle_days_total` field.
     pub cycle_days_total: i64,
-    /// The `cycle_remaining_percent` field.
     pub cycle_remaining_percent: f64,
 }
 
-/// The `CommerceTotalsResponseCreditsPayer` object (an object nested in a spec schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceTotalsResponseCreditsPayer {
-    /// The `remaining_balance` field.
     pub remaining_balance: CommerceMoneyResponse,
-    /// The `applied_amount` field.
     pub applied_amount: CommerceMoneyResponse,
 }
 
-/// The `CommerceTotalsResponseCredits` object (an object nested in a spec schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceTotalsResponseCredits {
-    /// The `proration` field.
     pub proration: Option<CommerceTotalsResponseCreditsProration>,
-    /// The `payer` field.
     pub payer: Option<CommerceTotalsResponseCreditsPayer>,
-    /// The `total` field.
     pub total: CommerceMoneyResponse,
 }
 
-/// The `CommerceTotalsResponseDiscountsProration` object (an object nested in a spec schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceTotalsResponseDiscountsProration {
-    /// The `amount` field.
     pub amount: CommerceMoneyResponse,
-    /// The `cycle_days_passed` field.
     pub cycle_days_passed: i64,
-    /// The `cycle_days_total` field.
     pub cycle_days_total: i64,
-    /// The `cycle_passed_percent` field.
     pub cycle_passed_percent: f64,
 }
 
-/// The `CommerceTotalsResponseDiscounts` object (an object nested in a spec schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceTotalsResponseDiscounts {
-    /// The `proration` field.
     pub proration: Option<CommerceTotalsResponseDiscountsProration>,
-    /// The `total` field.
     pub total: CommerceMoneyResponse,
 }
 
-/// The `CommerceTotalsResponse` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceTotalsResponse {
-    /// The `subtotal` field.
     pub subtotal: CommerceMoneyResponse,
-    /// The `base_fee` field.
     pub base_fee: CommerceMoneyResponse,
-    /// The `tax_total` field.
     pub tax_total: CommerceMoneyResponse,
-    /// The `grand_total` field.
     pub grand_total: CommerceMoneyResponse,
-    /// The `per_unit_totals` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub per_unit_totals: Option<Vec<CommercePerUnitTotal>>,
-    /// The `credits` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credits: Option<CommerceTotalsResponseCredits>,
-    /// The `discounts` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discounts: Option<CommerceTotalsResponseDiscounts>,
 }
 
-/// The `CommerceTotalsResponse2CreditsProration` object (an object nested in a spec schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceTotalsResponse2CreditsProration {
-    /// The `amount` field.
     pub amount: CommerceMoneyResponse,
-    /// The `cycle_days_remaining` field.
     pub cycle_days_remaining: i64,
-    /// The `cycle_days_total` field.
     pub cycle_days_total: i64,
-    /// The `cycle_remaining_percent` field.
     pub cycle_remaining_percent: f64,
 }
 
-/// The `CommerceTotalsResponse2CreditsPayer` object (an object nested in a spec schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceTotalsResponse2CreditsPayer {
-    /// The `remaining_balance` field.
     pub remaining_balance: CommerceMoneyResponse,
-    /// The `applied_amount` field.
     pub applied_amount: CommerceMoneyResponse,
 }
 
-/// The `CommerceTotalsResponse2Credits` object (an object nested in a spec schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceTotalsResponse2Credits {
-    /// The `proration` field.
     pub proration: Option<CommerceTotalsResponse2CreditsProration>,
-    /// The `payer` field.
     pub payer: Option<CommerceTotalsResponse2CreditsPayer>,
-    /// The `total` field.
     pub total: CommerceMoneyResponse,
 }
 
@@ -2862,21 +2511,14 @@ pub struct CommerceTotalsResponse2Discounts {
     pub total: CommerceMoneyResponse,
 }
 
-/// The `CommerceTotalsResponse-2` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommerceTotalsResponse2 {
-    /// The `subtotal` field.
     pub subtotal: CommerceMoneyResponse,
-    /// The `base_fee` field.
     pub base_fee: CommerceMoneyResponse,
-    /// The `tax_total` field.
     pub tax_total: CommerceMoneyResponse,
-    /// The `grand_total` field.
     pub grand_total: CommerceMoneyResponse,
-    /// The `per_unit_totals` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub per_unit_totals: Option<Vec<CommercePerUnitTotal2>>,
-    /// The `credits` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credits: Option<CommerceTotalsResponse2Credits>,
     /// Information about the discounts applied to the payment
@@ -2884,7 +2526,6 @@ pub struct CommerceTotalsResponse2 {
     pub discounts: Option<CommerceTotalsResponse2Discounts>,
 }
 
-/// The `Cookies` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Cookies {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -2910,7 +2551,6 @@ pub enum CreateBillingPriceRequestSupportedBillingPeriods {
     Unknown(String),
 }
 
-/// The `CreateBillingPriceRequest` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateBillingPriceRequest {
     /// The ID of the plan this price belongs to.
@@ -2931,28 +2571,20 @@ pub struct CreateBillingPriceRequest {
     pub supported_billing_periods: Option<CreateBillingPriceRequestSupportedBillingPeriods>,
 }
 
-/// The `DeletedObject` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeletedObject {
-    /// The `object` field.
     pub object: String,
-    /// The `id` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    /// The `slug` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slug: Option<String>,
-    /// The `deleted` field.
     pub deleted: bool,
-    /// The `external_id` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
 }
 
-/// The `Directories` schema.
 pub type Directories = Vec<Directory>;
 
-/// The `DirectoryCustomAttributesItem` object (an object nested in a spec schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DirectoryCustomAttributesItem {
     /// Display name for the custom attribute
@@ -3028,7 +2660,6 @@ pub struct DirectoryGroupRoleMapping {
     pub directory_group_display_name: String,
     /// The legacy name for `directory_group_display_name`. Carries the same value.
     pub scim_group_display_name: String,
-    /// The `role` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<Role>,
     /// Mapping precedence, starting at 1. Lower values take priority when a user belongs to multiple mapped groups.
@@ -3039,59 +2670,169 @@ pub struct DirectoryGroupRoleMapping {
     pub updated_at: i64,
 }
 
-/// The `DirectoryGroupRoleMappings` schema.
 pub type DirectoryGroupRoleMappings = Vec<DirectoryGroupRoleMapping>;
 
-/// The `Domain` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Domain {
-    /// The `object` field.
     pub object: String,
-    /// The `id` field.
     pub id: String,
-    /// The `name` field.
     pub name: String,
-    /// The `is_satellite` field.
     pub is_satellite: bool,
-    /// The `frontend_api_url` field.
     pub frontend_api_url: String,
     /// Null for satellite domains.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accounts_portal_url: Option<String>,
-    /// The `proxy_url` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proxy_url: Option<String>,
-    /// The `development_origin` field.
     pub development_origin: String,
-    /// The `cname_targets` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cname_targets: Option<Vec<CNameTarget>>,
 }
 
-/// The `Domains` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Domains {
-    /// The `data` field.
     pub data: Vec<Domain>,
     /// Total number of domains
     pub total_count: i64,
 }
 
-/// The `EmailAddress` schema.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum EmailAddressVerification {
+    /// The `verification_otp` alternative.
+    Otp(VerificationOtp),
+    /// The `verification_admin` alternative.
+    Admin(VerificationAdmin),
+    /// The `verification_from_oauth` alternative.
+    FromOauth(VerificationFromOauth),
+    /// The `verification_ticket` alternative.
+    Ticket(VerificationTicket),
+    /// The `verification_saml` alternative.
+    Saml(VerificationSaml),
+    /// The `verification_email_link` alternative.
+    EmailLink(VerificationEmailLink),
+    /// The `verification_scim` alternative.
+    Scim(VerificationScim),
+    /// A value that fits none of the alternatives this version of the library knows, kept as sent.
+    Unknown(serde_json::Value),
+}
+
+impl<'de> Deserialize<'de> for EmailAddressVerification {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use crate::typed::{Alternative, Check};
+        const ALTERNATIVES: &[Alternative] = &[
+            Alternative {
+                tags: &["verification_otp"],
+                required: &["attempts", "expire_at", "status", "strategy"],
+                checks: &[
+                    ("object", Check::OneOf(&["verification_otp"])),
+                    (
+                        "status",
+                        Check::OneOf(&["unverified", "verified", "failed", "expired"]),
+                    ),
+                    (
+                        "strategy",
+                        Check::OneOf(&["phone_code", "email_code", "reset_password_email_code"]),
+                    ),
+                ],
+            },
+            Alternative {
+                tags: &["verification_admin"],
+                required: &["attempts", "expire_at", "status", "strategy"],
+                checks: &[
+                    ("object", Check::OneOf(&["verification_admin"])),
+                    ("status", Check::OneOf(&["verified"])),
+                    ("strategy", Check::OneOf(&["admin"])),
+                ],
+            },
+            Alternative {
+                tags: &["verification_from_oauth"],
+                required: &["attempts", "expire_at", "status", "strategy"],
+                checks: &[
+                    ("object", Check::OneOf(&["verification_from_oauth"])),
+                    ("status", Check::OneOf(&["unverified", "verified"])),
+                    ("strategy", Check::Prefix("from_oauth_")),
+                ],
+            },
+            Alternative {
+                tags: &["verification_ticket"],
+                required: &["attempts", "expire_at", "status", "strategy"],
+                checks: &[
+                    ("object", Check::OneOf(&["verification_ticket"])),
+                    (
+                        "status",
+                        Check::OneOf(&["unverified", "verified", "expired"]),
+                    ),
+                    ("strategy", Check::OneOf(&["ticket"])),
+                ],
+            },
+            Alternative {
+                tags: &["verification_saml"],
+                required: &["attempts", "status", "strategy"],
+                checks: &[
+                    ("object", Check::OneOf(&["verification_saml"])),
+                    (
+                        "status",
+                        Check::OneOf(&[
+                            "unverified",
+                            "verified",
+                            "failed",
+                            "expired",
+                            "transferable",
+                        ]),
+                    ),
+                    ("strategy", Check::OneOf(&["saml"])),
+                ],
+            },
+            Alternative {
+                tags: &["verification_email_link"],
+                required: &["attempts", "expire_at", "status", "strategy"],
+                checks: &[
+                    ("object", Check::OneOf(&["verification_email_link"])),
+                    (
+                        "status",
+                        Check::OneOf(&["unverified", "verified", "failed", "expired"]),
+                    ),
+                    ("strategy", Check::OneOf(&["email_link"])),
+                ],
+            },
+            Alternative {
+                tags: &["verification_scim"],
+                required: &["attempts", "expire_at", "status", "strategy"],
+                checks: &[
+                    ("object", Check::OneOf(&["verification_scim"])),
+                    ("status", Check::OneOf(&["verified"])),
+                    ("strategy", Check::OneOf(&["scim"])),
+                ],
+            },
+        ];
+        let value = serde_json::Value::deserialize(deserializer)?;
+        let known = match crate::typed::pick(&value, Some("object"), ALTERNATIVES) {
+            Some(0) => crate::typed::variant(&value).map(Self::Otp),
+            Some(1) => crate::typed::variant(&value).map(Self::Admin),
+            Some(2) => crate::typed::variant(&value).map(Self::FromOauth),
+            Some(3) => crate::typed::variant(&value).map(Self::Ticket),
+            Some(4) => crate::typed::variant(&value).map(Self::Saml),
+            Some(5) => crate::typed::variant(&value).map(Self::EmailLink),
+            Some(6) => crate::typed::variant(&value).map(Self::Scim),
+            _ => None,
+        };
+        Ok(known.unwrap_or_else(|| {
+            crate::typed::note_unknown("EmailAddressVerification");
+            Self::Unknown(value)
+        }))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EmailAddress {
-    /// The `id` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: String,
-    /// The `email_address` field.
     pub email_address: String,
-    /// The `reserved` field.
     pub reserved: bool,
-    /// The `verification` field.
-    pub verification: Option<serde_json::Value>,
-    /// The `linked_to` field.
+    pub verification: Option<EmailAddressVerification>,
     pub linked_to: Vec<IdentificationLink>,
     /// Indicates whether this email address domain matches an active enterprise connection.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3116,40 +2857,109 @@ pub enum EnterpriseAccountProtocol {
     Unknown(String),
 }
 
-/// The `EnterpriseAccount` schema.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum EnterpriseAccountVerification {
+    /// The `verification_ticket` alternative.
+    Ticket(VerificationTicket),
+    /// The `verification_saml` alternative.
+    Saml(VerificationSaml),
+    /// The `verification_oauth` alternative.
+    Oauth(VerificationOauth),
+    /// A value that fits none of the alternatives this version of the library knows, kept as sent.
+    Unknown(serde_json::Value),
+}
+
+impl<'de> Deserialize<'de> for EnterpriseAccountVerification {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use crate::typed::{Alternative, Check};
+        const ALTERNATIVES: &[Alternative] = &[
+            Alternative {
+                tags: &["verification_ticket"],
+                required: &["attempts", "expire_at", "status", "strategy"],
+                checks: &[
+                    ("object", Check::OneOf(&["verification_ticket"])),
+                    (
+                        "status",
+                        Check::OneOf(&["unverified", "verified", "expired"]),
+                    ),
+                    ("strategy", Check::OneOf(&["ticket"])),
+                ],
+            },
+            Alternative {
+                tags: &["verification_saml"],
+                required: &["attempts", "status", "strategy"],
+                checks: &[
+                    ("object", Check::OneOf(&["verification_saml"])),
+                    (
+                        "status",
+                        Check::OneOf(&[
+                            "unverified",
+                            "verified",
+                            "failed",
+                            "expired",
+                            "transferable",
+                        ]),
+                    ),
+                    ("strategy", Check::OneOf(&["saml"])),
+                ],
+            },
+            Alternative {
+                tags: &["verification_oauth"],
+                required: &["attempts", "expire_at", "status", "strategy"],
+                checks: &[
+                    ("object", Check::OneOf(&["verification_oauth"])),
+                    (
+                        "status",
+                        Check::OneOf(&[
+                            "unverified",
+                            "verified",
+                            "failed",
+                            "expired",
+                            "transferable",
+                        ]),
+                    ),
+                    ("strategy", Check::Prefix("oauth_")),
+                ],
+            },
+        ];
+        let value = serde_json::Value::deserialize(deserializer)?;
+        let known = match crate::typed::pick(&value, Some("object"), ALTERNATIVES) {
+            Some(0) => crate::typed::variant(&value).map(Self::Ticket),
+            Some(1) => crate::typed::variant(&value).map(Self::Saml),
+            Some(2) => crate::typed::variant(&value).map(Self::Oauth),
+            _ => None,
+        };
+        Ok(known.unwrap_or_else(|| {
+            crate::typed::note_unknown("EnterpriseAccountVerification");
+            Self::Unknown(value)
+        }))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EnterpriseAccount {
-    /// The `id` field.
     pub id: String,
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: String,
     /// The authentication protocol used to sign in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub protocol: Option<EnterpriseAccountProtocol>,
-    /// The `provider` field.
     pub provider: String,
-    /// The `active` field.
     pub active: bool,
-    /// The `email_address` field.
     pub email_address: String,
-    /// The `first_name` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
-    /// The `last_name` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// The unique ID of the user in the external provider's system
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider_user_id: Option<String>,
-    /// The `enterprise_connection_id` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enterprise_connection_id: Option<String>,
-    /// The `public_metadata` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_metadata: Option<serde_json::Map<String, serde_json::Value>>,
-    /// The `verification` field.
-    pub verification: Option<serde_json::Value>,
-    /// The `enterprise_connection` field.
+    pub verification: Option<EnterpriseAccountVerification>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enterprise_connection: Option<EnterpriseAccountConnection>,
     /// Unix timestamp of last authentication.
@@ -3157,36 +2967,22 @@ pub struct EnterpriseAccount {
     pub last_authenticated_at: Option<i64>,
 }
 
-/// The `EnterpriseAccountConnection` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EnterpriseAccountConnection {
-    /// The `id` field.
     pub id: String,
-    /// The `protocol` field.
     pub protocol: String,
-    /// The `provider` field.
     pub provider: String,
-    /// The `name` field.
     pub name: String,
-    /// The `logo_public_url` field.
     pub logo_public_url: Option<String>,
-    /// The `domain` field.
-    ///
     /// Deprecated in the spec.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
-    /// The `domains` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domains: Option<Vec<String>>,
-    /// The `active` field.
     pub active: bool,
-    /// The `sync_user_attributes` field.
     pub sync_user_attributes: bool,
-    /// The `allow_subdomains` field.
     pub allow_subdomains: bool,
-    /// The `allow_idp_initiated` field.
     pub allow_idp_initiated: bool,
-    /// The `disable_additional_identifications` field.
     pub disable_additional_identifications: bool,
     /// Unix timestamp of creation.
     pub created_at: i64,
@@ -3194,7 +2990,6 @@ pub struct EnterpriseAccountConnection {
     pub updated_at: i64,
 }
 
-/// The `EnterpriseConnectionCustomAttributesItem` object (an object nested in a spec schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EnterpriseConnectionCustomAttributesItem {
     /// Display name for the custom attribute
@@ -3327,18 +3122,14 @@ pub struct EnterpriseConnectionOauthConfig {
     pub updated_at: Option<i64>,
 }
 
-/// The `EnterpriseConnection` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EnterpriseConnection {
-    /// The `object` field.
     pub object: String,
     /// The enterprise connection ID
     pub id: String,
     /// The display name of the connection
     pub name: String,
-    /// The `provider` field.
     pub provider: String,
-    /// The `logo_public_url` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logo_public_url: Option<String>,
     /// Whether the enterprise connection is active
@@ -3406,45 +3197,33 @@ pub enum EnterpriseConnectionTestRunConnectionType {
 /// The user information parsed from the IdP response
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EnterpriseConnectionTestRunParsedUserInfo {
-    /// The `email_address` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_address: Option<String>,
-    /// The `first_name` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
-    /// The `last_name` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
-    /// The `user_id` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 
-/// The `EnterpriseConnectionTestRunLogsItem` object (an object nested in a spec schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EnterpriseConnectionTestRunLogsItem {
-    /// The `level` field.
     pub level: String,
-    /// The `code` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
-    /// The `short_message` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub short_message: Option<String>,
-    /// The `message` field.
     pub message: String,
 }
 
 /// SAML-specific metadata, present for SAML connections
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EnterpriseConnectionTestRunSaml {
-    /// The `saml_request` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub saml_request: Option<String>,
-    /// The `saml_response` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub saml_response: Option<String>,
-    /// The `relay_state` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relay_state: Option<String>,
 }
@@ -3452,18 +3231,14 @@ pub struct EnterpriseConnectionTestRunSaml {
 /// OAuth-specific metadata, present for OIDC connections
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EnterpriseConnectionTestRunOauth {
-    /// The `id_token` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id_token: Option<String>,
-    /// The `access_token` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_token: Option<String>,
-    /// The `user_info` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_info: Option<String>,
 }
 
-/// The `EnterpriseConnectionTestRun` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EnterpriseConnectionTestRun {
     /// The test run ID
@@ -3488,32 +3263,26 @@ pub struct EnterpriseConnectionTestRun {
     pub created_at: i64,
 }
 
-/// The `EnterpriseConnectionTestRunResponse` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EnterpriseConnectionTestRunResponse {
     /// A short-lived URL that can be used to initiate the test run flow
     pub url: String,
 }
 
-/// The `EnterpriseConnectionTestRuns` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EnterpriseConnectionTestRuns {
-    /// The `data` field.
     pub data: Vec<EnterpriseConnectionTestRun>,
     /// Total number of test runs
     pub total_count: i64,
 }
 
-/// The `EnterpriseConnections` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EnterpriseConnections {
-    /// The `data` field.
     pub data: Vec<EnterpriseConnection>,
     /// Total number of enterprise connections
     pub total_count: i64,
 }
 
-/// The `ExtendFreeTrialRequest` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExtendFreeTrialRequest {
     /// RFC3339 timestamp to extend the free trial to.
@@ -3538,58 +3307,99 @@ pub enum ExternalAccountWithVerificationObject {
     Unknown(String),
 }
 
-/// The `ExternalAccountWithVerification` schema.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum ExternalAccountWithVerificationVerification {
+    /// The `verification_oauth` alternative.
+    Oauth(VerificationOauth),
+    /// The `verification_google_one_tap` alternative.
+    GoogleOneTap(VerificationGoogleOneTap),
+    /// A value that fits none of the alternatives this version of the library knows, kept as sent.
+    Unknown(serde_json::Value),
+}
+
+impl<'de> Deserialize<'de> for ExternalAccountWithVerificationVerification {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use crate::typed::{Alternative, Check};
+        const ALTERNATIVES: &[Alternative] = &[
+            Alternative {
+                tags: &["verification_oauth"],
+                required: &["attempts", "expire_at", "status", "strategy"],
+                checks: &[
+                    ("object", Check::OneOf(&["verification_oauth"])),
+                    (
+                        "status",
+                        Check::OneOf(&[
+                            "unverified",
+                            "verified",
+                            "failed",
+                            "expired",
+                            "transferable",
+                        ]),
+                    ),
+                    ("strategy", Check::Prefix("oauth_")),
+                ],
+            },
+            Alternative {
+                tags: &["verification_google_one_tap"],
+                required: &["attempts", "expire_at", "status", "strategy"],
+                checks: &[
+                    ("object", Check::OneOf(&["verification_google_one_tap"])),
+                    ("status", Check::OneOf(&["unverified", "verified"])),
+                    ("strategy", Check::OneOf(&["google_one_tap"])),
+                ],
+            },
+        ];
+        let value = serde_json::Value::deserialize(deserializer)?;
+        let known = match crate::typed::pick(&value, Some("object"), ALTERNATIVES) {
+            Some(0) => crate::typed::variant(&value).map(Self::Oauth),
+            Some(1) => crate::typed::variant(&value).map(Self::GoogleOneTap),
+            _ => None,
+        };
+        Ok(known.unwrap_or_else(|| {
+            crate::typed::note_unknown("ExternalAccountWithVerificationVerification");
+            Self::Unknown(value)
+        }))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExternalAccountWithVerification {
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: ExternalAccountWithVerificationObject,
-    /// The `id` field.
     pub id: String,
-    /// The `provider` field.
     pub provider: String,
-    /// The `identification_id` field.
     pub identification_id: String,
     /// The unique ID of the user in the external provider's system
     pub provider_user_id: String,
-    /// The `approved_scopes` field.
     pub approved_scopes: String,
-    /// The `email_address` field.
     pub email_address: String,
     /// Whether the email was verified by the OAuth provider at creation time. null = unknown (pre-migration data or custom OAuth providers), true = provider confirmed email was verified, false = provider confirmed email was NOT verified
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_address_verified: Option<bool>,
-    /// The `first_name` field.
     pub first_name: String,
-    /// The `last_name` field.
     pub last_name: String,
     /// Please use `image_url` instead
     ///
     /// Deprecated in the spec.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar_url: Option<String>,
-    /// The `image_url` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_url: Option<String>,
-    /// The `username` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
-    /// The `phone_number` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
-    /// The `public_metadata` field.
     pub public_metadata: serde_json::Map<String, serde_json::Value>,
-    /// The `label` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
     /// Unix timestamp of creation
     pub created_at: i64,
     /// Unix timestamp of creation
     pub updated_at: i64,
-    /// The `verification` field.
-    pub verification: Option<serde_json::Value>,
+    pub verification: Option<ExternalAccountWithVerificationVerification>,
 }
 
-/// The `FeatureResponse` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FeatureResponse {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -3606,7 +3416,6 @@ pub struct FeatureResponse {
     pub avatar_url: Option<String>,
 }
 
-/// The `FeatureResponse-2` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FeatureResponse2 {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -3623,25 +3432,18 @@ pub struct FeatureResponse2 {
     pub avatar_url: String,
 }
 
-/// The `IdentificationLink` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IdentificationLink {
-    /// The `type` field.
     pub r#type: String,
-    /// The `id` field.
     pub id: String,
 }
 
-/// The `Instance` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Instance {
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: String,
-    /// The `id` field.
     pub id: String,
-    /// The `environment_type` field.
     pub environment_type: String,
-    /// The `allowed_origins` field.
     pub allowed_origins: Option<Vec<String>>,
     /// The ID of the Clerk workspace that owns the instance's application. It is null when the application has no owner.
     pub workspace_id: Option<String>,
@@ -3650,43 +3452,31 @@ pub struct Instance {
 /// Per-instance SMS communication settings, including the SMS country blocklist.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InstanceCommunication {
-    /// The `object` field.
     pub object: String,
     /// ISO 3166-1 alpha-2 country codes that are blocked for SMS delivery on this instance. Codes that aren't recognized are silently dropped.
     pub blocked_country_codes: Vec<String>,
 }
 
-/// The `InstanceProtect` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InstanceProtect {
-    /// The `object` field.
     pub object: String,
-    /// The `rules_enabled` field.
     pub rules_enabled: bool,
-    /// The `specter_enabled` field.
     pub specter_enabled: bool,
     /// Whether the instance has opted out of the Protect prerequisite checks, asserting its setup already meets the requirements.
     pub checks_bypassed: bool,
 }
 
-/// The `InstanceRestrictions` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InstanceRestrictions {
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: String,
-    /// The `allowlist` field.
     pub allowlist: bool,
-    /// The `blocklist` field.
     pub blocklist: bool,
-    /// The `allowlist_blocklist_disabled_on_sign_in` field.
     pub allowlist_blocklist_disabled_on_sign_in: bool,
-    /// The `block_email_subaddresses` field.
     pub block_email_subaddresses: bool,
-    /// The `block_disposable_email_domains` field.
     pub block_disposable_email_domains: bool,
 }
 
-/// Values of `InvitationStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum InvitationStatus {
     /// `pending`
@@ -3706,23 +3496,15 @@ pub enum InvitationStatus {
     Unknown(String),
 }
 
-/// The `Invitation` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Invitation {
-    /// The `object` field.
     pub object: String,
-    /// The `id` field.
     pub id: String,
-    /// The `email_address` field.
     pub email_address: String,
-    /// The `public_metadata` field.
     pub public_metadata: serde_json::Map<String, serde_json::Value>,
-    /// The `revoked` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoked: Option<bool>,
-    /// The `status` field.
     pub status: InvitationStatus,
-    /// The `url` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// Unix timestamp of expiration.
@@ -3734,256 +3516,244 @@ pub struct Invitation {
     pub updated_at: i64,
 }
 
-/// The `JWKS` schema.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum JWKSKeysItem {
+    /// The `JWKS.ed25519.PublicKey` alternative.
+    Ed25519PublicKey(JWKSEd25519PublicKey),
+    /// The `JWKS.ecdsa.PublicKey` alternative.
+    EcdsaPublicKey(JWKSEcdsaPublicKey),
+    /// The `JWKS.rsa.PublicKey` alternative.
+    RsaPublicKey(JWKSRsaPublicKey),
+    /// The `JWKS.ed25519.PrivateKey` alternative.
+    Ed25519PrivateKey(JWKSEd25519PrivateKey),
+    /// The `JWKS.ecdsa.PrivateKey` alternative.
+    EcdsaPrivateKey(JWKSEcdsaPrivateKey),
+    /// The `JWKS.rsa.PrivateKey` alternative.
+    RsaPrivateKey(JWKSRsaPrivateKey),
+    /// The `JWKS.symmetric.Key` alternative.
+    SymmetricKey(JWKSSymmetricKey),
+    /// A value that fits none of the alternatives this version of the library knows, kept as sent.
+    Unknown(serde_json::Value),
+}
+
+impl<'de> Deserialize<'de> for JWKSKeysItem {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use crate::typed::{Alternative, Check};
+        const ALTERNATIVES: &[Alternative] = &[
+            Alternative {
+                tags: &[],
+                required: &["alg", "crv", "kid", "kty", "use", "x"],
+                checks: &[
+                    ("kty", Check::OneOf(&["OKP"])),
+                    ("crv", Check::OneOf(&["Ed25519"])),
+                ],
+            },
+            Alternative {
+                tags: &[],
+                required: &["alg", "crv", "kid", "kty", "use", "x", "y"],
+                checks: &[("kty", Check::OneOf(&["EC"]))],
+            },
+            Alternative {
+                tags: &[],
+                required: &["alg", "e", "kid", "kty", "n", "use"],
+                checks: &[("kty", Check::OneOf(&["RSA"]))],
+            },
+            Alternative {
+                tags: &[],
+                required: &["alg", "crv", "d", "kid", "kty", "use", "x"],
+                checks: &[
+                    ("kty", Check::OneOf(&["OKP"])),
+                    ("crv", Check::OneOf(&["Ed25519"])),
+                ],
+            },
+            Alternative {
+                tags: &[],
+                required: &["alg", "crv", "d", "kid", "kty", "use", "x", "y"],
+                checks: &[("kty", Check::OneOf(&["EC"]))],
+            },
+            Alternative {
+                tags: &[],
+                required: &["alg", "crv", "d", "e", "kid", "kty", "n", "p", "q", "use"],
+                checks: &[("kty", Check::OneOf(&["RSA"]))],
+            },
+            Alternative {
+                tags: &[],
+                required: &["alg", "k", "kid", "kty", "use"],
+                checks: &[("kty", Check::OneOf(&["oct"]))],
+            },
+        ];
+        let value = serde_json::Value::deserialize(deserializer)?;
+        let known = match crate::typed::pick(&value, None, ALTERNATIVES) {
+            Some(0) => crate::typed::variant(&value).map(Self::Ed25519PublicKey),
+            Some(1) => crate::typed::variant(&value).map(Self::EcdsaPublicKey),
+            Some(2) => crate::typed::variant(&value).map(Self::RsaPublicKey),
+            Some(3) => crate::typed::variant(&value).map(Self::Ed25519PrivateKey),
+            Some(4) => crate::typed::variant(&value).map(Self::EcdsaPrivateKey),
+            Some(5) => crate::typed::variant(&value).map(Self::RsaPrivateKey),
+            Some(6) => crate::typed::variant(&value).map(Self::SymmetricKey),
+            _ => None,
+        };
+        Ok(known.unwrap_or_else(|| {
+            crate::typed::note_unknown("JWKSKeysItem");
+            Self::Unknown(value)
+        }))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JWKS {
-    /// The `keys` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub keys: Option<Vec<serde_json::Value>>,
+    pub keys: Option<Vec<JWKSKeysItem>>,
 }
 
-/// The `JWKS.ecdsa.PrivateKey` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JWKSEcdsaPrivateKey {
-    /// The `kid` field.
     pub kid: String,
-    /// The `alg` field.
     pub alg: String,
-    /// The `use` field.
     pub r#use: String,
-    /// The `kty` field.
     pub kty: String,
-    /// The `crv` field.
     pub crv: String,
-    /// The `x` field.
     pub x: String,
-    /// The `y` field.
     pub y: String,
-    /// The `d` field.
     pub d: String,
-    /// The `x5c` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub x5c: Option<Vec<String>>,
-    /// The `x5t` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub x5t: Option<String>,
-    /// The `x5t#S256` field.
     #[serde(rename = "x5t#S256", default, skip_serializing_if = "Option::is_none")]
     pub x5t_s256: Option<String>,
-    /// The `x5u` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub x5u: Option<String>,
 }
 
-/// The `JWKS.ecdsa.PublicKey` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JWKSEcdsaPublicKey {
-    /// The `kid` field.
     pub kid: String,
-    /// The `alg` field.
     pub alg: String,
-    /// The `use` field.
     pub r#use: String,
-    /// The `kty` field.
     pub kty: String,
-    /// The `crv` field.
     pub crv: String,
-    /// The `x` field.
     pub x: String,
-    /// The `y` field.
     pub y: String,
-    /// The `x5c` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub x5c: Option<Vec<String>>,
-    /// The `x5t` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub x5t: Option<String>,
-    /// The `x5t#S256` field.
     #[serde(rename = "x5t#S256", default, skip_serializing_if = "Option::is_none")]
     pub x5t_s256: Option<String>,
-    /// The `x5u` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub x5u: Option<String>,
 }
 
-/// The `JWKS.ed25519.PrivateKey` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JWKSEd25519PrivateKey {
-    /// The `kid` field.
     pub kid: String,
-    /// The `alg` field.
     pub alg: String,
-    /// The `use` field.
     pub r#use: String,
-    /// The `kty` field.
     pub kty: String,
-    /// The `crv` field.
     pub crv: String,
-    /// The `x` field.
     pub x: String,
-    /// The `d` field.
     pub d: String,
-    /// The `x5c` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub x5c: Option<Vec<String>>,
-    /// The `x5t` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub x5t: Option<String>,
-    /// The `x5t#S256` field.
     #[serde(rename = "x5t#S256", default, skip_serializing_if = "Option::is_none")]
     pub x5t_s256: Option<String>,
-    /// The `x5u` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub x5u: Option<String>,
 }
 
-/// The `JWKS.ed25519.PublicKey` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JWKSEd25519PublicKey {
-    /// The `kid` field.
     pub kid: String,
-    /// The `alg` field.
     pub alg: String,
-    /// The `use` field.
     pub r#use: String,
-    /// The `kty` field.
     pub kty: String,
-    /// The `crv` field.
     pub crv: String,
-    /// The `x` field.
     pub x: String,
-    /// The `x5c` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub x5c: Option<Vec<String>>,
-    /// The `x5t` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub x5t: Option<String>,
-    /// The `x5t#S256` field.
     #[serde(rename = "x5t#S256", default, skip_serializing_if = "Option::is_none")]
     pub x5t_s256: Option<String>,
-    /// The `x5u` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub x5u: Option<String>,
 }
 
-/// The `JWKS.rsa.PrivateKey` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JWKSRsaPrivateKey {
-    /// The `kid` field.
     pub kid: String,
-    /// The `alg` field.
     pub alg: String,
-    /// The `use` field.
     pub r#use: String,
-    /// The `kty` field.
     pub kty: String,
-    /// The `n` field.
     pub n: String,
-    /// The `e` field.
     pub e: String,
-    /// The `d` field.
     pub d: String,
-    /// The `p` field.
     pub p: String,
-    /// The `q` field.
     pub q: String,
-    /// The `dp` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dp: Option<String>,
-    /// The `dq` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dq: Option<String>,
-    /// The `qi` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub qi: Option<String>,
-    /// The `x5c` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub x5c: Option<Vec<String>>,
-    /// The `x5t` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub x5t: Option<String>,
-    /// The `x5t#S256` field.
     #[serde(rename = "x5t#S256", default, skip_serializing_if = "Option::is_none")]
     pub x5t_s256: Option<String>,
-    /// The `x5u` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub x5u: Option<String>,
 }
 
-/// The `JWKS.rsa.PublicKey` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JWKSRsaPublicKey {
-    /// The `kid` field.
     pub kid: String,
-    /// The `alg` field.
     pub alg: String,
-    /// The `use` field.
     pub r#use: String,
-    /// The `kty` field.
     pub kty: String,
-    /// The `n` field.
     pub n: String,
-    /// The `e` field.
     pub e: String,
-    /// The `x5c` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub x5c: Option<Vec<String>>,
-    /// The `x5t` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub x5t: Option<String>,
-    /// The `x5t#S256` field.
     #[serde(rename = "x5t#S256", default, skip_serializing_if = "Option::is_none")]
     pub x5t_s256: Option<String>,
-    /// The `x5u` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub x5u: Option<String>,
 }
 
-/// The `JWKS.symmetric.Key` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JWKSSymmetricKey {
-    /// The `kid` field.
     pub kid: String,
-    /// The `alg` field.
     pub alg: String,
-    /// The `use` field.
     pub r#use: String,
-    /// The `kty` field.
     pub kty: String,
-    /// The `k` field.
     pub k: String,
-    /// The `x5c` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub x5c: Option<Vec<String>>,
-    /// The `x5t` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub x5t: Option<String>,
-    /// The `x5t#S256` field.
     #[serde(rename = "x5t#S256", default, skip_serializing_if = "Option::is_none")]
     pub x5t_s256: Option<String>,
-    /// The `x5u` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub x5u: Option<String>,
 }
 
-/// The `JWTTemplate` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JWTTemplate {
-    /// The `object` field.
     pub object: String,
-    /// The `id` field.
     pub id: String,
-    /// The `name` field.
     pub name: String,
-    /// The `claims` field.
     pub claims: serde_json::Map<String, serde_json::Value>,
-    /// The `lifetime` field.
     pub lifetime: i64,
-    /// The `allowed_clock_skew` field.
     pub allowed_clock_skew: i64,
-    /// The `custom_signing_key` field.
     pub custom_signing_key: bool,
-    /// The `signing_algorithm` field.
     pub signing_algorithm: String,
     /// Unix timestamp of creation.
     pub created_at: i64,
@@ -3991,10 +3761,8 @@ pub struct JWTTemplate {
     pub updated_at: i64,
 }
 
-/// The `Machine` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Machine {
-    /// The `object` field.
     pub object: String,
     /// Unique identifier for the machine.
     pub id: String,
@@ -4013,10 +3781,8 @@ pub struct Machine {
     pub scoped_machines: Vec<MachineWithoutScopedMachines>,
 }
 
-/// The `MachineScope` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MachineScope {
-    /// The `object` field.
     pub object: String,
     /// The ID of the machine that has access to the target machine.
     pub from_machine_id: String,
@@ -4026,10 +3792,8 @@ pub struct MachineScope {
     pub created_at: i64,
 }
 
-/// The `MachineWithoutScopedMachines` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MachineWithoutScopedMachines {
-    /// The `object` field.
     pub object: String,
     /// Unique identifier for the machine.
     pub id: String,
@@ -4046,10 +3810,8 @@ pub struct MachineWithoutScopedMachines {
     pub default_token_ttl: Option<i64>,
 }
 
-/// The `OAuthAccessTokenItem` object (an object nested in a spec schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OAuthAccessTokenItem {
-    /// The `object` field.
     pub object: String,
     /// External account ID
     pub external_account_id: String,
@@ -4061,9 +3823,7 @@ pub struct OAuthAccessTokenItem {
     pub expires_at: Option<i64>,
     /// The ID of the provider
     pub provider: String,
-    /// The `public_metadata` field.
     pub public_metadata: serde_json::Map<String, serde_json::Value>,
-    /// The `label` field.
     pub label: Option<String>,
     /// The list of scopes that the token is valid for. Only present for OAuth 2.0 tokens.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4076,52 +3836,32 @@ pub struct OAuthAccessTokenItem {
     pub token_secret: Option<String>,
 }
 
-/// The `OAuthAccessToken` schema.
 pub type OAuthAccessToken = Vec<OAuthAccessTokenItem>;
 
-/// The `OAuthApplication` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OAuthApplication {
-    /// The `object` field.
     pub object: String,
-    /// The `id` field.
     pub id: String,
-    /// The `instance_id` field.
     pub instance_id: String,
-    /// The `name` field.
     pub name: String,
-    /// The `client_id` field.
     pub client_id: String,
-    /// The `client_uri` field.
     pub client_uri: Option<String>,
-    /// The `client_image_url` field.
     pub client_image_url: Option<String>,
-    /// The `dynamically_registered` field.
     pub dynamically_registered: bool,
-    /// The `consent_screen_enabled` field.
     pub consent_screen_enabled: bool,
-    /// The `pkce_required` field.
     pub pkce_required: bool,
-    /// The `public` field.
     pub public: bool,
-    /// The `scopes` field.
     pub scopes: String,
-    /// The `redirect_uris` field.
     pub redirect_uris: Vec<String>,
     /// Deprecated: Use redirect_uris instead.
     ///
     ///
     /// Deprecated in the spec.
     pub callback_url: String,
-    /// The `authorize_url` field.
     pub authorize_url: String,
-    /// The `token_fetch_url` field.
     pub token_fetch_url: String,
-    /// The `user_info_url` field.
     pub user_info_url: String,
-    /// The `discovery_url` field.
     pub discovery_url: String,
-    /// The `token_introspection_url` field.
     pub token_introspection_url: String,
     /// Unix timestamp of creation.
     pub created_at: i64,
@@ -4129,7 +3869,6 @@ pub struct OAuthApplication {
     pub updated_at: i64,
 }
 
-/// The `OAuthApplicationSettings` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OAuthApplicationSettings {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -4148,49 +3887,30 @@ pub struct OAuthApplicationSettings {
     pub client_id_metadata_documents_block_implicitly_allowed_clients: bool,
 }
 
-/// The `OAuthApplicationWithSecret` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OAuthApplicationWithSecret {
-    /// The `object` field.
     pub object: String,
-    /// The `id` field.
     pub id: String,
-    /// The `instance_id` field.
     pub instance_id: String,
-    /// The `name` field.
     pub name: String,
-    /// The `client_id` field.
     pub client_id: String,
-    /// The `client_uri` field.
     pub client_uri: Option<String>,
-    /// The `client_image_url` field.
     pub client_image_url: Option<String>,
-    /// The `dynamically_registered` field.
     pub dynamically_registered: bool,
-    /// The `consent_screen_enabled` field.
     pub consent_screen_enabled: bool,
-    /// The `pkce_required` field.
     pub pkce_required: bool,
-    /// The `public` field.
     pub public: bool,
-    /// The `scopes` field.
     pub scopes: String,
-    /// The `redirect_uris` field.
     pub redirect_uris: Vec<String>,
     /// Deprecated: Use redirect_uris instead.
     ///
     ///
     /// Deprecated in the spec.
     pub callback_url: String,
-    /// The `authorize_url` field.
     pub authorize_url: String,
-    /// The `token_fetch_url` field.
     pub token_fetch_url: String,
-    /// The `user_info_url` field.
     pub user_info_url: String,
-    /// The `discovery_url` field.
     pub discovery_url: String,
-    /// The `token_introspection_url` field.
     pub token_introspection_url: String,
     /// Unix timestamp of creation.
     pub created_at: i64,
@@ -4201,50 +3921,33 @@ pub struct OAuthApplicationWithSecret {
     pub client_secret: Option<String>,
 }
 
-/// The `OAuthApplications` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OAuthApplications {
-    /// The `data` field.
     pub data: Vec<OAuthApplication>,
     /// Total number of OAuth applications
     pub total_count: i64,
 }
 
-/// The `Organization` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Organization {
-    /// The `object` field.
     pub object: String,
-    /// The `id` field.
     pub id: String,
-    /// The `name` field.
     pub name: String,
-    /// The `slug` field.
     pub slug: String,
-    /// The `image_url` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_url: Option<String>,
-    /// The `has_image` field.
     pub has_image: bool,
-    /// The `members_count` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub members_count: Option<i64>,
-    /// The `missing_member_with_elevated_permissions` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub missing_member_with_elevated_permissions: Option<bool>,
-    /// The `pending_invitations_count` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pending_invitations_count: Option<i64>,
-    /// The `max_allowed_memberships` field.
     pub max_allowed_memberships: i64,
-    /// The `admin_delete_enabled` field.
     pub admin_delete_enabled: bool,
-    /// The `public_metadata` field.
     pub public_metadata: serde_json::Map<String, serde_json::Value>,
-    /// The `private_metadata` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub private_metadata: Option<serde_json::Map<String, serde_json::Value>>,
-    /// The `created_by` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     /// Unix timestamp of creation.
@@ -4327,16 +4030,11 @@ pub struct OrganizationDomainVerification2 {
 /// Public organization data associated with this domain
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OrganizationDomainPublicOrganizationData {
-    /// The `id` field.
     pub id: String,
-    /// The `name` field.
     pub name: String,
-    /// The `slug` field.
     pub slug: String,
-    /// The `image_url` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_url: Option<String>,
-    /// The `has_image` field.
     pub has_image: bool,
 }
 
@@ -4392,10 +4090,8 @@ pub struct OrganizationDomainVerification {
     pub verified_at: Option<i64>,
 }
 
-/// The `OrganizationDomains` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OrganizationDomains {
-    /// The `data` field.
     pub data: Vec<OrganizationDomain>,
     /// Total number of organization domains
     pub total_count: i64,
@@ -4406,30 +4102,19 @@ pub struct OrganizationDomains {
 pub struct OrganizationInvitation {
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: String,
-    /// The `id` field.
     pub id: String,
-    /// The `email_address` field.
     pub email_address: String,
-    /// The `role` field.
     pub role: String,
-    /// The `role_name` field.
     pub role_name: String,
-    /// The `organization_id` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<String>,
-    /// The `inviter_id` field.
     pub inviter_id: Option<String>,
-    /// The `public_inviter_data` field.
     pub public_inviter_data: Option<OrganizationInvitationPublicUserData>,
-    /// The `status` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
-    /// The `public_metadata` field.
     pub public_metadata: serde_json::Map<String, serde_json::Value>,
-    /// The `private_metadata` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub private_metadata: Option<serde_json::Map<String, serde_json::Value>>,
-    /// The `url` field.
     pub url: Option<String>,
     /// Unix timestamp of expiration.
     pub expires_at: Option<i64>,
@@ -4439,36 +4124,24 @@ pub struct OrganizationInvitation {
     pub updated_at: i64,
 }
 
-/// The `OrganizationInvitationPublicOrganizationData` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OrganizationInvitationPublicOrganizationData {
-    /// The `id` field.
     pub id: String,
-    /// The `name` field.
     pub name: String,
-    /// The `slug` field.
     pub slug: String,
-    /// The `image_url` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_url: Option<String>,
-    /// The `has_image` field.
     pub has_image: bool,
 }
 
 /// An organization inviter's public user data
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OrganizationInvitationPublicUserData {
-    /// The `user_id` field.
     pub user_id: String,
-    /// The `first_name` field.
     pub first_name: Option<String>,
-    /// The `last_name` field.
     pub last_name: Option<String>,
-    /// The `image_url` field.
     pub image_url: String,
-    /// The `has_image` field.
     pub has_image: bool,
-    /// The `identifier` field.
     pub identifier: String,
 }
 
@@ -4477,30 +4150,19 @@ pub struct OrganizationInvitationPublicUserData {
 pub struct OrganizationInvitationWithPublicOrganizationData {
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: String,
-    /// The `id` field.
     pub id: String,
-    /// The `email_address` field.
     pub email_address: String,
-    /// The `role` field.
     pub role: String,
-    /// The `role_name` field.
     pub role_name: String,
-    /// The `organization_id` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<String>,
-    /// The `inviter_id` field.
     pub inviter_id: Option<String>,
-    /// The `public_inviter_data` field.
     pub public_inviter_data: Option<OrganizationInvitationPublicUserData>,
-    /// The `status` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
-    /// The `public_metadata` field.
     pub public_metadata: serde_json::Map<String, serde_json::Value>,
-    /// The `private_metadata` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub private_metadata: Option<serde_json::Map<String, serde_json::Value>>,
-    /// The `url` field.
     pub url: Option<String>,
     /// Unix timestamp of expiration.
     pub expires_at: Option<i64>,
@@ -4508,64 +4170,44 @@ pub struct OrganizationInvitationWithPublicOrganizationData {
     pub created_at: i64,
     /// Unix timestamp of last update.
     pub updated_at: i64,
-    /// The `public_organization_data` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_organization_data: Option<OrganizationInvitationPublicOrganizationData>,
 }
 
-/// The `OrganizationInvitations` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OrganizationInvitations {
-    /// The `data` field.
     pub data: Vec<OrganizationInvitation>,
     /// Total number of organization invitations
     pub total_count: i64,
 }
 
-/// The `OrganizationInvitationsWithPublicOrganizationData` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OrganizationInvitationsWithPublicOrganizationData {
-    /// The `data` field.
     pub data: Vec<OrganizationInvitationWithPublicOrganizationData>,
     /// Total number of organization invitations
     pub total_count: i64,
 }
 
-/// The `OrganizationMembershipOrganization` object (an object nested in a spec schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OrganizationMembershipOrganization {
-    /// The `object` field.
     pub object: String,
-    /// The `id` field.
     pub id: String,
-    /// The `name` field.
     pub name: String,
-    /// The `slug` field.
     pub slug: String,
-    /// The `image_url` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_url: Option<String>,
-    /// The `has_image` field.
     pub has_image: bool,
-    /// The `members_count` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub members_count: Option<i64>,
-    /// The `missing_member_with_elevated_permissions` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub missing_member_with_elevated_permissions: Option<bool>,
-    /// The `pending_invitations_count` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pending_invitations_count: Option<i64>,
-    /// The `max_allowed_memberships` field.
     pub max_allowed_memberships: i64,
-    /// The `admin_delete_enabled` field.
     pub admin_delete_enabled: bool,
-    /// The `public_metadata` field.
     pub public_metadata: serde_json::Map<String, serde_json::Value>,
-    /// The `private_metadata` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub private_metadata: Option<serde_json::Map<String, serde_json::Value>>,
-    /// The `created_by` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     /// Unix timestamp of creation.
@@ -4583,25 +4225,19 @@ pub struct OrganizationMembershipOrganization {
 /// A user's membership in an organization
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OrganizationMembership {
-    /// The `id` field.
     pub id: String,
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: String,
-    /// The `role` field.
     pub role: String,
-    /// The `role_name` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role_name: Option<String>,
-    /// The `permissions` field.
     pub permissions: Vec<String>,
     /// Metadata saved on the organization membership, accessible from both Frontend and Backend APIs
     pub public_metadata: serde_json::Map<String, serde_json::Value>,
     /// Metadata saved on the organization membership, accessible only from the Backend API
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub private_metadata: Option<serde_json::Map<String, serde_json::Value>>,
-    /// The `organization` field.
     pub organization: OrganizationMembershipOrganization,
-    /// The `public_user_data` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_user_data: Option<OrganizationMembershipPublicUserData>,
     /// Unix timestamp of creation.
@@ -4613,44 +4249,30 @@ pub struct OrganizationMembership {
 /// An organization membership with public user data populated
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OrganizationMembershipPublicUserData {
-    /// The `user_id` field.
     pub user_id: String,
-    /// The `first_name` field.
     pub first_name: Option<String>,
-    /// The `last_name` field.
     pub last_name: Option<String>,
-    /// The `profile_image_url` field.
-    ///
     /// Deprecated in the spec.
     pub profile_image_url: Option<String>,
-    /// The `image_url` field.
     pub image_url: String,
-    /// The `has_image` field.
     pub has_image: bool,
-    /// The `identifier` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identifier: Option<String>,
-    /// The `username` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
-    /// The `banned` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub banned: Option<bool>,
-    /// The `deprovisioned` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deprovisioned: Option<bool>,
 }
 
-/// The `OrganizationMemberships` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OrganizationMemberships {
-    /// The `data` field.
     pub data: Vec<OrganizationMembership>,
     /// Total number of organization memberships
     pub total_count: i64,
 }
 
-/// Values of `OrganizationSettingsDomainsEnrollmentModesItem`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum OrganizationSettingsDomainsEnrollmentModesItem {
     /// `manual_invitation`
@@ -4667,21 +4289,15 @@ pub enum OrganizationSettingsDomainsEnrollmentModesItem {
     Unknown(String),
 }
 
-/// The `OrganizationSettings` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OrganizationSettings {
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: String,
-    /// The `enabled` field.
     pub enabled: bool,
-    /// The `max_allowed_memberships` field.
     pub max_allowed_memberships: i64,
-    /// The `max_allowed_roles` field.
     pub max_allowed_roles: i64,
-    /// The `max_role_sets_allowed` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_role_sets_allowed: Option<i64>,
-    /// The `max_allowed_domains` field.
     pub max_allowed_domains: i64,
     /// max_allowed_permissions is now a no-op, as permissions are now unlimited
     ///
@@ -4692,12 +4308,9 @@ pub struct OrganizationSettings {
     pub creator_role: String,
     /// The default for whether an admin can delete an organization with the Frontend API.
     pub admin_delete_enabled: bool,
-    /// The `domains_enabled` field.
     pub domains_enabled: bool,
-    /// The `slug_disabled` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slug_disabled: Option<bool>,
-    /// The `domains_enrollment_modes` field.
     pub domains_enrollment_modes: Vec<OrganizationSettingsDomainsEnrollmentModesItem>,
     /// The role key that it will be used in order to create an organization invitation or suggestion.
     pub domains_default_role: String,
@@ -4706,40 +4319,25 @@ pub struct OrganizationSettings {
     pub initial_role_set_key: Option<String>,
 }
 
-/// The `OrganizationWithLogo` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OrganizationWithLogo {
-    /// The `object` field.
     pub object: String,
-    /// The `id` field.
     pub id: String,
-    /// The `name` field.
     pub name: String,
-    /// The `slug` field.
     pub slug: String,
-    /// The `image_url` field.
     pub image_url: String,
-    /// The `has_image` field.
     pub has_image: bool,
-    /// The `members_count` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub members_count: Option<i64>,
-    /// The `missing_member_with_elevated_permissions` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub missing_member_with_elevated_permissions: Option<bool>,
-    /// The `pending_invitations_count` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pending_invitations_count: Option<i64>,
-    /// The `max_allowed_memberships` field.
     pub max_allowed_memberships: i64,
-    /// The `admin_delete_enabled` field.
     pub admin_delete_enabled: bool,
-    /// The `public_metadata` field.
     pub public_metadata: serde_json::Map<String, serde_json::Value>,
-    /// The `private_metadata` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub private_metadata: Option<serde_json::Map<String, serde_json::Value>>,
-    /// The `created_by` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     /// Unix timestamp of creation.
@@ -4752,23 +4350,18 @@ pub struct OrganizationWithLogo {
     /// The key of the [role set](https://clerk.com/docs/guides/organizations/control-access/role-sets) assigned to this organization.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role_set_key: Option<String>,
-    /// The `logo_url` field.
-    ///
     /// Deprecated in the spec.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logo_url: Option<String>,
 }
 
-/// The `Organizations` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Organizations {
-    /// The `data` field.
     pub data: Vec<Organization>,
     /// Total number of organizations
     pub total_count: i64,
 }
 
-/// The `PaginatedBillingPaymentAttemptResponse` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PaginatedBillingPaymentAttemptResponse {
     /// Array of billing payment attempts.
@@ -4777,7 +4370,6 @@ pub struct PaginatedBillingPaymentAttemptResponse {
     pub total_count: i64,
 }
 
-/// The `PaginatedBillingPriceResponse` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PaginatedBillingPriceResponse {
     /// Array of prices.
@@ -4786,7 +4378,6 @@ pub struct PaginatedBillingPriceResponse {
     pub total_count: i64,
 }
 
-/// The `PaginatedBillingStatementResponse` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PaginatedBillingStatementResponse {
     /// Array of billing statements.
@@ -4795,7 +4386,6 @@ pub struct PaginatedBillingStatementResponse {
     pub total_count: i64,
 }
 
-/// The `PaginatedCommercePlanResponse` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PaginatedCommercePlanResponse {
     /// Array of plans.
@@ -4804,7 +4394,6 @@ pub struct PaginatedCommercePlanResponse {
     pub total_count: i64,
 }
 
-/// The `PaginatedCommerceSubscriptionItemResponse` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PaginatedCommerceSubscriptionItemResponse {
     /// Array of subscription items.
@@ -4813,19 +4402,15 @@ pub struct PaginatedCommerceSubscriptionItemResponse {
     pub total_count: i64,
 }
 
-/// The `Passkey` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Passkey {
-    /// The `id` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: String,
-    /// The `name` field.
     pub name: String,
     /// Unix timestamp of when the passkey was last used.
     pub last_used_at: i64,
-    /// The `verification` field.
     pub verification: Option<VerificationPasskey>,
 }
 
@@ -4840,20 +4425,13 @@ pub struct Passkey {
 /// Each of the supported hashers expects the incoming digest to be in a particular format. See the [Clerk docs](https://clerk.com/docs/references/backend/user/create-user) for more information.
 pub type PasswordHasher = String;
 
-/// The `Permission` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Permission {
-    /// The `object` field.
     pub object: String,
-    /// The `id` field.
     pub id: String,
-    /// The `name` field.
     pub name: String,
-    /// The `key` field.
     pub key: String,
-    /// The `description` field.
     pub description: String,
-    /// The `type` field.
     pub r#type: String,
     /// Unix timestamp of creation.
     pub created_at: i64,
@@ -4861,38 +4439,80 @@ pub struct Permission {
     pub updated_at: i64,
 }
 
-/// The `Permissions` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Permissions {
-    /// The `data` field.
     pub data: Vec<Permission>,
     /// Total number of permissions
     pub total_count: i64,
 }
 
-/// The `PhoneNumber` schema.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum PhoneNumberVerification {
+    /// The `verification_otp` alternative.
+    Otp(VerificationOtp),
+    /// The `verification_admin` alternative.
+    Admin(VerificationAdmin),
+    /// A value that fits none of the alternatives this version of the library knows, kept as sent.
+    Unknown(serde_json::Value),
+}
+
+impl<'de> Deserialize<'de> for PhoneNumberVerification {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use crate::typed::{Alternative, Check};
+        const ALTERNATIVES: &[Alternative] = &[
+            Alternative {
+                tags: &["verification_otp"],
+                required: &["attempts", "expire_at", "status", "strategy"],
+                checks: &[
+                    ("object", Check::OneOf(&["verification_otp"])),
+                    (
+                        "status",
+                        Check::OneOf(&["unverified", "verified", "failed", "expired"]),
+                    ),
+                    (
+                        "strategy",
+                        Check::OneOf(&["phone_code", "email_code", "reset_password_email_code"]),
+                    ),
+                ],
+            },
+            Alternative {
+                tags: &["verification_admin"],
+                required: &["attempts", "expire_at", "status", "strategy"],
+                checks: &[
+                    ("object", Check::OneOf(&["verification_admin"])),
+                    ("status", Check::OneOf(&["verified"])),
+                    ("strategy", Check::OneOf(&["admin"])),
+                ],
+            },
+        ];
+        let value = serde_json::Value::deserialize(deserializer)?;
+        let known = match crate::typed::pick(&value, Some("object"), ALTERNATIVES) {
+            Some(0) => crate::typed::variant(&value).map(Self::Otp),
+            Some(1) => crate::typed::variant(&value).map(Self::Admin),
+            _ => None,
+        };
+        Ok(known.unwrap_or_else(|| {
+            crate::typed::note_unknown("PhoneNumberVerification");
+            Self::Unknown(value)
+        }))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PhoneNumber {
-    /// The `id` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: String,
-    /// The `phone_number` field.
     pub phone_number: String,
-    /// The `reserved_for_second_factor` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reserved_for_second_factor: Option<bool>,
-    /// The `default_second_factor` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_second_factor: Option<bool>,
-    /// The `reserved` field.
     pub reserved: bool,
-    /// The `verification` field.
-    pub verification: Option<serde_json::Value>,
-    /// The `linked_to` field.
+    pub verification: Option<PhoneNumberVerification>,
     pub linked_to: Vec<IdentificationLink>,
-    /// The `backup_codes` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backup_codes: Option<Vec<String>>,
     /// Unix timestamp of creation
@@ -4901,7 +4521,6 @@ pub struct PhoneNumber {
     pub updated_at: i64,
 }
 
-/// The `PriceTransitionRequest` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PriceTransitionRequest {
     /// The current price ID of the subscription item.
@@ -4910,20 +4529,14 @@ pub struct PriceTransitionRequest {
     pub to_price_id: String,
 }
 
-/// The `ProxyCheck` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProxyCheck {
-    /// The `object` field.
     pub object: String,
-    /// The `id` field.
     pub id: String,
-    /// The `domain_id` field.
     pub domain_id: String,
     /// Unix timestamp of last run.
     pub last_run_at: Option<i64>,
-    /// The `proxy_url` field.
     pub proxy_url: String,
-    /// The `successful` field.
     pub successful: bool,
     /// Unix timestamp of creation.
     pub created_at: i64,
@@ -4934,14 +4547,10 @@ pub struct ProxyCheck {
 /// Mappings from source role keys to destination role keys for role reassignment
 pub type ReassignmentMappings = std::collections::BTreeMap<String, String>;
 
-/// The `RedirectURL` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RedirectURL {
-    /// The `object` field.
     pub object: String,
-    /// The `id` field.
     pub id: String,
-    /// The `url` field.
     pub url: String,
     /// Unix timestamp of creation.
     pub created_at: i64,
@@ -4949,22 +4558,15 @@ pub struct RedirectURL {
     pub updated_at: i64,
 }
 
-/// The `Role` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Role {
-    /// The `object` field.
     pub object: String,
-    /// The `id` field.
     pub id: String,
-    /// The `name` field.
     pub name: String,
-    /// The `key` field.
     pub key: String,
-    /// The `description` field.
     pub description: Option<String>,
     /// Whether this role is eligible to be an organization creator role
     pub is_creator_eligible: bool,
-    /// The `permissions` field.
     pub permissions: Vec<Permission>,
     /// Unix timestamp of creation.
     pub created_at: i64,
@@ -4975,7 +4577,6 @@ pub struct Role {
 /// The default role assigned to new organization members
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RoleSetDefaultRole {
-    /// The `object` field.
     pub object: String,
     /// The unique identifier of the role
     pub id: String,
@@ -5000,7 +4601,6 @@ pub struct RoleSetDefaultRole {
 /// The role assigned to the creator of an organization
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RoleSetCreatorRole {
-    /// The `object` field.
     pub object: String,
     /// The unique identifier of the role
     pub id: String,
@@ -5039,7 +4639,6 @@ pub enum RoleSetType {
 /// Active migration information, only present when status is "enqueued" or "in_progress"
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RoleSetRoleSetMigration {
-    /// The `object` field.
     pub object: String,
     /// The unique identifier of the migration
     pub id: String,
@@ -5077,7 +4676,6 @@ pub struct RoleSetRoleSetMigration {
 /// A role set defines a collection of roles that can be assigned to organization members
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RoleSet {
-    /// The `object` field.
     pub object: String,
     /// The unique identifier of the role set
     pub id: String,
@@ -5109,7 +4707,6 @@ pub struct RoleSet {
 /// A role within a role set
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RoleSetItem {
-    /// The `object` field.
     pub object: String,
     /// The unique identifier of the role
     pub id: String,
@@ -5134,7 +4731,6 @@ pub struct RoleSetItem {
 /// Information about an ongoing role set migration
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RoleSetMigration {
-    /// The `object` field.
     pub object: String,
     /// The unique identifier of the migration
     pub id: String,
@@ -5169,87 +4765,119 @@ pub struct RoleSetMigration {
     pub updated_at: i64,
 }
 
-/// The `RoleSets` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RoleSets {
-    /// The `data` field.
     pub data: Vec<RoleSet>,
     /// Total number of role sets
     pub total_count: i64,
 }
 
-/// The `Roles` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Roles {
-    /// The `data` field.
     pub data: Vec<Role>,
     /// Total number of roles
     pub total_count: i64,
 }
 
-/// The `SAMLAccount` schema.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum SAMLAccountVerification {
+    /// The `verification_saml` alternative.
+    Saml(VerificationSaml),
+    /// The `verification_ticket` alternative.
+    Ticket(VerificationTicket),
+    /// A value that fits none of the alternatives this version of the library knows, kept as sent.
+    Unknown(serde_json::Value),
+}
+
+impl<'de> Deserialize<'de> for SAMLAccountVerification {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use crate::typed::{Alternative, Check};
+        const ALTERNATIVES: &[Alternative] = &[
+            Alternative {
+                tags: &["verification_saml"],
+                required: &["attempts", "status", "strategy"],
+                checks: &[
+                    ("object", Check::OneOf(&["verification_saml"])),
+                    (
+                        "status",
+                        Check::OneOf(&[
+                            "unverified",
+                            "verified",
+                            "failed",
+                            "expired",
+                            "transferable",
+                        ]),
+                    ),
+                    ("strategy", Check::OneOf(&["saml"])),
+                ],
+            },
+            Alternative {
+                tags: &["verification_ticket"],
+                required: &["attempts", "expire_at", "status", "strategy"],
+                checks: &[
+                    ("object", Check::OneOf(&["verification_ticket"])),
+                    (
+                        "status",
+                        Check::OneOf(&["unverified", "verified", "expired"]),
+                    ),
+                    ("strategy", Check::OneOf(&["ticket"])),
+                ],
+            },
+        ];
+        let value = serde_json::Value::deserialize(deserializer)?;
+        let known = match crate::typed::pick(&value, Some("object"), ALTERNATIVES) {
+            Some(0) => crate::typed::variant(&value).map(Self::Saml),
+            Some(1) => crate::typed::variant(&value).map(Self::Ticket),
+            _ => None,
+        };
+        Ok(known.unwrap_or_else(|| {
+            crate::typed::note_unknown("SAMLAccountVerification");
+            Self::Unknown(value)
+        }))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SAMLAccount {
-    /// The `id` field.
     pub id: String,
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: String,
-    /// The `provider` field.
     pub provider: String,
-    /// The `active` field.
     pub active: bool,
-    /// The `email_address` field.
     pub email_address: String,
-    /// The `first_name` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
-    /// The `last_name` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
-    /// The `provider_user_id` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider_user_id: Option<String>,
     /// Unix timestamp of last authentication.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_authenticated_at: Option<i64>,
-    /// The `public_metadata` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_metadata: Option<serde_json::Map<String, serde_json::Value>>,
-    /// The `verification` field.
-    pub verification: Option<serde_json::Value>,
-    /// The `saml_connection` field.
+    pub verification: Option<SAMLAccountVerification>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub saml_connection: Option<SAMLAccountConnection>,
 }
 
-/// The `SAMLAccountConnection` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SAMLAccountConnection {
-    /// The `id` field.
     pub id: String,
-    /// The `name` field.
     pub name: String,
-    /// The `domain` field.
-    ///
     /// Deprecated in the spec.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
-    /// The `domains` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domains: Option<Vec<String>>,
-    /// The `active` field.
     pub active: bool,
-    /// The `provider` field.
     pub provider: String,
-    /// The `sync_user_attributes` field.
     pub sync_user_attributes: bool,
-    /// The `allow_subdomains` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_subdomains: Option<bool>,
-    /// The `allow_idp_initiated` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_idp_initiated: Option<bool>,
-    /// The `disable_additional_identifications` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disable_additional_identifications: Option<bool>,
     /// Unix timestamp of creation.
@@ -5258,72 +4886,45 @@ pub struct SAMLAccountConnection {
     pub updated_at: i64,
 }
 
-/// The `SAMLConnection` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SAMLConnection {
-    /// The `object` field.
     pub object: String,
-    /// The `id` field.
     pub id: String,
-    /// The `name` field.
     pub name: String,
-    /// The `domain` field.
-    ///
     /// Deprecated in the spec.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
-    /// The `domains` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domains: Option<Vec<String>>,
-    /// The `idp_entity_id` field.
     pub idp_entity_id: Option<String>,
-    /// The `idp_sso_url` field.
     pub idp_sso_url: Option<String>,
-    /// The `idp_certificate` field.
     pub idp_certificate: Option<String>,
     /// Unix timestamp (milliseconds) of the start of the IdP certificate validity window (X.509 NotBefore). Null when no certificate is configured.
     pub idp_certificate_issued_at: Option<i64>,
     /// Unix timestamp (milliseconds) of the end of the IdP certificate validity window (X.509 NotAfter). Null when no certificate is configured.
     pub idp_certificate_expires_at: Option<i64>,
-    /// The `idp_metadata_url` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idp_metadata_url: Option<String>,
-    /// The `idp_metadata` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idp_metadata: Option<String>,
-    /// The `acs_url` field.
     pub acs_url: String,
-    /// The `sp_entity_id` field.
     pub sp_entity_id: String,
-    /// The `sp_metadata_url` field.
     pub sp_metadata_url: String,
-    /// The `organization_id` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<String>,
-    /// The `attribute_mapping` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attribute_mapping: Option<SAMLConnectionAttributeMapping>,
-    /// The `active` field.
     pub active: bool,
-    /// The `provider` field.
     pub provider: String,
-    /// The `user_count` field.
     pub user_count: i64,
-    /// The `sync_user_attributes` field.
     pub sync_user_attributes: bool,
-    /// The `allow_subdomains` field.
     pub allow_subdomains: bool,
-    /// The `allow_idp_initiated` field.
     pub allow_idp_initiated: bool,
-    /// The `disable_additional_identifications` field.
     pub disable_additional_identifications: bool,
-    /// The `allow_organization_account_linking` field.
     pub allow_organization_account_linking: bool,
     /// Enable or deactivate ForceAuthn
     pub force_authn: bool,
-    /// The `login_hint` field.
     pub login_hint: SAMLConnectionLoginHint,
-    /// The `enterprise_connection_id` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enterprise_connection_id: Option<String>,
     /// Unix timestamp of creation.
@@ -5332,16 +4933,11 @@ pub struct SAMLConnection {
     pub updated_at: i64,
 }
 
-/// The `SAMLConnectionAttributeMapping` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SAMLConnectionAttributeMapping {
-    /// The `user_id` field.
     pub user_id: String,
-    /// The `email_address` field.
     pub email_address: String,
-    /// The `first_name` field.
     pub first_name: String,
-    /// The `last_name` field.
     pub last_name: String,
 }
 
@@ -5372,19 +4968,15 @@ pub struct SAMLConnectionLoginHint {
     pub source: Option<String>,
 }
 
-/// The `SAMLConnections` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SAMLConnections {
-    /// The `data` field.
     pub data: Vec<SAMLConnection>,
     /// Total number of SAML Connections
     pub total_count: i64,
 }
 
-/// The `SCIMDirectories` schema.
 pub type SCIMDirectories = Vec<SCIMDirectory>;
 
-/// The `SCIMDirectoryCustomAttributesItem` object (an object nested in a spec schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SCIMDirectoryCustomAttributesItem {
     /// Display name for the custom attribute
@@ -5460,7 +5052,6 @@ pub struct SCIMGroupRoleMapping {
     pub scim_group_display_name: String,
     /// The display name of the group, as reported by the identity provider. Same value as `scim_group_display_name`.
     pub directory_group_display_name: String,
-    /// The `role` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<Role>,
     /// Mapping precedence, starting at 1. Lower values take priority when a user belongs to multiple mapped groups.
@@ -5471,7 +5062,6 @@ pub struct SCIMGroupRoleMapping {
     pub updated_at: i64,
 }
 
-/// The `SCIMGroupRoleMappings` schema.
 pub type SCIMGroupRoleMappings = Vec<SCIMGroupRoleMapping>;
 
 /// Metadata describing a user's linkage to a directory. This object is only delivered on `user.created` and `user.updated` webhook events, and only when the user is provisioned through a directory. Its absence does not necessarily mean the user is not managed by a directory.
@@ -5486,7 +5076,6 @@ pub struct SCIMUserMetadata {
     pub external_id: Option<String>,
 }
 
-/// Values of `SessionStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum SessionStatus {
     /// `active`
@@ -5518,28 +5107,19 @@ pub enum SessionStatus {
     Unknown(String),
 }
 
-/// The `Session` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Session {
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: String,
-    /// The `id` field.
     pub id: String,
-    /// The `user_id` field.
     pub user_id: String,
-    /// The `client_id` field.
     pub client_id: String,
-    /// The `actor` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub actor: Option<serde_json::Map<String, serde_json::Value>>,
-    /// The `status` field.
     pub status: SessionStatus,
-    /// The `last_active_organization_id` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_active_organization_id: Option<String>,
-    /// The `last_active_at` field.
     pub last_active_at: i64,
-    /// The `latest_activity` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latest_activity: Option<SessionActivityResponse>,
     /// Unix timestamp of expiration.
@@ -5550,51 +5130,73 @@ pub struct Session {
     pub updated_at: i64,
     /// Unix timestamp of creation.
     pub created_at: i64,
-    /// The `tasks` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tasks: Option<Vec<SessionTask>>,
 }
 
-/// The `SessionActivityResponse` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SessionActivityResponse {
-    /// The `object` field.
     pub object: String,
-    /// The `id` field.
     pub id: String,
-    /// The `device_type` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_type: Option<String>,
-    /// The `is_mobile` field.
     pub is_mobile: bool,
-    /// The `browser_name` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub browser_name: Option<String>,
-    /// The `browser_version` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub browser_version: Option<String>,
-    /// The `ip_address` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ip_address: Option<String>,
-    /// The `city` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
-    /// The `country` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
 }
 
-/// The `SessionRefresh` schema.
-pub type SessionRefresh = serde_json::Value;
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum SessionRefresh {
+    /// The `Token` alternative.
+    Token(Token),
+    /// The `Cookies` alternative.
+    Cookies(Cookies),
+    /// A value that fits none of the alternatives this version of the library knows, kept as sent.
+    Unknown(serde_json::Value),
+}
 
-/// The `SessionTask` schema.
+impl<'de> Deserialize<'de> for SessionRefresh {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use crate::typed::{Alternative, Check};
+        const ALTERNATIVES: &[Alternative] = &[
+            Alternative {
+                tags: &[],
+                required: &["jwt", "object"],
+                checks: &[("object", Check::OneOf(&["token"]))],
+            },
+            Alternative {
+                tags: &[],
+                required: &["cookies", "object"],
+                checks: &[("object", Check::OneOf(&["cookies"]))],
+            },
+        ];
+        let value = serde_json::Value::deserialize(deserializer)?;
+        let known = match crate::typed::pick(&value, None, ALTERNATIVES) {
+            Some(0) => crate::typed::variant(&value).map(Self::Token),
+            Some(1) => crate::typed::variant(&value).map(Self::Cookies),
+            _ => None,
+        };
+        Ok(known.unwrap_or_else(|| {
+            crate::typed::note_unknown("SessionRefresh");
+            Self::Unknown(value)
+        }))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SessionTask {
-    /// The `key` field.
     pub key: String,
 }
 
-/// Values of `SignInTokenStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum SignInTokenStatus {
     /// `pending`
@@ -5611,21 +5213,14 @@ pub enum SignInTokenStatus {
     Unknown(String),
 }
 
-/// The `SignInToken` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SignInToken {
-    /// The `object` field.
     pub object: String,
-    /// The `id` field.
     pub id: String,
-    /// The `status` field.
     pub status: SignInTokenStatus,
-    /// The `user_id` field.
     pub user_id: String,
-    /// The `token` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
-    /// The `url` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// Unix timestamp of creation.
@@ -5634,7 +5229,6 @@ pub struct SignInToken {
     pub updated_at: i64,
 }
 
-/// Values of `SignUpStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum SignUpStatus {
     /// `missing_requirements`
@@ -5651,52 +5245,30 @@ pub enum SignUpStatus {
     Unknown(String),
 }
 
-/// The `SignUp` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SignUp {
-    /// The `object` field.
     pub object: String,
-    /// The `id` field.
     pub id: String,
-    /// The `status` field.
     pub status: SignUpStatus,
-    /// The `required_fields` field.
     pub required_fields: Vec<String>,
-    /// The `optional_fields` field.
     pub optional_fields: Vec<String>,
-    /// The `missing_fields` field.
     pub missing_fields: Vec<String>,
-    /// The `unverified_fields` field.
     pub unverified_fields: Vec<String>,
-    /// The `verifications` field.
     pub verifications: SignUpVerifications,
-    /// The `username` field.
     pub username: Option<String>,
-    /// The `email_address` field.
     pub email_address: Option<String>,
-    /// The `phone_number` field.
     pub phone_number: Option<String>,
-    /// The `web3_wallet` field.
     pub web3_wallet: Option<String>,
-    /// The `password_enabled` field.
     pub password_enabled: bool,
-    /// The `first_name` field.
     pub first_name: Option<String>,
-    /// The `last_name` field.
     pub last_name: Option<String>,
-    /// The `unsafe_metadata` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unsafe_metadata: Option<serde_json::Map<String, serde_json::Value>>,
-    /// The `public_metadata` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_metadata: Option<serde_json::Map<String, serde_json::Value>>,
-    /// The `custom_action` field.
     pub custom_action: bool,
-    /// The `external_id` field.
     pub external_id: Option<String>,
-    /// The `created_session_id` field.
     pub created_session_id: Option<String>,
-    /// The `created_user_id` field.
     pub created_user_id: Option<String>,
     /// Unix timestamp at which the user abandoned the sign up attempt.
     pub abandon_at: i64,
@@ -5705,14 +5277,11 @@ pub struct SignUp {
     /// The user locale preference for the sign-up specified as a BCP-47 language tag.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
-    /// The `external_account` field.
-    ///
     /// Deprecated in the spec.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_account: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
-/// Values of `SignUpVerificationNextAction`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum SignUpVerificationNextAction {
     /// `needs_prepare`
@@ -5729,41 +5298,29 @@ pub enum SignUpVerificationNextAction {
     Unknown(String),
 }
 
-/// The `SignUpVerification` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SignUpVerification {
-    /// The `next_action` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_action: Option<SignUpVerificationNextAction>,
-    /// The `supported_strategies` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub supported_strategies: Option<Vec<String>>,
 }
 
-/// The `SignUpVerifications` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SignUpVerifications {
-    /// The `email_address` field.
     pub email_address: Option<SignUpVerification>,
-    /// The `phone_number` field.
     pub phone_number: Option<SignUpVerification>,
-    /// The `web3_wallet` field.
     pub web3_wallet: Option<SignUpVerification>,
-    /// The `external_account` field.
     pub external_account: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
-/// The `SvixURL` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SvixURL {
-    /// The `svix_url` field.
     pub svix_url: String,
 }
 
-/// The `Template` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Template {
-    /// The `id` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// String representing the object's type. Objects of the same type share the same value.
@@ -5814,19 +5371,14 @@ pub struct Template {
     /// list of variables that must be contained in the template body
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub required_variables: Option<Vec<String>>,
-    /// The `from_email_name` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_email_name: Option<String>,
-    /// The `reply_to_email_name` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_to_email_name: Option<String>,
-    /// The `delivered_by_clerk` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivered_by_clerk: Option<bool>,
-    /// The `enabled` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
-    /// The `flagged_as_suspicious` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flagged_as_suspicious: Option<bool>,
     /// Unix timestamp of last update.
@@ -5837,10 +5389,8 @@ pub struct Template {
     pub created_at: Option<i64>,
 }
 
-/// The `TestingToken` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TestingToken {
-    /// The `object` field.
     pub object: String,
     /// The actual token. This value is meant to be passed in the `__clerk_testing_token` query parameter with requests to the Frontend API.
     pub token: String,
@@ -5848,7 +5398,6 @@ pub struct TestingToken {
     pub expires_at: i64,
 }
 
-/// The `Token` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Token {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -5857,16 +5406,13 @@ pub struct Token {
     pub jwt: String,
 }
 
-/// The `TotalCount` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TotalCount {
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: String,
-    /// The `total_count` field.
     pub total_count: i64,
 }
 
-/// Values of `TrustedDevicePlatform`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum TrustedDevicePlatform {
     /// `ios`
@@ -5880,7 +5426,6 @@ pub enum TrustedDevicePlatform {
     Unknown(String),
 }
 
-/// Values of `TrustedDeviceStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum TrustedDeviceStatus {
     /// `active`
@@ -5894,23 +5439,16 @@ pub enum TrustedDeviceStatus {
     Unknown(String),
 }
 
-/// The `TrustedDevice` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrustedDevice {
     /// String representing the object's type.
     pub object: String,
-    /// The `id` field.
     pub id: String,
-    /// The `platform` field.
     pub platform: TrustedDevicePlatform,
-    /// The `app_identifier` field.
     pub app_identifier: String,
-    /// The `name` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `algorithm` field.
     pub algorithm: String,
-    /// The `status` field.
     pub status: TrustedDeviceStatus,
     /// Unix timestamp of creation in milliseconds.
     pub created_at: i64,
@@ -5924,7 +5462,6 @@ pub struct TrustedDevice {
     pub revoked_at: Option<i64>,
 }
 
-/// The `UserScim` object (an object nested in a spec schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UserScim {
     /// The ID of the directory the user is provisioned from.
@@ -5936,63 +5473,38 @@ pub struct UserScim {
     pub external_id: Option<String>,
 }
 
-/// The `User` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct User {
-    /// The `id` field.
     pub id: String,
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: String,
-    /// The `external_id` field.
     pub external_id: Option<String>,
-    /// The `primary_email_address_id` field.
     pub primary_email_address_id: Option<String>,
-    /// The `primary_phone_number_id` field.
     pub primary_phone_number_id: Option<String>,
-    /// The `primary_web3_wallet_id` field.
     pub primary_web3_wallet_id: Option<String>,
-    /// The `username` field.
     pub username: Option<String>,
-    /// The `first_name` field.
     pub first_name: Option<String>,
-    /// The `last_name` field.
     pub last_name: Option<String>,
-    /// The `locale` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
-    /// The `profile_image_url` field.
-    ///
     /// Deprecated in the spec.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile_image_url: Option<String>,
-    /// The `image_url` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_url: Option<String>,
-    /// The `has_image` field.
     pub has_image: bool,
-    /// The `public_metadata` field.
     pub public_metadata: serde_json::Map<String, serde_json::Value>,
-    /// The `private_metadata` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub private_metadata: Option<serde_json::Map<String, serde_json::Value>>,
-    /// The `unsafe_metadata` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unsafe_metadata: Option<serde_json::Map<String, serde_json::Value>>,
-    /// The `email_addresses` field.
     pub email_addresses: Vec<EmailAddress>,
-    /// The `phone_numbers` field.
     pub phone_numbers: Vec<PhoneNumber>,
-    /// The `web3_wallets` field.
     pub web3_wallets: Vec<Web3Wallet>,
-    /// The `passkeys` field.
     pub passkeys: Vec<Passkey>,
-    /// The `password_enabled` field.
     pub password_enabled: bool,
-    /// The `two_factor_enabled` field.
     pub two_factor_enabled: bool,
-    /// The `totp_enabled` field.
     pub totp_enabled: bool,
-    /// The `backup_code_enabled` field.
     pub backup_code_enabled: bool,
     /// Unix timestamp of when MFA was last enabled for this user. It should be noted that this field is not nullified if MFA is disabled.
     pub mfa_enabled_at: Option<i64>,
@@ -6001,13 +5513,9 @@ pub struct User {
     /// Unix timestamp of when the user's password was last updated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password_last_updated_at: Option<i64>,
-    /// The `external_accounts` field.
     pub external_accounts: Vec<ExternalAccountWithVerification>,
-    /// The `saml_accounts` field.
     pub saml_accounts: Vec<SAMLAccount>,
-    /// The `enterprise_accounts` field.
     pub enterprise_accounts: Vec<EnterpriseAccount>,
-    /// The `organization_memberships` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub organization_memberships: Option<Vec<OrganizationMembership>>,
     /// Unix timestamp of last sign-in.
@@ -6041,12 +5549,10 @@ pub struct User {
     /// When set to `true`, the user will bypass Device Trust checks during sign-in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bypass_client_trust: Option<bool>,
-    /// The `scim` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scim: Option<UserScim>,
 }
 
-/// Values of `WaitlistEntryStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum WaitlistEntryStatus {
     /// `pending`
@@ -6066,7 +5572,6 @@ pub enum WaitlistEntryStatus {
     Unknown(String),
 }
 
-/// Values of `WaitlistEntryInvitationStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum WaitlistEntryInvitationStatus {
     /// `pending`
@@ -6086,23 +5591,15 @@ pub enum WaitlistEntryInvitationStatus {
     Unknown(String),
 }
 
-/// The `WaitlistEntryInvitation` object (an object nested in a spec schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WaitlistEntryInvitation {
-    /// The `object` field.
     pub object: String,
-    /// The `id` field.
     pub id: String,
-    /// The `email_address` field.
     pub email_address: String,
-    /// The `public_metadata` field.
     pub public_metadata: serde_json::Map<String, serde_json::Value>,
-    /// The `revoked` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoked: Option<bool>,
-    /// The `status` field.
     pub status: WaitlistEntryInvitationStatus,
-    /// The `url` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// Unix timestamp of expiration.
@@ -6114,16 +5611,11 @@ pub struct WaitlistEntryInvitation {
     pub updated_at: i64,
 }
 
-/// The `WaitlistEntry` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WaitlistEntry {
-    /// The `object` field.
     pub object: String,
-    /// The `id` field.
     pub id: String,
-    /// The `email_address` field.
     pub email_address: String,
-    /// The `status` field.
     pub status: WaitlistEntryStatus,
     /// Indicates if the waitlist entry is locked. Locked entries are being processed in a batch action and are unavailable for other actions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -6132,49 +5624,95 @@ pub struct WaitlistEntry {
     pub created_at: i64,
     /// Unix timestamp of last update.
     pub updated_at: i64,
-    /// The `invitation` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invitation: Option<WaitlistEntryInvitation>,
 }
 
-/// The `Web3Wallet` schema.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Web3WalletVerification {
+    /// The `verification_web3` alternative.
+    Web3(VerificationWeb3),
+    /// The `verification_admin` alternative.
+    Admin(VerificationAdmin),
+    /// A value that fits none of the alternatives this version of the library knows, kept as sent.
+    Unknown(serde_json::Value),
+}
+
+impl<'de> Deserialize<'de> for Web3WalletVerification {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use crate::typed::{Alternative, Check};
+        const ALTERNATIVES: &[Alternative] = &[
+            Alternative {
+                tags: &["verification_web3"],
+                required: &["attempts", "expire_at", "status", "strategy"],
+                checks: &[
+                    ("object", Check::OneOf(&["verification_web3"])),
+                    (
+                        "status",
+                        Check::OneOf(&["unverified", "verified", "failed", "expired"]),
+                    ),
+                    (
+                        "strategy",
+                        Check::OneOf(&[
+                            "web3_metamask_signature",
+                            "web3_base_signature",
+                            "web3_coinbase_wallet_signature",
+                            "web3_okx_wallet_signature",
+                            "web3_solana_signature",
+                        ]),
+                    ),
+                ],
+            },
+            Alternative {
+                tags: &["verification_admin"],
+                required: &["attempts", "expire_at", "status", "strategy"],
+                checks: &[
+                    ("object", Check::OneOf(&["verification_admin"])),
+                    ("status", Check::OneOf(&["verified"])),
+                    ("strategy", Check::OneOf(&["admin"])),
+                ],
+            },
+        ];
+        let value = serde_json::Value::deserialize(deserializer)?;
+        let known = match crate::typed::pick(&value, Some("object"), ALTERNATIVES) {
+            Some(0) => crate::typed::variant(&value).map(Self::Web3),
+            Some(1) => crate::typed::variant(&value).map(Self::Admin),
+            _ => None,
+        };
+        Ok(known.unwrap_or_else(|| {
+            crate::typed::note_unknown("Web3WalletVerification");
+            Self::Unknown(value)
+        }))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Web3Wallet {
-    /// The `id` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: String,
-    /// The `web3_wallet` field.
     pub web3_wallet: String,
-    /// The `verification` field.
-    pub verification: Option<serde_json::Value>,
+    pub verification: Option<Web3WalletVerification>,
     /// Unix timestamp of creation
     pub created_at: i64,
     /// Unix timestamp of creation
     pub updated_at: i64,
 }
 
-/// The `verification_admin` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VerificationAdmin {
-    /// The `object` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
-    /// The `status` field.
     pub status: String,
-    /// The `strategy` field.
     pub strategy: String,
-    /// The `attempts` field.
     pub attempts: Option<i64>,
-    /// The `expire_at` field.
     pub expire_at: Option<i64>,
-    /// The `verified_at_client` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified_at_client: Option<String>,
 }
 
-/// Values of `VerificationEmailLinkStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum VerificationEmailLinkStatus {
     /// `unverified`
@@ -6194,26 +5732,18 @@ pub enum VerificationEmailLinkStatus {
     Unknown(String),
 }
 
-/// The `verification_email_link` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VerificationEmailLink {
-    /// The `object` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
-    /// The `status` field.
     pub status: VerificationEmailLinkStatus,
-    /// The `strategy` field.
     pub strategy: String,
-    /// The `attempts` field.
     pub attempts: Option<i64>,
-    /// The `expire_at` field.
     pub expire_at: Option<i64>,
-    /// The `verified_at_client` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified_at_client: Option<String>,
 }
 
-/// Values of `VerificationFromOauthStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum VerificationFromOauthStatus {
     /// `unverified`
@@ -6227,29 +5757,20 @@ pub enum VerificationFromOauthStatus {
     Unknown(String),
 }
 
-/// The `verification_from_oauth` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VerificationFromOauth {
-    /// The `object` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
-    /// The `status` field.
     pub status: VerificationFromOauthStatus,
-    /// The `strategy` field.
     pub strategy: String,
-    /// The `error` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<ClerkError>,
-    /// The `expire_at` field.
     pub expire_at: Option<i64>,
-    /// The `attempts` field.
     pub attempts: Option<i64>,
-    /// The `verified_at_client` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified_at_client: Option<String>,
 }
 
-/// Values of `VerificationGoogleOneTapStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum VerificationGoogleOneTapStatus {
     /// `unverified`
@@ -6263,29 +5784,20 @@ pub enum VerificationGoogleOneTapStatus {
     Unknown(String),
 }
 
-/// The `verification_google_one_tap` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VerificationGoogleOneTap {
-    /// The `object` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
-    /// The `status` field.
     pub status: VerificationGoogleOneTapStatus,
-    /// The `strategy` field.
     pub strategy: String,
-    /// The `expire_at` field.
     pub expire_at: Option<i64>,
-    /// The `attempts` field.
     pub attempts: Option<i64>,
-    /// The `verified_at_client` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified_at_client: Option<String>,
-    /// The `error` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<ClerkError>,
 }
 
-/// Values of `VerificationOauthStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum VerificationOauthStatus {
     /// `unverified`
@@ -6308,32 +5820,22 @@ pub enum VerificationOauthStatus {
     Unknown(String),
 }
 
-/// The `verification_oauth` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VerificationOauth {
-    /// The `object` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
-    /// The `status` field.
     pub status: VerificationOauthStatus,
-    /// The `strategy` field.
     pub strategy: String,
-    /// The `external_verification_redirect_url` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_verification_redirect_url: Option<String>,
-    /// The `error` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<ClerkError>,
-    /// The `expire_at` field.
     pub expire_at: i64,
-    /// The `attempts` field.
     pub attempts: Option<i64>,
-    /// The `verified_at_client` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified_at_client: Option<String>,
 }
 
-/// Values of `VerificationOtpStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum VerificationOtpStatus {
     /// `unverified`
@@ -6353,7 +5855,6 @@ pub enum VerificationOtpStatus {
     Unknown(String),
 }
 
-/// Values of `VerificationOtpStrategy`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum VerificationOtpStrategy {
     /// `phone_code`
@@ -6370,54 +5871,37 @@ pub enum VerificationOtpStrategy {
     Unknown(String),
 }
 
-/// The `verification_otp` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VerificationOtp {
-    /// The `object` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
-    /// The `status` field.
     pub status: VerificationOtpStatus,
-    /// The `strategy` field.
     pub strategy: VerificationOtpStrategy,
-    /// The `attempts` field.
     pub attempts: Option<i64>,
-    /// The `expire_at` field.
     pub expire_at: Option<i64>,
     /// The delivery channel of the code (phone codes only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<String>,
-    /// The `verified_at_client` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified_at_client: Option<String>,
 }
 
-/// The `verification_passkey` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VerificationPasskey {
-    /// The `object` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
-    /// The `status` field.
     pub status: String,
-    /// The `strategy` field.
     pub strategy: String,
-    /// The `nonce` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nonce: Option<String>,
-    /// The `message` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
-    /// The `attempts` field.
     pub attempts: Option<i64>,
-    /// The `expire_at` field.
     pub expire_at: Option<i64>,
-    /// The `verified_at_client` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified_at_client: Option<String>,
 }
 
-/// Values of `VerificationSamlStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum VerificationSamlStatus {
     /// `unverified`
@@ -6440,49 +5924,33 @@ pub enum VerificationSamlStatus {
     Unknown(String),
 }
 
-/// The `verification_saml` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VerificationSaml {
-    /// The `object` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
-    /// The `status` field.
     pub status: VerificationSamlStatus,
-    /// The `strategy` field.
     pub strategy: String,
-    /// The `external_verification_redirect_url` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_verification_redirect_url: Option<String>,
-    /// The `error` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<ClerkError>,
-    /// The `expire_at` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expire_at: Option<i64>,
-    /// The `attempts` field.
     pub attempts: Option<i64>,
-    /// The `verified_at_client` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified_at_client: Option<String>,
 }
 
-/// The `verification_scim` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VerificationScim {
-    /// The `object` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
-    /// The `status` field.
     pub status: String,
-    /// The `strategy` field.
     pub strategy: String,
-    /// The `attempts` field.
     pub attempts: Option<i64>,
-    /// The `expire_at` field.
     pub expire_at: Option<i64>,
 }
 
-/// Values of `VerificationTicketStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum VerificationTicketStatus {
     /// `unverified`
@@ -6499,26 +5967,18 @@ pub enum VerificationTicketStatus {
     Unknown(String),
 }
 
-/// The `verification_ticket` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VerificationTicket {
-    /// The `object` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
-    /// The `status` field.
     pub status: VerificationTicketStatus,
-    /// The `strategy` field.
     pub strategy: String,
-    /// The `attempts` field.
     pub attempts: Option<i64>,
-    /// The `expire_at` field.
     pub expire_at: Option<i64>,
-    /// The `verified_at_client` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified_at_client: Option<String>,
 }
 
-/// Values of `VerificationWeb3Status`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum VerificationWeb3Status {
     /// `unverified`
@@ -6538,7 +5998,6 @@ pub enum VerificationWeb3Status {
     Unknown(String),
 }
 
-/// Values of `VerificationWeb3Strategy`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum VerificationWeb3Strategy {
     /// `web3_metamask_signature`
@@ -6561,27 +6020,18 @@ pub enum VerificationWeb3Strategy {
     Unknown(String),
 }
 
-/// The `verification_web3` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VerificationWeb3 {
-    /// The `object` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
-    /// The `status` field.
     pub status: VerificationWeb3Status,
-    /// The `strategy` field.
     pub strategy: VerificationWeb3Strategy,
-    /// The `nonce` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nonce: Option<String>,
-    /// The `message` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
-    /// The `attempts` field.
     pub attempts: Option<i64>,
-    /// The `expire_at` field.
     pub expire_at: Option<i64>,
-    /// The `verified_at_client` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified_at_client: Option<String>,
 }
@@ -6591,7 +6041,6 @@ pub struct VerificationWeb3 {
 /// A list of directories
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DirectoryListResponse {
-    /// The `data` field.
     pub data: Directories,
     /// Total number of directories.
     pub total_count: i64,
@@ -6615,7 +6064,6 @@ pub struct DirectoryGroupRoleMappingDeletedResponse {
 /// A list of directory group role mappings, ordered by precedence.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DirectoryGroupRoleMappingListResponse {
-    /// The `data` field.
     pub data: DirectoryGroupRoleMappings,
     /// Total number of directory group role mappings in the directory.
     pub total_count: i64,
@@ -6629,16 +6077,12 @@ pub struct InstanceSettingsResponse {
     /// String representing the object's type. Objects of the same type share the same value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
-    /// The `id` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    /// The `restricted_to_allowlist` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restricted_to_allowlist: Option<bool>,
-    /// The `from_email_address` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_email_address: Option<String>,
-    /// The `progressive_sign_up` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub progressive_sign_up: Option<bool>,
     /// Deprecated. When enabled, production authentication emails for this instance are sent through Clerk's legacy managed email delivery path. This setting is being retired; use the instance's configured email sending domain instead.
@@ -6654,20 +6098,13 @@ pub struct InstanceSettingsResponse {
 /// Success
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InvitationRevokedResponse {
-    /// The `object` field.
     pub object: String,
-    /// The `id` field.
     pub id: String,
-    /// The `email_address` field.
     pub email_address: String,
-    /// The `public_metadata` field.
     pub public_metadata: serde_json::Map<String, serde_json::Value>,
-    /// The `revoked` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoked: Option<bool>,
-    /// The `status` field.
     pub status: String,
-    /// The `url` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// Unix timestamp of expiration.
@@ -6684,7 +6121,6 @@ pub struct InvitationRevokedResponse {
 /// Success
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MachineCreatedResponse {
-    /// The `object` field.
     pub object: String,
     /// Unique identifier for the machine.
     pub id: String,
@@ -6723,7 +6159,6 @@ pub struct MachineDeletedResponse {
 /// Success
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MachineListResponse {
-    /// The `data` field.
     pub data: Vec<Machine>,
     /// Total number of machines
     pub total_count: i64,
@@ -6760,7 +6195,6 @@ pub struct MachineScopeDeletedResponse {
 /// A list of directories
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SCIMDirectoryListResponse {
-    /// The `data` field.
     pub data: SCIMDirectories,
     /// Total number of directories.
     pub total_count: i64,
@@ -6784,7 +6218,6 @@ pub struct SCIMGroupRoleMappingDeletedResponse {
 /// A list of SCIM group role mappings, ordered by precedence.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SCIMGroupRoleMappingListResponse {
-    /// The `data` field.
     pub data: SCIMGroupRoleMappings,
     /// Total number of SCIM group role mappings in the directory.
     pub total_count: i64,
@@ -6795,7 +6228,6 @@ pub struct SCIMGroupRoleMappingListResponse {
 /// Success
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrustedDeviceListResponse {
-    /// The `data` field.
     pub data: Vec<TrustedDevice>,
     /// Total number of trusted devices
     pub total_count: i64,
@@ -6806,7 +6238,6 @@ pub struct TrustedDeviceListResponse {
 /// List of waitlist entries
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WaitlistEntriesResponse {
-    /// The `data` field.
     pub data: Vec<WaitlistEntry>,
     /// Total number of waitlist entries
     pub total_count: i64,
@@ -6839,6 +6270,311 @@ pub struct VerificationResponse {
     /// The channel the code was sent over (phone numbers only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdminPortalLinkToken {
+    pub object: String,
+    pub id: String,
+    /// The origin-level admin_portal_link this token was issued for.
+    pub admin_portal_link_id: String,
+    pub instance_id: String,
+    /// Optional. Present only when the link is scoped to an existing org.
+    pub organization_id: Option<String>,
+    /// Optional opaque reference to the IT contact associated with this link.
+    pub it_contact_id: Option<String>,
+    /// Caller-provided scopes for this token.
+    pub scopes: Option<Vec<String>>,
+    pub revoked: bool,
+    pub revocation_reason: Option<String>,
+    pub expired: bool,
+    /// The timestamp for when the token will expire, in milliseconds.
+    pub expiration: Option<f64>,
+    /// The timestamp for when the token was created, in milliseconds.
+    pub created_at: f64,
+    /// The timestamp for when the token was last updated, in milliseconds.
+    pub updated_at: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApiKey {
+    pub object: String,
+    pub id: String,
+    pub r#type: String,
+    pub subject: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub claims: Option<serde_json::Value>,
+    pub scopes: Vec<String>,
+    pub revoked: bool,
+    pub revocation_reason: Option<String>,
+    pub expired: bool,
+    /// The timestamp for when the API key will expire, in milliseconds
+    pub expiration: Option<f64>,
+    pub created_by: Option<String>,
+    /// The timestamp for when the API key was last used, in milliseconds
+    pub last_used_at: Option<f64>,
+    /// The timestamp for when the API key was created, in milliseconds
+    pub created_at: f64,
+    /// The timestamp for when the API key was last updated, in milliseconds
+    pub updated_at: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MachineToMachineToken {
+    pub object: String,
+    pub id: String,
+    pub subject: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claims: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scopes: Option<Vec<String>>,
+    pub revoked: bool,
+    pub revocation_reason: Option<String>,
+    pub expired: bool,
+    /// The timestamp for when the token will expire, in milliseconds
+    pub expiration: Option<f64>,
+    /// The timestamp for when the token was last used, in milliseconds
+    pub last_used_at: Option<f64>,
+    /// The timestamp for when the token was created, in milliseconds
+    pub created_at: f64,
+    /// The timestamp for when the token was last updated, in milliseconds
+    pub updated_at: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdminPortalLinkTokensCreateResponse {
+    pub object: String,
+    pub id: String,
+    /// The origin-level admin_portal_link this token was issued for.
+    pub admin_portal_link_id: String,
+    pub instance_id: String,
+    /// Optional. Present only when the link is scoped to an existing org.
+    pub organization_id: Option<String>,
+    /// Optional opaque reference to the IT contact associated with this link.
+    pub it_contact_id: Option<String>,
+    /// Caller-provided scopes for this token.
+    pub scopes: Option<Vec<String>>,
+    /// The single-use admin portal link token. Returned only on creation. URL-borne; treat as a secret.
+    pub token: String,
+    pub revoked: bool,
+    pub revocation_reason: Option<String>,
+    pub expired: bool,
+    /// The timestamp for when the token will expire, in milliseconds.
+    pub expiration: Option<f64>,
+    /// The timestamp for when the token was created, in milliseconds.
+    pub created_at: f64,
+    /// The timestamp for when the token was last updated, in milliseconds.
+    pub updated_at: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApiKeysCreateResponse {
+    pub object: String,
+    pub id: String,
+    pub r#type: String,
+    pub subject: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub claims: Option<serde_json::Value>,
+    pub scopes: Vec<String>,
+    pub secret: String,
+    pub revoked: bool,
+    pub revocation_reason: Option<String>,
+    pub expired: bool,
+    /// The timestamp for when the API key will expire, in milliseconds
+    pub expiration: Option<f64>,
+    pub created_by: Option<String>,
+    /// The timestamp for when the API key was last used, in milliseconds
+    pub last_used_at: Option<f64>,
+    /// The timestamp for when the API key was created, in milliseconds
+    pub created_at: f64,
+    /// The timestamp for when the API key was last updated, in milliseconds
+    pub updated_at: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApiKeysDeleteResponse {
+    pub id: String,
+    pub object: String,
+    pub deleted: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApiKeysGetSecretResponse {
+    pub secret: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApiKeysListResponse {
+    pub data: Vec<ApiKey>,
+    pub total_count: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct M2mTokensCreateResponse {
+    pub object: String,
+    pub id: String,
+    pub subject: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claims: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scopes: Option<Vec<String>>,
+    pub token: String,
+    pub revoked: bool,
+    pub revocation_reason: Option<String>,
+    pub expired: bool,
+    /// The timestamp for when the token will expire, in milliseconds
+    pub expiration: Option<f64>,
+    /// The timestamp for when the token was last used, in milliseconds
+    pub last_used_at: Option<f64>,
+    /// The timestamp for when the token was created, in milliseconds
+    pub created_at: f64,
+    /// The timestamp for when the token was last updated, in milliseconds
+    pub updated_at: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct M2mTokensListResponse {
+    pub m2m_tokens: Vec<MachineToMachineToken>,
+    pub total_count: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OauthAccessTokensVerifyResponseClerkIdpOauthAccessToken {
+    pub object: String,
+    pub id: String,
+    pub client_id: String,
+    pub subject: String,
+    pub scopes: Vec<String>,
+    pub revoked: bool,
+    pub revocation_reason: Option<String>,
+    pub expired: bool,
+    pub expiration: Option<f64>,
+    pub created_at: f64,
+    pub updated_at: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OauthAccessTokensVerifyResponseInactive {
+    /// Indicates that a JWT access token is not active (expired)
+    pub active: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum OauthAccessTokensVerifyResponse {
+    ClerkIdpOauthAccessToken(OauthAccessTokensVerifyResponseClerkIdpOauthAccessToken),
+    Inactive(OauthAccessTokensVerifyResponseInactive),
+    /// A value that fits none of the alternatives this version of the library knows, kept as sent.
+    Unknown(serde_json::Value),
+}
+
+impl<'de> Deserialize<'de> for OauthAccessTokensVerifyResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use crate::typed::{Alternative, Check};
+        const ALTERNATIVES: &[Alternative] = &[
+            Alternative {
+                tags: &[],
+                required: &[
+                    "client_id",
+                    "created_at",
+                    "expiration",
+                    "expired",
+                    "id",
+                    "object",
+                    "revocation_reason",
+                    "revoked",
+                    "scopes",
+                    "subject",
+                    "updated_at",
+                ],
+                checks: &[
+                    ("object", Check::OneOf(&["clerk_idp_oauth_access_token"])),
+                    ("id", Check::Prefix("oat_")),
+                    ("subject", Check::Prefix("user_")),
+                ],
+            },
+            Alternative {
+                tags: &[],
+                required: &["active"],
+                checks: &[("active", Check::Bool(false))],
+            },
+        ];
+        let value = serde_json::Value::deserialize(deserializer)?;
+        let known = match crate::typed::pick(&value, None, ALTERNATIVES) {
+            Some(0) => crate::typed::variant(&value).map(Self::ClerkIdpOauthAccessToken),
+            Some(1) => crate::typed::variant(&value).map(Self::Inactive),
+            _ => None,
+        };
+        Ok(known.unwrap_or_else(|| {
+            crate::typed::note_unknown("OauthAccessTokensVerifyResponse");
+            Self::Unknown(value)
+        }))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionsCreateTokenResponse {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub object: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jwt: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionsCreateTokenFromTemplateResponse {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub object: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jwt: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UsersDeleteBackupCodesResponse {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UsersDeleteTotpResponse {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UsersDisableMfaResponse {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UsersVerifyPasswordResponse {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verified: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum UsersVerifyTotpResponseCodeType {
+    /// `totp`
+    #[serde(rename = "totp")]
+    Totp,
+    /// `backup_code`
+    #[serde(rename = "backup_code")]
+    BackupCode,
+    /// A value this version of the library does not know, kept as sent.
+    #[serde(untagged)]
+    Unknown(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UsersVerifyTotpResponse {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verified: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code_type: Option<UsersVerifyTotpResponseCodeType>,
 }
 
 /// Deserializes `value` as the type of the schema `name`, serializes it back and

@@ -86,9 +86,11 @@ pub fn generate(spec_json: &str, spec_label: &str) -> BTreeMap<String, String> {
         spec.define_model(name, &spec.schemas()[name], &mut models);
     }
     spec.response_types = define_response_models(&spec, &mut models);
+    let mut operations = ops::collect(&spec);
+    // The inline answers get model types, as for Rust.
+    ops::define_inline_responses(&spec, &mut operations, &mut models);
     box_recursive_fields(&mut models.items);
 
-    let operations = ops::collect(&spec);
     let mut files = BTreeMap::new();
     files.insert(
         "operations_gen.go".to_string(),
@@ -317,6 +319,16 @@ fn go_type(rust: &RustType, types: &BTreeMap<String, String>) -> GoTy {
     }
 }
 
+/// The doc comment of a model type: the spec's description, or a plain line naming the
+/// schema when the spec has none.
+fn type_doc(go: &str, name: &str, doc: &str) -> String {
+    if doc.trim().is_empty() {
+        format!("{go} is the spec's {name} schema.")
+    } else {
+        format!("{go}: {doc}")
+    }
+}
+
 fn render_models(items: &[Item], source: &str) -> String {
     // Go names of the model types: the Rust names, renamed where hand-written code
     // already uses them.
@@ -324,7 +336,10 @@ fn render_models(items: &[Item], source: &str) -> String {
     let mut types = BTreeMap::new();
     for item in items {
         let name = match item {
-            Item::Struct { name, .. } | Item::Enum { name, .. } | Item::Alias { name, .. } => name,
+            Item::Struct { name, .. }
+            | Item::Enum { name, .. }
+            | Item::Alias { name, .. }
+            | Item::Union { name, .. } => name,
         };
         let mut go = name.clone();
         if used.contains(&go) {
@@ -354,7 +369,7 @@ import \"encoding/json\"
         match item {
             Item::Struct { name, doc, fields } => {
                 let go = &types[name];
-                out.push_str(&comment(&format!("{go}: {doc}"), ""));
+                out.push_str(&comment(&type_doc(go, name, doc), ""));
                 out.push_str(&format!("type {go} struct {{\n"));
                 let mut field_names = BTreeSet::new();
                 for field in fields {
@@ -384,11 +399,11 @@ import \"encoding/json\"
             Item::Enum { name, doc, values } => {
                 let go = &types[name];
                 let doc = if doc.trim().is_empty() {
-                    "a string enum of the spec.".to_string()
+                    format!("{go}: a string enum of the spec.")
                 } else {
-                    doc.clone()
+                    format!("{go}: {doc}")
                 };
-                out.push_str(&comment(&format!("{go}: {doc}"), ""));
+                out.push_str(&comment(&doc, ""));
                 out.push_str(&format!("type {go} string\n\n"));
                 out.push_str(&format!("// The values of {go} the spec lists.\nconst (\n"));
                 for value in values {
@@ -408,8 +423,29 @@ import \"encoding/json\"
             Item::Alias { name, doc, ty } => {
                 let go = &types[name];
                 let ty = go_type(&parse_rust_type(ty), &types);
-                out.push_str(&comment(&format!("{go}: {doc}"), ""));
+                out.push_str(&comment(&type_doc(go, name, doc), ""));
                 out.push_str(&format!("type {go} = {}\n\n", ty.go));
+            }
+            Item::Union {
+                name,
+                doc,
+                variants,
+                ..
+            } => {
+                // Go has no sum types: the raw JSON, to decode into the variant that fits.
+                let go = &types[name];
+                let names: Vec<String> = variants
+                    .iter()
+                    .map(|variant| go_type(&parse_rust_type(&variant.ty), &types).go)
+                    .collect();
+                out.push_str(&comment(
+                    &format!(
+                        "{go}: {doc} One of: {} (or a shape the spec does not list); decode it into the one that fits.",
+                        names.join(", ")
+                    ),
+                    "",
+                ));
+                out.push_str(&format!("type {go} = json.RawMessage\n\n"));
             }
         }
     }

@@ -107,9 +107,14 @@ pub fn generate(spec_json: &str, spec_label: &str, workspace: &Path) -> BTreeMap
         spec.define_model(name, &spec.schemas()[name], &mut models);
     }
     spec.response_types = define_response_models(&spec, &mut models);
-    box_recursive_fields(&mut models.items);
 
-    let operations = ops::collect(&spec);
+    let mut operations = ops::collect(&spec);
+    for stale in ops::stale_exceptions(&operations) {
+        eprintln!("warning: {stale}");
+    }
+    ops::define_inline_responses(&spec, &mut operations, &mut models);
+    box_recursive_fields(&mut models.items);
+    let params = ops::define_params(&spec, &mut operations);
 
     let mut files = BTreeMap::new();
     files.insert("mod.rs".to_string(), render_mod(&version, spec_label));
@@ -120,7 +125,7 @@ pub fn generate(spec_json: &str, spec_label: &str, workspace: &Path) -> BTreeMap
     files.insert("operations.rs".to_string(), ops::render_table(&operations));
     files.insert(
         "params.rs".to_string(),
-        ops::add_contract_derives(&ops::render_params(&spec, &operations)),
+        ops::add_contract_derives(&ops::render_params(&params)),
     );
     files.insert("contract.rs".to_string(), ops::render_contract(&operations));
     files.insert(
@@ -142,11 +147,27 @@ fn render_mod(version: &str, spec_label: &str) -> String {
         "{HEADER}//! Code generated from Clerk's Backend API OpenAPI spec, version {version}
 //! (`{spec_label}`, read from `../shared/openapi/` by default).
 //!
-//! - [`models`]: a type for each schema of the spec;
+//! - [`models`] (also `clerk_core::models`): a type for each schema of the spec and
+//!   each inline answer;
 //! - [`operations`]: the operation table every way of calling the API reads;
-//! - [`params`]: a typed params struct for each operation that takes params;
-//! - [`resources`]: typed methods, grouped by resource (`client.users().list(...)`).
-// Spec descriptions are prose written for a website, not for rustdoc.
+//! - [`params`]: a typed params struct for each operation that takes query, body or
+//!   multipart params;
+//! - [`resources`]: typed methods, grouped by resource (`client.users().get(id)`).
+//!
+//! A params struct with required fields has no `Default`, so none can be forgotten:
+//!
+//! ```compile_fail
+//! // `name` is required: this does not compile.
+//! let params = clerk_core::generated::params::OrganizationsCreateParams::default();
+//! ```
+//! ```
+//! let params = clerk_core::generated::params::OrganizationsCreateParams::new(\"Acme\")
+//!     .max_allowed_memberships(10);
+//! # assert_eq!(params.name, \"Acme\");
+//! ```
+// Spec descriptions are prose written for a website, not for rustdoc; where the spec
+// has none, the generator writes none rather than restating the name.
+#![allow(missing_docs)]
 #![allow(rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags, rustdoc::bare_urls)]
 #![allow(
     clippy::doc_lazy_continuation,
@@ -154,7 +175,11 @@ fn render_mod(version: &str, spec_label: &str) -> String {
     clippy::large_enum_variant,
     clippy::enum_variant_names,
     clippy::upper_case_acronyms,
-    clippy::too_long_first_doc_paragraph
+    clippy::too_long_first_doc_paragraph,
+    // Constructors take every required field; setters are named after their fields.
+    clippy::too_many_arguments,
+    clippy::should_implement_trait,
+    clippy::wrong_self_convention
 )]
 
 /// The `info.version` of the spec this code was generated from; also the default
@@ -373,6 +398,195 @@ mod tests {
         assert_eq!(
             files,
             generate(&mini_spec(None, "/nodes"), "mini.json", &workspace())
+        );
+    }
+
+    /// `mini_spec` plus one object path: a lookup with an optional query flag, an update
+    /// with a nullable body field, and a removal with nothing but its path.
+    fn mini_spec_with_one_node() -> String {
+        let mut value: Value = serde_json::from_str(&mini_spec(None, "/nodes")).unwrap();
+        let id = json!({"name": "node_id", "in": "path", "required": true, "schema": {"type": "string"}});
+        let node = json!({"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Node"}}}});
+        value["paths"]["/groups/{group_id}/nodes/{node_id}"] = json!({
+            "get": {
+                "operationId": "GetNode", "x-speakeasy-group": "nodes", "x-speakeasy-name-override": "get",
+                "parameters": [
+                    {"name": "expand", "in": "query", "schema": {"type": "boolean"}},
+                    id,
+                    {"name": "group_id", "in": "path", "required": true, "schema": {"type": "string"}}
+                ],
+                "responses": {"200": node}
+            },
+            "patch": {
+                "operationId": "UpdateNode", "x-speakeasy-group": "nodes", "x-speakeasy-name-override": "update",
+                "parameters": [id, {"name": "group_id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "requestBody": {"content": {"application/json": {"schema": {"type": "object", "properties": {
+                    "label": {"type": "string", "nullable": true},
+                    "weight": {"type": "integer"}
+                }}}}},
+                "responses": {"200": node}
+            },
+            "delete": {
+                "operationId": "DeleteNode", "x-speakeasy-group": "nodes", "x-speakeasy-name-override": "delete",
+                "parameters": [id, {"name": "group_id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "responses": {"204": {"description": "gone"}}
+            }
+        });
+        value.to_string()
+    }
+
+    /// Each params struct of a rendered `params.rs`: (name, derives `Default`, whether a
+    /// field is required). A field is optional exactly when it is skipped while unset
+    /// (`skip_serializing_if`); a required field is always sent.
+    fn params_structs(source: &str) -> Vec<(String, bool, bool)> {
+        let mut found = Vec::new();
+        let mut derive = String::new();
+        let mut current: Option<(String, bool, bool)> = None;
+        let mut attrs = String::new();
+        for line in source.lines() {
+            let line = line.trim();
+            if let Some((name, default, required)) = &mut current {
+                if line == "}" {
+                    found.push((name.clone(), *default, *required));
+                    current = None;
+                } else if line.starts_with("pub ") {
+                    if !attrs.contains("skip_serializing_if") {
+                        *required = true;
+                    }
+                    attrs.clear();
+                } else if !line.starts_with("///") {
+                    // An attribute, maybe spread over lines by rustfmt.
+                    attrs.push_str(line);
+                }
+                continue;
+            }
+            if line.starts_with("#[derive(") {
+                derive = line.to_string();
+            } else if let Some(rest) = line.strip_prefix("pub struct ") {
+                let name = rest.trim_end_matches(" {").to_string();
+                current = Some((name, derive.contains("Default"), false));
+                attrs.clear();
+            }
+        }
+        assert!(
+            !source.contains("impl Default for"),
+            "a hand-rolled Default slipped in"
+        );
+        found
+    }
+
+    fn assert_required_means_no_default(params: &str) -> usize {
+        let structs = params_structs(params);
+        assert!(!structs.is_empty(), "no params structs found");
+        for (name, default, required) in &structs {
+            assert_eq!(
+                *default, !*required,
+                "{name}: Default must be derived exactly when no field is required"
+            );
+            if *required {
+                assert!(
+                    params.contains(&format!("impl {name} {{"))
+                        && !params.contains(&format!("{name}::default()")),
+                    "{name} needs a `new(required...)` and no default"
+                );
+            }
+        }
+        structs.iter().filter(|(_, _, required)| *required).count()
+    }
+
+    #[test]
+    fn no_params_struct_with_a_required_field_implements_default() {
+        let files = generate(&mini_spec_with_one_node(), "mini.json", &workspace());
+        let params = &files["params.rs"];
+        assert_eq!(
+            assert_required_means_no_default(params),
+            1,
+            "{:?}",
+            params_structs(params)
+        );
+        assert!(params.contains("pub struct NodesCreateParams"), "{params}");
+        assert!(
+            params.contains("pub fn new(name: impl Into<String>) -> Self"),
+            "{params}"
+        );
+        assert!(
+            params_structs(params).contains(&("NodesListParams".into(), true, false)),
+            "{params}"
+        );
+        // The real spec, when it is beside the repository (CI has it).
+        let spec_path = workspace().join("../shared/openapi/clerk-bapi-2026-05-12.json");
+        let Ok(spec) = std::fs::read_to_string(&spec_path) else {
+            eprintln!("*** SKIPPED the real spec: not at {}", spec_path.display());
+            return;
+        };
+        let files = generate(&spec, "clerk-bapi-2026-05-12.json", &workspace());
+        let params = &files["params.rs"];
+        let with_required = assert_required_means_no_default(params);
+        assert!(
+            with_required > 50,
+            "only {with_required} structs with required fields"
+        );
+        for required in [
+            "pub struct OrganizationsCreateParams",
+            "pub struct OrganizationMembershipsCreateParams",
+            "pub struct SessionsCreateParams",
+        ] {
+            assert!(
+                params_structs(params)
+                    .iter()
+                    .any(|(n, d, r)| required.ends_with(n.as_str()) && !d && *r),
+                "{required} must have a required field and no Default"
+            );
+        }
+        let root: Value = serde_json::from_str(&spec).unwrap();
+        let spec = Spec {
+            root,
+            response_types: BTreeMap::new(),
+        };
+        assert_eq!(
+            ops::stale_exceptions(&ops::collect(&spec)),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn path_parameters_lead_in_path_order_and_null_is_expressible() {
+        let files = generate(&mini_spec_with_one_node(), "mini.json", &workspace());
+        let resources = &files["resources.rs"];
+        // The spec lists node_id first; the path has group_id first.
+        assert!(
+            resources.contains(
+                "pub fn delete(&self, group_id: &str, node_id: &str) -> crate::Result<()>"
+            ),
+            "{resources}"
+        );
+        assert!(
+            resources.contains(
+                "pub fn get(&self, group_id: &str, node_id: &str) -> crate::Result<models::Node>"
+            ),
+            "{resources}"
+        );
+        assert!(resources.contains("pub fn get_with(\n"), "{resources}");
+        assert!(
+            resources.contains("params: &params::NodesUpdateParams"),
+            "an update takes its params even when all are optional: {resources}"
+        );
+        assert!(resources.contains("/// ```no_run"), "{resources}");
+        let params = &files["params.rs"];
+        assert!(
+            params.contains("pub label: crate::Nullable<String>"),
+            "{params}"
+        );
+        assert!(params.contains("pub weight: Option<i64>"), "{params}");
+        assert!(params.contains("pub fn clear_label(mut self)"), "{params}");
+        assert!(
+            !params.contains("pub node_id"),
+            "path params are not fields: {params}"
+        );
+        let models = &files["models.rs"];
+        assert!(
+            !models.contains("The `name` field"),
+            "no made-up docs: {models}"
         );
     }
 

@@ -77,7 +77,9 @@ pub fn generate(spec_json: &str, spec_label: &str) -> String {
         spec.define_model(name, &spec.schemas()[name], &mut models);
     }
     spec.response_types = define_response_models(&spec, &mut models);
-    let operations = ops::collect(&spec);
+    let mut operations = ops::collect(&spec);
+    // The inline answers get model types, as for Rust.
+    ops::define_inline_responses(&spec, &mut operations, &mut models);
 
     // The params' inline types, named as `ops::render_params` names them.
     let mut params = TypeSink::new(Module::Params);
@@ -295,7 +297,10 @@ fn render_method(
 
 fn render_item(item: &Item, defined: &mut BTreeSet<String>, out: &mut String) {
     let name = match item {
-        Item::Struct { name, .. } | Item::Enum { name, .. } | Item::Alias { name, .. } => name,
+        Item::Struct { name, .. }
+        | Item::Enum { name, .. }
+        | Item::Alias { name, .. }
+        | Item::Union { name, .. } => name,
     };
     assert!(
         is_identifier(name) && !STUB_NAMES.contains(&name.as_str()),
@@ -313,6 +318,16 @@ fn render_item(item: &Item, defined: &mut BTreeSet<String>, out: &mut String) {
         }
         Item::Alias { name, ty, .. } => {
             out.push_str(&format!("{name} = {}\n\n", py_type(ty)));
+        }
+        Item::Union { name, variants, .. } => {
+            // Each alternative, and any other object (the runtime keeps shapes the spec
+            // does not list).
+            let mut alternatives: Vec<String> = variants
+                .iter()
+                .map(|variant| py_type(&variant.ty))
+                .collect();
+            alternatives.push("builtins.dict[str, Any]".into());
+            out.push_str(&format!("{name} = {}\n\n", alternatives.join(" | ")));
         }
     }
 }
@@ -338,10 +353,13 @@ fn render_typed_dict(name: &str, doc: &str, fields: &[Field], out: &mut String) 
         );
     }
     if fields.iter().all(|field| is_identifier(&field.json_name)) {
-        out.push_str(&format!(
-            "class {name}(TypedDict):\n{}\n",
-            docstring(doc, "    ")
-        ));
+        out.push_str(&format!("class {name}(TypedDict):\n"));
+        // The spec's description, if it has one (no made-up text where it has none).
+        if !doc.trim().is_empty() {
+            out.push_str(&format!("{}\n", docstring(doc, "    ")));
+        } else if fields.is_empty() {
+            out.push_str("    ...\n");
+        }
         for field in fields {
             out.push_str(&format!("    {}: {}\n", field.json_name, field_type(field)));
         }
@@ -383,6 +401,7 @@ fn py_type(rust: &str) -> String {
     }
     match rust {
         "serde_json::Value" => "Any".into(),
+        "()" => "None".into(),
         "String" => "str".into(),
         "i64" => "int".into(),
         "f64" => "float".into(),

@@ -51,9 +51,21 @@ pub struct Field {
 }
 
 impl Field {
-    /// Whether the field is `Option<T>`.
+    /// Whether the field is `Option<T>` (or, see [`Field::is_tristate`], `Nullable<T>`).
     pub fn optional(&self) -> bool {
         self.serde_override.is_none() && (!self.required || self.nullable)
+    }
+
+    /// Whether the field must be given: a params struct with one has no `Default`.
+    pub fn is_required(&self) -> bool {
+        self.serde_override.is_none() && self.required
+    }
+
+    /// Whether the field is a `Nullable<T>`: an optional field of a request that the
+    /// spec lets be `null` (left out, `null`, or a value). Models keep `Option<T>`:
+    /// reading a response, absent and `null` mean the same.
+    pub fn is_tristate(&self, module: Module) -> bool {
+        module == Module::Params && self.serde_override.is_none() && !self.required && self.nullable
     }
 }
 
@@ -105,7 +117,50 @@ pub enum Item {
         doc: String,
         ty: String,
     },
+    /// A `oneOf`/`anyOf` of several shapes: one variant each, plus `Unknown` for a
+    /// value none of them fits.
+    Union {
+        name: String,
+        doc: String,
+        /// The spec's `discriminator.propertyName`, if it gives one.
+        discriminator: Option<String>,
+        variants: Vec<Variant>,
+    },
 }
+
+/// One alternative of a union.
+#[derive(Debug, Clone)]
+pub struct Variant {
+    /// The variant name (`Otp`, `RsaPublicKey`).
+    pub name: String,
+    /// The type it holds.
+    pub ty: String,
+    /// The component schema it comes from, if any.
+    pub schema_name: Option<String>,
+    /// The discriminator values naming it: the spec's `mapping`, else the values of its
+    /// own discriminator property, else its schema name.
+    pub tags: Vec<String>,
+    /// The properties the alternative requires.
+    pub required: Vec<String>,
+    /// The constant-like properties that tell the alternatives apart.
+    pub checks: Vec<(String, Check)>,
+}
+
+/// What a property's value must be for an alternative to fit (see `clerk_core::typed`).
+#[derive(Debug, Clone)]
+pub enum Check {
+    /// A string `enum`.
+    OneOf(Vec<String>),
+    /// The literal head of a string `pattern`.
+    Prefix(String),
+    /// A one-value boolean `enum`.
+    Bool(bool),
+}
+
+/// Variant names the generator cannot find in the spec: (union type, alternative
+/// index, name). The inline `{active: false}` answer of the OAuth access token check
+/// would otherwise read `Active`.
+const VARIANT_NAMES: &[(&str, usize, &str)] = &[("OauthAccessTokensVerifyResponse", 1, "Inactive")];
 
 /// Which module the types go to: it decides derives and how model types are named.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,6 +176,10 @@ pub struct TypeSink {
     pub module: Module,
     pub items: Vec<Item>,
     names: BTreeSet<String>,
+    /// Inline object schemas (as JSON text) that already have a type: an identical
+    /// inline schema elsewhere reuses it (the API key object of `api_keys.get` is the
+    /// element of `api_keys.list`).
+    shapes: BTreeMap<String, String>,
 }
 
 impl TypeSink {
@@ -129,7 +188,18 @@ impl TypeSink {
             module,
             items: Vec::new(),
             names: BTreeSet::new(),
+            shapes: BTreeMap::new(),
         }
+    }
+
+    /// Records that the inline object `schema` is the type `name`.
+    pub fn register_shape(&mut self, schema: &Value, name: &str) {
+        self.shapes.insert(schema.to_string(), name.to_string());
+    }
+
+    /// Whether a type name is taken.
+    pub fn is_taken(&self, name: &str) -> bool {
+        self.names.contains(name)
     }
 
     /// Reserves a type name; an inline type whose natural name is taken gets a number.
@@ -166,7 +236,7 @@ pub fn schema_ref_name(schema: &Value) -> Option<&str> {
 
 /// Whether `anyOf`/`oneOf` alternatives are real schemas, not mere `required` constraints
 /// (the spec uses `anyOf: [{required: [domain]}, {required: [domains]}]`).
-fn real_alternatives(schema: &Value) -> Option<&Vec<Value>> {
+pub fn real_alternatives(schema: &Value) -> Option<&Vec<Value>> {
     ["oneOf", "anyOf"].iter().find_map(|key| {
         let alternatives = schema.get(*key)?.as_array()?;
         let constraint_only = alternatives.iter().all(|a| {
@@ -248,11 +318,13 @@ impl Spec {
             let is_struct = target.get("type").and_then(Value::as_str) != Some("array")
                 && real_alternatives(target).is_none()
                 && self.has_props(target);
-            let is_alias = !is_struct && target.get("enum").is_none();
+            let is_union = real_alternatives(target).is_some_and(|a| a.len() > 1);
+            let is_alias = !is_struct && !is_union && target.get("enum").is_none();
             return Ty {
                 rust: sink.model_path(&rust),
                 embeds: is_struct.then_some(rust),
-                // Aliases (maps, vectors, strings) have Default; structs and enums don't.
+                // Aliases (maps, vectors, strings) have Default; structs, enums and
+                // unions don't.
                 has_default: is_alias,
             };
         }
@@ -263,8 +335,14 @@ impl Spec {
             if let [only] = alternatives.as_slice() {
                 return self.rust_type(only, hint, sink);
             }
-            // Several shapes: kept as JSON so every variant, known or new, parses.
-            return Ty::plain("serde_json::Value");
+            // Several shapes: an enum of them, with `Unknown` for any other value.
+            let name = sink.reserve(hint);
+            self.define_union(&name, schema, alternatives, sink);
+            return Ty {
+                rust: name,
+                embeds: None,
+                has_default: false,
+            };
         }
         let ty = schema.get("type").and_then(Value::as_str);
         if ty == Some("object")
@@ -272,6 +350,13 @@ impl Spec {
             || schema.get("allOf").is_some()
         {
             if self.has_props(schema) {
+                if let Some(known) = sink.shapes.get(&schema.to_string()) {
+                    return Ty {
+                        rust: known.clone(),
+                        embeds: Some(known.clone()),
+                        has_default: false,
+                    };
+                }
                 let name = sink.reserve(hint);
                 self.define_struct(&name, schema, sink);
                 return Ty {
@@ -353,16 +438,15 @@ impl Spec {
             .map(|(json_name, prop)| {
                 let hint = format!("{owner}{}", pascal(json_name));
                 let ty = self.rust_type(prop, &hint, sink);
+                // The spec's description, or nothing: no made-up "The `id` field.".
                 let mut doc = prop
                     .get("description")
                     .and_then(Value::as_str)
                     .unwrap_or("")
                     .to_string();
-                if doc.trim().is_empty() {
-                    doc = format!("The `{json_name}` field.");
-                }
                 if prop.get("deprecated").and_then(Value::as_bool) == Some(true) {
                     doc.push_str("\n\nDeprecated in the spec.");
+                    doc = doc.trim().to_string();
                 }
                 Field {
                     ident: ident(&snake(json_name)),
@@ -383,14 +467,11 @@ impl Spec {
         let schema = self.resolve(schema);
         let mut fields = self.fields(name, schema, sink);
         dedupe_idents(&mut fields);
-        let mut doc = schema
+        let doc = schema
             .get("description")
             .and_then(Value::as_str)
             .unwrap_or("")
             .to_string();
-        if doc.trim().is_empty() {
-            doc = format!("The `{name}` object (an object nested in a spec schema).");
-        }
         sink.items.push(Item::Struct {
             name: name.to_string(),
             doc,
@@ -398,18 +479,186 @@ impl Spec {
         });
     }
 
+    /// Adds a union (an enum with one variant per alternative and `Unknown`) to `sink`
+    /// under an already reserved name. Variants are named after the component schema
+    /// they hold, less the words all of them share (`verification_otp`,
+    /// `verification_admin` -> `Otp`, `Admin`), or for an inline alternative after its
+    /// constant `object` value or its property names.
+    pub fn define_union(
+        &self,
+        name: &str,
+        schema: &Value,
+        alternatives: &[Value],
+        sink: &mut TypeSink,
+    ) {
+        let words: Vec<Vec<String>> = alternatives
+            .iter()
+            .map(|alternative| {
+                let label = match schema_ref_name(alternative) {
+                    Some(reference) => reference.to_string(),
+                    None => {
+                        let (props, required) = self.object_props(alternative);
+                        let object =
+                            props
+                                .iter()
+                                .find(|(n, _)| n == "object")
+                                .and_then(|(_, p)| {
+                                    let values = self.resolve(p).get("enum")?.as_array()?;
+                                    match values.as_slice() {
+                                        [Value::String(only)] => Some(only.clone()),
+                                        _ => None,
+                                    }
+                                });
+                        object.unwrap_or_else(|| {
+                            let names: Vec<&str> = if required.is_empty() {
+                                props.iter().map(|(n, _)| n.as_str()).collect()
+                            } else {
+                                required.iter().map(String::as_str).collect()
+                            };
+                            names.join("_")
+                        })
+                    }
+                };
+                snake(&label).split('_').map(str::to_string).collect()
+            })
+            .collect();
+        // The words every alternative's name starts with, if each keeps one of its own.
+        let mut shared = 0;
+        while words.iter().all(|w| w.len() > shared + 1)
+            && words.iter().all(|w| w[shared] == words[0][shared])
+            && words
+                .iter()
+                .all(|w| !w[shared + 1].starts_with(|c: char| c.is_ascii_digit()))
+        {
+            shared += 1;
+        }
+        if words.len() < 2 {
+            shared = 0;
+        }
+        let discriminator = schema
+            .pointer("/discriminator/propertyName")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        let mut used = BTreeSet::from(["Unknown".to_string()]);
+        let mut variants = Vec::new();
+        for (index, alternative) in alternatives.iter().enumerate() {
+            let mut variant = VARIANT_NAMES
+                .iter()
+                .find(|(union, i, _)| *union == name && *i == index)
+                .map(|(_, _, fixed)| fixed.to_string())
+                .unwrap_or_else(|| pascal(&words[index][shared..].join("_")));
+            let base = variant.clone();
+            let mut n = 2;
+            while !used.insert(variant.clone()) {
+                variant = format!("{base}{n}");
+                n += 1;
+            }
+            let ty = match schema_ref_name(alternative) {
+                Some(_) => {
+                    self.rust_type(alternative, &format!("{name}{variant}"), sink)
+                        .rust
+                }
+                None if self.has_props(alternative) => {
+                    let rust = sink.reserve(&format!("{name}{variant}"));
+                    self.define_struct(&rust, alternative, sink);
+                    rust
+                }
+                None => {
+                    self.rust_type(alternative, &format!("{name}{variant}"), sink)
+                        .rust
+                }
+            };
+            let (props, required) = self.object_props(alternative);
+            let mut tags = Vec::new();
+            if let Some(property) = &discriminator {
+                let reference = alternative.get("$ref").and_then(Value::as_str);
+                if let Some(mapping) = schema
+                    .pointer("/discriminator/mapping")
+                    .and_then(Value::as_object)
+                {
+                    tags.extend(
+                        mapping
+                            .iter()
+                            .filter(|(_, target)| target.as_str() == reference)
+                            .map(|(tag, _)| tag.clone()),
+                    );
+                }
+                if tags.is_empty()
+                    && let Some((_, prop)) = props.iter().find(|(n, _)| n == property)
+                {
+                    tags.extend(
+                        self.resolve(prop)
+                            .get("enum")
+                            .and_then(Value::as_array)
+                            .into_iter()
+                            .flatten()
+                            .filter_map(|v| v.as_str().map(str::to_string)),
+                    );
+                }
+                if tags.is_empty()
+                    && let Some(schema_name) = schema_ref_name(alternative)
+                {
+                    tags.push(schema_name.to_string());
+                }
+            }
+            let mut checks = Vec::new();
+            for (prop_name, prop) in &props {
+                let prop = self.resolve(prop);
+                let values = prop.get("enum").and_then(Value::as_array);
+                if let Some(values) = values {
+                    let strings: Vec<String> = values
+                        .iter()
+                        .filter_map(|v| v.as_str().map(str::to_string))
+                        .collect();
+                    if !strings.is_empty() && strings.len() == values.len() {
+                        checks.push((prop_name.clone(), Check::OneOf(strings)));
+                    } else if let [Value::Bool(only)] = values.as_slice() {
+                        checks.push((prop_name.clone(), Check::Bool(*only)));
+                    }
+                } else if let Some(head) = prop
+                    .get("pattern")
+                    .and_then(Value::as_str)
+                    .and_then(pattern_head)
+                {
+                    checks.push((prop_name.clone(), Check::Prefix(head)));
+                }
+            }
+            variants.push(Variant {
+                name: variant,
+                ty,
+                schema_name: schema_ref_name(alternative).map(str::to_string),
+                tags,
+                required: required.into_iter().collect(),
+                checks,
+            });
+        }
+        let doc = schema
+            .get("description")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        sink.items.push(Item::Union {
+            name: name.to_string(),
+            doc,
+            discriminator,
+            variants,
+        });
+    }
+
     /// Adds the type for one component schema to the models sink.
     pub fn define_model(&self, schema_name: &str, schema: &Value, sink: &mut TypeSink) {
         let name = model_name(schema_name);
-        let description = schema
+        let doc = schema
             .get("description")
             .and_then(Value::as_str)
-            .unwrap_or("");
-        let doc = if description.trim().is_empty() {
-            format!("The `{schema_name}` schema.")
-        } else {
-            description.to_string()
-        };
+            .unwrap_or("")
+            .to_string();
+        if let Some(alternatives) = real_alternatives(schema)
+            && alternatives.len() > 1
+        {
+            self.define_union(&name, schema, alternatives, sink);
+            return;
+        }
         let is_array = schema.get("type").and_then(Value::as_str) == Some("array");
         if !is_array && real_alternatives(schema).is_none() && self.has_props(schema) {
             let mut fields = self.fields(&name, schema, sink);
@@ -439,6 +688,21 @@ impl Spec {
             ty: ty.rust,
         });
     }
+}
+
+/// The literal text a regex `pattern` anchored with `^` starts with (`^from_oauth_(...)`
+/// -> `from_oauth_`), when there is one.
+fn pattern_head(pattern: &str) -> Option<String> {
+    let rest = pattern.strip_prefix('^')?;
+    let mut head: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+        .collect();
+    // A quantifier after the head applies to its last character.
+    if rest[head.len()..].starts_with(['*', '?', '{', '+']) {
+        head.pop();
+    }
+    (!head.is_empty()).then_some(head)
 }
 
 /// Boxes the struct fields that would otherwise make a type contain itself.
@@ -481,28 +745,33 @@ pub fn box_recursive_fields(items: &mut [Item]) {
 }
 
 /// Renders type definitions as Rust source.
+///
+/// In `params.rs`, a struct without required fields derives `Default`; one with
+/// required fields does not, and is built with `new(required...)`. Both get a setter per
+/// optional field (and a `clear_*` per field that can be sent as `null`).
 pub fn render_items(items: &[Item], module: Module, out: &mut String) {
-    let derive = match module {
-        Module::Models => "Debug, Clone, PartialEq, Serialize, Deserialize",
-        Module::Params => "Debug, Clone, PartialEq, Serialize",
-    };
     for item in items {
         match item {
             Item::Struct { name, doc, fields } => {
                 out.push_str(&doc_comment(doc));
+                let derive = match module {
+                    Module::Models => "Debug, Clone, PartialEq, Serialize, Deserialize",
+                    Module::Params if fields.iter().any(Field::is_required) => {
+                        "Debug, Clone, PartialEq, Serialize"
+                    }
+                    Module::Params => "Debug, Clone, Default, PartialEq, Serialize",
+                };
                 out.push_str(&format!("#[derive({derive})]\npub struct {name} {{\n"));
                 for field in fields {
                     render_field(field, module, out);
                 }
                 out.push_str("}\n\n");
+                if module == Module::Params {
+                    render_constructor_and_setters(name, fields, out);
+                }
             }
             Item::Enum { name, doc, values } => {
-                let doc = if doc.trim().is_empty() {
-                    format!("Values of `{name}`.")
-                } else {
-                    doc.clone()
-                };
-                out.push_str(&doc_comment(&doc));
+                out.push_str(&doc_comment(doc));
                 let derive = match module {
                     Module::Models => "Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize",
                     Module::Params => "Debug, Clone, PartialEq, Eq, Hash, Serialize",
@@ -530,8 +799,193 @@ pub fn render_items(items: &[Item], module: Module, out: &mut String) {
                 out.push_str(&doc_comment(doc));
                 out.push_str(&format!("pub type {name} = {ty};\n\n"));
             }
+            Item::Union {
+                name,
+                doc,
+                discriminator,
+                variants,
+            } => render_union(name, doc, discriminator.as_deref(), variants, module, out),
         }
     }
+}
+
+/// A union: `Serialize` writes the variant's value as is; `Deserialize` picks the
+/// alternative the value fits (`clerk_core::typed::pick`) and keeps any value that fits
+/// none, or does not parse as the one it fits, as `Unknown`.
+fn render_union(
+    name: &str,
+    doc: &str,
+    discriminator: Option<&str>,
+    variants: &[Variant],
+    module: Module,
+    out: &mut String,
+) {
+    out.push_str(&doc_comment(doc));
+    out.push_str(&format!(
+        "#[derive(Debug, Clone, PartialEq, Serialize)]\n#[serde(untagged)]\npub enum {name} {{\n"
+    ));
+    for variant in variants {
+        if let Some(schema) = &variant.schema_name {
+            out.push_str(&format!("/// The `{schema}` alternative.\n"));
+        }
+        out.push_str(&format!("{}({}),\n", variant.name, variant.ty));
+    }
+    out.push_str(
+        "/// A value that fits none of the alternatives this version of the library knows, kept as sent.\n\
+         Unknown(serde_json::Value),\n}\n\n",
+    );
+    if module != Module::Models {
+        return;
+    }
+    let strs = |list: &[String]| {
+        list.iter()
+            .map(|s| format!("{s:?}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    out.push_str(&format!(
+        "impl<'de> Deserialize<'de> for {name} {{\n\
+         fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {{\n\
+         use crate::typed::{{Alternative, Check}};\n\
+         const ALTERNATIVES: &[Alternative] = &[\n"
+    ));
+    for variant in variants {
+        let checks: Vec<String> = variant
+            .checks
+            .iter()
+            .map(|(prop, check)| {
+                let check = match check {
+                    Check::OneOf(values) => format!("Check::OneOf(&[{}])", strs(values)),
+                    Check::Prefix(head) => format!("Check::Prefix({head:?})"),
+                    Check::Bool(flag) => format!("Check::Bool({flag})"),
+                };
+                format!("({prop:?}, {check})")
+            })
+            .collect();
+        out.push_str(&format!(
+            "Alternative {{ tags: &[{}], required: &[{}], checks: &[{}] }},\n",
+            strs(&variant.tags),
+            strs(&variant.required),
+            checks.join(", ")
+        ));
+    }
+    out.push_str(&format!(
+        "];\nlet value = serde_json::Value::deserialize(deserializer)?;\n\
+         let known = match crate::typed::pick(&value, {discriminator:?}, ALTERNATIVES) {{\n",
+    ));
+    for (index, variant) in variants.iter().enumerate() {
+        out.push_str(&format!(
+            "Some({index}) => crate::typed::variant(&value).map(Self::{}),\n",
+            variant.name
+        ));
+    }
+    out.push_str(&format!(
+        "_ => None,\n}};\nOk(known.unwrap_or_else(|| {{ crate::typed::note_unknown({name:?}); Self::Unknown(value) }}))\n}}\n}}\n\n"
+    ));
+}
+
+/// How a setter or constructor takes a value of type `ty`: the argument type and the
+/// expression turning argument `arg` into the field value.
+fn argument(ty: &str, arg: &str) -> (String, String) {
+    match ty {
+        "String" => ("impl Into<String>".into(), format!("{arg}.into()")),
+        "Vec<String>" => (
+            "impl IntoIterator<Item = impl Into<String>>".into(),
+            format!("{arg}.into_iter().map(Into::into).collect()"),
+        ),
+        "bool" | "i64" | "f64" => (ty.to_string(), arg.to_string()),
+        _ => (format!("impl Into<{ty}>"), format!("{arg}.into()")),
+    }
+}
+
+/// Every method is `#[inline]`, so, like the typed methods, it is compiled only in the
+/// crates that call it and costs the library's own build nothing but type checking.
+fn render_constructor_and_setters(name: &str, fields: &[Field], out: &mut String) {
+    let required: Vec<&Field> = fields.iter().filter(|f| f.is_required()).collect();
+    let mut methods = BTreeSet::from(["new".to_string()]);
+    out.push_str(&format!("impl {name} {{\n"));
+    if required.is_empty() {
+        out.push_str(
+            "/// Nothing set (the same as `Default::default()`); add what you need with the setters.\n\
+             #[inline]\npub fn new() -> Self { Self::default() }\n\n",
+        );
+    } else {
+        let names: Vec<String> = required
+            .iter()
+            .map(|f| format!("`{}`", f.json_name))
+            .collect();
+        let mut args = Vec::new();
+        let mut inits = Vec::new();
+        for field in fields {
+            assert!(!field.boxed, "{name}.{}: boxed params field", field.ident);
+            if field.is_required() {
+                let (arg_ty, expr) = if field.optional() {
+                    // Required but nullable: given, possibly as `None` (sent as null).
+                    (format!("Option<{}>", field.ty.rust), field.ident.clone())
+                } else {
+                    argument(&field.ty.rust, &field.ident)
+                };
+                args.push(format!("{}: {arg_ty}", field.ident));
+                inits.push(if expr == field.ident {
+                    expr
+                } else {
+                    format!("{}: {expr}", field.ident)
+                });
+            } else {
+                assert!(
+                    field.optional() || field.ty.has_default,
+                    "{name}.{}: an optional field without a default",
+                    field.ident
+                );
+                inits.push(format!("{}: Default::default()", field.ident));
+            }
+        }
+        out.push_str(&format!(
+            "/// With the required {} {}; add the others with the setters.\n\
+             #[inline]\npub fn new({}) -> Self {{ Self {{ {} }} }}\n\n",
+            if names.len() == 1 { "field" } else { "fields" },
+            names.join(", "),
+            args.join(", "),
+            inits.join(", ")
+        ));
+    }
+    for field in fields.iter().filter(|f| !f.is_required()) {
+        let ident = &field.ident;
+        let plain = serde_name(ident);
+        assert!(
+            methods.insert(plain.to_string()),
+            "{name}: a setter named {plain} clashes"
+        );
+        if field.serde_override.is_some() {
+            out.push_str(&format!(
+                "/// Sets `{}`.\n#[inline]\npub fn {ident}(mut self, {ident}: {}) -> Self {{ self.{ident} = {ident}; self }}\n\n",
+                field.json_name, field.ty.rust
+            ));
+            continue;
+        }
+        let (arg_ty, expr) = argument(&field.ty.rust, ident);
+        if field.is_tristate(Module::Params) {
+            out.push_str(&format!(
+                "/// Sets `{}`.\n#[inline]\npub fn {ident}(mut self, {ident}: {arg_ty}) -> Self {{ self.{ident} = crate::Nullable::Value({expr}); self }}\n\n",
+                field.json_name
+            ));
+            let clear = format!("clear_{plain}");
+            assert!(
+                methods.insert(clear.clone()),
+                "{name}: a method named {clear} clashes"
+            );
+            out.push_str(&format!(
+                "/// Sends `{}` as `null` (for Clerk: removes the value).\n#[inline]\npub fn {clear}(mut self) -> Self {{ self.{ident} = crate::Nullable::Null; self }}\n\n",
+                field.json_name
+            ));
+        } else {
+            out.push_str(&format!(
+                "/// Sets `{}`.\n#[inline]\npub fn {ident}(mut self, {ident}: {arg_ty}) -> Self {{ self.{ident} = Some({expr}); self }}\n\n",
+                field.json_name
+            ));
+        }
+    }
+    out.push_str("}\n\n");
 }
 
 fn render_field(field: &Field, module: Module, out: &mut String) {
@@ -546,6 +1000,10 @@ fn render_field(field: &Field, module: Module, out: &mut String) {
     }
     if let Some(custom) = &field.serde_override {
         attrs.push(custom.clone());
+    } else if field.is_tristate(module) {
+        // Left out, `null` or a value: the three things a request can say.
+        ty = format!("crate::Nullable<{ty}>");
+        attrs.push("default, skip_serializing_if = \"crate::Nullable::is_absent\"".into());
     } else if field.optional() {
         ty = format!("Option<{ty}>");
         if !field.required {
