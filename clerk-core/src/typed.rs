@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 use serde::ser::{SerializeMap, Serializer};
 use serde_json::{Map, Value};
 
-use crate::client::{Client, Response};
+use crate::client::{CallOptions, Client, Response};
 use crate::error::{Error, Result};
 use crate::operation::Operation;
 use crate::pagination::{Pages, Paginator};
@@ -107,7 +107,9 @@ impl Client {
         path: &[(&str, &str)],
         params: &P,
     ) -> Paginator<T> {
-        match flat(path, params).and_then(|params| Pages::new(self.clone(), op, &params)) {
+        match flat(path, params)
+            .and_then(|params| Pages::new(self.clone(), op, &params, CallOptions::default()))
+        {
             Ok(pages) => Paginator::new(pages),
             Err(error) => Paginator::failed(error),
         }

@@ -21,11 +21,11 @@ fn typed_resources_round_trip_through_generated_models() {
     for n in 0..7 {
         let user = client
             .users()
-            .create(&CreateUserParams {
-                email_address: Some(vec![format!("typed{n}@example.com")]),
-                first_name: Some(format!("Typed {n}")),
-                ..Default::default()
-            })
+            .create(
+                &UsersCreateParams::new()
+                    .email_address([format!("typed{n}@example.com")])
+                    .first_name(format!("Typed {n}")),
+            )
             .unwrap();
         assert_eq!(
             user.email_addresses[0].email_address,
@@ -33,34 +33,23 @@ fn typed_resources_round_trip_through_generated_models() {
         );
         ids.push(user.id);
     }
-    let fetched = client
-        .users()
-        .get(&GetUserParams {
-            user_id: ids[0].clone(),
-        })
-        .unwrap();
+    let fetched = client.users().get(&ids[0]).unwrap();
     assert_eq!(fetched.first_name.as_deref(), Some("Typed 0"));
     let page = client
         .users()
-        .list(&GetUserListParams {
-            limit: Some(3),
-            ..Default::default()
-        })
+        .list(&UsersListParams::new().limit(3))
         .unwrap();
     assert_eq!(page.len(), 3);
     let all: Vec<_> = client
         .users()
-        .list_all(&GetUserListParams {
-            limit: Some(2),
-            ..Default::default()
-        })
+        .list_all(&UsersListParams::new().limit(2))
         .collect::<Result<_, _>>()
         .unwrap();
     assert_eq!(all.len(), 7, "auto-paging walks every page");
     assert_eq!(
         client
             .users()
-            .count(&GetUsersCountParams::default())
+            .count(&UsersCountParams::default())
             .unwrap()
             .total_count,
         7
@@ -68,73 +57,48 @@ fn typed_resources_round_trip_through_generated_models() {
 
     let org = client
         .organizations()
-        .create(&CreateOrganizationParams {
-            name: "Typed Org".into(),
-            created_by: Some(ids[0].clone()),
-            ..Default::default()
-        })
+        .create(&OrganizationsCreateParams::new("Typed Org").created_by(ids[0].clone()))
         .unwrap();
     assert_eq!(org.slug, "typed-org");
     client
         .organization_memberships()
-        .create(&CreateOrganizationMembershipParams {
-            organization_id: org.id.clone(),
-            user_id: ids[1].clone(),
-            role: "org:member".into(),
-            ..Default::default()
-        })
+        .create(
+            &org.id,
+            &OrganizationMembershipsCreateParams::new(ids[1].clone(), "org:member"),
+        )
         .unwrap();
     let members = client
         .organization_memberships()
-        .list(&ListOrganizationMembershipsParams {
-            organization_id: org.id.clone(),
-            ..Default::default()
-        })
+        .list(&org.id, &OrganizationMembershipsListParams::default())
         .unwrap();
     assert_eq!(members.total_count, 2);
     let organizations = client
         .organizations()
-        .list(&ListOrganizationsParams::default())
+        .list(&OrganizationsListParams::default())
         .unwrap();
     assert_eq!(organizations.total_count, 1);
 
     let session = client
         .sessions()
-        .create(&CreateSessionParams {
-            user_id: ids[0].clone(),
-            active_organization_id: Some(org.id.clone()),
-            ..Default::default()
-        })
+        .create(&SessionsCreateParams::new(ids[0].clone()).active_organization_id(org.id.clone()))
         .unwrap();
     let sessions = client
         .sessions()
-        .list(&GetSessionListParams {
-            user_id: Some(ids[0].clone()),
-            ..Default::default()
-        })
+        .list(&SessionsListParams::new().user_id(ids[0].clone()))
         .unwrap();
     assert_eq!(sessions[0].id, session.id);
     let token = client
         .sessions()
-        .create_token(&CreateSessionTokenParams {
-            session_id: session.id.clone(),
-            ..Default::default()
-        })
+        .create_token(&session.id, &SessionsCreateTokenParams::default())
         .unwrap();
-    assert_eq!(token["object"], "token");
-    let jwks = client.jwks().get_jwks().unwrap();
+    assert_eq!(token.object.as_deref(), Some("token"));
+    assert!(token.jwt.is_some_and(|jwt| jwt.split('.').count() == 3));
+    let jwks = client.jwks().get().unwrap();
     assert_eq!(jwks.keys.as_ref().map(Vec::len), Some(1));
 
-    let deleted = client
-        .users()
-        .delete(&DeleteUserParams {
-            user_id: ids[6].clone(),
-        })
-        .unwrap();
+    let deleted = client.users().delete(&ids[6]).unwrap();
     assert!(deleted.deleted);
-    match client.users().get(&GetUserParams {
-        user_id: ids[6].clone(),
-    }) {
+    match client.users().get(&ids[6]) {
         Err(clerk_core::Error::Api(api)) => {
             assert_eq!(api.status, 404);
             assert_eq!(api.errors[0].code, "resource_not_found");
