@@ -24,13 +24,13 @@ const (
 
 // ActorToken is the spec's ActorToken schema.
 type ActorToken struct {
-	Object string `json:"object"`
-	ID string `json:"id"`
+	Object string           `json:"object"`
+	ID     string           `json:"id"`
 	Status ActorTokenStatus `json:"status"`
-	UserID string `json:"user_id"`
-	Actor map[string]any `json:"actor"`
-	Token *string `json:"token,omitempty"`
-	URL *string `json:"url,omitempty"`
+	UserID string           `json:"user_id"`
+	Actor  map[string]any   `json:"actor"`
+	Token  *string          `json:"token,omitempty"`
+	URL    *string          `json:"url,omitempty"`
 	// Unix timestamp of creation.
 	CreatedAt int64 `json:"created_at"`
 	// Unix timestamp of last update.
@@ -94,13 +94,13 @@ const (
 // AllowlistIdentifier is the spec's AllowlistIdentifier schema.
 type AllowlistIdentifier struct {
 	// String representing the object's type. Objects of the same type share the same value.
-	Object *string `json:"object,omitempty"`
-	ID *string `json:"id,omitempty"`
+	Object       *string `json:"object,omitempty"`
+	ID           *string `json:"id,omitempty"`
 	InvitationID *string `json:"invitation_id,omitempty"`
 	// An email address or a phone number.
-	Identifier *string `json:"identifier,omitempty"`
+	Identifier     *string                            `json:"identifier,omitempty"`
 	IdentifierType *AllowlistIdentifierIdentifierType `json:"identifier_type,omitempty"`
-	InstanceID *string `json:"instance_id,omitempty"`
+	InstanceID     *string                            `json:"instance_id,omitempty"`
 	// Unix timestamp of creation
 	CreatedAt *int64 `json:"created_at,omitempty"`
 	// Unix timestamp of last update.
@@ -136,24 +136,24 @@ type BillingDiscountsResponse struct {
 // BillingPaymentAttemptTotalsCreditsProration is the spec's
 // BillingPaymentAttemptTotalsCreditsProration schema.
 type BillingPaymentAttemptTotalsCreditsProration struct {
-	Amount CommerceMoneyResponse `json:"amount"`
-	CycleDaysRemaining int64 `json:"cycle_days_remaining"`
-	CycleDaysTotal int64 `json:"cycle_days_total"`
-	CycleRemainingPercent float64 `json:"cycle_remaining_percent"`
+	Amount                CommerceMoneyResponse `json:"amount"`
+	CycleDaysRemaining    int64                 `json:"cycle_days_remaining"`
+	CycleDaysTotal        int64                 `json:"cycle_days_total"`
+	CycleRemainingPercent float64               `json:"cycle_remaining_percent"`
 }
 
 // BillingPaymentAttemptTotalsCreditsPayer is the spec's BillingPaymentAttemptTotalsCreditsPayer
 // schema.
 type BillingPaymentAttemptTotalsCreditsPayer struct {
 	RemainingBalance CommerceMoneyResponse `json:"remaining_balance"`
-	AppliedAmount CommerceMoneyResponse `json:"applied_amount"`
+	AppliedAmount    CommerceMoneyResponse `json:"applied_amount"`
 }
 
 // BillingPaymentAttemptTotalsCredits is the spec's BillingPaymentAttemptTotalsCredits schema.
 type BillingPaymentAttemptTotalsCredits struct {
 	Proration *BillingPaymentAttemptTotalsCreditsProration `json:"proration"`
-	Payer *BillingPaymentAttemptTotalsCreditsPayer `json:"payer"`
-	Total CommerceMoneyResponse `json:"total"`
+	Payer     *BillingPaymentAttemptTotalsCreditsPayer     `json:"payer"`
+	Total     CommerceMoneyResponse                        `json:"total"`
 }
 
 // BillingPaymentAttemptTotalsDiscountsProration: Proration details from passed subscription time
@@ -178,12 +178,12 @@ type BillingPaymentAttemptTotalsDiscounts struct {
 
 // BillingPaymentAttemptTotals: Totals breakdown for this payment attempt.
 type BillingPaymentAttemptTotals struct {
-	Subtotal CommerceMoneyResponse `json:"subtotal"`
-	BaseFee CommerceMoneyResponse `json:"base_fee"`
-	TaxTotal CommerceMoneyResponse `json:"tax_total"`
-	GrandTotal CommerceMoneyResponse `json:"grand_total"`
-	PerUnitTotals []CommercePerUnitTotal2 `json:"per_unit_totals,omitempty"`
-	Credits *BillingPaymentAttemptTotalsCredits `json:"credits,omitempty"`
+	Subtotal      CommerceMoneyResponse               `json:"subtotal"`
+	BaseFee       CommerceMoneyResponse               `json:"base_fee"`
+	TaxTotal      CommerceMoneyResponse               `json:"tax_total"`
+	GrandTotal    CommerceMoneyResponse               `json:"grand_total"`
+	PerUnitTotals []CommercePerUnitTotal2             `json:"per_unit_totals,omitempty"`
+	Credits       *BillingPaymentAttemptTotalsCredits `json:"credits,omitempty"`
 	// Information about the discounts applied to the payment
 	Discounts *BillingPaymentAttemptTotalsDiscounts `json:"discounts,omitempty"`
 }
@@ -305,9 +305,9 @@ type BillingPriceResponse struct {
 	// The amount in cents for the price.
 	Amount int64 `json:"amount"`
 	// The monthly amount in cents when billed annually.
-	AnnualMonthlyAmount int64 `json:"annual_monthly_amount"`
-	Fee *BillingPriceResponseFee `json:"fee"`
-	AnnualMonthlyFee *BillingPriceResponseAnnualMonthlyFee `json:"annual_monthly_fee"`
+	AnnualMonthlyAmount int64                                 `json:"annual_monthly_amount"`
+	Fee                 *BillingPriceResponseFee              `json:"fee"`
+	AnnualMonthlyFee    *BillingPriceResponseAnnualMonthlyFee `json:"annual_monthly_fee"`
 	// The description of the price.
 	Description *string `json:"description,omitempty"`
 	// Whether this price is the default price for its plan.
@@ -400,11 +400,11 @@ const (
 type BlocklistIdentifier struct {
 	// String representing the object's type. Objects of the same type share the same value.
 	Object *string `json:"object,omitempty"`
-	ID *string `json:"id,omitempty"`
+	ID     *string `json:"id,omitempty"`
 	// An email address, email domain, phone number or web3 wallet.
-	Identifier *string `json:"identifier,omitempty"`
+	Identifier     *string                            `json:"identifier,omitempty"`
 	IdentifierType *BlocklistIdentifierIdentifierType `json:"identifier_type,omitempty"`
-	InstanceID *string `json:"instance_id,omitempty"`
+	InstanceID     *string                            `json:"instance_id,omitempty"`
 	// Unix timestamp of creation
 	CreatedAt *int64 `json:"created_at,omitempty"`
 	// Unix timestamp of last update.
@@ -420,7 +420,7 @@ type BlocklistIdentifiers struct {
 
 // CNameTarget is the spec's CNameTarget schema.
 type CNameTarget struct {
-	Host string `json:"host"`
+	Host  string `json:"host"`
 	Value string `json:"value"`
 	// Denotes whether this CNAME target is required to be set in order for the domain to be considered
 	// deployed.
@@ -429,17 +429,17 @@ type CNameTarget struct {
 
 // ClerkError is the spec's ClerkError schema.
 type ClerkError struct {
-	Message string `json:"message"`
-	LongMessage string `json:"long_message"`
-	Code string `json:"code"`
-	Meta map[string]any `json:"meta,omitempty"`
+	Message     string         `json:"message"`
+	LongMessage string         `json:"long_message"`
+	Code        string         `json:"code"`
+	Meta        map[string]any `json:"meta,omitempty"`
 }
 
 // ClerkErrors is the spec's ClerkErrors schema.
 type ClerkErrors struct {
-	Errors []ClerkError `json:"errors"`
-	Meta map[string]any `json:"meta,omitempty"`
-	ClerkTraceID *string `json:"clerk_trace_id,omitempty"`
+	Errors       []ClerkError   `json:"errors"`
+	Meta         map[string]any `json:"meta,omitempty"`
+	ClerkTraceID *string        `json:"clerk_trace_id,omitempty"`
 }
 
 // ClientObject is the spec's Client schema.
@@ -447,11 +447,11 @@ type ClientObject struct {
 	// String representing the object's type. Objects of the same type share the same value.
 	Object string `json:"object"`
 	// String representing the identifier of the session.
-	ID string `json:"id"`
-	SessionIds []string `json:"session_ids"`
-	Sessions []Session `json:"sessions"`
-	SignInID *string `json:"sign_in_id"`
-	SignUpID *string `json:"sign_up_id"`
+	ID         string    `json:"id"`
+	SessionIds []string  `json:"session_ids"`
+	Sessions   []Session `json:"sessions"`
+	SignInID   *string   `json:"sign_in_id"`
+	SignUpID   *string   `json:"sign_up_id"`
 	// Last active session_id.
 	LastActiveSessionID *string `json:"last_active_session_id"`
 	// The authentication strategy that was last used to authenticate the user on this client.
@@ -505,23 +505,23 @@ type CommerceCreditLedgerResponse struct {
 
 // CommerceCreditsResponseProration is the spec's CommerceCreditsResponseProration schema.
 type CommerceCreditsResponseProration struct {
-	Amount CommerceMoneyResponse `json:"amount"`
-	CycleDaysRemaining int64 `json:"cycle_days_remaining"`
-	CycleDaysTotal int64 `json:"cycle_days_total"`
-	CycleRemainingPercent float64 `json:"cycle_remaining_percent"`
+	Amount                CommerceMoneyResponse `json:"amount"`
+	CycleDaysRemaining    int64                 `json:"cycle_days_remaining"`
+	CycleDaysTotal        int64                 `json:"cycle_days_total"`
+	CycleRemainingPercent float64               `json:"cycle_remaining_percent"`
 }
 
 // CommerceCreditsResponsePayer is the spec's CommerceCreditsResponsePayer schema.
 type CommerceCreditsResponsePayer struct {
 	RemainingBalance CommerceMoneyResponse `json:"remaining_balance"`
-	AppliedAmount CommerceMoneyResponse `json:"applied_amount"`
+	AppliedAmount    CommerceMoneyResponse `json:"applied_amount"`
 }
 
 // CommerceCreditsResponse is the spec's CommerceCreditsResponse schema.
 type CommerceCreditsResponse struct {
 	Proration *CommerceCreditsResponseProration `json:"proration"`
-	Payer *CommerceCreditsResponsePayer `json:"payer"`
-	Total CommerceMoneyResponse `json:"total"`
+	Payer     *CommerceCreditsResponsePayer     `json:"payer"`
+	Total     CommerceMoneyResponse             `json:"total"`
 }
 
 // CommerceDiscountRedemptionResponseSource: How the discount was applied to the subscription item.
@@ -625,16 +625,16 @@ type CommerceDiscountRedemptionResponse struct {
 
 // CommerceDiscountsResponseProration is the spec's CommerceDiscountsResponseProration schema.
 type CommerceDiscountsResponseProration struct {
-	Amount CommerceMoneyResponse `json:"amount"`
-	CycleDaysPassed int64 `json:"cycle_days_passed"`
-	CycleDaysTotal int64 `json:"cycle_days_total"`
-	CyclePassedPercent float64 `json:"cycle_passed_percent"`
+	Amount             CommerceMoneyResponse `json:"amount"`
+	CycleDaysPassed    int64                 `json:"cycle_days_passed"`
+	CycleDaysTotal     int64                 `json:"cycle_days_total"`
+	CyclePassedPercent float64               `json:"cycle_passed_percent"`
 }
 
 // CommerceDiscountsResponse is the spec's CommerceDiscountsResponse schema.
 type CommerceDiscountsResponse struct {
 	Proration *CommerceDiscountsResponseProration `json:"proration"`
-	Total CommerceMoneyResponse `json:"total"`
+	Total     CommerceMoneyResponse               `json:"total"`
 }
 
 // CommerceMoneyResponse is the spec's CommerceMoneyResponse schema.
@@ -652,7 +652,7 @@ type CommerceMoneyResponse struct {
 // CommercePayerCreditResponse is the spec's CommercePayerCreditResponse schema.
 type CommercePayerCreditResponse struct {
 	RemainingBalance CommerceMoneyResponse `json:"remaining_balance"`
-	AppliedAmount CommerceMoneyResponse `json:"applied_amount"`
+	AppliedAmount    CommerceMoneyResponse `json:"applied_amount"`
 }
 
 // CommercePayerResponse is the spec's CommercePayerResponse schema.
@@ -922,10 +922,10 @@ type CommercePlan struct {
 	// Unique identifier for the plan.
 	ID string `json:"id"`
 	// The name of the plan.
-	Name string `json:"name"`
-	Fee *CommercePlanFee `json:"fee"`
+	Name             string                        `json:"name"`
+	Fee              *CommercePlanFee              `json:"fee"`
 	AnnualMonthlyFee *CommercePlanAnnualMonthlyFee `json:"annual_monthly_fee"`
-	AnnualFee *CommercePlanAnnualFee `json:"annual_fee"`
+	AnnualFee        *CommercePlanAnnualFee        `json:"annual_fee"`
 	// The description of the plan.
 	Description *string `json:"description"`
 	// The ID of the product this plan belongs to. Deprecated in the spec.
@@ -997,10 +997,10 @@ type CommercePlan2 struct {
 	// Unique identifier for the commerce plan.
 	ID string `json:"id"`
 	// The name of the commerce plan.
-	Name string `json:"name"`
-	Fee *CommercePlan2Fee `json:"fee"`
+	Name             string                         `json:"name"`
+	Fee              *CommercePlan2Fee              `json:"fee"`
 	AnnualMonthlyFee *CommercePlan2AnnualMonthlyFee `json:"annual_monthly_fee"`
-	AnnualFee *CommercePlan2AnnualFee `json:"annual_fee"`
+	AnnualFee        *CommercePlan2AnnualFee        `json:"annual_fee"`
 	// The amount in cents for the plan.
 	Amount int64 `json:"amount"`
 	// The formatted amount as a string (e.g., "$49.99").
@@ -1108,7 +1108,7 @@ const (
 
 // CommercePriceTransitionDetails is the spec's CommercePriceTransitionDetails schema.
 type CommercePriceTransitionDetails struct {
-	PreviousPlan CommercePlan2 `json:"previous_plan"`
+	PreviousPlan  CommercePlan2        `json:"previous_plan"`
 	PreviousPrice BillingPriceResponse `json:"previous_price"`
 	// Unix timestamp (milliseconds) when the new price takes effect.
 	EffectiveAt int64 `json:"effective_at"`
@@ -1129,26 +1129,26 @@ type CommercePriceTransitionDetails struct {
 // CommercePriceTransitionResponse is the spec's CommercePriceTransitionResponse schema.
 type CommercePriceTransitionResponse struct {
 	// String representing the object's type. Objects of the same type share the same value.
-	Object string `json:"object"`
-	SubscriptionItem CommerceSubscriptionItem2 `json:"subscription_item"`
-	Transition CommercePriceTransitionDetails `json:"transition"`
+	Object           string                         `json:"object"`
+	SubscriptionItem CommerceSubscriptionItem2      `json:"subscription_item"`
+	Transition       CommercePriceTransitionDetails `json:"transition"`
 }
 
 // CommerceProrationCreditDetailResponse is the spec's CommerceProrationCreditDetailResponse
 // schema.
 type CommerceProrationCreditDetailResponse struct {
-	Amount CommerceMoneyResponse `json:"amount"`
-	CycleDaysRemaining int64 `json:"cycle_days_remaining"`
-	CycleDaysTotal int64 `json:"cycle_days_total"`
-	CycleRemainingPercent float64 `json:"cycle_remaining_percent"`
+	Amount                CommerceMoneyResponse `json:"amount"`
+	CycleDaysRemaining    int64                 `json:"cycle_days_remaining"`
+	CycleDaysTotal        int64                 `json:"cycle_days_total"`
+	CycleRemainingPercent float64               `json:"cycle_remaining_percent"`
 }
 
 // CommerceProrationDiscountResponse is the spec's CommerceProrationDiscountResponse schema.
 type CommerceProrationDiscountResponse struct {
-	Amount CommerceMoneyResponse `json:"amount"`
-	CycleDaysPassed int64 `json:"cycle_days_passed"`
-	CycleDaysTotal int64 `json:"cycle_days_total"`
-	CyclePassedPercent float64 `json:"cycle_passed_percent"`
+	Amount             CommerceMoneyResponse `json:"amount"`
+	CycleDaysPassed    int64                 `json:"cycle_days_passed"`
+	CycleDaysTotal     int64                 `json:"cycle_days_total"`
+	CyclePassedPercent float64               `json:"cycle_passed_percent"`
 }
 
 // CommerceSubscriptionStatus: The current status of the subscription.
@@ -1244,23 +1244,23 @@ const (
 // CommerceSubscriptionItemCreditsProration is the spec's CommerceSubscriptionItemCreditsProration
 // schema.
 type CommerceSubscriptionItemCreditsProration struct {
-	Amount CommerceMoneyResponse `json:"amount"`
-	CycleDaysRemaining int64 `json:"cycle_days_remaining"`
-	CycleDaysTotal int64 `json:"cycle_days_total"`
-	CycleRemainingPercent float64 `json:"cycle_remaining_percent"`
+	Amount                CommerceMoneyResponse `json:"amount"`
+	CycleDaysRemaining    int64                 `json:"cycle_days_remaining"`
+	CycleDaysTotal        int64                 `json:"cycle_days_total"`
+	CycleRemainingPercent float64               `json:"cycle_remaining_percent"`
 }
 
 // CommerceSubscriptionItemCreditsPayer is the spec's CommerceSubscriptionItemCreditsPayer schema.
 type CommerceSubscriptionItemCreditsPayer struct {
 	RemainingBalance CommerceMoneyResponse `json:"remaining_balance"`
-	AppliedAmount CommerceMoneyResponse `json:"applied_amount"`
+	AppliedAmount    CommerceMoneyResponse `json:"applied_amount"`
 }
 
 // CommerceSubscriptionItemCredits: Unified credits breakdown for this subscription item.
 type CommerceSubscriptionItemCredits struct {
 	Proration *CommerceSubscriptionItemCreditsProration `json:"proration"`
-	Payer *CommerceSubscriptionItemCreditsPayer `json:"payer"`
-	Total CommerceMoneyResponse `json:"total"`
+	Payer     *CommerceSubscriptionItemCreditsPayer     `json:"payer"`
+	Total     CommerceMoneyResponse                     `json:"total"`
 }
 
 // CommerceSubscriptionItemPlanFee is the spec's CommerceSubscriptionItemPlanFee schema.
@@ -1308,10 +1308,10 @@ type CommerceSubscriptionItemPlan struct {
 	// Unique identifier for the plan.
 	ID string `json:"id"`
 	// The name of the plan.
-	Name string `json:"name"`
-	Fee *CommerceSubscriptionItemPlanFee `json:"fee"`
+	Name             string                                        `json:"name"`
+	Fee              *CommerceSubscriptionItemPlanFee              `json:"fee"`
 	AnnualMonthlyFee *CommerceSubscriptionItemPlanAnnualMonthlyFee `json:"annual_monthly_fee"`
-	AnnualFee *CommerceSubscriptionItemPlanAnnualFee `json:"annual_fee"`
+	AnnualFee        *CommerceSubscriptionItemPlanAnnualFee        `json:"annual_fee"`
 	// The description of the plan.
 	Description *string `json:"description"`
 	// The ID of the product this plan belongs to. Deprecated in the spec.
@@ -1367,53 +1367,53 @@ type CommerceSubscriptionItemNextPaymentAmount struct {
 // CommerceSubscriptionItemNextPaymentTotalsCreditsProration is the spec's
 // CommerceSubscriptionItemNextPaymentTotalsCreditsProration schema.
 type CommerceSubscriptionItemNextPaymentTotalsCreditsProration struct {
-	Amount CommerceMoneyResponse `json:"amount"`
-	CycleDaysRemaining int64 `json:"cycle_days_remaining"`
-	CycleDaysTotal int64 `json:"cycle_days_total"`
-	CycleRemainingPercent float64 `json:"cycle_remaining_percent"`
+	Amount                CommerceMoneyResponse `json:"amount"`
+	CycleDaysRemaining    int64                 `json:"cycle_days_remaining"`
+	CycleDaysTotal        int64                 `json:"cycle_days_total"`
+	CycleRemainingPercent float64               `json:"cycle_remaining_percent"`
 }
 
 // CommerceSubscriptionItemNextPaymentTotalsCreditsPayer is the spec's
 // CommerceSubscriptionItemNextPaymentTotalsCreditsPayer schema.
 type CommerceSubscriptionItemNextPaymentTotalsCreditsPayer struct {
 	RemainingBalance CommerceMoneyResponse `json:"remaining_balance"`
-	AppliedAmount CommerceMoneyResponse `json:"applied_amount"`
+	AppliedAmount    CommerceMoneyResponse `json:"applied_amount"`
 }
 
 // CommerceSubscriptionItemNextPaymentTotalsCredits is the spec's
 // CommerceSubscriptionItemNextPaymentTotalsCredits schema.
 type CommerceSubscriptionItemNextPaymentTotalsCredits struct {
 	Proration *CommerceSubscriptionItemNextPaymentTotalsCreditsProration `json:"proration"`
-	Payer *CommerceSubscriptionItemNextPaymentTotalsCreditsPayer `json:"payer"`
-	Total CommerceMoneyResponse `json:"total"`
+	Payer     *CommerceSubscriptionItemNextPaymentTotalsCreditsPayer     `json:"payer"`
+	Total     CommerceMoneyResponse                                      `json:"total"`
 }
 
 // CommerceSubscriptionItemNextPaymentTotalsDiscountsProration is the spec's
 // CommerceSubscriptionItemNextPaymentTotalsDiscountsProration schema.
 type CommerceSubscriptionItemNextPaymentTotalsDiscountsProration struct {
-	Amount CommerceMoneyResponse `json:"amount"`
-	CycleDaysPassed int64 `json:"cycle_days_passed"`
-	CycleDaysTotal int64 `json:"cycle_days_total"`
-	CyclePassedPercent float64 `json:"cycle_passed_percent"`
+	Amount             CommerceMoneyResponse `json:"amount"`
+	CycleDaysPassed    int64                 `json:"cycle_days_passed"`
+	CycleDaysTotal     int64                 `json:"cycle_days_total"`
+	CyclePassedPercent float64               `json:"cycle_passed_percent"`
 }
 
 // CommerceSubscriptionItemNextPaymentTotalsDiscounts is the spec's
 // CommerceSubscriptionItemNextPaymentTotalsDiscounts schema.
 type CommerceSubscriptionItemNextPaymentTotalsDiscounts struct {
 	Proration *CommerceSubscriptionItemNextPaymentTotalsDiscountsProration `json:"proration"`
-	Total CommerceMoneyResponse `json:"total"`
+	Total     CommerceMoneyResponse                                        `json:"total"`
 }
 
 // CommerceSubscriptionItemNextPaymentTotals: Breakdown of the recurring amount that will be billed
 // at renewal (base fee + per-unit charges). Tax and credits are not previewed.
 type CommerceSubscriptionItemNextPaymentTotals struct {
-	Subtotal CommerceMoneyResponse `json:"subtotal"`
-	BaseFee CommerceMoneyResponse `json:"base_fee"`
-	TaxTotal CommerceMoneyResponse `json:"tax_total"`
-	GrandTotal CommerceMoneyResponse `json:"grand_total"`
-	PerUnitTotals []CommercePerUnitTotal `json:"per_unit_totals,omitempty"`
-	Credits *CommerceSubscriptionItemNextPaymentTotalsCredits `json:"credits,omitempty"`
-	Discounts *CommerceSubscriptionItemNextPaymentTotalsDiscounts `json:"discounts,omitempty"`
+	Subtotal      CommerceMoneyResponse                               `json:"subtotal"`
+	BaseFee       CommerceMoneyResponse                               `json:"base_fee"`
+	TaxTotal      CommerceMoneyResponse                               `json:"tax_total"`
+	GrandTotal    CommerceMoneyResponse                               `json:"grand_total"`
+	PerUnitTotals []CommercePerUnitTotal                              `json:"per_unit_totals,omitempty"`
+	Credits       *CommerceSubscriptionItemNextPaymentTotalsCredits   `json:"credits,omitempty"`
+	Discounts     *CommerceSubscriptionItemNextPaymentTotalsDiscounts `json:"discounts,omitempty"`
 }
 
 // CommerceSubscriptionItemNextPayment: Information about the next payment.
@@ -1441,25 +1441,25 @@ type CommerceSubscriptionItemSeats struct {
 // CommerceSubscriptionItemTotalsCreditsProration is the spec's
 // CommerceSubscriptionItemTotalsCreditsProration schema.
 type CommerceSubscriptionItemTotalsCreditsProration struct {
-	Amount CommerceMoneyResponse `json:"amount"`
-	CycleDaysRemaining int64 `json:"cycle_days_remaining"`
-	CycleDaysTotal int64 `json:"cycle_days_total"`
-	CycleRemainingPercent float64 `json:"cycle_remaining_percent"`
+	Amount                CommerceMoneyResponse `json:"amount"`
+	CycleDaysRemaining    int64                 `json:"cycle_days_remaining"`
+	CycleDaysTotal        int64                 `json:"cycle_days_total"`
+	CycleRemainingPercent float64               `json:"cycle_remaining_percent"`
 }
 
 // CommerceSubscriptionItemTotalsCreditsPayer is the spec's
 // CommerceSubscriptionItemTotalsCreditsPayer schema.
 type CommerceSubscriptionItemTotalsCreditsPayer struct {
 	RemainingBalance CommerceMoneyResponse `json:"remaining_balance"`
-	AppliedAmount CommerceMoneyResponse `json:"applied_amount"`
+	AppliedAmount    CommerceMoneyResponse `json:"applied_amount"`
 }
 
 // CommerceSubscriptionItemTotalsCredits is the spec's CommerceSubscriptionItemTotalsCredits
 // schema.
 type CommerceSubscriptionItemTotalsCredits struct {
 	Proration *CommerceSubscriptionItemTotalsCreditsProration `json:"proration"`
-	Payer *CommerceSubscriptionItemTotalsCreditsPayer `json:"payer"`
-	Total CommerceMoneyResponse `json:"total"`
+	Payer     *CommerceSubscriptionItemTotalsCreditsPayer     `json:"payer"`
+	Total     CommerceMoneyResponse                           `json:"total"`
 }
 
 // CommerceSubscriptionItemTotalsDiscountsProration: Proration details from passed subscription
@@ -1485,12 +1485,12 @@ type CommerceSubscriptionItemTotalsDiscounts struct {
 
 // CommerceSubscriptionItemTotals: Totals for this subscription item.
 type CommerceSubscriptionItemTotals struct {
-	Subtotal CommerceMoneyResponse `json:"subtotal"`
-	BaseFee CommerceMoneyResponse `json:"base_fee"`
-	TaxTotal CommerceMoneyResponse `json:"tax_total"`
-	GrandTotal CommerceMoneyResponse `json:"grand_total"`
-	PerUnitTotals []CommercePerUnitTotal2 `json:"per_unit_totals,omitempty"`
-	Credits *CommerceSubscriptionItemTotalsCredits `json:"credits,omitempty"`
+	Subtotal      CommerceMoneyResponse                  `json:"subtotal"`
+	BaseFee       CommerceMoneyResponse                  `json:"base_fee"`
+	TaxTotal      CommerceMoneyResponse                  `json:"tax_total"`
+	GrandTotal    CommerceMoneyResponse                  `json:"grand_total"`
+	PerUnitTotals []CommercePerUnitTotal2                `json:"per_unit_totals,omitempty"`
+	Credits       *CommerceSubscriptionItemTotalsCredits `json:"credits,omitempty"`
 	// Information about the discounts applied to the payment
 	Discounts *CommerceSubscriptionItemTotalsDiscounts `json:"discounts,omitempty"`
 }
@@ -1635,10 +1635,10 @@ type CommerceSubscriptionItem2Plan struct {
 	// Unique identifier for the commerce plan.
 	ID string `json:"id"`
 	// The name of the commerce plan.
-	Name string `json:"name"`
-	Fee *CommerceSubscriptionItem2PlanFee `json:"fee"`
+	Name             string                                         `json:"name"`
+	Fee              *CommerceSubscriptionItem2PlanFee              `json:"fee"`
 	AnnualMonthlyFee *CommerceSubscriptionItem2PlanAnnualMonthlyFee `json:"annual_monthly_fee"`
-	AnnualFee *CommerceSubscriptionItem2PlanAnnualFee `json:"annual_fee"`
+	AnnualFee        *CommerceSubscriptionItem2PlanAnnualFee        `json:"annual_fee"`
 	// The amount in cents for the plan.
 	Amount int64 `json:"amount"`
 	// The formatted amount as a string (e.g., "$49.99").
@@ -1800,53 +1800,53 @@ type CommerceSubscriptionItem2NextInvoiceAmount struct {
 // CommerceSubscriptionItem2NextInvoiceTotalsCreditsProration is the spec's
 // CommerceSubscriptionItem2NextInvoiceTotalsCreditsProration schema.
 type CommerceSubscriptionItem2NextInvoiceTotalsCreditsProration struct {
-	Amount CommerceMoneyResponse `json:"amount"`
-	CycleDaysRemaining int64 `json:"cycle_days_remaining"`
-	CycleDaysTotal int64 `json:"cycle_days_total"`
-	CycleRemainingPercent float64 `json:"cycle_remaining_percent"`
+	Amount                CommerceMoneyResponse `json:"amount"`
+	CycleDaysRemaining    int64                 `json:"cycle_days_remaining"`
+	CycleDaysTotal        int64                 `json:"cycle_days_total"`
+	CycleRemainingPercent float64               `json:"cycle_remaining_percent"`
 }
 
 // CommerceSubscriptionItem2NextInvoiceTotalsCreditsPayer is the spec's
 // CommerceSubscriptionItem2NextInvoiceTotalsCreditsPayer schema.
 type CommerceSubscriptionItem2NextInvoiceTotalsCreditsPayer struct {
 	RemainingBalance CommerceMoneyResponse `json:"remaining_balance"`
-	AppliedAmount CommerceMoneyResponse `json:"applied_amount"`
+	AppliedAmount    CommerceMoneyResponse `json:"applied_amount"`
 }
 
 // CommerceSubscriptionItem2NextInvoiceTotalsCredits is the spec's
 // CommerceSubscriptionItem2NextInvoiceTotalsCredits schema.
 type CommerceSubscriptionItem2NextInvoiceTotalsCredits struct {
 	Proration *CommerceSubscriptionItem2NextInvoiceTotalsCreditsProration `json:"proration"`
-	Payer *CommerceSubscriptionItem2NextInvoiceTotalsCreditsPayer `json:"payer"`
-	Total CommerceMoneyResponse `json:"total"`
+	Payer     *CommerceSubscriptionItem2NextInvoiceTotalsCreditsPayer     `json:"payer"`
+	Total     CommerceMoneyResponse                                       `json:"total"`
 }
 
 // CommerceSubscriptionItem2NextInvoiceTotalsDiscountsProration is the spec's
 // CommerceSubscriptionItem2NextInvoiceTotalsDiscountsProration schema.
 type CommerceSubscriptionItem2NextInvoiceTotalsDiscountsProration struct {
-	Amount CommerceMoneyResponse `json:"amount"`
-	CycleDaysPassed int64 `json:"cycle_days_passed"`
-	CycleDaysTotal int64 `json:"cycle_days_total"`
-	CyclePassedPercent float64 `json:"cycle_passed_percent"`
+	Amount             CommerceMoneyResponse `json:"amount"`
+	CycleDaysPassed    int64                 `json:"cycle_days_passed"`
+	CycleDaysTotal     int64                 `json:"cycle_days_total"`
+	CyclePassedPercent float64               `json:"cycle_passed_percent"`
 }
 
 // CommerceSubscriptionItem2NextInvoiceTotalsDiscounts is the spec's
 // CommerceSubscriptionItem2NextInvoiceTotalsDiscounts schema.
 type CommerceSubscriptionItem2NextInvoiceTotalsDiscounts struct {
 	Proration *CommerceSubscriptionItem2NextInvoiceTotalsDiscountsProration `json:"proration"`
-	Total CommerceMoneyResponse `json:"total"`
+	Total     CommerceMoneyResponse                                         `json:"total"`
 }
 
 // CommerceSubscriptionItem2NextInvoiceTotals: Breakdown of the recurring amount that will be
 // billed at renewal (base fee + per-unit charges). Tax and credits are not previewed.
 type CommerceSubscriptionItem2NextInvoiceTotals struct {
-	Subtotal CommerceMoneyResponse `json:"subtotal"`
-	BaseFee CommerceMoneyResponse `json:"base_fee"`
-	TaxTotal CommerceMoneyResponse `json:"tax_total"`
-	GrandTotal CommerceMoneyResponse `json:"grand_total"`
-	PerUnitTotals []CommercePerUnitTotal `json:"per_unit_totals,omitempty"`
-	Credits *CommerceSubscriptionItem2NextInvoiceTotalsCredits `json:"credits,omitempty"`
-	Discounts *CommerceSubscriptionItem2NextInvoiceTotalsDiscounts `json:"discounts,omitempty"`
+	Subtotal      CommerceMoneyResponse                                `json:"subtotal"`
+	BaseFee       CommerceMoneyResponse                                `json:"base_fee"`
+	TaxTotal      CommerceMoneyResponse                                `json:"tax_total"`
+	GrandTotal    CommerceMoneyResponse                                `json:"grand_total"`
+	PerUnitTotals []CommercePerUnitTotal                               `json:"per_unit_totals,omitempty"`
+	Credits       *CommerceSubscriptionItem2NextInvoiceTotalsCredits   `json:"credits,omitempty"`
+	Discounts     *CommerceSubscriptionItem2NextInvoiceTotalsDiscounts `json:"discounts,omitempty"`
 }
 
 // CommerceSubscriptionItem2NextInvoice: Information about the next invoice.
@@ -1879,53 +1879,53 @@ type CommerceSubscriptionItem2NextPaymentAmount struct {
 // CommerceSubscriptionItem2NextPaymentTotalsCreditsProration is the spec's
 // CommerceSubscriptionItem2NextPaymentTotalsCreditsProration schema.
 type CommerceSubscriptionItem2NextPaymentTotalsCreditsProration struct {
-	Amount CommerceMoneyResponse `json:"amount"`
-	CycleDaysRemaining int64 `json:"cycle_days_remaining"`
-	CycleDaysTotal int64 `json:"cycle_days_total"`
-	CycleRemainingPercent float64 `json:"cycle_remaining_percent"`
+	Amount                CommerceMoneyResponse `json:"amount"`
+	CycleDaysRemaining    int64                 `json:"cycle_days_remaining"`
+	CycleDaysTotal        int64                 `json:"cycle_days_total"`
+	CycleRemainingPercent float64               `json:"cycle_remaining_percent"`
 }
 
 // CommerceSubscriptionItem2NextPaymentTotalsCreditsPayer is the spec's
 // CommerceSubscriptionItem2NextPaymentTotalsCreditsPayer schema.
 type CommerceSubscriptionItem2NextPaymentTotalsCreditsPayer struct {
 	RemainingBalance CommerceMoneyResponse `json:"remaining_balance"`
-	AppliedAmount CommerceMoneyResponse `json:"applied_amount"`
+	AppliedAmount    CommerceMoneyResponse `json:"applied_amount"`
 }
 
 // CommerceSubscriptionItem2NextPaymentTotalsCredits is the spec's
 // CommerceSubscriptionItem2NextPaymentTotalsCredits schema.
 type CommerceSubscriptionItem2NextPaymentTotalsCredits struct {
 	Proration *CommerceSubscriptionItem2NextPaymentTotalsCreditsProration `json:"proration"`
-	Payer *CommerceSubscriptionItem2NextPaymentTotalsCreditsPayer `json:"payer"`
-	Total CommerceMoneyResponse `json:"total"`
+	Payer     *CommerceSubscriptionItem2NextPaymentTotalsCreditsPayer     `json:"payer"`
+	Total     CommerceMoneyResponse                                       `json:"total"`
 }
 
 // CommerceSubscriptionItem2NextPaymentTotalsDiscountsProration is the spec's
 // CommerceSubscriptionItem2NextPaymentTotalsDiscountsProration schema.
 type CommerceSubscriptionItem2NextPaymentTotalsDiscountsProration struct {
-	Amount CommerceMoneyResponse `json:"amount"`
-	CycleDaysPassed int64 `json:"cycle_days_passed"`
-	CycleDaysTotal int64 `json:"cycle_days_total"`
-	CyclePassedPercent float64 `json:"cycle_passed_percent"`
+	Amount             CommerceMoneyResponse `json:"amount"`
+	CycleDaysPassed    int64                 `json:"cycle_days_passed"`
+	CycleDaysTotal     int64                 `json:"cycle_days_total"`
+	CyclePassedPercent float64               `json:"cycle_passed_percent"`
 }
 
 // CommerceSubscriptionItem2NextPaymentTotalsDiscounts is the spec's
 // CommerceSubscriptionItem2NextPaymentTotalsDiscounts schema.
 type CommerceSubscriptionItem2NextPaymentTotalsDiscounts struct {
 	Proration *CommerceSubscriptionItem2NextPaymentTotalsDiscountsProration `json:"proration"`
-	Total CommerceMoneyResponse `json:"total"`
+	Total     CommerceMoneyResponse                                         `json:"total"`
 }
 
 // CommerceSubscriptionItem2NextPaymentTotals: Breakdown of the recurring amount that will be
 // billed at renewal (base fee + per-unit charges). Tax and credits are not previewed.
 type CommerceSubscriptionItem2NextPaymentTotals struct {
-	Subtotal CommerceMoneyResponse `json:"subtotal"`
-	BaseFee CommerceMoneyResponse `json:"base_fee"`
-	TaxTotal CommerceMoneyResponse `json:"tax_total"`
-	GrandTotal CommerceMoneyResponse `json:"grand_total"`
-	PerUnitTotals []CommercePerUnitTotal `json:"per_unit_totals,omitempty"`
-	Credits *CommerceSubscriptionItem2NextPaymentTotalsCredits `json:"credits,omitempty"`
-	Discounts *CommerceSubscriptionItem2NextPaymentTotalsDiscounts `json:"discounts,omitempty"`
+	Subtotal      CommerceMoneyResponse                                `json:"subtotal"`
+	BaseFee       CommerceMoneyResponse                                `json:"base_fee"`
+	TaxTotal      CommerceMoneyResponse                                `json:"tax_total"`
+	GrandTotal    CommerceMoneyResponse                                `json:"grand_total"`
+	PerUnitTotals []CommercePerUnitTotal                               `json:"per_unit_totals,omitempty"`
+	Credits       *CommerceSubscriptionItem2NextPaymentTotalsCredits   `json:"credits,omitempty"`
+	Discounts     *CommerceSubscriptionItem2NextPaymentTotalsDiscounts `json:"discounts,omitempty"`
 }
 
 // CommerceSubscriptionItem2NextPayment: Information about the next payment.
@@ -2044,53 +2044,53 @@ type CommerceSubscriptionItemNextPaymentResponseAmount struct {
 // CommerceSubscriptionItemNextPaymentResponseTotalsCreditsProration is the spec's
 // CommerceSubscriptionItemNextPaymentResponseTotalsCreditsProration schema.
 type CommerceSubscriptionItemNextPaymentResponseTotalsCreditsProration struct {
-	Amount CommerceMoneyResponse `json:"amount"`
-	CycleDaysRemaining int64 `json:"cycle_days_remaining"`
-	CycleDaysTotal int64 `json:"cycle_days_total"`
-	CycleRemainingPercent float64 `json:"cycle_remaining_percent"`
+	Amount                CommerceMoneyResponse `json:"amount"`
+	CycleDaysRemaining    int64                 `json:"cycle_days_remaining"`
+	CycleDaysTotal        int64                 `json:"cycle_days_total"`
+	CycleRemainingPercent float64               `json:"cycle_remaining_percent"`
 }
 
 // CommerceSubscriptionItemNextPaymentResponseTotalsCreditsPayer is the spec's
 // CommerceSubscriptionItemNextPaymentResponseTotalsCreditsPayer schema.
 type CommerceSubscriptionItemNextPaymentResponseTotalsCreditsPayer struct {
 	RemainingBalance CommerceMoneyResponse `json:"remaining_balance"`
-	AppliedAmount CommerceMoneyResponse `json:"applied_amount"`
+	AppliedAmount    CommerceMoneyResponse `json:"applied_amount"`
 }
 
 // CommerceSubscriptionItemNextPaymentResponseTotalsCredits is the spec's
 // CommerceSubscriptionItemNextPaymentResponseTotalsCredits schema.
 type CommerceSubscriptionItemNextPaymentResponseTotalsCredits struct {
 	Proration *CommerceSubscriptionItemNextPaymentResponseTotalsCreditsProration `json:"proration"`
-	Payer *CommerceSubscriptionItemNextPaymentResponseTotalsCreditsPayer `json:"payer"`
-	Total CommerceMoneyResponse `json:"total"`
+	Payer     *CommerceSubscriptionItemNextPaymentResponseTotalsCreditsPayer     `json:"payer"`
+	Total     CommerceMoneyResponse                                              `json:"total"`
 }
 
 // CommerceSubscriptionItemNextPaymentResponseTotalsDiscountsProration is the spec's
 // CommerceSubscriptionItemNextPaymentResponseTotalsDiscountsProration schema.
 type CommerceSubscriptionItemNextPaymentResponseTotalsDiscountsProration struct {
-	Amount CommerceMoneyResponse `json:"amount"`
-	CycleDaysPassed int64 `json:"cycle_days_passed"`
-	CycleDaysTotal int64 `json:"cycle_days_total"`
-	CyclePassedPercent float64 `json:"cycle_passed_percent"`
+	Amount             CommerceMoneyResponse `json:"amount"`
+	CycleDaysPassed    int64                 `json:"cycle_days_passed"`
+	CycleDaysTotal     int64                 `json:"cycle_days_total"`
+	CyclePassedPercent float64               `json:"cycle_passed_percent"`
 }
 
 // CommerceSubscriptionItemNextPaymentResponseTotalsDiscounts is the spec's
 // CommerceSubscriptionItemNextPaymentResponseTotalsDiscounts schema.
 type CommerceSubscriptionItemNextPaymentResponseTotalsDiscounts struct {
 	Proration *CommerceSubscriptionItemNextPaymentResponseTotalsDiscountsProration `json:"proration"`
-	Total CommerceMoneyResponse `json:"total"`
+	Total     CommerceMoneyResponse                                                `json:"total"`
 }
 
 // CommerceSubscriptionItemNextPaymentResponseTotals: Breakdown of the recurring amount that will
 // be billed at renewal (base fee + per-unit charges). Tax and credits are not previewed.
 type CommerceSubscriptionItemNextPaymentResponseTotals struct {
-	Subtotal CommerceMoneyResponse `json:"subtotal"`
-	BaseFee CommerceMoneyResponse `json:"base_fee"`
-	TaxTotal CommerceMoneyResponse `json:"tax_total"`
-	GrandTotal CommerceMoneyResponse `json:"grand_total"`
-	PerUnitTotals []CommercePerUnitTotal `json:"per_unit_totals,omitempty"`
-	Credits *CommerceSubscriptionItemNextPaymentResponseTotalsCredits `json:"credits,omitempty"`
-	Discounts *CommerceSubscriptionItemNextPaymentResponseTotalsDiscounts `json:"discounts,omitempty"`
+	Subtotal      CommerceMoneyResponse                                       `json:"subtotal"`
+	BaseFee       CommerceMoneyResponse                                       `json:"base_fee"`
+	TaxTotal      CommerceMoneyResponse                                       `json:"tax_total"`
+	GrandTotal    CommerceMoneyResponse                                       `json:"grand_total"`
+	PerUnitTotals []CommercePerUnitTotal                                      `json:"per_unit_totals,omitempty"`
+	Credits       *CommerceSubscriptionItemNextPaymentResponseTotalsCredits   `json:"credits,omitempty"`
+	Discounts     *CommerceSubscriptionItemNextPaymentResponseTotalsDiscounts `json:"discounts,omitempty"`
 }
 
 // CommerceSubscriptionItemNextPaymentResponse is the spec's
@@ -2120,25 +2120,25 @@ type CommerceSubscriptionItemSeatsResponse struct {
 // CommerceSubscriptionNextPaymentTotalsCreditsProration is the spec's
 // CommerceSubscriptionNextPaymentTotalsCreditsProration schema.
 type CommerceSubscriptionNextPaymentTotalsCreditsProration struct {
-	Amount CommerceMoneyResponse `json:"amount"`
-	CycleDaysRemaining int64 `json:"cycle_days_remaining"`
-	CycleDaysTotal int64 `json:"cycle_days_total"`
-	CycleRemainingPercent float64 `json:"cycle_remaining_percent"`
+	Amount                CommerceMoneyResponse `json:"amount"`
+	CycleDaysRemaining    int64                 `json:"cycle_days_remaining"`
+	CycleDaysTotal        int64                 `json:"cycle_days_total"`
+	CycleRemainingPercent float64               `json:"cycle_remaining_percent"`
 }
 
 // CommerceSubscriptionNextPaymentTotalsCreditsPayer is the spec's
 // CommerceSubscriptionNextPaymentTotalsCreditsPayer schema.
 type CommerceSubscriptionNextPaymentTotalsCreditsPayer struct {
 	RemainingBalance CommerceMoneyResponse `json:"remaining_balance"`
-	AppliedAmount CommerceMoneyResponse `json:"applied_amount"`
+	AppliedAmount    CommerceMoneyResponse `json:"applied_amount"`
 }
 
 // CommerceSubscriptionNextPaymentTotalsCredits is the spec's
 // CommerceSubscriptionNextPaymentTotalsCredits schema.
 type CommerceSubscriptionNextPaymentTotalsCredits struct {
 	Proration *CommerceSubscriptionNextPaymentTotalsCreditsProration `json:"proration"`
-	Payer *CommerceSubscriptionNextPaymentTotalsCreditsPayer `json:"payer"`
-	Total CommerceMoneyResponse `json:"total"`
+	Payer     *CommerceSubscriptionNextPaymentTotalsCreditsPayer     `json:"payer"`
+	Total     CommerceMoneyResponse                                  `json:"total"`
 }
 
 // CommerceSubscriptionNextPaymentTotalsDiscountsProration: Proration details from passed
@@ -2166,12 +2166,12 @@ type CommerceSubscriptionNextPaymentTotalsDiscounts struct {
 // CommerceSubscriptionNextPaymentTotals: Breakdown of the recurring amount that will be billed at
 // renewal (base fee + per-unit charges). Tax and credits are not previewed.
 type CommerceSubscriptionNextPaymentTotals struct {
-	Subtotal CommerceMoneyResponse `json:"subtotal"`
-	BaseFee CommerceMoneyResponse `json:"base_fee"`
-	TaxTotal CommerceMoneyResponse `json:"tax_total"`
-	GrandTotal CommerceMoneyResponse `json:"grand_total"`
-	PerUnitTotals []CommercePerUnitTotal2 `json:"per_unit_totals,omitempty"`
-	Credits *CommerceSubscriptionNextPaymentTotalsCredits `json:"credits,omitempty"`
+	Subtotal      CommerceMoneyResponse                         `json:"subtotal"`
+	BaseFee       CommerceMoneyResponse                         `json:"base_fee"`
+	TaxTotal      CommerceMoneyResponse                         `json:"tax_total"`
+	GrandTotal    CommerceMoneyResponse                         `json:"grand_total"`
+	PerUnitTotals []CommercePerUnitTotal2                       `json:"per_unit_totals,omitempty"`
+	Credits       *CommerceSubscriptionNextPaymentTotalsCredits `json:"credits,omitempty"`
 	// Information about the discounts applied to the payment
 	Discounts *CommerceSubscriptionNextPaymentTotalsDiscounts `json:"discounts,omitempty"`
 }
@@ -2193,71 +2193,71 @@ type CommerceSubscriptionNextPayment struct {
 // CommerceTotalsResponseCreditsProration is the spec's CommerceTotalsResponseCreditsProration
 // schema.
 type CommerceTotalsResponseCreditsProration struct {
-	Amount CommerceMoneyResponse `json:"amount"`
-	CycleDaysRemaining int64 `json:"cycle_days_remaining"`
-	CycleDaysTotal int64 `json:"cycle_days_total"`
-	CycleRemainingPercent float64 `json:"cycle_remaining_percent"`
+	Amount                CommerceMoneyResponse `json:"amount"`
+	CycleDaysRemaining    int64                 `json:"cycle_days_remaining"`
+	CycleDaysTotal        int64                 `json:"cycle_days_total"`
+	CycleRemainingPercent float64               `json:"cycle_remaining_percent"`
 }
 
 // CommerceTotalsResponseCreditsPayer is the spec's CommerceTotalsResponseCreditsPayer schema.
 type CommerceTotalsResponseCreditsPayer struct {
 	RemainingBalance CommerceMoneyResponse `json:"remaining_balance"`
-	AppliedAmount CommerceMoneyResponse `json:"applied_amount"`
+	AppliedAmount    CommerceMoneyResponse `json:"applied_amount"`
 }
 
 // CommerceTotalsResponseCredits is the spec's CommerceTotalsResponseCredits schema.
 type CommerceTotalsResponseCredits struct {
 	Proration *CommerceTotalsResponseCreditsProration `json:"proration"`
-	Payer *CommerceTotalsResponseCreditsPayer `json:"payer"`
-	Total CommerceMoneyResponse `json:"total"`
+	Payer     *CommerceTotalsResponseCreditsPayer     `json:"payer"`
+	Total     CommerceMoneyResponse                   `json:"total"`
 }
 
 // CommerceTotalsResponseDiscountsProration is the spec's CommerceTotalsResponseDiscountsProration
 // schema.
 type CommerceTotalsResponseDiscountsProration struct {
-	Amount CommerceMoneyResponse `json:"amount"`
-	CycleDaysPassed int64 `json:"cycle_days_passed"`
-	CycleDaysTotal int64 `json:"cycle_days_total"`
-	CyclePassedPercent float64 `json:"cycle_passed_percent"`
+	Amount             CommerceMoneyResponse `json:"amount"`
+	CycleDaysPassed    int64                 `json:"cycle_days_passed"`
+	CycleDaysTotal     int64                 `json:"cycle_days_total"`
+	CyclePassedPercent float64               `json:"cycle_passed_percent"`
 }
 
 // CommerceTotalsResponseDiscounts is the spec's CommerceTotalsResponseDiscounts schema.
 type CommerceTotalsResponseDiscounts struct {
 	Proration *CommerceTotalsResponseDiscountsProration `json:"proration"`
-	Total CommerceMoneyResponse `json:"total"`
+	Total     CommerceMoneyResponse                     `json:"total"`
 }
 
 // CommerceTotalsResponse is the spec's CommerceTotalsResponse schema.
 type CommerceTotalsResponse struct {
-	Subtotal CommerceMoneyResponse `json:"subtotal"`
-	BaseFee CommerceMoneyResponse `json:"base_fee"`
-	TaxTotal CommerceMoneyResponse `json:"tax_total"`
-	GrandTotal CommerceMoneyResponse `json:"grand_total"`
-	PerUnitTotals []CommercePerUnitTotal `json:"per_unit_totals,omitempty"`
-	Credits *CommerceTotalsResponseCredits `json:"credits,omitempty"`
-	Discounts *CommerceTotalsResponseDiscounts `json:"discounts,omitempty"`
+	Subtotal      CommerceMoneyResponse            `json:"subtotal"`
+	BaseFee       CommerceMoneyResponse            `json:"base_fee"`
+	TaxTotal      CommerceMoneyResponse            `json:"tax_total"`
+	GrandTotal    CommerceMoneyResponse            `json:"grand_total"`
+	PerUnitTotals []CommercePerUnitTotal           `json:"per_unit_totals,omitempty"`
+	Credits       *CommerceTotalsResponseCredits   `json:"credits,omitempty"`
+	Discounts     *CommerceTotalsResponseDiscounts `json:"discounts,omitempty"`
 }
 
 // CommerceTotalsResponse2CreditsProration is the spec's CommerceTotalsResponse2CreditsProration
 // schema.
 type CommerceTotalsResponse2CreditsProration struct {
-	Amount CommerceMoneyResponse `json:"amount"`
-	CycleDaysRemaining int64 `json:"cycle_days_remaining"`
-	CycleDaysTotal int64 `json:"cycle_days_total"`
-	CycleRemainingPercent float64 `json:"cycle_remaining_percent"`
+	Amount                CommerceMoneyResponse `json:"amount"`
+	CycleDaysRemaining    int64                 `json:"cycle_days_remaining"`
+	CycleDaysTotal        int64                 `json:"cycle_days_total"`
+	CycleRemainingPercent float64               `json:"cycle_remaining_percent"`
 }
 
 // CommerceTotalsResponse2CreditsPayer is the spec's CommerceTotalsResponse2CreditsPayer schema.
 type CommerceTotalsResponse2CreditsPayer struct {
 	RemainingBalance CommerceMoneyResponse `json:"remaining_balance"`
-	AppliedAmount CommerceMoneyResponse `json:"applied_amount"`
+	AppliedAmount    CommerceMoneyResponse `json:"applied_amount"`
 }
 
 // CommerceTotalsResponse2Credits is the spec's CommerceTotalsResponse2Credits schema.
 type CommerceTotalsResponse2Credits struct {
 	Proration *CommerceTotalsResponse2CreditsProration `json:"proration"`
-	Payer *CommerceTotalsResponse2CreditsPayer `json:"payer"`
-	Total CommerceMoneyResponse `json:"total"`
+	Payer     *CommerceTotalsResponse2CreditsPayer     `json:"payer"`
+	Total     CommerceMoneyResponse                    `json:"total"`
 }
 
 // CommerceTotalsResponse2DiscountsProration: Proration details from passed subscription time
@@ -2282,12 +2282,12 @@ type CommerceTotalsResponse2Discounts struct {
 
 // CommerceTotalsResponse2 is the spec's CommerceTotalsResponse2 schema.
 type CommerceTotalsResponse2 struct {
-	Subtotal CommerceMoneyResponse `json:"subtotal"`
-	BaseFee CommerceMoneyResponse `json:"base_fee"`
-	TaxTotal CommerceMoneyResponse `json:"tax_total"`
-	GrandTotal CommerceMoneyResponse `json:"grand_total"`
-	PerUnitTotals []CommercePerUnitTotal2 `json:"per_unit_totals,omitempty"`
-	Credits *CommerceTotalsResponse2Credits `json:"credits,omitempty"`
+	Subtotal      CommerceMoneyResponse           `json:"subtotal"`
+	BaseFee       CommerceMoneyResponse           `json:"base_fee"`
+	TaxTotal      CommerceMoneyResponse           `json:"tax_total"`
+	GrandTotal    CommerceMoneyResponse           `json:"grand_total"`
+	PerUnitTotals []CommercePerUnitTotal2         `json:"per_unit_totals,omitempty"`
+	Credits       *CommerceTotalsResponse2Credits `json:"credits,omitempty"`
 	// Information about the discounts applied to the payment
 	Discounts *CommerceTotalsResponse2Discounts `json:"discounts,omitempty"`
 }
@@ -2334,10 +2334,10 @@ type CreateBillingPriceRequest struct {
 
 // DeletedObject is the spec's DeletedObject schema.
 type DeletedObject struct {
-	Object string `json:"object"`
-	ID *string `json:"id,omitempty"`
-	Slug *string `json:"slug,omitempty"`
-	Deleted bool `json:"deleted"`
+	Object     string  `json:"object"`
+	ID         *string `json:"id,omitempty"`
+	Slug       *string `json:"slug,omitempty"`
+	Deleted    bool    `json:"deleted"`
 	ExternalID *string `json:"external_id,omitempty"`
 }
 
@@ -2413,7 +2413,7 @@ type DirectoryGroupRoleMapping struct {
 	DirectoryGroupDisplayName string `json:"directory_group_display_name"`
 	// The legacy name for `directory_group_display_name`. Carries the same value.
 	SCIMGroupDisplayName string `json:"scim_group_display_name"`
-	Role *Role `json:"role,omitempty"`
+	Role                 *Role  `json:"role,omitempty"`
 	// Mapping precedence, starting at 1. Lower values take priority when a user belongs to multiple
 	// mapped groups.
 	Precedence int64 `json:"precedence"`
@@ -2428,16 +2428,16 @@ type DirectoryGroupRoleMappings = []DirectoryGroupRoleMapping
 
 // Domain is the spec's Domain schema.
 type Domain struct {
-	Object string `json:"object"`
-	ID string `json:"id"`
-	Name string `json:"name"`
-	IsSatellite bool `json:"is_satellite"`
+	Object         string `json:"object"`
+	ID             string `json:"id"`
+	Name           string `json:"name"`
+	IsSatellite    bool   `json:"is_satellite"`
 	FrontendAPIURL string `json:"frontend_api_url"`
 	// Null for satellite domains.
-	AccountsPortalURL *string `json:"accounts_portal_url,omitempty"`
-	ProxyURL *string `json:"proxy_url,omitempty"`
-	DevelopmentOrigin string `json:"development_origin"`
-	CnameTargets []CNameTarget `json:"cname_targets,omitempty"`
+	AccountsPortalURL *string       `json:"accounts_portal_url,omitempty"`
+	ProxyURL          *string       `json:"proxy_url,omitempty"`
+	DevelopmentOrigin string        `json:"development_origin"`
+	CnameTargets      []CNameTarget `json:"cname_targets,omitempty"`
 }
 
 // Domains is the spec's Domains schema.
@@ -2456,11 +2456,11 @@ type EmailAddressVerification = json.RawMessage
 type EmailAddress struct {
 	ID *string `json:"id,omitempty"`
 	// String representing the object's type. Objects of the same type share the same value.
-	Object string `json:"object"`
-	EmailAddress string `json:"email_address"`
-	Reserved bool `json:"reserved"`
+	Object       string                    `json:"object"`
+	EmailAddress string                    `json:"email_address"`
+	Reserved     bool                      `json:"reserved"`
 	Verification *EmailAddressVerification `json:"verification"`
-	LinkedTo []IdentificationLink `json:"linked_to"`
+	LinkedTo     []IdentificationLink      `json:"linked_to"`
 	// Indicates whether this email address domain matches an active enterprise connection.
 	MatchesSSOConnection *bool `json:"matches_sso_connection,omitempty"`
 	// Unix timestamp of creation
@@ -2490,37 +2490,37 @@ type EnterpriseAccount struct {
 	// String representing the object's type. Objects of the same type share the same value.
 	Object string `json:"object"`
 	// The authentication protocol used to sign in.
-	Protocol *EnterpriseAccountProtocol `json:"protocol,omitempty"`
-	Provider string `json:"provider"`
-	Active bool `json:"active"`
-	EmailAddress string `json:"email_address"`
-	FirstName *string `json:"first_name,omitempty"`
-	LastName *string `json:"last_name,omitempty"`
+	Protocol     *EnterpriseAccountProtocol `json:"protocol,omitempty"`
+	Provider     string                     `json:"provider"`
+	Active       bool                       `json:"active"`
+	EmailAddress string                     `json:"email_address"`
+	FirstName    *string                    `json:"first_name,omitempty"`
+	LastName     *string                    `json:"last_name,omitempty"`
 	// The unique ID of the user in the external provider's system
-	ProviderUserID *string `json:"provider_user_id,omitempty"`
-	EnterpriseConnectionID *string `json:"enterprise_connection_id,omitempty"`
-	PublicMetadata map[string]any `json:"public_metadata,omitempty"`
-	Verification *EnterpriseAccountVerification `json:"verification"`
-	EnterpriseConnection *EnterpriseAccountConnection `json:"enterprise_connection,omitempty"`
+	ProviderUserID         *string                        `json:"provider_user_id,omitempty"`
+	EnterpriseConnectionID *string                        `json:"enterprise_connection_id,omitempty"`
+	PublicMetadata         map[string]any                 `json:"public_metadata,omitempty"`
+	Verification           *EnterpriseAccountVerification `json:"verification"`
+	EnterpriseConnection   *EnterpriseAccountConnection   `json:"enterprise_connection,omitempty"`
 	// Unix timestamp of last authentication.
 	LastAuthenticatedAt *int64 `json:"last_authenticated_at,omitempty"`
 }
 
 // EnterpriseAccountConnection is the spec's EnterpriseAccountConnection schema.
 type EnterpriseAccountConnection struct {
-	ID string `json:"id"`
-	Protocol string `json:"protocol"`
-	Provider string `json:"provider"`
-	Name string `json:"name"`
+	ID            string  `json:"id"`
+	Protocol      string  `json:"protocol"`
+	Provider      string  `json:"provider"`
+	Name          string  `json:"name"`
 	LogoPublicURL *string `json:"logo_public_url"`
 	// Deprecated in the spec.
-	Domain *string `json:"domain,omitempty"`
-	Domains []string `json:"domains,omitempty"`
-	Active bool `json:"active"`
-	SyncUserAttributes bool `json:"sync_user_attributes"`
-	AllowSubdomains bool `json:"allow_subdomains"`
-	AllowIdpInitiated bool `json:"allow_idp_initiated"`
-	DisableAdditionalIdentifications bool `json:"disable_additional_identifications"`
+	Domain                           *string  `json:"domain,omitempty"`
+	Domains                          []string `json:"domains,omitempty"`
+	Active                           bool     `json:"active"`
+	SyncUserAttributes               bool     `json:"sync_user_attributes"`
+	AllowSubdomains                  bool     `json:"allow_subdomains"`
+	AllowIdpInitiated                bool     `json:"allow_idp_initiated"`
+	DisableAdditionalIdentifications bool     `json:"disable_additional_identifications"`
 	// Unix timestamp of creation.
 	CreatedAt int64 `json:"created_at"`
 	// Unix timestamp of last update.
@@ -2633,8 +2633,8 @@ type EnterpriseConnection struct {
 	// The enterprise connection ID
 	ID string `json:"id"`
 	// The display name of the connection
-	Name string `json:"name"`
-	Provider string `json:"provider"`
+	Name          string  `json:"name"`
+	Provider      string  `json:"provider"`
 	LogoPublicURL *string `json:"logo_public_url,omitempty"`
 	// Whether the enterprise connection is active
 	Active bool `json:"active"`
@@ -2688,31 +2688,31 @@ const (
 // EnterpriseConnectionTestRunParsedUserInfo: The user information parsed from the IdP response
 type EnterpriseConnectionTestRunParsedUserInfo struct {
 	EmailAddress *string `json:"email_address,omitempty"`
-	FirstName *string `json:"first_name,omitempty"`
-	LastName *string `json:"last_name,omitempty"`
-	UserID *string `json:"user_id,omitempty"`
+	FirstName    *string `json:"first_name,omitempty"`
+	LastName     *string `json:"last_name,omitempty"`
+	UserID       *string `json:"user_id,omitempty"`
 }
 
 // EnterpriseConnectionTestRunLogsItem is the spec's EnterpriseConnectionTestRunLogsItem schema.
 type EnterpriseConnectionTestRunLogsItem struct {
-	Level string `json:"level"`
-	Code *string `json:"code,omitempty"`
+	Level        string  `json:"level"`
+	Code         *string `json:"code,omitempty"`
 	ShortMessage *string `json:"short_message,omitempty"`
-	Message string `json:"message"`
+	Message      string  `json:"message"`
 }
 
 // EnterpriseConnectionTestRunSaml: SAML-specific metadata, present for SAML connections
 type EnterpriseConnectionTestRunSaml struct {
-	SAMLRequest *string `json:"saml_request,omitempty"`
+	SAMLRequest  *string `json:"saml_request,omitempty"`
 	SAMLResponse *string `json:"saml_response,omitempty"`
-	RelayState *string `json:"relay_state,omitempty"`
+	RelayState   *string `json:"relay_state,omitempty"`
 }
 
 // EnterpriseConnectionTestRunOauth: OAuth-specific metadata, present for OIDC connections
 type EnterpriseConnectionTestRunOauth struct {
-	IDToken *string `json:"id_token,omitempty"`
+	IDToken     *string `json:"id_token,omitempty"`
 	AccessToken *string `json:"access_token,omitempty"`
-	UserInfo *string `json:"user_info,omitempty"`
+	UserInfo    *string `json:"user_info,omitempty"`
 }
 
 // EnterpriseConnectionTestRun is the spec's EnterpriseConnectionTestRun schema.
@@ -2783,31 +2783,31 @@ type ExternalAccountWithVerificationVerification = json.RawMessage
 // ExternalAccountWithVerification is the spec's ExternalAccountWithVerification schema.
 type ExternalAccountWithVerification struct {
 	// String representing the object's type. Objects of the same type share the same value.
-	Object ExternalAccountWithVerificationObject `json:"object"`
-	ID string `json:"id"`
-	Provider string `json:"provider"`
-	IdentificationID string `json:"identification_id"`
+	Object           ExternalAccountWithVerificationObject `json:"object"`
+	ID               string                                `json:"id"`
+	Provider         string                                `json:"provider"`
+	IdentificationID string                                `json:"identification_id"`
 	// The unique ID of the user in the external provider's system
 	ProviderUserID string `json:"provider_user_id"`
 	ApprovedScopes string `json:"approved_scopes"`
-	EmailAddress string `json:"email_address"`
+	EmailAddress   string `json:"email_address"`
 	// Whether the email was verified by the OAuth provider at creation time. null = unknown
 	// (pre-migration data or custom OAuth providers), true = provider confirmed email was verified,
 	// false = provider confirmed email was NOT verified
-	EmailAddressVerified *bool `json:"email_address_verified,omitempty"`
-	FirstName string `json:"first_name"`
-	LastName string `json:"last_name"`
+	EmailAddressVerified *bool  `json:"email_address_verified,omitempty"`
+	FirstName            string `json:"first_name"`
+	LastName             string `json:"last_name"`
 	// Please use `image_url` instead Deprecated in the spec.
-	AvatarURL *string `json:"avatar_url,omitempty"`
-	ImageURL *string `json:"image_url,omitempty"`
-	Username *string `json:"username,omitempty"`
-	PhoneNumber *string `json:"phone_number,omitempty"`
+	AvatarURL      *string        `json:"avatar_url,omitempty"`
+	ImageURL       *string        `json:"image_url,omitempty"`
+	Username       *string        `json:"username,omitempty"`
+	PhoneNumber    *string        `json:"phone_number,omitempty"`
 	PublicMetadata map[string]any `json:"public_metadata"`
-	Label *string `json:"label,omitempty"`
+	Label          *string        `json:"label,omitempty"`
 	// Unix timestamp of creation
 	CreatedAt int64 `json:"created_at"`
 	// Unix timestamp of creation
-	UpdatedAt int64 `json:"updated_at"`
+	UpdatedAt    int64                                        `json:"updated_at"`
 	Verification *ExternalAccountWithVerificationVerification `json:"verification"`
 }
 
@@ -2846,16 +2846,16 @@ type FeatureResponse2 struct {
 // IdentificationLink is the spec's IdentificationLink schema.
 type IdentificationLink struct {
 	Type string `json:"type"`
-	ID string `json:"id"`
+	ID   string `json:"id"`
 }
 
 // Instance is the spec's Instance schema.
 type Instance struct {
 	// String representing the object's type. Objects of the same type share the same value.
-	Object string `json:"object"`
-	ID string `json:"id"`
-	EnvironmentType string `json:"environment_type"`
-	AllowedOrigins []string `json:"allowed_origins"`
+	Object          string   `json:"object"`
+	ID              string   `json:"id"`
+	EnvironmentType string   `json:"environment_type"`
+	AllowedOrigins  []string `json:"allowed_origins"`
 	// The ID of the Clerk workspace that owns the instance's application. It is null when the
 	// application has no owner.
 	WorkspaceID *string `json:"workspace_id"`
@@ -2872,9 +2872,9 @@ type InstanceCommunication struct {
 
 // InstanceProtect is the spec's InstanceProtect schema.
 type InstanceProtect struct {
-	Object string `json:"object"`
-	RulesEnabled bool `json:"rules_enabled"`
-	SpecterEnabled bool `json:"specter_enabled"`
+	Object         string `json:"object"`
+	RulesEnabled   bool   `json:"rules_enabled"`
+	SpecterEnabled bool   `json:"specter_enabled"`
 	// Whether the instance has opted out of the Protect prerequisite checks, asserting its setup
 	// already meets the requirements.
 	ChecksBypassed bool `json:"checks_bypassed"`
@@ -2883,12 +2883,12 @@ type InstanceProtect struct {
 // InstanceRestrictions is the spec's InstanceRestrictions schema.
 type InstanceRestrictions struct {
 	// String representing the object's type. Objects of the same type share the same value.
-	Object string `json:"object"`
-	Allowlist bool `json:"allowlist"`
-	Blocklist bool `json:"blocklist"`
-	AllowlistBlocklistDisabledOnSignIn bool `json:"allowlist_blocklist_disabled_on_sign_in"`
-	BlockEmailSubaddresses bool `json:"block_email_subaddresses"`
-	BlockDisposableEmailDomains bool `json:"block_disposable_email_domains"`
+	Object                             string `json:"object"`
+	Allowlist                          bool   `json:"allowlist"`
+	Blocklist                          bool   `json:"blocklist"`
+	AllowlistBlocklistDisabledOnSignIn bool   `json:"allowlist_blocklist_disabled_on_sign_in"`
+	BlockEmailSubaddresses             bool   `json:"block_email_subaddresses"`
+	BlockDisposableEmailDomains        bool   `json:"block_disposable_email_domains"`
 }
 
 // InvitationStatus: a string enum of the spec.
@@ -2908,13 +2908,13 @@ const (
 
 // Invitation is the spec's Invitation schema.
 type Invitation struct {
-	Object string `json:"object"`
-	ID string `json:"id"`
-	EmailAddress string `json:"email_address"`
-	PublicMetadata map[string]any `json:"public_metadata"`
-	Revoked *bool `json:"revoked,omitempty"`
-	Status InvitationStatus `json:"status"`
-	URL *string `json:"url,omitempty"`
+	Object         string           `json:"object"`
+	ID             string           `json:"id"`
+	EmailAddress   string           `json:"email_address"`
+	PublicMetadata map[string]any   `json:"public_metadata"`
+	Revoked        *bool            `json:"revoked,omitempty"`
+	Status         InvitationStatus `json:"status"`
+	URL            *string          `json:"url,omitempty"`
 	// Unix timestamp of expiration.
 	ExpiresAt *int64 `json:"expires_at,omitempty"`
 	// Unix timestamp of creation.
@@ -2935,121 +2935,121 @@ type JWKS struct {
 
 // JWKSEcdsaPrivateKey is the spec's JWKSEcdsaPrivateKey schema.
 type JWKSEcdsaPrivateKey struct {
-	Kid string `json:"kid"`
-	Alg string `json:"alg"`
-	Use string `json:"use"`
-	Kty string `json:"kty"`
-	Crv string `json:"crv"`
-	X string `json:"x"`
-	Y string `json:"y"`
-	D string `json:"d"`
-	X5c []string `json:"x5c,omitempty"`
-	X5t *string `json:"x5t,omitempty"`
-	X5tS256 *string `json:"x5t#S256,omitempty"`
-	X5u *string `json:"x5u,omitempty"`
+	Kid     string   `json:"kid"`
+	Alg     string   `json:"alg"`
+	Use     string   `json:"use"`
+	Kty     string   `json:"kty"`
+	Crv     string   `json:"crv"`
+	X       string   `json:"x"`
+	Y       string   `json:"y"`
+	D       string   `json:"d"`
+	X5c     []string `json:"x5c,omitempty"`
+	X5t     *string  `json:"x5t,omitempty"`
+	X5tS256 *string  `json:"x5t#S256,omitempty"`
+	X5u     *string  `json:"x5u,omitempty"`
 }
 
 // JWKSEcdsaPublicKey is the spec's JWKSEcdsaPublicKey schema.
 type JWKSEcdsaPublicKey struct {
-	Kid string `json:"kid"`
-	Alg string `json:"alg"`
-	Use string `json:"use"`
-	Kty string `json:"kty"`
-	Crv string `json:"crv"`
-	X string `json:"x"`
-	Y string `json:"y"`
-	X5c []string `json:"x5c,omitempty"`
-	X5t *string `json:"x5t,omitempty"`
-	X5tS256 *string `json:"x5t#S256,omitempty"`
-	X5u *string `json:"x5u,omitempty"`
+	Kid     string   `json:"kid"`
+	Alg     string   `json:"alg"`
+	Use     string   `json:"use"`
+	Kty     string   `json:"kty"`
+	Crv     string   `json:"crv"`
+	X       string   `json:"x"`
+	Y       string   `json:"y"`
+	X5c     []string `json:"x5c,omitempty"`
+	X5t     *string  `json:"x5t,omitempty"`
+	X5tS256 *string  `json:"x5t#S256,omitempty"`
+	X5u     *string  `json:"x5u,omitempty"`
 }
 
 // JWKSEd25519PrivateKey is the spec's JWKSEd25519PrivateKey schema.
 type JWKSEd25519PrivateKey struct {
-	Kid string `json:"kid"`
-	Alg string `json:"alg"`
-	Use string `json:"use"`
-	Kty string `json:"kty"`
-	Crv string `json:"crv"`
-	X string `json:"x"`
-	D string `json:"d"`
-	X5c []string `json:"x5c,omitempty"`
-	X5t *string `json:"x5t,omitempty"`
-	X5tS256 *string `json:"x5t#S256,omitempty"`
-	X5u *string `json:"x5u,omitempty"`
+	Kid     string   `json:"kid"`
+	Alg     string   `json:"alg"`
+	Use     string   `json:"use"`
+	Kty     string   `json:"kty"`
+	Crv     string   `json:"crv"`
+	X       string   `json:"x"`
+	D       string   `json:"d"`
+	X5c     []string `json:"x5c,omitempty"`
+	X5t     *string  `json:"x5t,omitempty"`
+	X5tS256 *string  `json:"x5t#S256,omitempty"`
+	X5u     *string  `json:"x5u,omitempty"`
 }
 
 // JWKSEd25519PublicKey is the spec's JWKSEd25519PublicKey schema.
 type JWKSEd25519PublicKey struct {
-	Kid string `json:"kid"`
-	Alg string `json:"alg"`
-	Use string `json:"use"`
-	Kty string `json:"kty"`
-	Crv string `json:"crv"`
-	X string `json:"x"`
-	X5c []string `json:"x5c,omitempty"`
-	X5t *string `json:"x5t,omitempty"`
-	X5tS256 *string `json:"x5t#S256,omitempty"`
-	X5u *string `json:"x5u,omitempty"`
+	Kid     string   `json:"kid"`
+	Alg     string   `json:"alg"`
+	Use     string   `json:"use"`
+	Kty     string   `json:"kty"`
+	Crv     string   `json:"crv"`
+	X       string   `json:"x"`
+	X5c     []string `json:"x5c,omitempty"`
+	X5t     *string  `json:"x5t,omitempty"`
+	X5tS256 *string  `json:"x5t#S256,omitempty"`
+	X5u     *string  `json:"x5u,omitempty"`
 }
 
 // JWKSRsaPrivateKey is the spec's JWKSRsaPrivateKey schema.
 type JWKSRsaPrivateKey struct {
-	Kid string `json:"kid"`
-	Alg string `json:"alg"`
-	Use string `json:"use"`
-	Kty string `json:"kty"`
-	N string `json:"n"`
-	E string `json:"e"`
-	D string `json:"d"`
-	P string `json:"p"`
-	Q string `json:"q"`
-	Dp *string `json:"dp,omitempty"`
-	Dq *string `json:"dq,omitempty"`
-	Qi *string `json:"qi,omitempty"`
-	X5c []string `json:"x5c,omitempty"`
-	X5t *string `json:"x5t,omitempty"`
-	X5tS256 *string `json:"x5t#S256,omitempty"`
-	X5u *string `json:"x5u,omitempty"`
+	Kid     string   `json:"kid"`
+	Alg     string   `json:"alg"`
+	Use     string   `json:"use"`
+	Kty     string   `json:"kty"`
+	N       string   `json:"n"`
+	E       string   `json:"e"`
+	D       string   `json:"d"`
+	P       string   `json:"p"`
+	Q       string   `json:"q"`
+	Dp      *string  `json:"dp,omitempty"`
+	Dq      *string  `json:"dq,omitempty"`
+	Qi      *string  `json:"qi,omitempty"`
+	X5c     []string `json:"x5c,omitempty"`
+	X5t     *string  `json:"x5t,omitempty"`
+	X5tS256 *string  `json:"x5t#S256,omitempty"`
+	X5u     *string  `json:"x5u,omitempty"`
 }
 
 // JWKSRsaPublicKey is the spec's JWKSRsaPublicKey schema.
 type JWKSRsaPublicKey struct {
-	Kid string `json:"kid"`
-	Alg string `json:"alg"`
-	Use string `json:"use"`
-	Kty string `json:"kty"`
-	N string `json:"n"`
-	E string `json:"e"`
-	X5c []string `json:"x5c,omitempty"`
-	X5t *string `json:"x5t,omitempty"`
-	X5tS256 *string `json:"x5t#S256,omitempty"`
-	X5u *string `json:"x5u,omitempty"`
+	Kid     string   `json:"kid"`
+	Alg     string   `json:"alg"`
+	Use     string   `json:"use"`
+	Kty     string   `json:"kty"`
+	N       string   `json:"n"`
+	E       string   `json:"e"`
+	X5c     []string `json:"x5c,omitempty"`
+	X5t     *string  `json:"x5t,omitempty"`
+	X5tS256 *string  `json:"x5t#S256,omitempty"`
+	X5u     *string  `json:"x5u,omitempty"`
 }
 
 // JWKSSymmetricKey is the spec's JWKSSymmetricKey schema.
 type JWKSSymmetricKey struct {
-	Kid string `json:"kid"`
-	Alg string `json:"alg"`
-	Use string `json:"use"`
-	Kty string `json:"kty"`
-	K string `json:"k"`
-	X5c []string `json:"x5c,omitempty"`
-	X5t *string `json:"x5t,omitempty"`
-	X5tS256 *string `json:"x5t#S256,omitempty"`
-	X5u *string `json:"x5u,omitempty"`
+	Kid     string   `json:"kid"`
+	Alg     string   `json:"alg"`
+	Use     string   `json:"use"`
+	Kty     string   `json:"kty"`
+	K       string   `json:"k"`
+	X5c     []string `json:"x5c,omitempty"`
+	X5t     *string  `json:"x5t,omitempty"`
+	X5tS256 *string  `json:"x5t#S256,omitempty"`
+	X5u     *string  `json:"x5u,omitempty"`
 }
 
 // JWTTemplate is the spec's JWTTemplate schema.
 type JWTTemplate struct {
-	Object string `json:"object"`
-	ID string `json:"id"`
-	Name string `json:"name"`
-	Claims map[string]any `json:"claims"`
-	Lifetime int64 `json:"lifetime"`
-	AllowedClockSkew int64 `json:"allowed_clock_skew"`
-	CustomSigningKey bool `json:"custom_signing_key"`
-	SigningAlgorithm string `json:"signing_algorithm"`
+	Object           string         `json:"object"`
+	ID               string         `json:"id"`
+	Name             string         `json:"name"`
+	Claims           map[string]any `json:"claims"`
+	Lifetime         int64          `json:"lifetime"`
+	AllowedClockSkew int64          `json:"allowed_clock_skew"`
+	CustomSigningKey bool           `json:"custom_signing_key"`
+	SigningAlgorithm string         `json:"signing_algorithm"`
 	// Unix timestamp of creation.
 	CreatedAt int64 `json:"created_at"`
 	// Unix timestamp of last update.
@@ -3115,9 +3115,9 @@ type OAuthAccessTokenItem struct {
 	// Unix timestamp of the access token expiration.
 	ExpiresAt *int64 `json:"expires_at"`
 	// The ID of the provider
-	Provider string `json:"provider"`
+	Provider       string         `json:"provider"`
 	PublicMetadata map[string]any `json:"public_metadata"`
-	Label *string `json:"label"`
+	Label          *string        `json:"label"`
 	// The list of scopes that the token is valid for. Only present for OAuth 2.0 tokens.
 	Scopes []string `json:"scopes,omitempty"`
 	// The ID token retrieved from the OIDC provider. Only present for OIDC-compliant OAuth 2.0
@@ -3132,25 +3132,25 @@ type OAuthAccessToken = []OAuthAccessTokenItem
 
 // OAuthApplication is the spec's OAuthApplication schema.
 type OAuthApplication struct {
-	Object string `json:"object"`
-	ID string `json:"id"`
-	InstanceID string `json:"instance_id"`
-	Name string `json:"name"`
-	ClientID string `json:"client_id"`
-	ClientURI *string `json:"client_uri"`
-	ClientImageURL *string `json:"client_image_url"`
-	DynamicallyRegistered bool `json:"dynamically_registered"`
-	ConsentScreenEnabled bool `json:"consent_screen_enabled"`
-	PkceRequired bool `json:"pkce_required"`
-	Public bool `json:"public"`
-	Scopes string `json:"scopes"`
-	RedirectUris []string `json:"redirect_uris"`
+	Object                string   `json:"object"`
+	ID                    string   `json:"id"`
+	InstanceID            string   `json:"instance_id"`
+	Name                  string   `json:"name"`
+	ClientID              string   `json:"client_id"`
+	ClientURI             *string  `json:"client_uri"`
+	ClientImageURL        *string  `json:"client_image_url"`
+	DynamicallyRegistered bool     `json:"dynamically_registered"`
+	ConsentScreenEnabled  bool     `json:"consent_screen_enabled"`
+	PkceRequired          bool     `json:"pkce_required"`
+	Public                bool     `json:"public"`
+	Scopes                string   `json:"scopes"`
+	RedirectUris          []string `json:"redirect_uris"`
 	// Deprecated: Use redirect_uris instead. Deprecated in the spec.
-	CallbackURL string `json:"callback_url"`
-	AuthorizeURL string `json:"authorize_url"`
-	TokenFetchURL string `json:"token_fetch_url"`
-	UserInfoURL string `json:"user_info_url"`
-	DiscoveryURL string `json:"discovery_url"`
+	CallbackURL           string `json:"callback_url"`
+	AuthorizeURL          string `json:"authorize_url"`
+	TokenFetchURL         string `json:"token_fetch_url"`
+	UserInfoURL           string `json:"user_info_url"`
+	DiscoveryURL          string `json:"discovery_url"`
 	TokenIntrospectionURL string `json:"token_introspection_url"`
 	// Unix timestamp of creation.
 	CreatedAt int64 `json:"created_at"`
@@ -3183,25 +3183,25 @@ type OAuthApplicationSettings struct {
 
 // OAuthApplicationWithSecret is the spec's OAuthApplicationWithSecret schema.
 type OAuthApplicationWithSecret struct {
-	Object string `json:"object"`
-	ID string `json:"id"`
-	InstanceID string `json:"instance_id"`
-	Name string `json:"name"`
-	ClientID string `json:"client_id"`
-	ClientURI *string `json:"client_uri"`
-	ClientImageURL *string `json:"client_image_url"`
-	DynamicallyRegistered bool `json:"dynamically_registered"`
-	ConsentScreenEnabled bool `json:"consent_screen_enabled"`
-	PkceRequired bool `json:"pkce_required"`
-	Public bool `json:"public"`
-	Scopes string `json:"scopes"`
-	RedirectUris []string `json:"redirect_uris"`
+	Object                string   `json:"object"`
+	ID                    string   `json:"id"`
+	InstanceID            string   `json:"instance_id"`
+	Name                  string   `json:"name"`
+	ClientID              string   `json:"client_id"`
+	ClientURI             *string  `json:"client_uri"`
+	ClientImageURL        *string  `json:"client_image_url"`
+	DynamicallyRegistered bool     `json:"dynamically_registered"`
+	ConsentScreenEnabled  bool     `json:"consent_screen_enabled"`
+	PkceRequired          bool     `json:"pkce_required"`
+	Public                bool     `json:"public"`
+	Scopes                string   `json:"scopes"`
+	RedirectUris          []string `json:"redirect_uris"`
 	// Deprecated: Use redirect_uris instead. Deprecated in the spec.
-	CallbackURL string `json:"callback_url"`
-	AuthorizeURL string `json:"authorize_url"`
-	TokenFetchURL string `json:"token_fetch_url"`
-	UserInfoURL string `json:"user_info_url"`
-	DiscoveryURL string `json:"discovery_url"`
+	CallbackURL           string `json:"callback_url"`
+	AuthorizeURL          string `json:"authorize_url"`
+	TokenFetchURL         string `json:"token_fetch_url"`
+	UserInfoURL           string `json:"user_info_url"`
+	DiscoveryURL          string `json:"discovery_url"`
 	TokenIntrospectionURL string `json:"token_introspection_url"`
 	// Unix timestamp of creation.
 	CreatedAt int64 `json:"created_at"`
@@ -3220,20 +3220,20 @@ type OAuthApplications struct {
 
 // Organization is the spec's Organization schema.
 type Organization struct {
-	Object string `json:"object"`
-	ID string `json:"id"`
-	Name string `json:"name"`
-	Slug string `json:"slug"`
-	ImageURL *string `json:"image_url,omitempty"`
-	HasImage bool `json:"has_image"`
-	MembersCount *int64 `json:"members_count,omitempty"`
-	MissingMemberWithElevatedPermissions *bool `json:"missing_member_with_elevated_permissions,omitempty"`
-	PendingInvitationsCount *int64 `json:"pending_invitations_count,omitempty"`
-	MaxAllowedMemberships int64 `json:"max_allowed_memberships"`
-	AdminDeleteEnabled bool `json:"admin_delete_enabled"`
-	PublicMetadata map[string]any `json:"public_metadata"`
-	PrivateMetadata map[string]any `json:"private_metadata,omitempty"`
-	CreatedBy *string `json:"created_by,omitempty"`
+	Object                               string         `json:"object"`
+	ID                                   string         `json:"id"`
+	Name                                 string         `json:"name"`
+	Slug                                 string         `json:"slug"`
+	ImageURL                             *string        `json:"image_url,omitempty"`
+	HasImage                             bool           `json:"has_image"`
+	MembersCount                         *int64         `json:"members_count,omitempty"`
+	MissingMemberWithElevatedPermissions *bool          `json:"missing_member_with_elevated_permissions,omitempty"`
+	PendingInvitationsCount              *int64         `json:"pending_invitations_count,omitempty"`
+	MaxAllowedMemberships                int64          `json:"max_allowed_memberships"`
+	AdminDeleteEnabled                   bool           `json:"admin_delete_enabled"`
+	PublicMetadata                       map[string]any `json:"public_metadata"`
+	PrivateMetadata                      map[string]any `json:"private_metadata,omitempty"`
+	CreatedBy                            *string        `json:"created_by,omitempty"`
 	// Unix timestamp of creation.
 	CreatedAt int64 `json:"created_at"`
 	// Unix timestamp of last update.
@@ -3311,11 +3311,11 @@ type OrganizationDomainVerification2 struct {
 
 // OrganizationDomainPublicOrganizationData: Public organization data associated with this domain
 type OrganizationDomainPublicOrganizationData struct {
-	ID string `json:"id"`
-	Name string `json:"name"`
-	Slug string `json:"slug"`
+	ID       string  `json:"id"`
+	Name     string  `json:"name"`
+	Slug     string  `json:"slug"`
 	ImageURL *string `json:"image_url,omitempty"`
-	HasImage bool `json:"has_image"`
+	HasImage bool    `json:"has_image"`
 }
 
 // OrganizationDomain: An organization domain
@@ -3380,18 +3380,18 @@ type OrganizationDomains struct {
 // OrganizationInvitation: An organization invitation
 type OrganizationInvitation struct {
 	// String representing the object's type. Objects of the same type share the same value.
-	Object string `json:"object"`
-	ID string `json:"id"`
-	EmailAddress string `json:"email_address"`
-	Role string `json:"role"`
-	RoleName string `json:"role_name"`
-	OrganizationID *string `json:"organization_id,omitempty"`
-	InviterID *string `json:"inviter_id"`
+	Object            string                                `json:"object"`
+	ID                string                                `json:"id"`
+	EmailAddress      string                                `json:"email_address"`
+	Role              string                                `json:"role"`
+	RoleName          string                                `json:"role_name"`
+	OrganizationID    *string                               `json:"organization_id,omitempty"`
+	InviterID         *string                               `json:"inviter_id"`
 	PublicInviterData *OrganizationInvitationPublicUserData `json:"public_inviter_data"`
-	Status *string `json:"status,omitempty"`
-	PublicMetadata map[string]any `json:"public_metadata"`
-	PrivateMetadata map[string]any `json:"private_metadata,omitempty"`
-	URL *string `json:"url"`
+	Status            *string                               `json:"status,omitempty"`
+	PublicMetadata    map[string]any                        `json:"public_metadata"`
+	PrivateMetadata   map[string]any                        `json:"private_metadata,omitempty"`
+	URL               *string                               `json:"url"`
 	// Unix timestamp of expiration.
 	ExpiresAt *int64 `json:"expires_at"`
 	// Unix timestamp of creation.
@@ -3403,45 +3403,45 @@ type OrganizationInvitation struct {
 // OrganizationInvitationPublicOrganizationData is the spec's
 // OrganizationInvitationPublicOrganizationData schema.
 type OrganizationInvitationPublicOrganizationData struct {
-	ID string `json:"id"`
-	Name string `json:"name"`
-	Slug string `json:"slug"`
+	ID       string  `json:"id"`
+	Name     string  `json:"name"`
+	Slug     string  `json:"slug"`
 	ImageURL *string `json:"image_url,omitempty"`
-	HasImage bool `json:"has_image"`
+	HasImage bool    `json:"has_image"`
 }
 
 // OrganizationInvitationPublicUserData: An organization inviter's public user data
 type OrganizationInvitationPublicUserData struct {
-	UserID string `json:"user_id"`
-	FirstName *string `json:"first_name"`
-	LastName *string `json:"last_name"`
-	ImageURL string `json:"image_url"`
-	HasImage bool `json:"has_image"`
-	Identifier string `json:"identifier"`
+	UserID     string  `json:"user_id"`
+	FirstName  *string `json:"first_name"`
+	LastName   *string `json:"last_name"`
+	ImageURL   string  `json:"image_url"`
+	HasImage   bool    `json:"has_image"`
+	Identifier string  `json:"identifier"`
 }
 
 // OrganizationInvitationWithPublicOrganizationData: An organization invitation with public
 // organization data populated
 type OrganizationInvitationWithPublicOrganizationData struct {
 	// String representing the object's type. Objects of the same type share the same value.
-	Object string `json:"object"`
-	ID string `json:"id"`
-	EmailAddress string `json:"email_address"`
-	Role string `json:"role"`
-	RoleName string `json:"role_name"`
-	OrganizationID *string `json:"organization_id,omitempty"`
-	InviterID *string `json:"inviter_id"`
+	Object            string                                `json:"object"`
+	ID                string                                `json:"id"`
+	EmailAddress      string                                `json:"email_address"`
+	Role              string                                `json:"role"`
+	RoleName          string                                `json:"role_name"`
+	OrganizationID    *string                               `json:"organization_id,omitempty"`
+	InviterID         *string                               `json:"inviter_id"`
 	PublicInviterData *OrganizationInvitationPublicUserData `json:"public_inviter_data"`
-	Status *string `json:"status,omitempty"`
-	PublicMetadata map[string]any `json:"public_metadata"`
-	PrivateMetadata map[string]any `json:"private_metadata,omitempty"`
-	URL *string `json:"url"`
+	Status            *string                               `json:"status,omitempty"`
+	PublicMetadata    map[string]any                        `json:"public_metadata"`
+	PrivateMetadata   map[string]any                        `json:"private_metadata,omitempty"`
+	URL               *string                               `json:"url"`
 	// Unix timestamp of expiration.
 	ExpiresAt *int64 `json:"expires_at"`
 	// Unix timestamp of creation.
 	CreatedAt int64 `json:"created_at"`
 	// Unix timestamp of last update.
-	UpdatedAt int64 `json:"updated_at"`
+	UpdatedAt              int64                                         `json:"updated_at"`
 	PublicOrganizationData *OrganizationInvitationPublicOrganizationData `json:"public_organization_data,omitempty"`
 }
 
@@ -3462,20 +3462,20 @@ type OrganizationInvitationsWithPublicOrganizationData struct {
 
 // OrganizationMembershipOrganization is the spec's OrganizationMembershipOrganization schema.
 type OrganizationMembershipOrganization struct {
-	Object string `json:"object"`
-	ID string `json:"id"`
-	Name string `json:"name"`
-	Slug string `json:"slug"`
-	ImageURL *string `json:"image_url,omitempty"`
-	HasImage bool `json:"has_image"`
-	MembersCount *int64 `json:"members_count,omitempty"`
-	MissingMemberWithElevatedPermissions *bool `json:"missing_member_with_elevated_permissions,omitempty"`
-	PendingInvitationsCount *int64 `json:"pending_invitations_count,omitempty"`
-	MaxAllowedMemberships int64 `json:"max_allowed_memberships"`
-	AdminDeleteEnabled bool `json:"admin_delete_enabled"`
-	PublicMetadata map[string]any `json:"public_metadata"`
-	PrivateMetadata map[string]any `json:"private_metadata,omitempty"`
-	CreatedBy *string `json:"created_by,omitempty"`
+	Object                               string         `json:"object"`
+	ID                                   string         `json:"id"`
+	Name                                 string         `json:"name"`
+	Slug                                 string         `json:"slug"`
+	ImageURL                             *string        `json:"image_url,omitempty"`
+	HasImage                             bool           `json:"has_image"`
+	MembersCount                         *int64         `json:"members_count,omitempty"`
+	MissingMemberWithElevatedPermissions *bool          `json:"missing_member_with_elevated_permissions,omitempty"`
+	PendingInvitationsCount              *int64         `json:"pending_invitations_count,omitempty"`
+	MaxAllowedMemberships                int64          `json:"max_allowed_memberships"`
+	AdminDeleteEnabled                   bool           `json:"admin_delete_enabled"`
+	PublicMetadata                       map[string]any `json:"public_metadata"`
+	PrivateMetadata                      map[string]any `json:"private_metadata,omitempty"`
+	CreatedBy                            *string        `json:"created_by,omitempty"`
 	// Unix timestamp of creation.
 	CreatedAt int64 `json:"created_at"`
 	// Unix timestamp of last update.
@@ -3491,16 +3491,16 @@ type OrganizationMembershipOrganization struct {
 type OrganizationMembership struct {
 	ID string `json:"id"`
 	// String representing the object's type. Objects of the same type share the same value.
-	Object string `json:"object"`
-	Role string `json:"role"`
-	RoleName *string `json:"role_name,omitempty"`
+	Object      string   `json:"object"`
+	Role        string   `json:"role"`
+	RoleName    *string  `json:"role_name,omitempty"`
 	Permissions []string `json:"permissions"`
 	// Metadata saved on the organization membership, accessible from both Frontend and Backend APIs
 	PublicMetadata map[string]any `json:"public_metadata"`
 	// Metadata saved on the organization membership, accessible only from the Backend API
-	PrivateMetadata map[string]any `json:"private_metadata,omitempty"`
-	Organization OrganizationMembershipOrganization `json:"organization"`
-	PublicUserData *OrganizationMembershipPublicUserData `json:"public_user_data,omitempty"`
+	PrivateMetadata map[string]any                        `json:"private_metadata,omitempty"`
+	Organization    OrganizationMembershipOrganization    `json:"organization"`
+	PublicUserData  *OrganizationMembershipPublicUserData `json:"public_user_data,omitempty"`
 	// Unix timestamp of creation.
 	CreatedAt int64 `json:"created_at"`
 	// Unix timestamp of last update.
@@ -3509,17 +3509,17 @@ type OrganizationMembership struct {
 
 // OrganizationMembershipPublicUserData: An organization membership with public user data populated
 type OrganizationMembershipPublicUserData struct {
-	UserID string `json:"user_id"`
+	UserID    string  `json:"user_id"`
 	FirstName *string `json:"first_name"`
-	LastName *string `json:"last_name"`
+	LastName  *string `json:"last_name"`
 	// Deprecated in the spec.
 	ProfileImageURL *string `json:"profile_image_url"`
-	ImageURL string `json:"image_url"`
-	HasImage bool `json:"has_image"`
-	Identifier *string `json:"identifier,omitempty"`
-	Username *string `json:"username,omitempty"`
-	Banned *bool `json:"banned,omitempty"`
-	Deprovisioned *bool `json:"deprovisioned,omitempty"`
+	ImageURL        string  `json:"image_url"`
+	HasImage        bool    `json:"has_image"`
+	Identifier      *string `json:"identifier,omitempty"`
+	Username        *string `json:"username,omitempty"`
+	Banned          *bool   `json:"banned,omitempty"`
+	Deprovisioned   *bool   `json:"deprovisioned,omitempty"`
 }
 
 // OrganizationMemberships is the spec's OrganizationMemberships schema.
@@ -3545,20 +3545,20 @@ const (
 // OrganizationSettings is the spec's OrganizationSettings schema.
 type OrganizationSettings struct {
 	// String representing the object's type. Objects of the same type share the same value.
-	Object string `json:"object"`
-	Enabled bool `json:"enabled"`
-	MaxAllowedMemberships int64 `json:"max_allowed_memberships"`
-	MaxAllowedRoles int64 `json:"max_allowed_roles"`
-	MaxRoleSetsAllowed *int64 `json:"max_role_sets_allowed,omitempty"`
-	MaxAllowedDomains int64 `json:"max_allowed_domains"`
+	Object                string `json:"object"`
+	Enabled               bool   `json:"enabled"`
+	MaxAllowedMemberships int64  `json:"max_allowed_memberships"`
+	MaxAllowedRoles       int64  `json:"max_allowed_roles"`
+	MaxRoleSetsAllowed    *int64 `json:"max_role_sets_allowed,omitempty"`
+	MaxAllowedDomains     int64  `json:"max_allowed_domains"`
 	// max_allowed_permissions is now a no-op, as permissions are now unlimited Deprecated in the spec.
 	MaxAllowedPermissions *int64 `json:"max_allowed_permissions,omitempty"`
 	// The role key that a user will be assigned after creating an organization.
 	CreatorRole string `json:"creator_role"`
 	// The default for whether an admin can delete an organization with the Frontend API.
-	AdminDeleteEnabled bool `json:"admin_delete_enabled"`
-	DomainsEnabled bool `json:"domains_enabled"`
-	SlugDisabled *bool `json:"slug_disabled,omitempty"`
+	AdminDeleteEnabled     bool                                             `json:"admin_delete_enabled"`
+	DomainsEnabled         bool                                             `json:"domains_enabled"`
+	SlugDisabled           *bool                                            `json:"slug_disabled,omitempty"`
 	DomainsEnrollmentModes []OrganizationSettingsDomainsEnrollmentModesItem `json:"domains_enrollment_modes"`
 	// The role key that it will be used in order to create an organization invitation or suggestion.
 	DomainsDefaultRole string `json:"domains_default_role"`
@@ -3568,20 +3568,20 @@ type OrganizationSettings struct {
 
 // OrganizationWithLogo is the spec's OrganizationWithLogo schema.
 type OrganizationWithLogo struct {
-	Object string `json:"object"`
-	ID string `json:"id"`
-	Name string `json:"name"`
-	Slug string `json:"slug"`
-	ImageURL string `json:"image_url"`
-	HasImage bool `json:"has_image"`
-	MembersCount *int64 `json:"members_count,omitempty"`
-	MissingMemberWithElevatedPermissions *bool `json:"missing_member_with_elevated_permissions,omitempty"`
-	PendingInvitationsCount *int64 `json:"pending_invitations_count,omitempty"`
-	MaxAllowedMemberships int64 `json:"max_allowed_memberships"`
-	AdminDeleteEnabled bool `json:"admin_delete_enabled"`
-	PublicMetadata map[string]any `json:"public_metadata"`
-	PrivateMetadata map[string]any `json:"private_metadata,omitempty"`
-	CreatedBy *string `json:"created_by,omitempty"`
+	Object                               string         `json:"object"`
+	ID                                   string         `json:"id"`
+	Name                                 string         `json:"name"`
+	Slug                                 string         `json:"slug"`
+	ImageURL                             string         `json:"image_url"`
+	HasImage                             bool           `json:"has_image"`
+	MembersCount                         *int64         `json:"members_count,omitempty"`
+	MissingMemberWithElevatedPermissions *bool          `json:"missing_member_with_elevated_permissions,omitempty"`
+	PendingInvitationsCount              *int64         `json:"pending_invitations_count,omitempty"`
+	MaxAllowedMemberships                int64          `json:"max_allowed_memberships"`
+	AdminDeleteEnabled                   bool           `json:"admin_delete_enabled"`
+	PublicMetadata                       map[string]any `json:"public_metadata"`
+	PrivateMetadata                      map[string]any `json:"private_metadata,omitempty"`
+	CreatedBy                            *string        `json:"created_by,omitempty"`
 	// Unix timestamp of creation.
 	CreatedAt int64 `json:"created_at"`
 	// Unix timestamp of last update.
@@ -3649,9 +3649,9 @@ type Passkey struct {
 	ID *string `json:"id,omitempty"`
 	// String representing the object's type. Objects of the same type share the same value.
 	Object string `json:"object"`
-	Name string `json:"name"`
+	Name   string `json:"name"`
 	// Unix timestamp of when the passkey was last used.
-	LastUsedAt int64 `json:"last_used_at"`
+	LastUsedAt   int64                `json:"last_used_at"`
 	Verification *VerificationPasskey `json:"verification"`
 }
 
@@ -3675,12 +3675,12 @@ type PasswordHasher = string
 
 // Permission is the spec's Permission schema.
 type Permission struct {
-	Object string `json:"object"`
-	ID string `json:"id"`
-	Name string `json:"name"`
-	Key string `json:"key"`
+	Object      string `json:"object"`
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	Key         string `json:"key"`
 	Description string `json:"description"`
-	Type string `json:"type"`
+	Type        string `json:"type"`
 	// Unix timestamp of creation.
 	CreatedAt int64 `json:"created_at"`
 	// Unix timestamp of last update.
@@ -3702,14 +3702,14 @@ type PhoneNumberVerification = json.RawMessage
 type PhoneNumber struct {
 	ID *string `json:"id,omitempty"`
 	// String representing the object's type. Objects of the same type share the same value.
-	Object string `json:"object"`
-	PhoneNumber string `json:"phone_number"`
-	ReservedForSecondFactor *bool `json:"reserved_for_second_factor,omitempty"`
-	DefaultSecondFactor *bool `json:"default_second_factor,omitempty"`
-	Reserved bool `json:"reserved"`
-	Verification *PhoneNumberVerification `json:"verification"`
-	LinkedTo []IdentificationLink `json:"linked_to"`
-	BackupCodes []string `json:"backup_codes,omitempty"`
+	Object                  string                   `json:"object"`
+	PhoneNumber             string                   `json:"phone_number"`
+	ReservedForSecondFactor *bool                    `json:"reserved_for_second_factor,omitempty"`
+	DefaultSecondFactor     *bool                    `json:"default_second_factor,omitempty"`
+	Reserved                bool                     `json:"reserved"`
+	Verification            *PhoneNumberVerification `json:"verification"`
+	LinkedTo                []IdentificationLink     `json:"linked_to"`
+	BackupCodes             []string                 `json:"backup_codes,omitempty"`
 	// Unix timestamp of creation
 	CreatedAt int64 `json:"created_at"`
 	// Unix timestamp of creation
@@ -3726,13 +3726,13 @@ type PriceTransitionRequest struct {
 
 // ProxyCheck is the spec's ProxyCheck schema.
 type ProxyCheck struct {
-	Object string `json:"object"`
-	ID string `json:"id"`
+	Object   string `json:"object"`
+	ID       string `json:"id"`
 	DomainID string `json:"domain_id"`
 	// Unix timestamp of last run.
-	LastRunAt *int64 `json:"last_run_at"`
-	ProxyURL string `json:"proxy_url"`
-	Successful bool `json:"successful"`
+	LastRunAt  *int64 `json:"last_run_at"`
+	ProxyURL   string `json:"proxy_url"`
+	Successful bool   `json:"successful"`
 	// Unix timestamp of creation.
 	CreatedAt int64 `json:"created_at"`
 	// Unix timestamp of last update.
@@ -3746,8 +3746,8 @@ type ReassignmentMappings = map[string]string
 // RedirectURL is the spec's RedirectURL schema.
 type RedirectURL struct {
 	Object string `json:"object"`
-	ID string `json:"id"`
-	URL string `json:"url"`
+	ID     string `json:"id"`
+	URL    string `json:"url"`
 	// Unix timestamp of creation.
 	CreatedAt int64 `json:"created_at"`
 	// Unix timestamp of last update.
@@ -3756,14 +3756,14 @@ type RedirectURL struct {
 
 // Role is the spec's Role schema.
 type Role struct {
-	Object string `json:"object"`
-	ID string `json:"id"`
-	Name string `json:"name"`
-	Key string `json:"key"`
+	Object      string  `json:"object"`
+	ID          string  `json:"id"`
+	Name        string  `json:"name"`
+	Key         string  `json:"key"`
 	Description *string `json:"description"`
 	// Whether this role is eligible to be an organization creator role
-	IsCreatorEligible bool `json:"is_creator_eligible"`
-	Permissions []Permission `json:"permissions"`
+	IsCreatorEligible bool         `json:"is_creator_eligible"`
+	Permissions       []Permission `json:"permissions"`
 	// Unix timestamp of creation.
 	CreatedAt int64 `json:"created_at"`
 	// Unix timestamp of last update.
@@ -3956,33 +3956,33 @@ type SAMLAccountVerification = json.RawMessage
 type SAMLAccount struct {
 	ID string `json:"id"`
 	// String representing the object's type. Objects of the same type share the same value.
-	Object string `json:"object"`
-	Provider string `json:"provider"`
-	Active bool `json:"active"`
-	EmailAddress string `json:"email_address"`
-	FirstName *string `json:"first_name,omitempty"`
-	LastName *string `json:"last_name,omitempty"`
+	Object         string  `json:"object"`
+	Provider       string  `json:"provider"`
+	Active         bool    `json:"active"`
+	EmailAddress   string  `json:"email_address"`
+	FirstName      *string `json:"first_name,omitempty"`
+	LastName       *string `json:"last_name,omitempty"`
 	ProviderUserID *string `json:"provider_user_id,omitempty"`
 	// Unix timestamp of last authentication.
-	LastAuthenticatedAt *int64 `json:"last_authenticated_at,omitempty"`
-	PublicMetadata map[string]any `json:"public_metadata,omitempty"`
-	Verification *SAMLAccountVerification `json:"verification"`
-	SAMLConnection *SAMLAccountConnection `json:"saml_connection,omitempty"`
+	LastAuthenticatedAt *int64                   `json:"last_authenticated_at,omitempty"`
+	PublicMetadata      map[string]any           `json:"public_metadata,omitempty"`
+	Verification        *SAMLAccountVerification `json:"verification"`
+	SAMLConnection      *SAMLAccountConnection   `json:"saml_connection,omitempty"`
 }
 
 // SAMLAccountConnection is the spec's SAMLAccountConnection schema.
 type SAMLAccountConnection struct {
-	ID string `json:"id"`
+	ID   string `json:"id"`
 	Name string `json:"name"`
 	// Deprecated in the spec.
-	Domain *string `json:"domain,omitempty"`
-	Domains []string `json:"domains,omitempty"`
-	Active bool `json:"active"`
-	Provider string `json:"provider"`
-	SyncUserAttributes bool `json:"sync_user_attributes"`
-	AllowSubdomains *bool `json:"allow_subdomains,omitempty"`
-	AllowIdpInitiated *bool `json:"allow_idp_initiated,omitempty"`
-	DisableAdditionalIdentifications *bool `json:"disable_additional_identifications,omitempty"`
+	Domain                           *string  `json:"domain,omitempty"`
+	Domains                          []string `json:"domains,omitempty"`
+	Active                           bool     `json:"active"`
+	Provider                         string   `json:"provider"`
+	SyncUserAttributes               bool     `json:"sync_user_attributes"`
+	AllowSubdomains                  *bool    `json:"allow_subdomains,omitempty"`
+	AllowIdpInitiated                *bool    `json:"allow_idp_initiated,omitempty"`
+	DisableAdditionalIdentifications *bool    `json:"disable_additional_identifications,omitempty"`
 	// Unix timestamp of creation.
 	CreatedAt int64 `json:"created_at"`
 	// Unix timestamp of last update.
@@ -3992,39 +3992,39 @@ type SAMLAccountConnection struct {
 // SAMLConnection is the spec's SAMLConnection schema.
 type SAMLConnection struct {
 	Object string `json:"object"`
-	ID string `json:"id"`
-	Name string `json:"name"`
+	ID     string `json:"id"`
+	Name   string `json:"name"`
 	// Deprecated in the spec.
-	Domain *string `json:"domain,omitempty"`
-	Domains []string `json:"domains,omitempty"`
-	IdpEntityID *string `json:"idp_entity_id"`
-	IdpSSOURL *string `json:"idp_sso_url"`
-	IdpCertificate *string `json:"idp_certificate"`
+	Domain         *string  `json:"domain,omitempty"`
+	Domains        []string `json:"domains,omitempty"`
+	IdpEntityID    *string  `json:"idp_entity_id"`
+	IdpSSOURL      *string  `json:"idp_sso_url"`
+	IdpCertificate *string  `json:"idp_certificate"`
 	// Unix timestamp (milliseconds) of the start of the IdP certificate validity window (X.509
 	// NotBefore). Null when no certificate is configured.
 	IdpCertificateIssuedAt *int64 `json:"idp_certificate_issued_at"`
 	// Unix timestamp (milliseconds) of the end of the IdP certificate validity window (X.509
 	// NotAfter). Null when no certificate is configured.
-	IdpCertificateExpiresAt *int64 `json:"idp_certificate_expires_at"`
-	IdpMetadataURL *string `json:"idp_metadata_url,omitempty"`
-	IdpMetadata *string `json:"idp_metadata,omitempty"`
-	AcsURL string `json:"acs_url"`
-	SpEntityID string `json:"sp_entity_id"`
-	SpMetadataURL string `json:"sp_metadata_url"`
-	OrganizationID *string `json:"organization_id,omitempty"`
-	AttributeMapping *SAMLConnectionAttributeMapping `json:"attribute_mapping,omitempty"`
-	Active bool `json:"active"`
-	Provider string `json:"provider"`
-	UserCount int64 `json:"user_count"`
-	SyncUserAttributes bool `json:"sync_user_attributes"`
-	AllowSubdomains bool `json:"allow_subdomains"`
-	AllowIdpInitiated bool `json:"allow_idp_initiated"`
-	DisableAdditionalIdentifications bool `json:"disable_additional_identifications"`
-	AllowOrganizationAccountLinking bool `json:"allow_organization_account_linking"`
+	IdpCertificateExpiresAt          *int64                          `json:"idp_certificate_expires_at"`
+	IdpMetadataURL                   *string                         `json:"idp_metadata_url,omitempty"`
+	IdpMetadata                      *string                         `json:"idp_metadata,omitempty"`
+	AcsURL                           string                          `json:"acs_url"`
+	SpEntityID                       string                          `json:"sp_entity_id"`
+	SpMetadataURL                    string                          `json:"sp_metadata_url"`
+	OrganizationID                   *string                         `json:"organization_id,omitempty"`
+	AttributeMapping                 *SAMLConnectionAttributeMapping `json:"attribute_mapping,omitempty"`
+	Active                           bool                            `json:"active"`
+	Provider                         string                          `json:"provider"`
+	UserCount                        int64                           `json:"user_count"`
+	SyncUserAttributes               bool                            `json:"sync_user_attributes"`
+	AllowSubdomains                  bool                            `json:"allow_subdomains"`
+	AllowIdpInitiated                bool                            `json:"allow_idp_initiated"`
+	DisableAdditionalIdentifications bool                            `json:"disable_additional_identifications"`
+	AllowOrganizationAccountLinking  bool                            `json:"allow_organization_account_linking"`
 	// Enable or deactivate ForceAuthn
-	ForceAuthn bool `json:"force_authn"`
-	LoginHint SAMLConnectionLoginHint `json:"login_hint"`
-	EnterpriseConnectionID *string `json:"enterprise_connection_id,omitempty"`
+	ForceAuthn             bool                    `json:"force_authn"`
+	LoginHint              SAMLConnectionLoginHint `json:"login_hint"`
+	EnterpriseConnectionID *string                 `json:"enterprise_connection_id,omitempty"`
 	// Unix timestamp of creation.
 	CreatedAt int64 `json:"created_at"`
 	// Unix timestamp of last update.
@@ -4033,10 +4033,10 @@ type SAMLConnection struct {
 
 // SAMLConnectionAttributeMapping is the spec's SAMLConnectionAttributeMapping schema.
 type SAMLConnectionAttributeMapping struct {
-	UserID string `json:"user_id"`
+	UserID       string `json:"user_id"`
 	EmailAddress string `json:"email_address"`
-	FirstName string `json:"first_name"`
-	LastName string `json:"last_name"`
+	FirstName    string `json:"first_name"`
+	LastName     string `json:"last_name"`
 }
 
 // SAMLConnectionLoginHintMode: Controls the login_hint sent to the IdP on SSO sign-in
@@ -4141,7 +4141,7 @@ type SCIMGroupRoleMapping struct {
 	// The display name of the group, as reported by the identity provider. Same value as
 	// `scim_group_display_name`.
 	DirectoryGroupDisplayName string `json:"directory_group_display_name"`
-	Role *Role `json:"role,omitempty"`
+	Role                      *Role  `json:"role,omitempty"`
 	// Mapping precedence, starting at 1. Lower values take priority when a user belongs to multiple
 	// mapped groups.
 	Precedence int64 `json:"precedence"`
@@ -4193,15 +4193,15 @@ const (
 // Session is the spec's Session schema.
 type Session struct {
 	// String representing the object's type. Objects of the same type share the same value.
-	Object string `json:"object"`
-	ID string `json:"id"`
-	UserID string `json:"user_id"`
-	ClientID string `json:"client_id"`
-	Actor map[string]any `json:"actor,omitempty"`
-	Status SessionStatus `json:"status"`
-	LastActiveOrganizationID *string `json:"last_active_organization_id,omitempty"`
-	LastActiveAt int64 `json:"last_active_at"`
-	LatestActivity *SessionActivityResponse `json:"latest_activity,omitempty"`
+	Object                   string                   `json:"object"`
+	ID                       string                   `json:"id"`
+	UserID                   string                   `json:"user_id"`
+	ClientID                 string                   `json:"client_id"`
+	Actor                    map[string]any           `json:"actor,omitempty"`
+	Status                   SessionStatus            `json:"status"`
+	LastActiveOrganizationID *string                  `json:"last_active_organization_id,omitempty"`
+	LastActiveAt             int64                    `json:"last_active_at"`
+	LatestActivity           *SessionActivityResponse `json:"latest_activity,omitempty"`
 	// Unix timestamp of expiration.
 	ExpireAt int64 `json:"expire_at"`
 	// Unix timestamp of abandonment.
@@ -4209,21 +4209,21 @@ type Session struct {
 	// Unix timestamp of last update.
 	UpdatedAt int64 `json:"updated_at"`
 	// Unix timestamp of creation.
-	CreatedAt int64 `json:"created_at"`
-	Tasks []SessionTask `json:"tasks,omitempty"`
+	CreatedAt int64         `json:"created_at"`
+	Tasks     []SessionTask `json:"tasks,omitempty"`
 }
 
 // SessionActivityResponse is the spec's SessionActivityResponse schema.
 type SessionActivityResponse struct {
-	Object string `json:"object"`
-	ID string `json:"id"`
-	DeviceType *string `json:"device_type,omitempty"`
-	IsMobile bool `json:"is_mobile"`
-	BrowserName *string `json:"browser_name,omitempty"`
+	Object         string  `json:"object"`
+	ID             string  `json:"id"`
+	DeviceType     *string `json:"device_type,omitempty"`
+	IsMobile       bool    `json:"is_mobile"`
+	BrowserName    *string `json:"browser_name,omitempty"`
 	BrowserVersion *string `json:"browser_version,omitempty"`
-	IPAddress *string `json:"ip_address,omitempty"`
-	City *string `json:"city,omitempty"`
-	Country *string `json:"country,omitempty"`
+	IPAddress      *string `json:"ip_address,omitempty"`
+	City           *string `json:"city,omitempty"`
+	Country        *string `json:"country,omitempty"`
 }
 
 // SessionRefresh: One of: Token, Cookies (or a shape the spec does not list); decode it into the
@@ -4250,12 +4250,12 @@ const (
 
 // SignInToken is the spec's SignInToken schema.
 type SignInToken struct {
-	Object string `json:"object"`
-	ID string `json:"id"`
+	Object string            `json:"object"`
+	ID     string            `json:"id"`
 	Status SignInTokenStatus `json:"status"`
-	UserID string `json:"user_id"`
-	Token *string `json:"token,omitempty"`
-	URL *string `json:"url,omitempty"`
+	UserID string            `json:"user_id"`
+	Token  *string           `json:"token,omitempty"`
+	URL    *string           `json:"url,omitempty"`
 	// Unix timestamp of creation.
 	CreatedAt int64 `json:"created_at"`
 	// Unix timestamp of last update.
@@ -4277,27 +4277,27 @@ const (
 
 // SignUp is the spec's SignUp schema.
 type SignUp struct {
-	Object string `json:"object"`
-	ID string `json:"id"`
-	Status SignUpStatus `json:"status"`
-	RequiredFields []string `json:"required_fields"`
-	OptionalFields []string `json:"optional_fields"`
-	MissingFields []string `json:"missing_fields"`
-	UnverifiedFields []string `json:"unverified_fields"`
-	Verifications SignUpVerifications `json:"verifications"`
-	Username *string `json:"username"`
-	EmailAddress *string `json:"email_address"`
-	PhoneNumber *string `json:"phone_number"`
-	Web3Wallet *string `json:"web3_wallet"`
-	PasswordEnabled bool `json:"password_enabled"`
-	FirstName *string `json:"first_name"`
-	LastName *string `json:"last_name"`
-	UnsafeMetadata map[string]any `json:"unsafe_metadata,omitempty"`
-	PublicMetadata map[string]any `json:"public_metadata,omitempty"`
-	CustomAction bool `json:"custom_action"`
-	ExternalID *string `json:"external_id"`
-	CreatedSessionID *string `json:"created_session_id"`
-	CreatedUserID *string `json:"created_user_id"`
+	Object           string              `json:"object"`
+	ID               string              `json:"id"`
+	Status           SignUpStatus        `json:"status"`
+	RequiredFields   []string            `json:"required_fields"`
+	OptionalFields   []string            `json:"optional_fields"`
+	MissingFields    []string            `json:"missing_fields"`
+	UnverifiedFields []string            `json:"unverified_fields"`
+	Verifications    SignUpVerifications `json:"verifications"`
+	Username         *string             `json:"username"`
+	EmailAddress     *string             `json:"email_address"`
+	PhoneNumber      *string             `json:"phone_number"`
+	Web3Wallet       *string             `json:"web3_wallet"`
+	PasswordEnabled  bool                `json:"password_enabled"`
+	FirstName        *string             `json:"first_name"`
+	LastName         *string             `json:"last_name"`
+	UnsafeMetadata   map[string]any      `json:"unsafe_metadata,omitempty"`
+	PublicMetadata   map[string]any      `json:"public_metadata,omitempty"`
+	CustomAction     bool                `json:"custom_action"`
+	ExternalID       *string             `json:"external_id"`
+	CreatedSessionID *string             `json:"created_session_id"`
+	CreatedUserID    *string             `json:"created_user_id"`
 	// Unix timestamp at which the user abandoned the sign up attempt.
 	AbandonAt int64 `json:"abandon_at"`
 	// Unix timestamp at which the user accepted the legal requirements.
@@ -4323,16 +4323,16 @@ const (
 
 // SignUpVerification is the spec's SignUpVerification schema.
 type SignUpVerification struct {
-	NextAction *SignUpVerificationNextAction `json:"next_action,omitempty"`
-	SupportedStrategies []string `json:"supported_strategies,omitempty"`
+	NextAction          *SignUpVerificationNextAction `json:"next_action,omitempty"`
+	SupportedStrategies []string                      `json:"supported_strategies,omitempty"`
 }
 
 // SignUpVerifications is the spec's SignUpVerifications schema.
 type SignUpVerifications struct {
-	EmailAddress *SignUpVerification `json:"email_address"`
-	PhoneNumber *SignUpVerification `json:"phone_number"`
-	Web3Wallet *SignUpVerification `json:"web3_wallet"`
-	ExternalAccount map[string]any `json:"external_account"`
+	EmailAddress    *SignUpVerification `json:"email_address"`
+	PhoneNumber     *SignUpVerification `json:"phone_number"`
+	Web3Wallet      *SignUpVerification `json:"web3_wallet"`
+	ExternalAccount map[string]any      `json:"external_account"`
 }
 
 // SvixURL is the spec's SvixURL schema.
@@ -4374,12 +4374,12 @@ type Template struct {
 	// list of variables that are available for use in the template body
 	AvailableVariables []string `json:"available_variables,omitempty"`
 	// list of variables that must be contained in the template body
-	RequiredVariables []string `json:"required_variables,omitempty"`
-	FromEmailName *string `json:"from_email_name,omitempty"`
-	ReplyToEmailName *string `json:"reply_to_email_name,omitempty"`
-	DeliveredByClerk *bool `json:"delivered_by_clerk,omitempty"`
-	Enabled *bool `json:"enabled,omitempty"`
-	FlaggedAsSuspicious *bool `json:"flagged_as_suspicious,omitempty"`
+	RequiredVariables   []string `json:"required_variables,omitempty"`
+	FromEmailName       *string  `json:"from_email_name,omitempty"`
+	ReplyToEmailName    *string  `json:"reply_to_email_name,omitempty"`
+	DeliveredByClerk    *bool    `json:"delivered_by_clerk,omitempty"`
+	Enabled             *bool    `json:"enabled,omitempty"`
+	FlaggedAsSuspicious *bool    `json:"flagged_as_suspicious,omitempty"`
 	// Unix timestamp of last update.
 	UpdatedAt *int64 `json:"updated_at,omitempty"`
 	// Unix timestamp of creation.
@@ -4407,8 +4407,8 @@ type Token struct {
 // TotalCount is the spec's TotalCount schema.
 type TotalCount struct {
 	// String representing the object's type. Objects of the same type share the same value.
-	Object string `json:"object"`
-	TotalCount int64 `json:"total_count"`
+	Object     string `json:"object"`
+	TotalCount int64  `json:"total_count"`
 }
 
 // TrustedDevicePlatform: a string enum of the spec.
@@ -4436,13 +4436,13 @@ const (
 // TrustedDevice is the spec's TrustedDevice schema.
 type TrustedDevice struct {
 	// String representing the object's type.
-	Object string `json:"object"`
-	ID string `json:"id"`
-	Platform TrustedDevicePlatform `json:"platform"`
-	AppIdentifier string `json:"app_identifier"`
-	Name *string `json:"name,omitempty"`
-	Algorithm string `json:"algorithm"`
-	Status TrustedDeviceStatus `json:"status"`
+	Object        string                `json:"object"`
+	ID            string                `json:"id"`
+	Platform      TrustedDevicePlatform `json:"platform"`
+	AppIdentifier string                `json:"app_identifier"`
+	Name          *string               `json:"name,omitempty"`
+	Algorithm     string                `json:"algorithm"`
+	Status        TrustedDeviceStatus   `json:"status"`
 	// Unix timestamp of creation in milliseconds.
 	CreatedAt int64 `json:"created_at"`
 	// Unix timestamp of the last update in milliseconds.
@@ -4467,30 +4467,30 @@ type UserScim struct {
 type User struct {
 	ID string `json:"id"`
 	// String representing the object's type. Objects of the same type share the same value.
-	Object string `json:"object"`
-	ExternalID *string `json:"external_id"`
+	Object                string  `json:"object"`
+	ExternalID            *string `json:"external_id"`
 	PrimaryEmailAddressID *string `json:"primary_email_address_id"`
-	PrimaryPhoneNumberID *string `json:"primary_phone_number_id"`
-	PrimaryWeb3WalletID *string `json:"primary_web3_wallet_id"`
-	Username *string `json:"username"`
-	FirstName *string `json:"first_name"`
-	LastName *string `json:"last_name"`
-	Locale *string `json:"locale,omitempty"`
+	PrimaryPhoneNumberID  *string `json:"primary_phone_number_id"`
+	PrimaryWeb3WalletID   *string `json:"primary_web3_wallet_id"`
+	Username              *string `json:"username"`
+	FirstName             *string `json:"first_name"`
+	LastName              *string `json:"last_name"`
+	Locale                *string `json:"locale,omitempty"`
 	// Deprecated in the spec.
-	ProfileImageURL *string `json:"profile_image_url,omitempty"`
-	ImageURL *string `json:"image_url,omitempty"`
-	HasImage bool `json:"has_image"`
-	PublicMetadata map[string]any `json:"public_metadata"`
-	PrivateMetadata map[string]any `json:"private_metadata,omitempty"`
-	UnsafeMetadata map[string]any `json:"unsafe_metadata,omitempty"`
-	EmailAddresses []EmailAddress `json:"email_addresses"`
-	PhoneNumbers []PhoneNumber `json:"phone_numbers"`
-	Web3Wallets []Web3Wallet `json:"web3_wallets"`
-	Passkeys []Passkey `json:"passkeys"`
-	PasswordEnabled bool `json:"password_enabled"`
-	TwoFactorEnabled bool `json:"two_factor_enabled"`
-	TOTPEnabled bool `json:"totp_enabled"`
-	BackupCodeEnabled bool `json:"backup_code_enabled"`
+	ProfileImageURL   *string        `json:"profile_image_url,omitempty"`
+	ImageURL          *string        `json:"image_url,omitempty"`
+	HasImage          bool           `json:"has_image"`
+	PublicMetadata    map[string]any `json:"public_metadata"`
+	PrivateMetadata   map[string]any `json:"private_metadata,omitempty"`
+	UnsafeMetadata    map[string]any `json:"unsafe_metadata,omitempty"`
+	EmailAddresses    []EmailAddress `json:"email_addresses"`
+	PhoneNumbers      []PhoneNumber  `json:"phone_numbers"`
+	Web3Wallets       []Web3Wallet   `json:"web3_wallets"`
+	Passkeys          []Passkey      `json:"passkeys"`
+	PasswordEnabled   bool           `json:"password_enabled"`
+	TwoFactorEnabled  bool           `json:"two_factor_enabled"`
+	TOTPEnabled       bool           `json:"totp_enabled"`
+	BackupCodeEnabled bool           `json:"backup_code_enabled"`
 	// Unix timestamp of when MFA was last enabled for this user. It should be noted that this field is
 	// not nullified if MFA is disabled.
 	MFAEnabledAt *int64 `json:"mfa_enabled_at"`
@@ -4498,11 +4498,11 @@ type User struct {
 	// is not nullified if MFA is enabled again.
 	MFADisabledAt *int64 `json:"mfa_disabled_at"`
 	// Unix timestamp of when the user's password was last updated.
-	PasswordLastUpdatedAt *int64 `json:"password_last_updated_at,omitempty"`
-	ExternalAccounts []ExternalAccountWithVerification `json:"external_accounts"`
-	SAMLAccounts []SAMLAccount `json:"saml_accounts"`
-	EnterpriseAccounts []EnterpriseAccount `json:"enterprise_accounts"`
-	OrganizationMemberships []OrganizationMembership `json:"organization_memberships,omitempty"`
+	PasswordLastUpdatedAt   *int64                            `json:"password_last_updated_at,omitempty"`
+	ExternalAccounts        []ExternalAccountWithVerification `json:"external_accounts"`
+	SAMLAccounts            []SAMLAccount                     `json:"saml_accounts"`
+	EnterpriseAccounts      []EnterpriseAccount               `json:"enterprise_accounts"`
+	OrganizationMemberships []OrganizationMembership          `json:"organization_memberships,omitempty"`
 	// Unix timestamp of last sign-in.
 	LastSignInAt *int64 `json:"last_sign_in_at"`
 	// Flag to denote whether user is banned or not.
@@ -4533,8 +4533,8 @@ type User struct {
 	// Unix timestamp of when the user accepted the legal requirements.
 	LegalAcceptedAt *int64 `json:"legal_accepted_at"`
 	// When set to `true`, the user will bypass Device Trust checks during sign-in.
-	BypassClientTrust *bool `json:"bypass_client_trust,omitempty"`
-	SCIM *UserScim `json:"scim,omitempty"`
+	BypassClientTrust *bool     `json:"bypass_client_trust,omitempty"`
+	SCIM              *UserScim `json:"scim,omitempty"`
 }
 
 // WaitlistEntryStatus: a string enum of the spec.
@@ -4569,13 +4569,13 @@ const (
 
 // WaitlistEntryInvitation is the spec's WaitlistEntryInvitation schema.
 type WaitlistEntryInvitation struct {
-	Object string `json:"object"`
-	ID string `json:"id"`
-	EmailAddress string `json:"email_address"`
-	PublicMetadata map[string]any `json:"public_metadata"`
-	Revoked *bool `json:"revoked,omitempty"`
-	Status WaitlistEntryInvitationStatus `json:"status"`
-	URL *string `json:"url,omitempty"`
+	Object         string                        `json:"object"`
+	ID             string                        `json:"id"`
+	EmailAddress   string                        `json:"email_address"`
+	PublicMetadata map[string]any                `json:"public_metadata"`
+	Revoked        *bool                         `json:"revoked,omitempty"`
+	Status         WaitlistEntryInvitationStatus `json:"status"`
+	URL            *string                       `json:"url,omitempty"`
 	// Unix timestamp of expiration.
 	ExpiresAt *int64 `json:"expires_at,omitempty"`
 	// Unix timestamp of creation.
@@ -4586,17 +4586,17 @@ type WaitlistEntryInvitation struct {
 
 // WaitlistEntry is the spec's WaitlistEntry schema.
 type WaitlistEntry struct {
-	Object string `json:"object"`
-	ID string `json:"id"`
-	EmailAddress string `json:"email_address"`
-	Status WaitlistEntryStatus `json:"status"`
+	Object       string              `json:"object"`
+	ID           string              `json:"id"`
+	EmailAddress string              `json:"email_address"`
+	Status       WaitlistEntryStatus `json:"status"`
 	// Indicates if the waitlist entry is locked. Locked entries are being processed in a batch action
 	// and are unavailable for other actions.
 	IsLocked *bool `json:"is_locked,omitempty"`
 	// Unix timestamp of creation.
 	CreatedAt int64 `json:"created_at"`
 	// Unix timestamp of last update.
-	UpdatedAt int64 `json:"updated_at"`
+	UpdatedAt  int64                    `json:"updated_at"`
 	Invitation *WaitlistEntryInvitation `json:"invitation,omitempty"`
 }
 
@@ -4608,8 +4608,8 @@ type Web3WalletVerification = json.RawMessage
 type Web3Wallet struct {
 	ID *string `json:"id,omitempty"`
 	// String representing the object's type. Objects of the same type share the same value.
-	Object string `json:"object"`
-	Web3Wallet string `json:"web3_wallet"`
+	Object       string                  `json:"object"`
+	Web3Wallet   string                  `json:"web3_wallet"`
 	Verification *Web3WalletVerification `json:"verification"`
 	// Unix timestamp of creation
 	CreatedAt int64 `json:"created_at"`
@@ -4619,11 +4619,11 @@ type Web3Wallet struct {
 
 // VerificationAdmin is the spec's VerificationAdmin schema.
 type VerificationAdmin struct {
-	Object *string `json:"object,omitempty"`
-	Status string `json:"status"`
-	Strategy string `json:"strategy"`
-	Attempts *int64 `json:"attempts"`
-	ExpireAt *int64 `json:"expire_at"`
+	Object           *string `json:"object,omitempty"`
+	Status           string  `json:"status"`
+	Strategy         string  `json:"strategy"`
+	Attempts         *int64  `json:"attempts"`
+	ExpireAt         *int64  `json:"expire_at"`
 	VerifiedAtClient *string `json:"verified_at_client,omitempty"`
 }
 
@@ -4644,12 +4644,12 @@ const (
 
 // VerificationEmailLink is the spec's VerificationEmailLink schema.
 type VerificationEmailLink struct {
-	Object *string `json:"object,omitempty"`
-	Status VerificationEmailLinkStatus `json:"status"`
-	Strategy string `json:"strategy"`
-	Attempts *int64 `json:"attempts"`
-	ExpireAt *int64 `json:"expire_at"`
-	VerifiedAtClient *string `json:"verified_at_client,omitempty"`
+	Object           *string                     `json:"object,omitempty"`
+	Status           VerificationEmailLinkStatus `json:"status"`
+	Strategy         string                      `json:"strategy"`
+	Attempts         *int64                      `json:"attempts"`
+	ExpireAt         *int64                      `json:"expire_at"`
+	VerifiedAtClient *string                     `json:"verified_at_client,omitempty"`
 }
 
 // VerificationFromOauthStatus: a string enum of the spec.
@@ -4665,13 +4665,13 @@ const (
 
 // VerificationFromOauth is the spec's VerificationFromOauth schema.
 type VerificationFromOauth struct {
-	Object *string `json:"object,omitempty"`
-	Status VerificationFromOauthStatus `json:"status"`
-	Strategy string `json:"strategy"`
-	Error *ClerkError `json:"error,omitempty"`
-	ExpireAt *int64 `json:"expire_at"`
-	Attempts *int64 `json:"attempts"`
-	VerifiedAtClient *string `json:"verified_at_client,omitempty"`
+	Object           *string                     `json:"object,omitempty"`
+	Status           VerificationFromOauthStatus `json:"status"`
+	Strategy         string                      `json:"strategy"`
+	Error            *ClerkError                 `json:"error,omitempty"`
+	ExpireAt         *int64                      `json:"expire_at"`
+	Attempts         *int64                      `json:"attempts"`
+	VerifiedAtClient *string                     `json:"verified_at_client,omitempty"`
 }
 
 // VerificationGoogleOneTapStatus: a string enum of the spec.
@@ -4687,13 +4687,13 @@ const (
 
 // VerificationGoogleOneTap is the spec's VerificationGoogleOneTap schema.
 type VerificationGoogleOneTap struct {
-	Object *string `json:"object,omitempty"`
-	Status VerificationGoogleOneTapStatus `json:"status"`
-	Strategy string `json:"strategy"`
-	ExpireAt *int64 `json:"expire_at"`
-	Attempts *int64 `json:"attempts"`
-	VerifiedAtClient *string `json:"verified_at_client,omitempty"`
-	Error *ClerkError `json:"error,omitempty"`
+	Object           *string                        `json:"object,omitempty"`
+	Status           VerificationGoogleOneTapStatus `json:"status"`
+	Strategy         string                         `json:"strategy"`
+	ExpireAt         *int64                         `json:"expire_at"`
+	Attempts         *int64                         `json:"attempts"`
+	VerifiedAtClient *string                        `json:"verified_at_client,omitempty"`
+	Error            *ClerkError                    `json:"error,omitempty"`
 }
 
 // VerificationOauthStatus: a string enum of the spec.
@@ -4715,14 +4715,14 @@ const (
 
 // VerificationOauth is the spec's VerificationOauth schema.
 type VerificationOauth struct {
-	Object *string `json:"object,omitempty"`
-	Status VerificationOauthStatus `json:"status"`
-	Strategy string `json:"strategy"`
-	ExternalVerificationRedirectURL *string `json:"external_verification_redirect_url,omitempty"`
-	Error *ClerkError `json:"error,omitempty"`
-	ExpireAt int64 `json:"expire_at"`
-	Attempts *int64 `json:"attempts"`
-	VerifiedAtClient *string `json:"verified_at_client,omitempty"`
+	Object                          *string                 `json:"object,omitempty"`
+	Status                          VerificationOauthStatus `json:"status"`
+	Strategy                        string                  `json:"strategy"`
+	ExternalVerificationRedirectURL *string                 `json:"external_verification_redirect_url,omitempty"`
+	Error                           *ClerkError             `json:"error,omitempty"`
+	ExpireAt                        int64                   `json:"expire_at"`
+	Attempts                        *int64                  `json:"attempts"`
+	VerifiedAtClient                *string                 `json:"verified_at_client,omitempty"`
 }
 
 // VerificationOtpStatus: a string enum of the spec.
@@ -4755,25 +4755,25 @@ const (
 
 // VerificationOtp is the spec's VerificationOtp schema.
 type VerificationOtp struct {
-	Object *string `json:"object,omitempty"`
-	Status VerificationOtpStatus `json:"status"`
+	Object   *string                 `json:"object,omitempty"`
+	Status   VerificationOtpStatus   `json:"status"`
 	Strategy VerificationOtpStrategy `json:"strategy"`
-	Attempts *int64 `json:"attempts"`
-	ExpireAt *int64 `json:"expire_at"`
+	Attempts *int64                  `json:"attempts"`
+	ExpireAt *int64                  `json:"expire_at"`
 	// The delivery channel of the code (phone codes only).
-	Channel *string `json:"channel,omitempty"`
+	Channel          *string `json:"channel,omitempty"`
 	VerifiedAtClient *string `json:"verified_at_client,omitempty"`
 }
 
 // VerificationPasskey is the spec's VerificationPasskey schema.
 type VerificationPasskey struct {
-	Object *string `json:"object,omitempty"`
-	Status string `json:"status"`
-	Strategy string `json:"strategy"`
-	Nonce *string `json:"nonce,omitempty"`
-	Message *string `json:"message,omitempty"`
-	Attempts *int64 `json:"attempts"`
-	ExpireAt *int64 `json:"expire_at"`
+	Object           *string `json:"object,omitempty"`
+	Status           string  `json:"status"`
+	Strategy         string  `json:"strategy"`
+	Nonce            *string `json:"nonce,omitempty"`
+	Message          *string `json:"message,omitempty"`
+	Attempts         *int64  `json:"attempts"`
+	ExpireAt         *int64  `json:"expire_at"`
 	VerifiedAtClient *string `json:"verified_at_client,omitempty"`
 }
 
@@ -4796,23 +4796,23 @@ const (
 
 // VerificationSaml is the spec's VerificationSaml schema.
 type VerificationSaml struct {
-	Object *string `json:"object,omitempty"`
-	Status VerificationSamlStatus `json:"status"`
-	Strategy string `json:"strategy"`
-	ExternalVerificationRedirectURL *string `json:"external_verification_redirect_url,omitempty"`
-	Error *ClerkError `json:"error,omitempty"`
-	ExpireAt *int64 `json:"expire_at,omitempty"`
-	Attempts *int64 `json:"attempts"`
-	VerifiedAtClient *string `json:"verified_at_client,omitempty"`
+	Object                          *string                `json:"object,omitempty"`
+	Status                          VerificationSamlStatus `json:"status"`
+	Strategy                        string                 `json:"strategy"`
+	ExternalVerificationRedirectURL *string                `json:"external_verification_redirect_url,omitempty"`
+	Error                           *ClerkError            `json:"error,omitempty"`
+	ExpireAt                        *int64                 `json:"expire_at,omitempty"`
+	Attempts                        *int64                 `json:"attempts"`
+	VerifiedAtClient                *string                `json:"verified_at_client,omitempty"`
 }
 
 // VerificationScim is the spec's VerificationScim schema.
 type VerificationScim struct {
-	Object *string `json:"object,omitempty"`
-	Status string `json:"status"`
-	Strategy string `json:"strategy"`
-	Attempts *int64 `json:"attempts"`
-	ExpireAt *int64 `json:"expire_at"`
+	Object   *string `json:"object,omitempty"`
+	Status   string  `json:"status"`
+	Strategy string  `json:"strategy"`
+	Attempts *int64  `json:"attempts"`
+	ExpireAt *int64  `json:"expire_at"`
 }
 
 // VerificationTicketStatus: a string enum of the spec.
@@ -4830,12 +4830,12 @@ const (
 
 // VerificationTicket is the spec's VerificationTicket schema.
 type VerificationTicket struct {
-	Object *string `json:"object,omitempty"`
-	Status VerificationTicketStatus `json:"status"`
-	Strategy string `json:"strategy"`
-	Attempts *int64 `json:"attempts"`
-	ExpireAt *int64 `json:"expire_at"`
-	VerifiedAtClient *string `json:"verified_at_client,omitempty"`
+	Object           *string                  `json:"object,omitempty"`
+	Status           VerificationTicketStatus `json:"status"`
+	Strategy         string                   `json:"strategy"`
+	Attempts         *int64                   `json:"attempts"`
+	ExpireAt         *int64                   `json:"expire_at"`
+	VerifiedAtClient *string                  `json:"verified_at_client,omitempty"`
 }
 
 // VerificationWeb3Status: a string enum of the spec.
@@ -4872,14 +4872,14 @@ const (
 
 // VerificationWeb3 is the spec's VerificationWeb3 schema.
 type VerificationWeb3 struct {
-	Object *string `json:"object,omitempty"`
-	Status VerificationWeb3Status `json:"status"`
-	Strategy VerificationWeb3Strategy `json:"strategy"`
-	Nonce *string `json:"nonce,omitempty"`
-	Message *string `json:"message,omitempty"`
-	Attempts *int64 `json:"attempts"`
-	ExpireAt *int64 `json:"expire_at"`
-	VerifiedAtClient *string `json:"verified_at_client,omitempty"`
+	Object           *string                  `json:"object,omitempty"`
+	Status           VerificationWeb3Status   `json:"status"`
+	Strategy         VerificationWeb3Strategy `json:"strategy"`
+	Nonce            *string                  `json:"nonce,omitempty"`
+	Message          *string                  `json:"message,omitempty"`
+	Attempts         *int64                   `json:"attempts"`
+	ExpireAt         *int64                   `json:"expire_at"`
+	VerifiedAtClient *string                  `json:"verified_at_client,omitempty"`
 }
 
 // DirectoryListResponse: The `Directory.List` response. A list of directories
@@ -4911,11 +4911,11 @@ type DirectoryGroupRoleMappingListResponse struct {
 // InstanceSettingsResponse: The `InstanceSettings` response. InstanceSettings Server API
 type InstanceSettingsResponse struct {
 	// String representing the object's type. Objects of the same type share the same value.
-	Object *string `json:"object,omitempty"`
-	ID *string `json:"id,omitempty"`
-	RestrictedToAllowlist *bool `json:"restricted_to_allowlist,omitempty"`
-	FromEmailAddress *string `json:"from_email_address,omitempty"`
-	ProgressiveSignUp *bool `json:"progressive_sign_up,omitempty"`
+	Object                *string `json:"object,omitempty"`
+	ID                    *string `json:"id,omitempty"`
+	RestrictedToAllowlist *bool   `json:"restricted_to_allowlist,omitempty"`
+	FromEmailAddress      *string `json:"from_email_address,omitempty"`
+	ProgressiveSignUp     *bool   `json:"progressive_sign_up,omitempty"`
 	// Deprecated. When enabled, production authentication emails for this instance are sent through
 	// Clerk's legacy managed email delivery path. This setting is being retired; use the instance's
 	// configured email sending domain instead. Deprecated in the spec.
@@ -4924,13 +4924,13 @@ type InstanceSettingsResponse struct {
 
 // InvitationRevokedResponse: The `Invitation.Revoked` response. Success
 type InvitationRevokedResponse struct {
-	Object string `json:"object"`
-	ID string `json:"id"`
-	EmailAddress string `json:"email_address"`
+	Object         string         `json:"object"`
+	ID             string         `json:"id"`
+	EmailAddress   string         `json:"email_address"`
 	PublicMetadata map[string]any `json:"public_metadata"`
-	Revoked *bool `json:"revoked,omitempty"`
-	Status string `json:"status"`
-	URL *string `json:"url,omitempty"`
+	Revoked        *bool          `json:"revoked,omitempty"`
+	Status         string         `json:"status"`
+	URL            *string        `json:"url,omitempty"`
 	// Unix timestamp of expiration.
 	ExpiresAt *int64 `json:"expires_at,omitempty"`
 	// Unix timestamp of creation.
@@ -5061,19 +5061,19 @@ type VerificationResponse struct {
 // AdminPortalLinkToken is the spec's AdminPortalLinkToken schema.
 type AdminPortalLinkToken struct {
 	Object string `json:"object"`
-	ID string `json:"id"`
+	ID     string `json:"id"`
 	// The origin-level admin_portal_link this token was issued for.
 	AdminPortalLinkID string `json:"admin_portal_link_id"`
-	InstanceID string `json:"instance_id"`
+	InstanceID        string `json:"instance_id"`
 	// Optional. Present only when the link is scoped to an existing org.
 	OrganizationID *string `json:"organization_id"`
 	// Optional opaque reference to the IT contact associated with this link.
 	ItContactID *string `json:"it_contact_id"`
 	// Caller-provided scopes for this token.
-	Scopes []string `json:"scopes"`
-	Revoked bool `json:"revoked"`
-	RevocationReason *string `json:"revocation_reason"`
-	Expired bool `json:"expired"`
+	Scopes           []string `json:"scopes"`
+	Revoked          bool     `json:"revoked"`
+	RevocationReason *string  `json:"revocation_reason"`
+	Expired          bool     `json:"expired"`
 	// The timestamp for when the token will expire, in milliseconds.
 	Expiration *float64 `json:"expiration"`
 	// The timestamp for when the token was created, in milliseconds.
@@ -5084,20 +5084,20 @@ type AdminPortalLinkToken struct {
 
 // ApiKey is the spec's ApiKey schema.
 type ApiKey struct {
-	Object string `json:"object"`
-	ID string `json:"id"`
-	Type string `json:"type"`
-	Subject string `json:"subject"`
-	Name string `json:"name"`
-	Description *string `json:"description,omitempty"`
-	Claims json.RawMessage `json:"claims"`
-	Scopes []string `json:"scopes"`
-	Revoked bool `json:"revoked"`
-	RevocationReason *string `json:"revocation_reason"`
-	Expired bool `json:"expired"`
+	Object           string          `json:"object"`
+	ID               string          `json:"id"`
+	Type             string          `json:"type"`
+	Subject          string          `json:"subject"`
+	Name             string          `json:"name"`
+	Description      *string         `json:"description,omitempty"`
+	Claims           json.RawMessage `json:"claims"`
+	Scopes           []string        `json:"scopes"`
+	Revoked          bool            `json:"revoked"`
+	RevocationReason *string         `json:"revocation_reason"`
+	Expired          bool            `json:"expired"`
 	// The timestamp for when the API key will expire, in milliseconds
 	Expiration *float64 `json:"expiration"`
-	CreatedBy *string `json:"created_by"`
+	CreatedBy  *string  `json:"created_by"`
 	// The timestamp for when the API key was last used, in milliseconds
 	LastUsedAt *float64 `json:"last_used_at"`
 	// The timestamp for when the API key was created, in milliseconds
@@ -5108,14 +5108,14 @@ type ApiKey struct {
 
 // MachineToMachineToken is the spec's MachineToMachineToken schema.
 type MachineToMachineToken struct {
-	Object string `json:"object"`
-	ID string `json:"id"`
-	Subject string `json:"subject"`
-	Claims json.RawMessage `json:"claims,omitempty"`
-	Scopes []string `json:"scopes,omitempty"`
-	Revoked bool `json:"revoked"`
-	RevocationReason *string `json:"revocation_reason"`
-	Expired bool `json:"expired"`
+	Object           string          `json:"object"`
+	ID               string          `json:"id"`
+	Subject          string          `json:"subject"`
+	Claims           json.RawMessage `json:"claims,omitempty"`
+	Scopes           []string        `json:"scopes,omitempty"`
+	Revoked          bool            `json:"revoked"`
+	RevocationReason *string         `json:"revocation_reason"`
+	Expired          bool            `json:"expired"`
 	// The timestamp for when the token will expire, in milliseconds
 	Expiration *float64 `json:"expiration"`
 	// The timestamp for when the token was last used, in milliseconds
@@ -5129,10 +5129,10 @@ type MachineToMachineToken struct {
 // AdminPortalLinkTokensCreateResponse is the spec's AdminPortalLinkTokensCreateResponse schema.
 type AdminPortalLinkTokensCreateResponse struct {
 	Object string `json:"object"`
-	ID string `json:"id"`
+	ID     string `json:"id"`
 	// The origin-level admin_portal_link this token was issued for.
 	AdminPortalLinkID string `json:"admin_portal_link_id"`
-	InstanceID string `json:"instance_id"`
+	InstanceID        string `json:"instance_id"`
 	// Optional. Present only when the link is scoped to an existing org.
 	OrganizationID *string `json:"organization_id"`
 	// Optional opaque reference to the IT contact associated with this link.
@@ -5140,10 +5140,10 @@ type AdminPortalLinkTokensCreateResponse struct {
 	// Caller-provided scopes for this token.
 	Scopes []string `json:"scopes"`
 	// The single-use admin portal link token. Returned only on creation. URL-borne; treat as a secret.
-	Token string `json:"token"`
-	Revoked bool `json:"revoked"`
+	Token            string  `json:"token"`
+	Revoked          bool    `json:"revoked"`
 	RevocationReason *string `json:"revocation_reason"`
-	Expired bool `json:"expired"`
+	Expired          bool    `json:"expired"`
 	// The timestamp for when the token will expire, in milliseconds.
 	Expiration *float64 `json:"expiration"`
 	// The timestamp for when the token was created, in milliseconds.
@@ -5154,21 +5154,21 @@ type AdminPortalLinkTokensCreateResponse struct {
 
 // ApiKeysCreateResponse is the spec's ApiKeysCreateResponse schema.
 type ApiKeysCreateResponse struct {
-	Object string `json:"object"`
-	ID string `json:"id"`
-	Type string `json:"type"`
-	Subject string `json:"subject"`
-	Name string `json:"name"`
-	Description *string `json:"description,omitempty"`
-	Claims json.RawMessage `json:"claims"`
-	Scopes []string `json:"scopes"`
-	Secret string `json:"secret"`
-	Revoked bool `json:"revoked"`
-	RevocationReason *string `json:"revocation_reason"`
-	Expired bool `json:"expired"`
+	Object           string          `json:"object"`
+	ID               string          `json:"id"`
+	Type             string          `json:"type"`
+	Subject          string          `json:"subject"`
+	Name             string          `json:"name"`
+	Description      *string         `json:"description,omitempty"`
+	Claims           json.RawMessage `json:"claims"`
+	Scopes           []string        `json:"scopes"`
+	Secret           string          `json:"secret"`
+	Revoked          bool            `json:"revoked"`
+	RevocationReason *string         `json:"revocation_reason"`
+	Expired          bool            `json:"expired"`
 	// The timestamp for when the API key will expire, in milliseconds
 	Expiration *float64 `json:"expiration"`
-	CreatedBy *string `json:"created_by"`
+	CreatedBy  *string  `json:"created_by"`
 	// The timestamp for when the API key was last used, in milliseconds
 	LastUsedAt *float64 `json:"last_used_at"`
 	// The timestamp for when the API key was created, in milliseconds
@@ -5179,9 +5179,9 @@ type ApiKeysCreateResponse struct {
 
 // ApiKeysDeleteResponse is the spec's ApiKeysDeleteResponse schema.
 type ApiKeysDeleteResponse struct {
-	ID string `json:"id"`
-	Object string `json:"object"`
-	Deleted bool `json:"deleted"`
+	ID      string `json:"id"`
+	Object  string `json:"object"`
+	Deleted bool   `json:"deleted"`
 }
 
 // ApiKeysGetSecretResponse is the spec's ApiKeysGetSecretResponse schema.
@@ -5191,21 +5191,21 @@ type ApiKeysGetSecretResponse struct {
 
 // ApiKeysListResponse is the spec's ApiKeysListResponse schema.
 type ApiKeysListResponse struct {
-	Data []ApiKey `json:"data"`
-	TotalCount float64 `json:"total_count"`
+	Data       []ApiKey `json:"data"`
+	TotalCount float64  `json:"total_count"`
 }
 
 // M2mTokensCreateResponse is the spec's M2mTokensCreateResponse schema.
 type M2mTokensCreateResponse struct {
-	Object string `json:"object"`
-	ID string `json:"id"`
-	Subject string `json:"subject"`
-	Claims json.RawMessage `json:"claims,omitempty"`
-	Scopes []string `json:"scopes,omitempty"`
-	Token string `json:"token"`
-	Revoked bool `json:"revoked"`
-	RevocationReason *string `json:"revocation_reason"`
-	Expired bool `json:"expired"`
+	Object           string          `json:"object"`
+	ID               string          `json:"id"`
+	Subject          string          `json:"subject"`
+	Claims           json.RawMessage `json:"claims,omitempty"`
+	Scopes           []string        `json:"scopes,omitempty"`
+	Token            string          `json:"token"`
+	Revoked          bool            `json:"revoked"`
+	RevocationReason *string         `json:"revocation_reason"`
+	Expired          bool            `json:"expired"`
 	// The timestamp for when the token will expire, in milliseconds
 	Expiration *float64 `json:"expiration"`
 	// The timestamp for when the token was last used, in milliseconds
@@ -5218,24 +5218,24 @@ type M2mTokensCreateResponse struct {
 
 // M2mTokensListResponse is the spec's M2mTokensListResponse schema.
 type M2mTokensListResponse struct {
-	M2MTokens []MachineToMachineToken `json:"m2m_tokens"`
-	TotalCount float64 `json:"total_count"`
+	M2MTokens  []MachineToMachineToken `json:"m2m_tokens"`
+	TotalCount float64                 `json:"total_count"`
 }
 
 // OauthAccessTokensVerifyResponseClerkIdpOauthAccessToken is the spec's
 // OauthAccessTokensVerifyResponseClerkIdpOauthAccessToken schema.
 type OauthAccessTokensVerifyResponseClerkIdpOauthAccessToken struct {
-	Object string `json:"object"`
-	ID string `json:"id"`
-	ClientID string `json:"client_id"`
-	Subject string `json:"subject"`
-	Scopes []string `json:"scopes"`
-	Revoked bool `json:"revoked"`
-	RevocationReason *string `json:"revocation_reason"`
-	Expired bool `json:"expired"`
-	Expiration *float64 `json:"expiration"`
-	CreatedAt float64 `json:"created_at"`
-	UpdatedAt float64 `json:"updated_at"`
+	Object           string   `json:"object"`
+	ID               string   `json:"id"`
+	ClientID         string   `json:"client_id"`
+	Subject          string   `json:"subject"`
+	Scopes           []string `json:"scopes"`
+	Revoked          bool     `json:"revoked"`
+	RevocationReason *string  `json:"revocation_reason"`
+	Expired          bool     `json:"expired"`
+	Expiration       *float64 `json:"expiration"`
+	CreatedAt        float64  `json:"created_at"`
+	UpdatedAt        float64  `json:"updated_at"`
 }
 
 // OauthAccessTokensVerifyResponseInactive is the spec's OauthAccessTokensVerifyResponseInactive
@@ -5253,14 +5253,14 @@ type OauthAccessTokensVerifyResponse = json.RawMessage
 // SessionsCreateTokenResponse is the spec's SessionsCreateTokenResponse schema.
 type SessionsCreateTokenResponse struct {
 	Object *string `json:"object,omitempty"`
-	JWT *string `json:"jwt,omitempty"`
+	JWT    *string `json:"jwt,omitempty"`
 }
 
 // SessionsCreateTokenFromTemplateResponse is the spec's SessionsCreateTokenFromTemplateResponse
 // schema.
 type SessionsCreateTokenFromTemplateResponse struct {
 	Object *string `json:"object,omitempty"`
-	JWT *string `json:"jwt,omitempty"`
+	JWT    *string `json:"jwt,omitempty"`
 }
 
 // UsersDeleteBackupCodesResponse is the spec's UsersDeleteBackupCodesResponse schema.
@@ -5296,6 +5296,6 @@ const (
 
 // UsersVerifyTotpResponse is the spec's UsersVerifyTotpResponse schema.
 type UsersVerifyTotpResponse struct {
-	Verified *bool `json:"verified,omitempty"`
+	Verified *bool                            `json:"verified,omitempty"`
 	CodeType *UsersVerifyTotpResponseCodeType `json:"code_type,omitempty"`
 }

@@ -319,6 +319,17 @@ fn go_type(rust: &RustType, types: &BTreeMap<String, String>) -> GoTy {
     }
 }
 
+/// Writes a run of struct fields (name, type, tag) with no comment between them, their
+/// columns padded as gofmt aligns them, and empties the run.
+fn push_aligned(block: &mut Vec<(String, String, String)>, out: &mut String) {
+    let name_width = block.iter().map(|(name, ..)| name.chars().count()).max();
+    let type_width = block.iter().map(|(_, ty, _)| ty.chars().count()).max();
+    for (name, ty, tag) in block.drain(..) {
+        let (name_width, type_width) = (name_width.unwrap_or(0), type_width.unwrap_or(0));
+        out.push_str(&format!("\t{name:<name_width$} {ty:<type_width$} {tag}\n"));
+    }
+}
+
 /// The doc comment of a model type: the spec's description, or a plain line naming the
 /// schema when the spec has none.
 fn type_doc(go: &str, name: &str, doc: &str) -> String {
@@ -372,6 +383,7 @@ import \"encoding/json\"
                 out.push_str(&comment(&type_doc(go, name, doc), ""));
                 out.push_str(&format!("type {go} struct {{\n"));
                 let mut field_names = BTreeSet::new();
+                let mut block: Vec<(String, String, String)> = Vec::new();
                 for field in fields {
                     let mut ident = go_ident(&field.json_name);
                     let base = ident.clone();
@@ -388,12 +400,19 @@ import \"encoding/json\"
                         ty.go
                     };
                     let omit = if field.required { "" } else { ",omitempty" };
-                    out.push_str(&comment(&field.doc, "\t"));
-                    out.push_str(&format!(
-                        "\t{ident} {go_ty} `json:{}`\n",
-                        go_string(&format!("{}{omit}", field.json_name))
+                    let doc = comment(&field.doc, "\t");
+                    // A comment line ends gofmt's alignment block.
+                    if !doc.is_empty() {
+                        push_aligned(&mut block, &mut out);
+                        out.push_str(&doc);
+                    }
+                    block.push((
+                        ident,
+                        go_ty,
+                        format!("`json:{}`", go_string(&format!("{}{omit}", field.json_name))),
                     ));
                 }
+                push_aligned(&mut block, &mut out);
                 out.push_str("}\n\n");
             }
             Item::Enum { name, doc, values } => {
