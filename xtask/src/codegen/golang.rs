@@ -409,7 +409,10 @@ import \"encoding/json\"
                     block.push((
                         ident,
                         go_ty,
-                        format!("`json:{}`", go_string(&format!("{}{omit}", field.json_name))),
+                        format!(
+                            "`json:{}`",
+                            go_string(&format!("{}{omit}", field.json_name))
+                        ),
                     ));
                 }
                 push_aligned(&mut block, &mut out);
