@@ -10,12 +10,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use serde_json::Value;
-
 use super::names::snake;
-use super::ops::{self, Op};
-use super::types::{Item, Module, TypeSink, box_recursive_fields, model_name};
-use super::{Spec, define_response_models};
+use super::ops::Op;
+use super::types::Item;
+use super::{Collected, collect};
 
 /// Where the Go files go, relative to the workspace root.
 pub const GO_DIR: &str = "bindings/go";
@@ -64,32 +62,13 @@ const GO_HEADER: &str =
 
 /// The Go files, by name inside [`GO_DIR`].
 pub fn generate(spec_json: &str, spec_label: &str) -> BTreeMap<String, String> {
-    let root: Value = serde_json::from_str(spec_json).expect("the spec is not valid JSON");
-    let mut spec = Spec {
-        root,
-        response_types: BTreeMap::new(),
-    };
-    let version = spec.root["info"]["version"]
-        .as_str()
-        .unwrap_or("unknown")
-        .to_string();
+    let Collected {
+        version,
+        models,
+        operations,
+        ..
+    } = collect(spec_json);
     let source = format!("{spec_label}, version {version}");
-
-    // The same collection as `codegen::generate` makes for models.rs.
-    let mut models = TypeSink::new(Module::Models);
-    let mut schema_names: Vec<String> = spec.schemas().keys().cloned().collect();
-    schema_names.sort();
-    for name in &schema_names {
-        models.reserve(&model_name(name));
-    }
-    for name in &schema_names {
-        spec.define_model(name, &spec.schemas()[name], &mut models);
-    }
-    spec.response_types = define_response_models(&spec, &mut models);
-    let mut operations = ops::collect(&spec);
-    // The inline answers get model types, as for Rust.
-    ops::define_inline_responses(&spec, &mut operations, &mut models);
-    box_recursive_fields(&mut models.items);
 
     let mut files = BTreeMap::new();
     files.insert(

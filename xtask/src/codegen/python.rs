@@ -10,9 +10,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::names::pascal;
-use super::ops::{self, BodyKind, Op};
-use super::types::{Field, Item, Module, TypeSink, model_name};
-use super::{Spec, define_response_models};
+use super::ops::{BodyKind, Op};
+use super::types::{Field, Item, Module, TypeSink};
+use super::{Collected, Spec, collect};
 
 /// Where the stub is written, relative to the workspace root.
 pub const STUB_PATH: &str = "bindings/python/libclerk/api.pyi";
@@ -56,30 +56,13 @@ fn is_identifier(name: &str) -> bool {
 
 /// The stub's text, deterministic for a given spec.
 pub fn generate(spec_json: &str, spec_label: &str) -> String {
-    let root = serde_json::from_str(spec_json).expect("the spec is not valid JSON");
-    let mut spec = Spec {
-        root,
-        response_types: BTreeMap::new(),
-    };
-    let version = spec.root["info"]["version"]
-        .as_str()
-        .unwrap_or("unknown")
-        .to_string();
-
-    // The models, named exactly as `generate` names them for Rust.
-    let mut models = TypeSink::new(Module::Models);
-    let mut schema_names: Vec<String> = spec.schemas().keys().cloned().collect();
-    schema_names.sort();
-    for name in &schema_names {
-        models.reserve(&model_name(name));
-    }
-    for name in &schema_names {
-        spec.define_model(name, &spec.schemas()[name], &mut models);
-    }
-    spec.response_types = define_response_models(&spec, &mut models);
-    let mut operations = ops::collect(&spec);
-    // The inline answers get model types, as for Rust.
-    ops::define_inline_responses(&spec, &mut operations, &mut models);
+    let Collected {
+        spec,
+        version,
+        models,
+        operations,
+        ..
+    } = collect(spec_json);
 
     // The params' inline types, named as `ops::render_params` names them.
     let mut params = TypeSink::new(Module::Params);
