@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Mapping, Optional, 
 from . import _ffi
 from ._call import checked, checked_json, dumps, invoke
 from ._errors import decode_json, error_from_json
-from ._handle import Handle
+from ._handle import Handle, HandleOwner
 from ._types import File, RawResponse
 
 if TYPE_CHECKING:
@@ -129,7 +129,7 @@ def _items(pages: PageIterator, pagination: str) -> Iterator[Any]:
             yield from page["data"] if pagination == "data_total_count" else page
 
 
-class Client(_ResourcesBase):
+class Client(HandleOwner, _ResourcesBase):
     """A Backend API client (connection pool, secret key, settings) over ``clerk_client``.
 
     ``Client()`` reads ``CLERK_SECRET_KEY``, ``CLERK_API_URL`` and ``CLERK_API_VERSION``.
@@ -183,30 +183,6 @@ class Client(_ResourcesBase):
         checked(_ffi.client_new, config_json, byref(out))
         assert out.value is not None
         self._handle = Handle(out.value, _ffi.client_free, "client")
-
-    # -- lifetime -------------------------------------------------------------------
-
-    def close(self) -> None:
-        """Frees the client (idempotent); later calls raise :class:`ClosedError`."""
-        self._handle.close()
-
-    @property
-    def closed(self) -> bool:
-        return self._handle.closed
-
-    def __enter__(self) -> Client:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        handle = getattr(self, "_handle", None)
-        if handle is not None:
-            handle.close()
-
-    def __repr__(self) -> str:
-        return f"<libclerk.Client {'closed' if self.closed else 'open'}>"
 
     # -- calls ----------------------------------------------------------------------
 

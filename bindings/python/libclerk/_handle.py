@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 
 from ._errors import ClosedError
 
@@ -56,3 +56,36 @@ class Handle:
         pointer, self._pointer = self._pointer, 0
         if pointer:
             self._free(pointer)
+
+
+_Owner = TypeVar("_Owner", bound="HandleOwner")
+
+
+class HandleOwner:
+    """The lifetime of an object that owns one :class:`Handle` (a client, a verifier):
+    idempotent :meth:`close`, ``with`` blocks, and ``__del__`` as the fallback."""
+
+    _handle: Handle
+
+    def close(self) -> None:
+        """Frees the handle (idempotent); later calls raise :class:`ClosedError`."""
+        self._handle.close()
+
+    @property
+    def closed(self) -> bool:
+        return self._handle.closed
+
+    def __enter__(self: _Owner) -> _Owner:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        # A constructor that failed leaves no handle behind.
+        handle = getattr(self, "_handle", None)
+        if handle is not None:
+            handle.close()
+
+    def __repr__(self) -> str:
+        return f"<libclerk.{type(self).__name__} {'closed' if self.closed else 'open'}>"

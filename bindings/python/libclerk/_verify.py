@@ -10,7 +10,7 @@ from . import _ffi
 from ._call import checked, checked_json, dumps
 from ._client import Client, _millis
 from ._errors import InvalidArgumentError, error_from_json
-from ._handle import Handle
+from ._handle import Handle, HandleOwner
 from ._types import Claims, MachineToken, RequestState, WebhookEvent
 
 HeaderInput = Union[Mapping[str, str], Iterable[Tuple[str, str]]]
@@ -21,7 +21,7 @@ _string_free = _ffi.string_free
 _loads = json.loads
 
 
-class Verifier:
+class Verifier(HandleOwner):
     """Verifies Clerk session tokens locally, over ``clerk_verifier``.
 
     With ``jwt_key`` (the instance's PEM public key) no network is ever used; with
@@ -137,30 +137,6 @@ class Verifier:
         finally:
             self._handle.leave()
         return cast(RequestState, result)
-
-    # -- lifetime -------------------------------------------------------------------
-
-    def close(self) -> None:
-        """Frees the verifier (idempotent); later calls raise :class:`ClosedError`."""
-        self._handle.close()
-
-    @property
-    def closed(self) -> bool:
-        return self._handle.closed
-
-    def __enter__(self) -> Verifier:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        handle = getattr(self, "_handle", None)
-        if handle is not None:
-            handle.close()
-
-    def __repr__(self) -> str:
-        return f"<libclerk.Verifier {'closed' if self.closed else 'open'}>"
 
 
 def verify_webhook(secret: str, headers: HeaderInput, body: Union[bytes, str]) -> WebhookEvent:
