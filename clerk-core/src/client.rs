@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::operation::{self, Method, Operation};
 use crate::pagination::{Pages, Paginator};
 use crate::params;
-use crate::transport::{RetryPolicy, Transport, TransportConfig};
+use crate::transport::{RetryClock, RetryPolicy, Transport, TransportConfig};
 
 pub use crate::transport::Response;
 
@@ -171,6 +171,7 @@ pub struct ClientBuilder {
     proxy_from_env: bool,
     max_response_bytes: u64,
     extra_headers: Vec<(String, String)>,
+    retry_clock: Option<Arc<dyn RetryClock>>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -187,6 +188,7 @@ impl fmt::Debug for ClientBuilder {
             .field("proxy", &self.proxy.as_ref().map(|_| "[set]"))
             .field("proxy_from_env", &self.proxy_from_env)
             .field("max_response_bytes", &self.max_response_bytes)
+            .field("retry_clock", &self.retry_clock.as_ref().map(|_| "[set]"))
             .field(
                 "extra_headers",
                 &self
@@ -214,6 +216,7 @@ impl Default for ClientBuilder {
             proxy_from_env: false,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             extra_headers: Vec::new(),
+            retry_clock: None,
         }
     }
 }
@@ -256,11 +259,19 @@ impl ClientBuilder {
         self
     }
 
-    /// When failed requests are retried (default: [`RetryPolicy::default`]). Ranges:
-    /// `max_attempts` 1..=10, `initial_backoff` 0 ..= 1 min, `max_backoff` 0 ..= 5 min and
-    /// not below `initial_backoff`, `max_elapsed` 1 ms ..= 10 min.
+    /// When failed requests are retried (default: [`RetryPolicy::default`]); build one
+    /// with [`RetryPolicy::builder`], which checks its ranges.
     pub fn retry_policy(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
+        self
+    }
+
+    /// Replaces the clock, the sleep between attempts and the jitter source of the retry
+    /// loop, for tests that assert the exact waits (`clerk_core::testing::RecordingClock`).
+    /// Not a stable interface.
+    #[doc(hidden)]
+    pub fn retry_clock(mut self, clock: Arc<dyn RetryClock>) -> Self {
+        self.retry_clock = Some(clock);
         self
     }
 
@@ -339,7 +350,6 @@ impl ClientBuilder {
             MIN_TIMEOUT,
             MAX_TIMEOUT,
         )?;
-        check_retry_policy(&self.retry)?;
         if !(1..=MAX_RESPONSE_BYTES_LIMIT).contains(&self.max_response_bytes) {
             return Err(Error::config(format!(
                 "max_response_bytes must be between 1 and {MAX_RESPONSE_BYTES_LIMIT} (1 GiB), got {}",
@@ -373,6 +383,7 @@ impl ClientBuilder {
             api_version: self.api_version.clone(),
             user_agent,
             retry: self.retry,
+            clock: self.retry_clock,
             max_response_bytes: self.max_response_bytes,
             timeout_connect: self.timeout_connect,
             timeout_request: self.timeout_request,
@@ -438,35 +449,35 @@ fn check_range(setting: &str, value: Duration, min: Duration, max: Duration) -> 
 
 /// The retry policy's ranges: 1..=10 attempts, a first backoff of at most 1 min, a
 /// longest wait of at most 5 min and not below the first, a total budget of 1 ms..=10 min.
-fn check_retry_policy(retry: &RetryPolicy) -> Result<()> {
-    if !(1..=MAX_ATTEMPTS_LIMIT).contains(&retry.max_attempts) {
+pub(crate) fn check_retry_policy(retry: &RetryPolicy) -> Result<()> {
+    if !(1..=MAX_ATTEMPTS_LIMIT).contains(&retry.max_attempts()) {
         return Err(Error::config(format!(
             "retry max_attempts must be between 1 and {MAX_ATTEMPTS_LIMIT}, got {}",
-            retry.max_attempts
+            retry.max_attempts()
         )));
     }
     check_range(
         "retry initial_backoff",
-        retry.initial_backoff,
+        retry.initial_backoff(),
         Duration::ZERO,
         MAX_INITIAL_BACKOFF,
     )?;
     check_range(
         "retry max_backoff",
-        retry.max_backoff,
+        retry.max_backoff(),
         Duration::ZERO,
         MAX_BACKOFF_LIMIT,
     )?;
-    if retry.max_backoff < retry.initial_backoff {
+    if retry.max_backoff() < retry.initial_backoff() {
         return Err(Error::config(format!(
             "retry max_backoff ({}) must not be shorter than initial_backoff ({})",
-            show(retry.max_backoff),
-            show(retry.initial_backoff)
+            show(retry.max_backoff()),
+            show(retry.initial_backoff())
         )));
     }
     check_range(
         "retry max_elapsed",
-        retry.max_elapsed,
+        retry.max_elapsed(),
         MIN_TIMEOUT,
         MAX_TIMEOUT,
     )
@@ -907,10 +918,7 @@ mod tests {
                 .build()
                 .is_err()
         );
-        let zero = RetryPolicy {
-            max_attempts: 0,
-            ..RetryPolicy::default()
-        };
-        assert!(Client::builder().retry_policy(zero).build().is_err());
+        let zero = RetryPolicy::builder().max_attempts(0).build().unwrap_err();
+        assert_eq!(zero.kind(), "config", "{zero}");
     }
 }

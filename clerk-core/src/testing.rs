@@ -250,3 +250,87 @@ fn overlay(base: &mut Map<String, Value>, extra: &Value, what: &str) -> Result<(
         }),
     }
 }
+
+/// A retry clock for tests ([`ClientBuilder::retry_clock`](crate::ClientBuilder)): it
+/// records every wait the retry loop asks for and returns at once, moving its own time
+/// forward by the wait, and it draws the jitter from a fixed number (default 0: every
+/// backoff is the lower end of its range, half the exponential ceiling).
+///
+/// Its time is the monotonic clock plus every recorded wait, so the time an attempt
+/// really takes still counts against the call's budget, while the waits cost no wall
+/// time. Tests assert on [`RecordingClock::sleeps`] rather than on elapsed time.
+///
+/// ```
+/// use std::sync::Arc;
+/// use std::time::Duration;
+/// use clerk_core::testing::RecordingClock;
+/// let clock = Arc::new(RecordingClock::new());
+/// let client = clerk_core::Client::builder()
+///     .secret_key("sk_test_x")
+///     .api_url("http://127.0.0.1:1")
+///     .retry_clock(clock.clone())
+///     .build()?;
+/// // A connection refused is retried (it never reached a server): 2 waits, 250 ms, 500 ms.
+/// assert!(client.request(clerk_core::Method::Post, "/users", &[], None).is_err());
+/// assert_eq!(clock.sleeps(), [Duration::from_millis(250), Duration::from_millis(500)]);
+/// # Ok::<(), clerk_core::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct RecordingClock {
+    sleeps: std::sync::Mutex<Vec<std::time::Duration>>,
+    random: std::sync::atomic::AtomicU64,
+}
+
+impl Default for RecordingClock {
+    fn default() -> Self {
+        RecordingClock::new()
+    }
+}
+
+impl RecordingClock {
+    /// A clock with no waits recorded and jitter 0.
+    pub fn new() -> RecordingClock {
+        RecordingClock {
+            sleeps: std::sync::Mutex::new(Vec::new()),
+            random: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    /// Draws the jitter from `random` from now on (the backoff adds `random` modulo half
+    /// its ceiling, in nanoseconds, to that half).
+    pub fn with_random(self, random: u64) -> RecordingClock {
+        self.random
+            .store(random, std::sync::atomic::Ordering::SeqCst);
+        self
+    }
+
+    /// Every wait asked for, in order.
+    pub fn sleeps(&self) -> Vec<std::time::Duration> {
+        self.sleeps
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    /// The sum of the waits.
+    pub fn slept(&self) -> std::time::Duration {
+        self.sleeps().iter().sum()
+    }
+}
+
+impl crate::RetryClock for RecordingClock {
+    fn now(&self) -> std::time::Instant {
+        std::time::Instant::now() + self.slept()
+    }
+
+    fn sleep(&self, duration: std::time::Duration) {
+        self.sleeps
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .push(duration);
+    }
+
+    fn random(&self) -> u64 {
+        self.random.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}

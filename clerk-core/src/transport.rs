@@ -22,20 +22,29 @@ use crate::operation::Method;
 /// exponentially from `initial_backoff` up to `max_backoff`, with full jitter. No new
 /// attempt starts once `max_elapsed` has passed since the first one, and a
 /// `Retry-After` longer than the time left ends the retries at once.
+///
+/// Built with [`RetryPolicy::builder`], which checks every value against its range, so
+/// a policy in hand is always valid:
+///
+/// ```
+/// use std::time::Duration;
+/// use clerk_core::RetryPolicy;
+/// let policy = RetryPolicy::builder()
+///     .max_attempts(5)
+///     .initial_backoff(Duration::from_millis(200))
+///     .max_elapsed(Duration::from_secs(10))
+///     .build()?;
+/// assert_eq!(policy.max_attempts(), 5);
+/// assert_eq!(policy.max_backoff(), RetryPolicy::default().max_backoff());
+/// assert!(RetryPolicy::builder().max_attempts(0).build().is_err());
+/// # Ok::<(), clerk_core::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RetryPolicy {
-    /// Attempts in all, the first included; `1` disables retries. Default 3; 1..=10.
-    pub max_attempts: u32,
-    /// The wait before the first retry, before jitter. Default 500 ms; 0 ..= 1 min.
-    pub initial_backoff: Duration,
-    /// The longest wait between two attempts (also caps `Retry-After`). Default 10 s;
-    /// 0 ..= 5 min, and not below `initial_backoff`.
-    pub max_backoff: Duration,
-    /// The total time budget for all attempts and waits. Default 30 s; 1 ms ..= 10 min.
-    /// Every attempt is
-    /// capped at what is left of it, so a call ends with [`Error::Timeout`] once it is
-    /// spent, even in the middle of an attempt.
-    pub max_elapsed: Duration,
+    max_attempts: u32,
+    initial_backoff: Duration,
+    max_backoff: Duration,
+    max_elapsed: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -50,6 +59,13 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
+    /// A builder starting from [`RetryPolicy::default`].
+    pub fn builder() -> RetryPolicyBuilder {
+        RetryPolicyBuilder {
+            policy: RetryPolicy::default(),
+        }
+    }
+
     /// A policy that never retries.
     pub fn disabled() -> Self {
         RetryPolicy {
@@ -58,8 +74,28 @@ impl RetryPolicy {
         }
     }
 
-    /// The jittered wait before retry number `retry` (1-based).
-    fn backoff(&self, retry: u32) -> Duration {
+    /// Attempts in all, the first included; `1` means no retries.
+    pub fn max_attempts(&self) -> u32 {
+        self.max_attempts
+    }
+
+    /// The wait before the first retry, before jitter.
+    pub fn initial_backoff(&self) -> Duration {
+        self.initial_backoff
+    }
+
+    /// The longest wait between two attempts (also the longest `Retry-After` honoured).
+    pub fn max_backoff(&self) -> Duration {
+        self.max_backoff
+    }
+
+    /// The total time budget of a call: all its attempts and waits.
+    pub fn max_elapsed(&self) -> Duration {
+        self.max_elapsed
+    }
+
+    /// The jittered wait before retry number `retry` (1-based), from a random `random`.
+    fn backoff(&self, retry: u32, random: u64) -> Duration {
         let exponent = retry.saturating_sub(1).min(16);
         let ceiling = self
             .initial_backoff
@@ -68,13 +104,65 @@ impl RetryPolicy {
         // Full jitter: uniform in [ceiling/2, ceiling], so waits never collapse to zero.
         let half = ceiling / 2;
         let spread = half.as_nanos() as u64;
-        let jitter = if spread == 0 {
-            0
-        } else {
-            random_u64() % spread
-        };
+        let jitter = if spread == 0 { 0 } else { random % spread };
         half + Duration::from_nanos(jitter)
     }
+}
+
+/// Builds a [`RetryPolicy`]; every setting starts at its default.
+#[derive(Debug, Clone)]
+pub struct RetryPolicyBuilder {
+    policy: RetryPolicy,
+}
+
+impl RetryPolicyBuilder {
+    /// Attempts in all, the first included; `1` disables retries. Default 3; 1..=10.
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.policy.max_attempts = attempts;
+        self
+    }
+
+    /// The wait before the first retry, before jitter. Default 500 ms; 0 ..= 1 min.
+    pub fn initial_backoff(mut self, backoff: Duration) -> Self {
+        self.policy.initial_backoff = backoff;
+        self
+    }
+
+    /// The longest wait between two attempts (also caps `Retry-After`: a longer one ends
+    /// the retries). Default 10 s; 0 ..= 5 min, and not below `initial_backoff`.
+    pub fn max_backoff(mut self, backoff: Duration) -> Self {
+        self.policy.max_backoff = backoff;
+        self
+    }
+
+    /// The total time budget for all attempts and waits. Default 30 s; 1 ms ..= 10 min.
+    /// Every attempt is capped at what is left of it, so a call ends with
+    /// [`Error::Timeout`] once it is spent, even in the middle of an attempt.
+    pub fn max_elapsed(mut self, budget: Duration) -> Self {
+        self.policy.max_elapsed = budget;
+        self
+    }
+
+    /// Checks every value against its range: out of it, an [`Error::Config`] naming the
+    /// setting and the range (`retry max_attempts must be between 1 and 10, got 0`).
+    pub fn build(self) -> Result<RetryPolicy> {
+        crate::client::check_retry_policy(&self.policy)?;
+        Ok(self.policy)
+    }
+}
+
+/// Where the retry loop reads the time, waits between attempts and draws its jitter.
+/// Without one the client uses the monotonic clock, `std::thread::sleep` and a random
+/// number; a test supplies its own (`clerk_core::testing::RecordingClock`) to assert the
+/// exact waits requested instead of measuring wall time. Not a stable interface.
+#[doc(hidden)]
+pub trait RetryClock: Send + Sync {
+    /// The time now; deadlines are measured against it.
+    fn now(&self) -> Instant;
+    /// Waits `duration` between two attempts.
+    fn sleep(&self, duration: Duration);
+    /// A random number for the jitter of a backoff.
+    fn random(&self) -> u64;
 }
 
 /// A random number from the standard library's per-process hash keys: good enough for
@@ -134,6 +222,8 @@ pub(crate) struct Transport {
     api_version: String,
     user_agent: String,
     retry: RetryPolicy,
+    /// `None`: the real clock, sleep and jitter (no indirection in normal use).
+    clock: Option<Arc<dyn RetryClock>>,
     max_response_bytes: u64,
     extra_headers: Vec<(String, String)>,
     timeout_connect: Duration,
@@ -182,6 +272,7 @@ pub(crate) struct TransportConfig {
     pub api_version: String,
     pub user_agent: String,
     pub retry: RetryPolicy,
+    pub clock: Option<Arc<dyn RetryClock>>,
     pub max_response_bytes: u64,
     pub timeout_connect: Duration,
     pub timeout_request: Duration,
@@ -217,6 +308,7 @@ impl Transport {
             api_version: config.api_version,
             user_agent: config.user_agent,
             retry: config.retry,
+            clock: config.clock,
             max_response_bytes: config.max_response_bytes,
             extra_headers: config.extra_headers,
             timeout_connect: config.timeout_connect,
@@ -232,6 +324,27 @@ impl Transport {
         &self.user_agent
     }
 
+    fn now(&self) -> Instant {
+        match &self.clock {
+            Some(clock) => clock.now(),
+            None => Instant::now(),
+        }
+    }
+
+    fn sleep(&self, duration: Duration) {
+        match &self.clock {
+            Some(clock) => clock.sleep(duration),
+            None => std::thread::sleep(duration),
+        }
+    }
+
+    fn random(&self) -> u64 {
+        match &self.clock {
+            Some(clock) => clock.random(),
+            None => random_u64(),
+        }
+    }
+
     /// Sends the request, retrying as the policy allows, and returns the 2xx answer.
     ///
     /// The whole call (every attempt, every wait) fits in one budget: the policy's
@@ -243,7 +356,7 @@ impl Transport {
         outgoing: &Outgoing<'_>,
         call_timeout: Option<Duration>,
     ) -> Result<Response> {
-        let started = Instant::now();
+        let started = self.now();
         let budget = match call_timeout {
             Some(timeout) if timeout < self.retry.max_elapsed => Budget::Call(timeout),
             _ => Budget::Client(self.retry.max_elapsed),
@@ -252,7 +365,7 @@ impl Transport {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let left = deadline.saturating_duration_since(Instant::now());
+            let left = deadline.saturating_duration_since(self.now());
             let result = if left.is_zero() {
                 Err(budget.exhausted(attempt - 1))
             } else {
@@ -262,7 +375,7 @@ impl Transport {
                 Ok(_) => None,
                 Err(error) => self.retry_wait(outgoing.method, error, attempt),
             };
-            let wait = wait.filter(|wait| Instant::now() + *wait < deadline);
+            let wait = wait.filter(|wait| self.now() + *wait < deadline);
             match wait {
                 Some(wait) => {
                     log::debug!(
@@ -273,10 +386,11 @@ impl Transport {
                         result.as_ref().err().map(Error::kind).unwrap_or_default(),
                         wait.as_millis()
                     );
-                    std::thread::sleep(wait);
+                    self.sleep(wait);
                 }
                 None => {
-                    self.log_outcome(outgoing, &result, attempt, started.elapsed());
+                    let elapsed = self.now().saturating_duration_since(started);
+                    self.log_outcome(outgoing, &result, attempt, elapsed);
                     return result;
                 }
             }
@@ -310,7 +424,7 @@ impl Transport {
         if attempt >= self.retry.max_attempts {
             return None;
         }
-        let backoff = self.retry.backoff(attempt);
+        let backoff = self.retry.backoff(attempt, self.random());
         match error {
             Error::Api(api) => match api.status {
                 429 | 503 => match api.retry_after {
@@ -539,21 +653,38 @@ mod tests {
 
     #[test]
     fn backoff_grows_and_stays_within_bounds() {
-        let policy = RetryPolicy {
-            max_attempts: 10,
-            initial_backoff: Duration::from_millis(100),
-            max_backoff: Duration::from_millis(800),
-            max_elapsed: Duration::from_secs(60),
-        };
+        let policy = RetryPolicy::builder()
+            .max_attempts(10)
+            .initial_backoff(Duration::from_millis(100))
+            .max_backoff(Duration::from_millis(800))
+            .max_elapsed(Duration::from_secs(60))
+            .build()
+            .unwrap();
         for retry in 1..10 {
             let ceiling =
                 (Duration::from_millis(100) * (1 << (retry - 1))).min(Duration::from_millis(800));
-            let wait = policy.backoff(retry);
-            assert!(
-                wait >= ceiling / 2 && wait <= ceiling,
-                "retry {retry}: {wait:?}"
+            // The jitter source's extremes give the ends of [ceiling/2, ceiling).
+            assert_eq!(policy.backoff(retry, 0), ceiling / 2, "retry {retry}");
+            let spread = (ceiling / 2).as_nanos() as u64;
+            assert_eq!(
+                policy.backoff(retry, spread - 1),
+                ceiling - Duration::from_nanos(1),
+                "retry {retry}"
             );
+            assert_eq!(policy.backoff(retry, spread), ceiling / 2, "wraps, retry {retry}");
+            for _ in 0..20 {
+                let wait = policy.backoff(retry, random_u64());
+                assert!(
+                    wait >= ceiling / 2 && wait < ceiling,
+                    "retry {retry}: {wait:?}"
+                );
+            }
         }
+        let none = RetryPolicy::builder()
+            .initial_backoff(Duration::ZERO)
+            .build()
+            .unwrap();
+        assert_eq!(none.backoff(1, u64::MAX), Duration::ZERO);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use clerk_core::{Client, ClientBuilder, Error, RetryPolicy, RootCertificates};
+use clerk_core::{Client, ClientBuilder, Error, RetryPolicy, RetryPolicyBuilder, RootCertificates};
 
 /// A self-signed test CA (its key was discarded): a certificate that parses.
 const TEST_CA: &[u8] = include_bytes!("fixtures/test_ca.pem");
@@ -32,10 +32,24 @@ fn accepted(builder: ClientBuilder) {
     }
 }
 
-fn retry(change: impl FnOnce(&mut RetryPolicy)) -> ClientBuilder {
-    let mut policy = RetryPolicy::default();
-    change(&mut policy);
-    Client::builder().retry_policy(policy)
+/// Builds a retry policy and expects a configuration error naming `setting`.
+#[track_caller]
+fn refused_policy(builder: RetryPolicyBuilder, setting: &str) {
+    match builder.build() {
+        Err(Error::Config { message }) => assert!(
+            message.contains(setting),
+            "the message should name {setting}: {message}"
+        ),
+        other => panic!("expected a config error naming {setting}, got {other:?}"),
+    }
+}
+
+/// Builds a retry policy and a client with it.
+#[track_caller]
+fn accepted_policy(builder: RetryPolicyBuilder) -> RetryPolicy {
+    let policy = builder.build().unwrap_or_else(|e| panic!("expected a policy, got {e}"));
+    accepted(Client::builder().retry_policy(policy.clone()));
+    policy
 }
 
 #[test]
@@ -139,34 +153,51 @@ fn timeouts_are_bounded() {
 #[test]
 fn retry_policy_values_are_bounded() {
     let ms = Duration::from_millis;
-    refused(retry(|p| p.max_attempts = 0), "max_attempts");
-    refused(retry(|p| p.max_attempts = 11), "max_attempts");
-    refused(retry(|p| p.initial_backoff = ms(60_001)), "initial_backoff");
-    refused(retry(|p| p.max_backoff = ms(300_001)), "max_backoff");
-    refused(
-        retry(|p| {
-            p.initial_backoff = ms(200);
-            p.max_backoff = ms(100);
-        }),
+    let policy = RetryPolicy::builder;
+    refused_policy(policy().max_attempts(0), "max_attempts must be between 1 and 10, got 0");
+    refused_policy(policy().max_attempts(11), "max_attempts");
+    refused_policy(policy().initial_backoff(ms(60_001)), "initial_backoff");
+    refused_policy(policy().max_backoff(ms(300_001)), "max_backoff");
+    refused_policy(
+        policy().initial_backoff(ms(200)).max_backoff(ms(100)),
         "max_backoff",
     );
-    refused(retry(|p| p.max_elapsed = Duration::ZERO), "max_elapsed");
-    refused(
-        retry(|p| p.max_elapsed = Duration::from_secs(600) + ms(1)),
+    refused_policy(policy().max_elapsed(Duration::ZERO), "max_elapsed");
+    refused_policy(
+        policy().max_elapsed(Duration::from_secs(600) + ms(1)),
         "max_elapsed",
     );
-    accepted(retry(|p| p.max_attempts = 10));
-    accepted(retry(|p| {
-        p.initial_backoff = Duration::ZERO;
-        p.max_backoff = Duration::ZERO;
-        p.max_elapsed = ms(1);
-    }));
-    accepted(retry(|p| {
-        p.initial_backoff = ms(60_000);
-        p.max_backoff = ms(300_000);
-        p.max_elapsed = Duration::from_secs(600);
-    }));
+    assert_eq!(accepted_policy(policy().max_attempts(10)).max_attempts(), 10);
+    let smallest = accepted_policy(
+        policy()
+            .initial_backoff(Duration::ZERO)
+            .max_backoff(Duration::ZERO)
+            .max_elapsed(ms(1)),
+    );
+    assert_eq!(
+        (smallest.initial_backoff(), smallest.max_backoff(), smallest.max_elapsed()),
+        (Duration::ZERO, Duration::ZERO, ms(1))
+    );
+    accepted_policy(
+        policy()
+            .initial_backoff(ms(60_000))
+            .max_backoff(ms(300_000))
+            .max_elapsed(Duration::from_secs(600)),
+    );
     accepted(Client::builder().retry_policy(RetryPolicy::disabled()));
+    assert_eq!(RetryPolicy::disabled().max_attempts(), 1);
+    // The builder starts from the defaults, and builds them unchanged.
+    assert_eq!(policy().build().unwrap(), RetryPolicy::default());
+    let default = RetryPolicy::default();
+    assert_eq!(
+        (
+            default.max_attempts(),
+            default.initial_backoff(),
+            default.max_backoff(),
+            default.max_elapsed()
+        ),
+        (3, ms(500), Duration::from_secs(10), Duration::from_secs(30))
+    );
 }
 
 #[test]

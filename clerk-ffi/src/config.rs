@@ -50,17 +50,23 @@ struct RetryConfig {
 }
 
 impl RetryConfig {
-    fn policy(self) -> RetryPolicy {
-        let default = RetryPolicy::default();
-        let millis = |value: Option<u64>, default: Duration| {
-            value.map(Duration::from_millis).unwrap_or(default)
-        };
-        RetryPolicy {
-            max_attempts: self.max_attempts.unwrap_or(default.max_attempts),
-            initial_backoff: millis(self.initial_backoff_ms, default.initial_backoff),
-            max_backoff: millis(self.max_backoff_ms, default.max_backoff),
-            max_elapsed: millis(self.max_elapsed_ms, default.max_elapsed),
+    /// The policy, each absent value at its default; out-of-range values are the
+    /// builder's configuration errors.
+    fn policy(self) -> clerk_core::Result<RetryPolicy> {
+        let mut builder = RetryPolicy::builder();
+        if let Some(attempts) = self.max_attempts {
+            builder = builder.max_attempts(attempts);
         }
+        if let Some(ms) = self.initial_backoff_ms {
+            builder = builder.initial_backoff(Duration::from_millis(ms));
+        }
+        if let Some(ms) = self.max_backoff_ms {
+            builder = builder.max_backoff(Duration::from_millis(ms));
+        }
+        if let Some(ms) = self.max_elapsed_ms {
+            builder = builder.max_elapsed(Duration::from_millis(ms));
+        }
+        builder.build()
     }
 }
 
@@ -99,7 +105,7 @@ pub(crate) fn build_client(config_json: Option<&str>) -> Result<Client, FfiError
         builder = builder.max_response_bytes(limit);
     }
     if let Some(retry) = config.retry {
-        builder = builder.retry_policy(retry.policy());
+        builder = builder.retry_policy(retry.policy()?);
     }
     match (config.root_certificates_pem, config.root_certificates) {
         (Some(pem), _) => builder = builder.root_certificates(RootCertificates::Pem(pem.into())),

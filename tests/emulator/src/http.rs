@@ -180,6 +180,10 @@ pub fn linger_close(reader: &mut Reader) {
 pub struct Request {
     /// The method, upper case as sent (`GET`).
     pub method: String,
+    /// The request target as sent, still percent-encoded (`/v1/users?limit=2`).
+    pub target: String,
+    /// The HTTP version as sent (`HTTP/1.1`).
+    pub version: String,
     /// The percent-decoded path, without the query string (`/v1/users/user_123`).
     pub path: String,
     /// The raw path segments, each percent-decoded separately (so an encoded `/`
@@ -594,6 +598,8 @@ pub fn read_request<'b>(
         .collect();
     let request = Request {
         method: method.to_ascii_uppercase(),
+        target: target.to_string(),
+        version: version.to_string(),
         path: percent_decode(raw_path, false),
         segments,
         query: parse_query(raw_query),

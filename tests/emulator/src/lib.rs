@@ -32,6 +32,7 @@ mod machine;
 pub mod multipart;
 mod organizations;
 mod routes;
+mod script;
 mod sessions;
 mod state;
 mod users;
@@ -56,6 +57,7 @@ use crate::keys::SigningKey;
 use crate::state::State;
 
 pub use crate::faults::InvalidFault;
+pub use crate::script::{MAX_LOGGED, MAX_QUEUED, Recorded, Reply, ReplyAction, UNSCRIPTED_STATUS};
 
 /// The secret key the emulator accepts unless told otherwise.
 pub const DEFAULT_SECRET_KEY: &str = "sk_test_clerk_emulator_secret_key";
@@ -162,6 +164,7 @@ pub struct EmulatorBuilder {
     authorized_party: String,
     seed: Option<Value>,
     limits: Limits,
+    scripted: bool,
 }
 
 /// Connection and buffering limits; see the builder methods.
@@ -246,11 +249,19 @@ impl Default for EmulatorBuilder {
             authorized_party: DEFAULT_AUTHORIZED_PARTY.to_string(),
             seed: None,
             limits: Limits::default(),
+            scripted: false,
         }
     }
 }
 
 impl EmulatorBuilder {
+    /// Scripted mode (see [`Emulator::start_scripted`]): every API request is answered
+    /// from the queue of [`Reply`]s, none is routed and no secret key is checked.
+    pub fn scripted(mut self, scripted: bool) -> Self {
+        self.scripted = scripted;
+        self
+    }
+
     /// The port to bind on 127.0.0.1; 0 (the default) picks a free one.
     pub fn port(mut self, port: u16) -> Self {
         self.port = port;
@@ -342,6 +353,10 @@ impl EmulatorBuilder {
             stopping: AtomicBool::new(false),
             limits: self.limits,
             budget: http::Budget::new(self.limits.max_buffered_bytes),
+            script: Mutex::new(script::Script {
+                scripted: self.scripted,
+                ..Default::default()
+            }),
         });
         if let Some(seed) = &self.seed {
             shared.replay_seed(seed).map_err(std::io::Error::other)?;
@@ -374,6 +389,8 @@ struct Shared {
     limits: Limits,
     /// Request-body bytes buffered across connections.
     budget: http::Budget,
+    /// Scripted replies and the request log.
+    script: Mutex<script::Script>,
 }
 
 /// Locks a mutex, recovering from a panicked holder (the data stays usable for tests).
@@ -440,10 +457,16 @@ impl Shared {
         Some(fault)
     }
 
-    fn handle(&self, req: &Request) -> Outcome {
+    fn handle(&self, req: &Request, connection: u64) -> Outcome {
         if req.path.starts_with("/__emulator/") {
             // Control traffic is not API traffic: it is not counted (its connection is).
             return Outcome::Respond(self.control(req));
+        }
+        let decision = lock(&self.script).take(req, connection);
+        if let script::Decision::Reply(reply) = decision {
+            // Scripted answers count under method + raw path: nothing was routed.
+            self.count(format!("{} {}", req.method, req.path));
+            return scripted_outcome(reply);
         }
         let trace_id = Self::trace_id();
         let api_segments: Option<&[String]> = match req.segments.split_first() {
@@ -616,6 +639,13 @@ impl Shared {
                 self.reset();
                 reply(Ok(json!({"reset": true})))
             }
+            ("POST", "/__emulator/script") => reply(lock(&self.script).apply_json(&req.body)),
+            ("GET", "/__emulator/script") => reply(Ok(lock(&self.script).script_json())),
+            ("DELETE", "/__emulator/script") => {
+                lock(&self.script).clear();
+                reply(Ok(json!({"cleared": true})))
+            }
+            ("GET", "/__emulator/requests") => reply(Ok(lock(&self.script).log_json())),
             ("POST", "/__emulator/rotate_key") => {
                 let kid = self.rotate_key();
                 reply(Ok(json!({"kid": kid})))
@@ -652,6 +682,7 @@ impl Shared {
         *lock(&self.counters) = Counters::default();
         self.key_index.store(0, Ordering::SeqCst);
         *lock(&self.key) = SigningKey::committed(0);
+        lock(&self.script).clear();
     }
 
     fn rotate_key(&self) -> String {
@@ -693,6 +724,8 @@ impl Shared {
                 .unwrap_or_default();
             let req = Request {
                 method: method.clone(),
+                target: path.to_string(),
+                version: "HTTP/1.1".into(),
                 path: path.to_string(),
                 segments: Vec::new(),
                 query,
@@ -891,18 +924,22 @@ impl Drop for ConnectionGuard {
 }
 
 /// Serves `stream` on its own thread with `serve`, under a [`ConnectionGuard`].
-fn spawn_connection(shared: &Arc<Shared>, stream: TcpStream, serve: fn(TcpStream, &Shared)) {
+fn spawn_connection(
+    shared: &Arc<Shared>,
+    stream: TcpStream,
+    serve: fn(TcpStream, &Shared, u64),
+) {
     let guard = ConnectionGuard::register(shared, &stream);
     // If the spawn fails, the closure (and with it the guard and the stream) is dropped.
     let _ = std::thread::Builder::new()
         .name("clerk-emulator-conn".into())
         .spawn(move || {
             let guard = guard;
-            serve(stream, &guard.shared);
+            serve(stream, &guard.shared, guard.id);
         });
 }
 
-fn serve_connection(stream: TcpStream, shared: &Shared) {
+fn serve_connection(stream: TcpStream, shared: &Shared, connection: u64) {
     let _ = stream.set_nodelay(true);
     let Ok(writer) = stream.try_clone() else {
         return;
@@ -946,7 +983,7 @@ fn serve_connection(stream: TcpStream, shared: &Shared) {
                 return;
             }
         };
-        let outcome = shared.handle(&req);
+        let outcome = shared.handle(&req, connection);
         // The body is no longer needed: give its bytes back before writing.
         let keep_alive = req.keep_alive;
         drop(req);
@@ -977,6 +1014,24 @@ fn serve_connection(stream: TcpStream, shared: &Shared) {
                 return;
             }
         }
+    }
+}
+
+/// What a scripted reply does to the connection (its delay is served here, on the
+/// connection's own thread).
+fn scripted_outcome(reply: Reply) -> Outcome {
+    if !reply.delay.is_zero() {
+        std::thread::sleep(reply.delay);
+    }
+    let response = Response {
+        status: reply.status,
+        headers: reply.headers,
+        body: reply.body,
+    };
+    match reply.action {
+        Some(ReplyAction::Reset) => Outcome::Reset,
+        Some(ReplyAction::Truncate) => Outcome::Truncate(response),
+        None => Outcome::Respond(response),
     }
 }
 
@@ -1022,6 +1077,27 @@ impl Emulator {
     /// Starts an emulator with default options on a free port.
     pub fn start() -> std::io::Result<Emulator> {
         EmulatorBuilder::default().start()
+    }
+
+    /// Starts a scripted emulator on a free port: every API request takes the next
+    /// queued [`Reply`] ([`Emulator::script`]) or, when none is left, the fallback
+    /// ([`Emulator::script_fallback`]); without one it is answered `599
+    /// emulator_unscripted` and recorded in [`Emulator::unexpected`]. Every request is
+    /// logged ([`Emulator::requests`]). Nothing is routed and no secret key is checked.
+    ///
+    /// ```
+    /// use clerk_emulator::{Emulator, Reply};
+    /// let server = Emulator::start_scripted().unwrap();
+    /// server.script(Reply::json(503, "{}").header("Retry-After", "0"));
+    /// server.script(Reply::json(200, r#"{"id":"user_1"}"#).expect("GET", "/v1/users/user_1"));
+    /// // ... drive a client against server.api_url() ...
+    /// # let _ = ureq::get(format!("{}/v1/users/user_1", server.api_url())).call();
+    /// # let _ = ureq::get(format!("{}/v1/users/user_1", server.api_url())).call();
+    /// assert_eq!(server.requests().len(), 2);
+    /// server.assert_script_done();
+    /// ```
+    pub fn start_scripted() -> std::io::Result<Emulator> {
+        EmulatorBuilder::default().scripted(true).start()
     }
 
     /// Options: port, secret key, authorized party, seed.
@@ -1125,6 +1201,82 @@ impl Emulator {
         self.shared.reset();
     }
 
+    /// Queues a scripted reply (see [`Emulator::start_scripted`]); replies answer in
+    /// order. In a stateful emulator a queued reply answers the next API request
+    /// before routing.
+    ///
+    /// # Panics
+    ///
+    /// If the reply is invalid ([`Reply::check`]) or [`MAX_QUEUED`] are queued.
+    pub fn script(&self, reply: Reply) {
+        if let Err(error) = reply.check() {
+            panic!("clerk-emulator refused the reply: {error}");
+        }
+        let mut script = lock(&self.shared.script);
+        if let Err(error) = script.check_room(1) {
+            panic!("clerk-emulator refused the reply: {error}");
+        }
+        script.queue.push_back(reply);
+    }
+
+    /// Queues several replies, in order.
+    pub fn script_all(&self, replies: impl IntoIterator<Item = Reply>) {
+        for reply in replies {
+            self.script(reply);
+        }
+    }
+
+    /// The reply for requests that find the queue empty (scripted mode); `None` makes
+    /// them unexpected again.
+    ///
+    /// # Panics
+    ///
+    /// If the reply is invalid ([`Reply::check`]).
+    pub fn script_fallback(&self, reply: Option<Reply>) {
+        if let Some(Err(error)) = reply.as_ref().map(Reply::check) {
+            panic!("clerk-emulator refused the fallback reply: {error}");
+        }
+        lock(&self.shared.script).fallback = reply;
+    }
+
+    /// Queued replies not yet used.
+    pub fn pending_replies(&self) -> usize {
+        lock(&self.shared.script).queue.len()
+    }
+
+    /// The API requests received, oldest first (at most [`MAX_LOGGED`], the newest).
+    pub fn requests(&self) -> Vec<Recorded> {
+        lock(&self.shared.script).log.iter().cloned().collect()
+    }
+
+    /// What was wrong with each unexpected request: none left in the script, or not the
+    /// one a reply expected. A test asserts this is empty ([`Emulator::assert_script_done`]).
+    pub fn unexpected(&self) -> Vec<String> {
+        lock(&self.shared.script).unexpected.clone()
+    }
+
+    /// Panics, listing them, if any request was unexpected or a queued reply is unused.
+    pub fn assert_script_done(&self) {
+        let script = lock(&self.shared.script);
+        assert!(
+            script.unexpected.is_empty(),
+            "clerk-emulator got unexpected requests:\n{}",
+            script.unexpected.join("\n")
+        );
+        assert!(
+            script.queue.is_empty(),
+            "clerk-emulator has {} scripted replies left unused: {:?}",
+            script.queue.len(),
+            script.queue
+        );
+    }
+
+    /// Forgets the queued replies, the fallback, the request log and the unexpected
+    /// requests ([`Emulator::reset`] does too).
+    pub fn clear_script(&self) {
+        lock(&self.shared.script).clear();
+    }
+
     /// Switches to the next committed signing key; returns its kid.
     pub fn rotate_key(&self) -> String {
         self.shared.rotate_key()
@@ -1161,7 +1313,7 @@ mod tests {
 
     use super::*;
 
-    fn panics(_stream: TcpStream, _shared: &Shared) {
+    fn panics(_stream: TcpStream, _shared: &Shared, _connection: u64) {
         panic!("a connection thread panics (injected by the test)");
     }
 
