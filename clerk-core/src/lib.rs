@@ -56,6 +56,6 @@ pub use generated::models;
 pub use nullable::Nullable;
 pub use operation::{File, Method, Operation};
 pub use pagination::{Pages, Paginator};
-pub use transport::{RetryPolicy, RetryPolicyBuilder};
 #[doc(hidden)]
 pub use transport::RetryClock;
+pub use transport::{RetryPolicy, RetryPolicyBuilder};

@@ -671,7 +671,11 @@ mod tests {
                 ceiling - Duration::from_nanos(1),
                 "retry {retry}"
             );
-            assert_eq!(policy.backoff(retry, spread), ceiling / 2, "wraps, retry {retry}");
+            assert_eq!(
+                policy.backoff(retry, spread),
+                ceiling / 2,
+                "wraps, retry {retry}"
+            );
             for _ in 0..20 {
                 let wait = policy.backoff(retry, random_u64());
                 assert!(

@@ -47,7 +47,9 @@ fn refused_policy(builder: RetryPolicyBuilder, setting: &str) {
 /// Builds a retry policy and a client with it.
 #[track_caller]
 fn accepted_policy(builder: RetryPolicyBuilder) -> RetryPolicy {
-    let policy = builder.build().unwrap_or_else(|e| panic!("expected a policy, got {e}"));
+    let policy = builder
+        .build()
+        .unwrap_or_else(|e| panic!("expected a policy, got {e}"));
     accepted(Client::builder().retry_policy(policy.clone()));
     policy
 }
@@ -154,7 +156,10 @@ fn timeouts_are_bounded() {
 fn retry_policy_values_are_bounded() {
     let ms = Duration::from_millis;
     let policy = RetryPolicy::builder;
-    refused_policy(policy().max_attempts(0), "max_attempts must be between 1 and 10, got 0");
+    refused_policy(
+        policy().max_attempts(0),
+        "max_attempts must be between 1 and 10, got 0",
+    );
     refused_policy(policy().max_attempts(11), "max_attempts");
     refused_policy(policy().initial_backoff(ms(60_001)), "initial_backoff");
     refused_policy(policy().max_backoff(ms(300_001)), "max_backoff");
@@ -167,7 +172,10 @@ fn retry_policy_values_are_bounded() {
         policy().max_elapsed(Duration::from_secs(600) + ms(1)),
         "max_elapsed",
     );
-    assert_eq!(accepted_policy(policy().max_attempts(10)).max_attempts(), 10);
+    assert_eq!(
+        accepted_policy(policy().max_attempts(10)).max_attempts(),
+        10
+    );
     let smallest = accepted_policy(
         policy()
             .initial_backoff(Duration::ZERO)
@@ -175,7 +183,11 @@ fn retry_policy_values_are_bounded() {
             .max_elapsed(ms(1)),
     );
     assert_eq!(
-        (smallest.initial_backoff(), smallest.max_backoff(), smallest.max_elapsed()),
+        (
+            smallest.initial_backoff(),
+            smallest.max_backoff(),
+            smallest.max_elapsed()
+        ),
         (Duration::ZERO, Duration::ZERO, ms(1))
     );
     accepted_policy(

@@ -3,64 +3,48 @@
 //! way a method takes its arguments (path only, path plus optional params, params
 //! struct, whole body) and each kind of answer (model, inline type, union, none, text).
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
-use std::sync::mpsc;
-use std::thread;
-
 use clerk_core::generated::params;
 use clerk_core::{Client, Nullable, models};
+use clerk_emulator::{Emulator, Recorded, Reply};
 use serde_json::{Value, json};
 
-/// One request as the server saw it.
-#[derive(Debug)]
+/// The requests a scripted emulator received, taken one at a time in order.
 struct Seen {
-    request_line: String,
-    body: String,
+    server: Emulator,
+    next: usize,
 }
 
-/// Serves one canned `(status, body)` per connection, in order, then stops; reports each
-/// request it read. Every response closes its connection so each call is one accept.
-fn serve(responses: Vec<(u16, String)>) -> (String, mpsc::Receiver<Seen>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let (sender, receiver) = mpsc::channel();
-    thread::spawn(move || {
-        for (status, body) in responses {
-            let (stream, _) = listener.accept().unwrap();
-            let mut reader = BufReader::new(stream);
-            let mut request_line = String::new();
-            reader.read_line(&mut request_line).unwrap();
-            let mut content_length = 0;
-            loop {
-                let mut header = String::new();
-                reader.read_line(&mut header).unwrap();
-                if header.trim().is_empty() {
-                    break;
-                }
-                if let Some((name, value)) = header.split_once(':') {
-                    if name.eq_ignore_ascii_case("content-length") {
-                        content_length = value.trim().parse().unwrap();
-                    }
-                }
-            }
-            let mut request_body = vec![0; content_length];
-            reader.read_exact(&mut request_body).unwrap();
-            sender
-                .send(Seen {
-                    request_line: request_line.trim_end().to_string(),
-                    body: String::from_utf8(request_body).unwrap(),
-                })
-                .unwrap();
-            let response = format!(
-                "HTTP/1.1 {status} Status\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                body.len()
-            );
-            let mut stream = reader.into_inner();
-            stream.write_all(response.as_bytes()).unwrap();
+impl Seen {
+    /// The next request received.
+    fn recv(&mut self) -> Recorded {
+        let request = self
+            .server
+            .requests()
+            .get(self.next)
+            .cloned()
+            .unwrap_or_else(|| panic!("no request {} was received", self.next));
+        self.next += 1;
+        request
+    }
+}
+
+impl Drop for Seen {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            // Every scripted answer was asked for, and no request went unscripted.
+            self.server.assert_script_done();
         }
-    });
-    (url, receiver)
+    }
+}
+
+/// A scripted emulator answering one canned `(status, body)` per request, in order (a
+/// request beyond them fails the test).
+fn serve(responses: Vec<(u16, String)>) -> (String, Seen) {
+    let server = Emulator::start_scripted().unwrap();
+    for (status, body) in responses {
+        server.script(Reply::json(status, body));
+    }
+    (server.api_url(), Seen { server, next: 0 })
 }
 
 fn client(url: &str) -> Client {
@@ -79,7 +63,7 @@ fn identifier(id: &str) -> Value {
 #[test]
 fn list_sends_query_params_and_returns_typed_items() {
     let page = json!([identifier("a"), identifier("b")]).to_string();
-    let (url, seen) = serve(vec![(200, page)]);
+    let (url, mut seen) = serve(vec![(200, page)]);
     let items = client(&url)
         .allowlist_identifiers()
         .list(
@@ -90,22 +74,22 @@ fn list_sends_query_params_and_returns_typed_items() {
         .unwrap();
     assert_eq!(items.len(), 2);
     assert_eq!(items[1].id.as_deref(), Some("b"));
-    let request = seen.recv().unwrap();
+    let request = seen.recv();
     assert!(
         request
-            .request_line
+            .request_line()
             .starts_with("GET /v1/allowlist_identifiers?"),
         "{request:?}"
     );
-    assert!(request.request_line.contains("limit=2"), "{request:?}");
-    assert!(request.request_line.contains("offset=4"), "{request:?}");
+    assert!(request.request_line().contains("limit=2"), "{request:?}");
+    assert!(request.request_line().contains("offset=4"), "{request:?}");
 }
 
 #[test]
 fn list_all_pages_until_a_short_page() {
     let first = json!([identifier("a"), identifier("b")]).to_string();
     let second = json!([identifier("c")]).to_string();
-    let (url, seen) = serve(vec![(200, first), (200, second)]);
+    let (url, mut seen) = serve(vec![(200, first), (200, second)]);
     let ids: Vec<String> = client(&url)
         .allowlist_identifiers()
         .list_all(&params::AllowlistIdentifiersListParams {
@@ -115,15 +99,15 @@ fn list_all_pages_until_a_short_page() {
         .map(|item| item.unwrap().id.unwrap())
         .collect();
     assert_eq!(ids, ["a", "b", "c"]);
-    let first = seen.recv().unwrap();
-    let second = seen.recv().unwrap();
-    assert!(first.request_line.contains("limit=2"), "{first:?}");
-    assert!(second.request_line.contains("offset=2"), "{second:?}");
+    let first = seen.recv();
+    let second = seen.recv();
+    assert!(first.request_line().contains("limit=2"), "{first:?}");
+    assert!(second.request_line().contains("offset=2"), "{second:?}");
 }
 
 #[test]
 fn create_sends_required_and_optional_fields_and_extra_body() {
-    let (url, seen) = serve(vec![(200, identifier("new").to_string())]);
+    let (url, mut seen) = serve(vec![(200, identifier("new").to_string())]);
     let mut extra = serde_json::Map::new();
     extra.insert("not_in_spec".into(), json!(7));
     let created = client(&url)
@@ -135,14 +119,14 @@ fn create_sends_required_and_optional_fields_and_extra_body() {
         )
         .unwrap();
     assert_eq!(created.identifier.as_deref(), Some("new@example.com"));
-    let request = seen.recv().unwrap();
+    let request = seen.recv();
     assert!(
         request
-            .request_line
+            .request_line()
             .starts_with("POST /v1/allowlist_identifiers "),
         "{request:?}"
     );
-    let body: Value = serde_json::from_str(&request.body).unwrap();
+    let body: Value = serde_json::from_slice(&request.body).unwrap();
     assert_eq!(
         body,
         json!({"identifier": "new@example.com", "notify": true, "not_in_spec": 7})
@@ -154,7 +138,7 @@ fn path_parameters_are_positional_in_path_order() {
     let deleted = json!({"object": "user", "id": "user_1", "deleted": true}).to_string();
     let membership_deleted =
         json!({"object": "organization_membership", "id": "orgmem_1", "deleted": true});
-    let (url, seen) = serve(vec![
+    let (url, mut seen) = serve(vec![
         (200, deleted),
         (200, membership_deleted.to_string()),
         (404, json!({"errors": []}).to_string()),
@@ -163,19 +147,19 @@ fn path_parameters_are_positional_in_path_order() {
     let result = client.users().delete("user_1").unwrap();
     assert!(result.deleted);
     assert_eq!(
-        seen.recv().unwrap().request_line,
+        seen.recv().request_line(),
         "DELETE /v1/users/user_1 HTTP/1.1"
     );
     // Two path parameters: organization, then user, as in the path.
     let _ = client.organization_memberships().delete("org_1", "user_2");
     assert_eq!(
-        seen.recv().unwrap().request_line,
+        seen.recv().request_line(),
         "DELETE /v1/organizations/org_1/memberships/user_2 HTTP/1.1"
     );
     // A path value is one segment, whatever it holds.
     let _ = client.users().get("a/../b?c");
     assert_eq!(
-        seen.recv().unwrap().request_line,
+        seen.recv().request_line(),
         "GET /v1/users/a%2F..%2Fb%3Fc HTTP/1.1"
     );
 }
@@ -185,12 +169,12 @@ fn a_lookup_takes_its_id_and_its_options_through_with() {
     let org = json!({"object": "organization", "id": "org_1", "name": "Acme", "slug": "acme",
         "has_image": false, "max_allowed_memberships": 5, "admin_delete_enabled": true,
         "public_metadata": {}, "created_at": 1, "updated_at": 2});
-    let (url, seen) = serve(vec![(200, org.to_string()), (200, org.to_string())]);
+    let (url, mut seen) = serve(vec![(200, org.to_string()), (200, org.to_string())]);
     let client = client(&url);
     let found = client.organizations().get("acme").unwrap();
     assert_eq!(found.id, "org_1");
     assert_eq!(
-        seen.recv().unwrap().request_line,
+        seen.recv().request_line(),
         "GET /v1/organizations/acme HTTP/1.1"
     );
     client
@@ -201,7 +185,7 @@ fn a_lookup_takes_its_id_and_its_options_through_with() {
         )
         .unwrap();
     assert_eq!(
-        seen.recv().unwrap().request_line,
+        seen.recv().request_line(),
         "GET /v1/organizations/acme?include_members_count=true HTTP/1.1"
     );
 }
@@ -209,7 +193,7 @@ fn a_lookup_takes_its_id_and_its_options_through_with() {
 #[test]
 fn an_update_can_set_leave_out_or_null_a_field() {
     let user = json!({"object": "user", "id": "user_1"}).to_string();
-    let (url, seen) = serve(vec![(200, user.clone()), (200, user)]);
+    let (url, mut seen) = serve(vec![(200, user.clone()), (200, user)]);
     let client = client(&url);
     let update = params::UsersUpdateParams::new()
         .clear_external_id()
@@ -217,9 +201,9 @@ fn an_update_can_set_leave_out_or_null_a_field() {
     assert_eq!(update.external_id, Nullable::Null);
     assert!(update.last_name.is_absent());
     let _ = client.users().update("user_1", &update);
-    let request = seen.recv().unwrap();
-    assert_eq!(request.request_line, "PATCH /v1/users/user_1 HTTP/1.1");
-    let body: Value = serde_json::from_str(&request.body).unwrap();
+    let request = seen.recv();
+    assert_eq!(request.request_line(), "PATCH /v1/users/user_1 HTTP/1.1");
+    let body: Value = serde_json::from_slice(&request.body).unwrap();
     assert_eq!(body, json!({"external_id": null, "first_name": "Ada"}));
 
     let literal = params::UsersUpdateParams {
@@ -227,13 +211,13 @@ fn an_update_can_set_leave_out_or_null_a_field() {
         ..Default::default()
     };
     let _ = client.users().update("user_1", &literal);
-    let body: Value = serde_json::from_str(&seen.recv().unwrap().body).unwrap();
+    let body: Value = serde_json::from_slice(&seen.recv().body).unwrap();
     assert_eq!(body, json!({"external_id": "crm-7"}));
 }
 
 #[test]
 fn bulk_operations_take_their_items() {
-    let (url, seen) = serve(vec![(
+    let (url, mut seen) = serve(vec![(
         200,
         json!({"data": [], "total_count": 0}).to_string(),
     )]);
@@ -249,12 +233,12 @@ fn bulk_operations_take_their_items() {
         )
         .unwrap();
     assert_eq!(invitations.total_count, 0);
-    let request = seen.recv().unwrap();
+    let request = seen.recv();
     assert_eq!(
-        request.request_line,
+        request.request_line(),
         "POST /v1/organizations/org_1/invitations/bulk HTTP/1.1"
     );
-    let body: Value = serde_json::from_str(&request.body).unwrap();
+    let body: Value = serde_json::from_slice(&request.body).unwrap();
     assert_eq!(
         body,
         json!([{"email_address": "a@example.com", "role": "org:member"},
@@ -267,9 +251,9 @@ fn no_params_operations_take_none_and_unions_are_typed() {
     let rsa = json!({"kid": "ins_1", "alg": "RS256", "use": "sig", "kty": "RSA", "n": "AQAB", "e": "AQAB"});
     let future = json!({"kid": "k2", "alg": "ML-DSA-65", "use": "sig", "kty": "AKP", "pub": "x"});
     let jwks = json!({"keys": [rsa, future]}).to_string();
-    let (url, seen) = serve(vec![(200, jwks)]);
+    let (url, mut seen) = serve(vec![(200, jwks)]);
     let jwks = client(&url).jwks().get().unwrap();
-    assert_eq!(seen.recv().unwrap().request_line, "GET /v1/jwks HTTP/1.1");
+    assert_eq!(seen.recv().request_line(), "GET /v1/jwks HTTP/1.1");
     let keys = jwks.keys.unwrap();
     match &keys[0] {
         models::JWKSKeysItem::RsaPublicKey(key) => assert_eq!(key.kid, "ins_1"),
@@ -287,7 +271,7 @@ fn inline_answers_are_named_types() {
         "expired": false, "expiration": null, "created_by": null, "last_used_at": null,
         "created_at": 1, "updated_at": 2});
     let keys = json!({"data": [key], "total_count": 1}).to_string();
-    let (url, seen) = serve(vec![(200, token), (200, key.to_string()), (200, keys)]);
+    let (url, mut seen) = serve(vec![(200, token), (200, key.to_string()), (200, keys)]);
     let client = client(&url);
     let token: models::SessionsCreateTokenResponse = client
         .sessions()
@@ -295,7 +279,7 @@ fn inline_answers_are_named_types() {
         .unwrap();
     assert_eq!(token.jwt.as_deref(), Some("eyJ.x.y"));
     assert_eq!(
-        seen.recv().unwrap().request_line,
+        seen.recv().request_line(),
         "POST /v1/sessions/sess_1/tokens HTTP/1.1"
     );
     let one: models::ApiKey = client.api_keys().get("ak_1").unwrap();
@@ -311,16 +295,13 @@ fn inline_answers_are_named_types() {
 
 #[test]
 fn no_content_answers_are_unit_and_text_answers_are_text() {
-    let (url, seen) = serve(vec![(204, String::new()), (200, "<html>hi</html>".into())]);
+    let (url, mut seen) = serve(vec![(204, String::new()), (200, "<html>hi</html>".into())]);
     let client = client(&url);
     let (): () = client
         .instance_settings()
         .update(&params::InstanceSettingsUpdateParams::new().test_mode(true))
         .unwrap();
-    assert_eq!(
-        seen.recv().unwrap().request_line,
-        "PATCH /v1/instance HTTP/1.1"
-    );
+    assert_eq!(seen.recv().request_line(), "PATCH /v1/instance HTTP/1.1");
     let page: String = client
         .interstitial()
         .get(&params::InterstitialGetParams::new().publishable_key("pk_test_x"))
@@ -331,17 +312,12 @@ fn no_content_answers_are_unit_and_text_answers_are_text() {
 #[test]
 fn named_inline_responses_are_typed() {
     let list = json!({"data": [], "total_count": 0}).to_string();
-    let (url, seen) = serve(vec![(200, list)]);
+    let (url, mut seen) = serve(vec![(200, list)]);
     let machines: models::MachineListResponse =
         client(&url).machines().list(&Default::default()).unwrap();
     assert_eq!(machines.total_count, 0);
     assert!(machines.data.is_empty());
-    assert!(
-        seen.recv()
-            .unwrap()
-            .request_line
-            .starts_with("GET /v1/machines")
-    );
+    assert!(seen.recv().request_line().starts_with("GET /v1/machines"));
 }
 
 #[test]

@@ -37,7 +37,12 @@ fn builder_for(server: &Server) -> ClientBuilder {
 /// 3 attempts, 20 ms first backoff, 2 s longest wait, 10 s budget; waits recorded.
 fn client_with_clock(server: &Server, clock: &Arc<RecordingClock>) -> Client {
     builder_for(server)
-        .retry_policy(policy(3, ms(20), Duration::from_secs(2), Duration::from_secs(10)))
+        .retry_policy(policy(
+            3,
+            ms(20),
+            Duration::from_secs(2),
+            Duration::from_secs(10),
+        ))
         .retry_clock(clock.clone())
         .build()
         .unwrap()
@@ -78,7 +83,10 @@ fn sequential_calls_reuse_one_connection() {
     let seen = server.seen();
     assert_eq!(seen.len(), 11);
     assert_eq!(server.connections(), 1);
-    assert!(seen.iter().all(|request| request.connection == seen[0].connection));
+    assert!(
+        seen.iter()
+            .all(|request| request.connection == seen[0].connection)
+    );
 }
 
 #[test]
@@ -119,10 +127,16 @@ fn retry_after_is_exact_and_capped_by_max_backoff() {
         .request(Method::Get, "/users", &[], None)
         .unwrap_err();
     assert_eq!(error.status(), Some(429));
-    assert_eq!(error.api().unwrap().retry_after, Some(Duration::from_secs(3)));
-    assert_eq!(clock.sleeps().len(), 2, "3 s is beyond max_backoff (2 s): no wait");
+    assert_eq!(
+        error.api().unwrap().retry_after,
+        Some(Duration::from_secs(3))
+    );
+    assert_eq!(
+        clock.sleeps().len(),
+        2,
+        "3 s is beyond max_backoff (2 s): no wait"
+    );
     assert_eq!(server.seen().len(), 4);
-
 }
 
 /// The backoff doubles from `initial_backoff` up to `max_backoff`, jittered within the
@@ -168,7 +182,12 @@ fn a_backoff_past_the_budget_ends_the_retries() {
     }
     let clock = recording_clock();
     let client = builder_for(&server)
-        .retry_policy(policy(10, ms(300), Duration::from_secs(2), Duration::from_secs(1)))
+        .retry_policy(policy(
+            10,
+            ms(300),
+            Duration::from_secs(2),
+            Duration::from_secs(1),
+        ))
         .retry_clock(clock.clone())
         .build()
         .unwrap();
@@ -202,7 +221,11 @@ fn post_is_not_retried_on_500_but_get_is() {
     let response = client.request(Method::Get, "/users", &[], None).unwrap();
     assert_eq!(response.status, 200);
     assert_eq!(server.seen().len(), 4);
-    assert_eq!(clock.sleeps(), [ms(10), ms(20)], "backoff 20 ms, doubled, jitter 0");
+    assert_eq!(
+        clock.sleeps(),
+        [ms(10), ms(20)],
+        "backoff 20 ms, doubled, jitter 0"
+    );
 
     // A reset connection is retried for a GET, not for a POST (it may have arrived).
     server.push(Reply::reset());
@@ -230,7 +253,11 @@ fn attempts_and_total_time_are_bounded() {
         .unwrap_err();
     assert_eq!(error.status(), Some(503));
     assert_eq!(server.seen().len(), 3, "max_attempts = 3");
-    assert_eq!(clock.sleeps(), [ms(10), ms(20)], "no wait after the last attempt");
+    assert_eq!(
+        clock.sleeps(),
+        [ms(10), ms(20)],
+        "no wait after the last attempt"
+    );
 
     // A total budget of 600 ms leaves room for no 1 s Retry-After.
     let server = Server::start();
@@ -281,7 +308,12 @@ fn a_slow_server_times_out() {
     let clock = recording_clock();
     let client = builder_for(&server)
         .timeout_request(ms(200))
-        .retry_policy(policy(2, ms(20), Duration::from_secs(2), Duration::from_secs(10)))
+        .retry_policy(policy(
+            2,
+            ms(20),
+            Duration::from_secs(2),
+            Duration::from_secs(10),
+        ))
         .retry_clock(clock.clone())
         .build()
         .unwrap();
@@ -592,7 +624,10 @@ fn a_per_call_timeout_bounds_one_call() {
         ),
         other => panic!("expected a timeout, got {other:?}"),
     }
-    assert!(clock.sleeps().is_empty(), "no time left to wait for a retry");
+    assert!(
+        clock.sleeps().is_empty(),
+        "no time left to wait for a retry"
+    );
 
     // The raw request takes the same options.
     server.push(Reply::json(200, "{}").delay(Duration::from_secs(5)));
@@ -600,7 +635,10 @@ fn a_per_call_timeout_bounds_one_call() {
         .request_with(Method::Get, "/jwks", &[], None, &options)
         .unwrap_err();
     assert_eq!(error.kind(), "timeout", "{error}");
-    assert!(error.to_string().contains("per-call timeout of 200 ms"), "{error}");
+    assert!(
+        error.to_string().contains("per-call timeout of 200 ms"),
+        "{error}"
+    );
 
     // A timeout longer than the client's budget leaves the client's budget in charge.
     let short = builder_for(&server)
@@ -667,7 +705,10 @@ fn pages_take_a_timeout_per_page() {
     assert!(pages.next().unwrap().is_ok());
     let error = pages.next().unwrap().unwrap_err();
     assert_eq!(error.kind(), "timeout", "{error}");
-    assert!(error.to_string().contains("per-call timeout of 200 ms"), "{error}");
+    assert!(
+        error.to_string().contains("per-call timeout of 200 ms"),
+        "{error}"
+    );
     assert!(pages.next().is_none(), "an error ends the paging");
 
     // Without options, one fetch can still be bounded on its own.
@@ -675,7 +716,10 @@ fn pages_take_a_timeout_per_page() {
     let mut pages = client.pages("users.list", &json!({"limit": 2})).unwrap();
     let error = pages.next_with(&options).unwrap().unwrap_err();
     assert_eq!(error.kind(), "timeout", "{error}");
-    assert!(error.to_string().contains("per-call timeout of 200 ms"), "{error}");
+    assert!(
+        error.to_string().contains("per-call timeout of 200 ms"),
+        "{error}"
+    );
     let seen = server.seen();
     assert_eq!(seen.len(), 3);
     assert_eq!(seen[1].target, "/v1/users?limit=2&offset=2");

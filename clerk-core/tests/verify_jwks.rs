@@ -365,7 +365,7 @@ fn loopback_client(url: &str) -> Client {
 
 #[test]
 fn a_real_client_fetches_v1_jwks_with_the_secret_key() {
-    let server = LoopbackServer::start(200, &jwks_of(&[key_a()]), 4);
+    let server = LoopbackServer::start(200, &jwks_of(&[key_a()]));
     let v = Verifier::builder()
         .client(loopback_client(&server.url))
         .clock(Arc::new(FixedClock::new(N * 1000)))
@@ -375,7 +375,7 @@ fn a_real_client_fetches_v1_jwks_with_the_secret_key() {
     v.verify(&token_a()).unwrap();
     let requests = server.requests();
     assert_eq!(requests.len(), 1);
-    assert_eq!(requests[0].request_line, "GET /v1/jwks HTTP/1.1");
+    assert_eq!(requests[0].request_line(), "GET /v1/jwks HTTP/1.1");
     assert_eq!(
         requests[0].header("authorization"),
         Some("Bearer sk_test_loopback")
@@ -385,7 +385,7 @@ fn a_real_client_fetches_v1_jwks_with_the_secret_key() {
 #[test]
 fn a_real_client_maps_clerk_key_invalid() {
     let body = r#"{"errors":[{"code":"clerk_key_invalid","message":"Secret key is invalid","long_message":"x"}]}"#;
-    let server = LoopbackServer::start(401, body, 4);
+    let server = LoopbackServer::start(401, body);
     let v = Verifier::builder()
         .client(loopback_client(&server.url))
         .clock(Arc::new(FixedClock::new(N * 1000)))
@@ -395,7 +395,7 @@ fn a_real_client_maps_clerk_key_invalid() {
     assert_eq!(error.reason, Reason::SecretKeyInvalid);
     assert_eq!(error.message, "Secret key is invalid");
 
-    let failing = LoopbackServer::start(500, r#"{"errors":[]}"#, 4);
+    let failing = LoopbackServer::start(500, r#"{"errors":[]}"#);
     let v = Verifier::builder()
         .client(loopback_client(&failing.url))
         .clock(Arc::new(FixedClock::new(N * 1000)))

@@ -18,7 +18,9 @@ impl Server {
     /// A scripted server answering `200 {}` once its queue is empty.
     pub fn start() -> Server {
         let server = Server::strict();
-        server.emulator.script_fallback(Some(Reply::json(200, "{}")));
+        server
+            .emulator
+            .script_fallback(Some(Reply::json(200, "{}")));
         server
     }
 

@@ -924,11 +924,7 @@ impl Drop for ConnectionGuard {
 }
 
 /// Serves `stream` on its own thread with `serve`, under a [`ConnectionGuard`].
-fn spawn_connection(
-    shared: &Arc<Shared>,
-    stream: TcpStream,
-    serve: fn(TcpStream, &Shared, u64),
-) {
+fn spawn_connection(shared: &Arc<Shared>, stream: TcpStream, serve: fn(TcpStream, &Shared, u64)) {
     let guard = ConnectionGuard::register(shared, &stream);
     // If the spawn fails, the closure (and with it the guard and the stream) is dropped.
     let _ = std::thread::Builder::new()

@@ -167,9 +167,13 @@ impl Reply {
         }
         if let Some((method, path)) = &self.expect {
             if method.as_ref().is_some_and(|m| {
-                m.is_empty() || m.len() > METHOD_MAX_LEN || !m.bytes().all(|b| b.is_ascii_alphabetic())
+                m.is_empty()
+                    || m.len() > METHOD_MAX_LEN
+                    || !m.bytes().all(|b| b.is_ascii_alphabetic())
             }) {
-                return Err(format!("method must be 1 to {METHOD_MAX_LEN} ASCII letters"));
+                return Err(format!(
+                    "method must be 1 to {METHOD_MAX_LEN} ASCII letters"
+                ));
             }
             if !path.starts_with('/') || path.len() > PATH_MAX_LEN {
                 return Err(format!(
@@ -188,7 +192,13 @@ impl Reply {
         for key in object.keys() {
             if !matches!(
                 key.as_str(),
-                "status" | "headers" | "body" | "body_text" | "delay_ms" | "action" | "method"
+                "status"
+                    | "headers"
+                    | "body"
+                    | "body_text"
+                    | "delay_ms"
+                    | "action"
+                    | "method"
                     | "path"
             ) {
                 return Err(format!("unknown reply field {key:?}"));
@@ -229,7 +239,11 @@ impl Reply {
             (Some(_), Some(_)) => return Err("give body or body_text, not both".into()),
             (Some(body), None) => {
                 reply = reply.body(body.to_string());
-                if !reply.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("content-type")) {
+                if !reply
+                    .headers
+                    .iter()
+                    .any(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+                {
                     reply = reply.header("Content-Type", "application/json");
                 }
             }
@@ -245,7 +259,9 @@ impl Reply {
             Some("reset") => reply.action = Some(ReplyAction::Reset),
             Some("truncate") => reply.action = Some(ReplyAction::Truncate),
             Some(other) => {
-                return Err(format!("action must be \"reset\" or \"truncate\", got {other:?}"));
+                return Err(format!(
+                    "action must be \"reset\" or \"truncate\", got {other:?}"
+                ));
             }
         }
         let method = object.get("method").and_then(Value::as_str);
