@@ -381,7 +381,7 @@ fn api_errors_keep_every_field_and_read_well() {
 #[test]
 fn oversized_responses_are_refused() {
     let server = Server::start();
-    server.push(Reply::json(200, &format!("\"{}\"", "x".repeat(5000))));
+    server.push(Reply::json(200, format!("\"{}\"", "x".repeat(5000))));
     let client = Client::builder()
         .secret_key(SECRET)
         .api_url(&server.url)
@@ -697,8 +697,8 @@ fn pages_take_a_timeout_per_page() {
         format!("[{}]", items.join(","))
     };
 
-    server.push(Reply::json(200, &page(2)));
-    server.push(Reply::json(200, &page(2)).delay(Duration::from_secs(5)));
+    server.push(Reply::json(200, page(2)));
+    server.push(Reply::json(200, page(2)).delay(Duration::from_secs(5)));
     let mut pages = client
         .pages_with("users.list", &json!({"limit": 2}), &options)
         .unwrap();
@@ -712,7 +712,7 @@ fn pages_take_a_timeout_per_page() {
     assert!(pages.next().is_none(), "an error ends the paging");
 
     // Without options, one fetch can still be bounded on its own.
-    server.push(Reply::json(200, &page(2)).delay(Duration::from_secs(5)));
+    server.push(Reply::json(200, page(2)).delay(Duration::from_secs(5)));
     let mut pages = client.pages("users.list", &json!({"limit": 2})).unwrap();
     let error = pages.next_with(&options).unwrap().unwrap_err();
     assert_eq!(error.kind(), "timeout", "{error}");
