@@ -8,6 +8,10 @@
 //! methods of [`Emulator`]). Every spec operation it does not implement answers
 //! 501 `emulator_unsupported`; unknown paths answer 404 `resource_not_found`.
 //!
+//! In scripted mode ([`Emulator::start_scripted`]) it routes nothing: every request takes
+//! the next queued [`Reply`], every request is logged ([`Emulator::requests`]) and one
+//! that finds no reply is answered 599 and recorded ([`Emulator::unexpected`]).
+//!
 //! It bounds what any client can hold (idle and request deadlines, a connection cap,
 //! per-request and total body limits: see [`EmulatorBuilder::idle_timeout`] and the
 //! methods after it) and refuses ambiguous HTTP framing, so that it is never the thing
@@ -57,7 +61,9 @@ use crate::keys::SigningKey;
 use crate::state::State;
 
 pub use crate::faults::InvalidFault;
-pub use crate::script::{MAX_LOGGED, MAX_QUEUED, Recorded, Reply, ReplyAction, UNSCRIPTED_STATUS};
+pub use crate::script::{
+    MAX_LOGGED, MAX_LOGGED_BODY_BYTES, MAX_QUEUED, Recorded, Reply, ReplyAction, UNSCRIPTED_STATUS,
+};
 
 /// The secret key the emulator accepts unless told otherwise.
 pub const DEFAULT_SECRET_KEY: &str = "sk_test_clerk_emulator_secret_key";

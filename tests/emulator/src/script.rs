@@ -27,6 +27,9 @@ pub const MAX_QUEUED: usize = 10_000;
 /// The most requests the log keeps; beyond it the oldest are dropped (and counted), so
 /// that a long-running emulator does not grow without bound.
 pub const MAX_LOGGED: usize = 10_000;
+/// The most body bytes the log holds in all; beyond it the oldest requests are dropped
+/// (and counted), and a body larger than this alone is logged cut to this size.
+pub const MAX_LOGGED_BODY_BYTES: usize = 64 * 1024 * 1024;
 /// The status of the answer to an unexpected request.
 pub const UNSCRIPTED_STATUS: u16 = 599;
 
@@ -299,8 +302,8 @@ impl Reply {
 pub struct Recorded {
     /// Its place among all requests recorded since the start (or the last reset), from 0.
     pub seq: u64,
-    /// The connection it came on, numbered from 0 in accept order: equal ids mean the
-    /// client reused a connection.
+    /// The connection it came on, served connections numbered from 0 in accept order:
+    /// equal ids mean the client reused a connection.
     pub connection: u64,
     /// The method, upper case.
     pub method: String,
@@ -314,7 +317,7 @@ pub struct Recorded {
     pub version: String,
     /// The headers in order, names in lower case.
     pub headers: Vec<(String, String)>,
-    /// The body, de-chunked.
+    /// The body, de-chunked (cut to [`MAX_LOGGED_BODY_BYTES`]).
     #[serde(serialize_with = "body_as_text")]
     pub body: Vec<u8>,
 }
@@ -395,6 +398,8 @@ pub(crate) struct Script {
     pub queue: VecDeque<Reply>,
     pub fallback: Option<Reply>,
     pub log: VecDeque<Recorded>,
+    /// Body bytes held by `log`.
+    pub log_bytes: usize,
     pub next_seq: u64,
     pub dropped: u64,
     pub unexpected: Vec<String>,
@@ -413,11 +418,19 @@ impl Script {
     pub fn take(&mut self, req: &Request, connection: u64) -> Decision {
         let seq = self.next_seq;
         self.next_seq += 1;
-        if self.log.len() >= MAX_LOGGED {
-            self.log.pop_front();
+        let mut recorded = Recorded::new(seq, connection, req);
+        recorded.body.truncate(MAX_LOGGED_BODY_BYTES);
+        while self.log.len() >= MAX_LOGGED
+            || self.log_bytes + recorded.body.len() > MAX_LOGGED_BODY_BYTES
+        {
+            let Some(oldest) = self.log.pop_front() else {
+                break;
+            };
+            self.log_bytes -= oldest.body.len();
             self.dropped += 1;
         }
-        self.log.push_back(Recorded::new(seq, connection, req));
+        self.log_bytes += recorded.body.len();
+        self.log.push_back(recorded);
         let describe = || {
             format!(
                 "request {seq} ({} {} on connection {connection})",
@@ -552,5 +565,54 @@ impl Script {
             ));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(body: Vec<u8>) -> Request {
+        Request {
+            method: "POST".into(),
+            target: "/v1/users".into(),
+            version: "HTTP/1.1".into(),
+            path: "/v1/users".into(),
+            segments: Vec::new(),
+            query: Vec::new(),
+            headers: Vec::new(),
+            body,
+            keep_alive: true,
+        }
+    }
+
+    #[test]
+    fn the_log_is_bounded_in_count_and_bytes() {
+        let mut script = Script::default();
+        for _ in 0..MAX_LOGGED + 5 {
+            assert!(matches!(
+                script.take(&request(b"{}".to_vec()), 0),
+                Decision::Route
+            ));
+        }
+        assert_eq!(script.log.len(), MAX_LOGGED);
+        assert_eq!(script.dropped, 5);
+        assert_eq!(script.log[0].seq, 5, "the oldest went first");
+        assert_eq!(script.log_bytes, 2 * MAX_LOGGED);
+
+        // One body over the byte bound pushes out everything older and is cut to it.
+        script.take(&request(vec![b'x'; MAX_LOGGED_BODY_BYTES + 10]), 1);
+        assert_eq!(script.log.len(), 1);
+        assert_eq!(script.log[0].body.len(), MAX_LOGGED_BODY_BYTES);
+        assert_eq!(script.log_bytes, MAX_LOGGED_BODY_BYTES);
+        assert_eq!(script.dropped, 5 + MAX_LOGGED as u64);
+        script.take(&request(b"{}".to_vec()), 1);
+        assert_eq!(script.log.len(), 1, "the big one made room");
+        assert_eq!(script.log_bytes, 2);
+        script.clear();
+        assert_eq!(
+            (script.log.len(), script.log_bytes, script.next_seq),
+            (0, 0, 0)
+        );
     }
 }
