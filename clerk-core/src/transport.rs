@@ -354,7 +354,7 @@ impl Transport {
                 let request = builder
                     .header("Content-Type", content_type)
                     .body(bytes.as_slice())
-                    .map_err(|e| Error::config(format!("cannot build request: {e}")))?;
+                    .map_err(unbuildable)?;
                 self.run(request, left)
             }
             // A method that carries a body carries a Content-Length, 0 for none: ureq would
@@ -363,13 +363,13 @@ impl Transport {
             None if matches!(outgoing.method, Method::Post | Method::Put | Method::Patch) => {
                 let request = builder
                     .body(&[][..])
-                    .map_err(|e| Error::config(format!("cannot build request: {e}")))?;
+                    .map_err(unbuildable)?;
                 self.run(request, left)
             }
             None => {
                 let request = builder
                     .body(())
-                    .map_err(|e| Error::config(format!("cannot build request: {e}")))?;
+                    .map_err(unbuildable)?;
                 self.run(request, left)
             }
         };
@@ -449,6 +449,15 @@ impl Transport {
             },
             other => map_ureq_error(other),
         }
+    }
+}
+
+/// A request the HTTP layer cannot represent. Header names and values are checked when
+/// the client is built, so what is left is the URI made from the caller's parameters
+/// (beyond 64 KiB, say): a parameter error, not a configuration one.
+fn unbuildable(error: http::Error) -> Error {
+    Error::InvalidParams {
+        message: format!("cannot build the request from these parameters: {error}"),
     }
 }
 
