@@ -361,15 +361,11 @@ impl Transport {
             // send a body-less POST as `Transfer-Encoding: chunked`, which proxies and WAFs
             // answer with 411.
             None if matches!(outgoing.method, Method::Post | Method::Put | Method::Patch) => {
-                let request = builder
-                    .body(&[][..])
-                    .map_err(unbuildable)?;
+                let request = builder.body(&[][..]).map_err(unbuildable)?;
                 self.run(request, left)
             }
             None => {
-                let request = builder
-                    .body(())
-                    .map_err(unbuildable)?;
+                let request = builder.body(()).map_err(unbuildable)?;
                 self.run(request, left)
             }
         };
@@ -386,8 +382,7 @@ impl Transport {
             })
             .collect();
         let trace_header = header_value(&response, "x-clerk-trace-id");
-        let retry_after =
-            header_value(&response, "retry-after")
+        let retry_after = header_value(&response, "retry-after")
             .and_then(|v| parse_retry_after(&v, std::time::SystemTime::now()));
         let body = response
             .body_mut()
@@ -561,12 +556,7 @@ fn parse_http_date(value: &str) -> Option<i64> {
         return None;
     }
     let days = days_from_civil(i64::from(year), month, day);
-    Some(
-        days * 86_400
-            + i64::from(hour) * 3_600
-            + i64::from(minute) * 60
-            + i64::from(second),
-    )
+    Some(days * 86_400 + i64::from(hour) * 3_600 + i64::from(minute) * 60 + i64::from(second))
 }
 
 /// Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's `days_from_civil`).
@@ -575,9 +565,8 @@ fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
     let era = year.div_euclid(400);
     let year_of_era = year - era * 400;
     let month = i64::from(month);
-    let day_of_year = (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5
-        + i64::from(day)
-        - 1;
+    let day_of_year =
+        (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(day) - 1;
     let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
     era * 146_097 + day_of_era - 719_468
 }
@@ -683,7 +672,10 @@ mod tests {
         );
         assert_eq!(parse_retry_after("-1", now), None);
         assert_eq!(parse_retry_after("NaN", now), None);
-        assert_eq!(parse_retry_after("1e9", now), Some(Duration::from_secs(86_400)));
+        assert_eq!(
+            parse_retry_after("1e9", now),
+            Some(Duration::from_secs(86_400))
+        );
         assert_eq!(parse_retry_after("soon", now), None);
     }
 
@@ -706,11 +698,23 @@ mod tests {
             parse_retry_after("Wed Oct  1 07:28:00 2015", at(-20 * 86_400 - 5)),
             Some(Duration::from_secs(5))
         );
-        assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), Some(784_111_777));
-        assert_eq!(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT"), Some(784_111_777));
-        assert_eq!(parse_http_date("Sun Nov  6 08:49:37 1994"), Some(784_111_777));
+        assert_eq!(
+            parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"),
+            Some(784_111_777)
+        );
+        assert_eq!(
+            parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT"),
+            Some(784_111_777)
+        );
+        assert_eq!(
+            parse_http_date("Sun Nov  6 08:49:37 1994"),
+            Some(784_111_777)
+        );
         assert_eq!(parse_http_date("Thu, 01 Jan 1970 00:00:00 GMT"), Some(0));
-        assert_eq!(parse_http_date("Tue, 29 Feb 2028 23:59:60 GMT"), Some(1_835_481_600));
+        assert_eq!(
+            parse_http_date("Tue, 29 Feb 2028 23:59:60 GMT"),
+            Some(1_835_481_600)
+        );
     }
 
     #[test]

@@ -78,7 +78,8 @@ fn api_round(client: &Client, figures: &Figures, thread: usize, iteration: usize
         .call("users.get", &json!({"user_id": id}))
         .and_then(|r| r.json::<Value>());
     match got {
-        Ok(got) if got["id"] == id.as_str() && got["email_addresses"][0]["email_address"] == email => {}
+        Ok(got)
+            if got["id"] == id.as_str() && got["email_addresses"][0]["email_address"] == email => {}
         other => fail(figures, format!("get {id}: {other:?}")),
     }
     let name = format!("T{thread}I{iteration}");
@@ -114,7 +115,9 @@ fn verify_round(
     match verifier.verify(&token) {
         Ok(claims) if claims.sub == sub => {
             if current() != generation {
-                figures.accepted_before_refresh.fetch_add(1, Ordering::Relaxed);
+                figures
+                    .accepted_before_refresh
+                    .fetch_add(1, Ordering::Relaxed);
             } else {
                 figures.verified.fetch_add(1, Ordering::Relaxed);
             }
@@ -122,7 +125,9 @@ fn verify_round(
         Ok(claims) => fail(figures, format!("verified as {} not {sub}", claims.sub)),
         Err(error) if error.reason == Reason::JwkKidMismatch => {
             if current() != generation {
-                figures.refused_after_rotation.fetch_add(1, Ordering::Relaxed);
+                figures
+                    .refused_after_rotation
+                    .fetch_add(1, Ordering::Relaxed);
                 return;
             }
             // Still the current key: a fetch that began before the rotation answered
@@ -130,12 +135,14 @@ fn verify_round(
             // must verify, unless the key rotated again meanwhile.
             match verifier.verify(&token) {
                 Ok(claims) if claims.sub == sub => {
-                    figures.retried_after_racing_fetch.fetch_add(1, Ordering::Relaxed);
+                    figures
+                        .retried_after_racing_fetch
+                        .fetch_add(1, Ordering::Relaxed);
                 }
-                Err(error)
-                    if error.reason == Reason::JwkKidMismatch && current() != generation =>
-                {
-                    figures.refused_after_rotation.fetch_add(1, Ordering::Relaxed);
+                Err(error) if error.reason == Reason::JwkKidMismatch && current() != generation => {
+                    figures
+                        .refused_after_rotation
+                        .fetch_add(1, Ordering::Relaxed);
                 }
                 other => fail(
                     figures,

@@ -405,7 +405,9 @@ fn check(
                 return Err(format!("PATCH answered without the update: {user}"));
             }
             if attempts != want {
-                return Err(format!("answered after {attempts} attempts, expected {want}"));
+                return Err(format!(
+                    "answered after {attempts} attempts, expected {want}"
+                ));
             }
             Ok(())
         }
@@ -440,7 +442,10 @@ fn every_fault_against_get_post_and_patch() {
     let emulator = Emulator::start().unwrap();
     let client = client_for(&emulator, policy());
     let user = client
-        .call("users.create", &json!({"email_address": ["target@example.com"]}))
+        .call(
+            "users.create",
+            &json!({"email_address": ["target@example.com"]}),
+        )
         .unwrap()
         .json::<Value>()
         .unwrap();
@@ -507,7 +512,10 @@ fn server_gone_is_a_transport_error_for_every_method() {
     let emulator = Emulator::start().unwrap();
     let client = client_for(&emulator, policy());
     let user = client
-        .call("users.create", &json!({"email_address": ["gone@example.com"]}))
+        .call(
+            "users.create",
+            &json!({"email_address": ["gone@example.com"]}),
+        )
         .unwrap()
         .json::<Value>()
         .unwrap();
@@ -520,12 +528,17 @@ fn server_gone_is_a_transport_error_for_every_method() {
         println!(
             "server gone x {}: {} in {} ms",
             verb.method(),
-            result.as_ref().map_or_else(|e| e.to_string(), |_| "answered".into()),
+            result
+                .as_ref()
+                .map_or_else(|e| e.to_string(), |_| "answered".into()),
             elapsed.as_millis()
         );
         match result {
             Err(Error::Transport { not_sent, .. }) => {
-                assert!(not_sent, "{verb:?}: a refused connection never sent the request")
+                assert!(
+                    not_sent,
+                    "{verb:?}: a refused connection never sent the request"
+                )
             }
             other => panic!("{verb:?}: expected a transport error, got {other:?}"),
         }
@@ -554,7 +567,10 @@ fn a_per_call_timeout_bounds_a_slow_answer() {
         .unwrap_err();
     let elapsed = started.elapsed();
     assert_eq!(error.kind(), "timeout", "{error}");
-    assert!(elapsed <= Duration::from_millis(500) + MARGIN, "{elapsed:?}");
+    assert!(
+        elapsed <= Duration::from_millis(500) + MARGIN,
+        "{elapsed:?}"
+    );
 }
 
 /// Why a reset after headers is final for a `POST`: the emulator did create the user,
@@ -564,7 +580,11 @@ fn a_post_reset_after_headers_was_processed_and_is_not_sent_again() {
     let emulator = Emulator::start().unwrap();
     let client = client_for(&emulator, policy());
     let count = |client: &Client| {
-        client.call("users.count", &json!({})).unwrap().json::<Value>().unwrap()["total_count"]
+        client
+            .call("users.count", &json!({}))
+            .unwrap()
+            .json::<Value>()
+            .unwrap()["total_count"]
             .as_u64()
             .unwrap()
     };

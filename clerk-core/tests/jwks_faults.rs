@@ -143,15 +143,33 @@ fn a_failing_refresh_serves_cached_keys_only_within_the_staleness_bound() {
     // One second inside the bound it still serves; at TTL + MAX_STALE exactly the
     // failure surfaces, and stays.
     s.at(last_inside);
-    s.verifier.verify(&token).expect("stale key served 1 s inside the bound");
+    s.verifier
+        .verify(&token)
+        .expect("stale key served 1 s inside the bound");
     served_stale += 1;
     s.at(TTL.as_secs() + MAX_STALE.as_secs());
     let refused = s.verifier.verify(&token).expect_err("at the stale bound");
-    assert_eq!(refused.reason, Reason::JwkRemoteFailedToLoad, "{}", refused.message);
+    assert_eq!(
+        refused.reason,
+        Reason::JwkRemoteFailedToLoad,
+        "{}",
+        refused.message
+    );
     s.at(TTL.as_secs() + MAX_STALE.as_secs() + INTERVAL.as_secs());
-    let refused = s.verifier.verify(&token).expect_err("beyond the stale bound");
-    assert_eq!(refused.reason, Reason::JwkRemoteFailedToLoad, "{}", refused.message);
-    let refused = s.verifier.verify(&token).expect_err("still beyond the bound");
+    let refused = s
+        .verifier
+        .verify(&token)
+        .expect_err("beyond the stale bound");
+    assert_eq!(
+        refused.reason,
+        Reason::JwkRemoteFailedToLoad,
+        "{}",
+        refused.message
+    );
+    let refused = s
+        .verifier
+        .verify(&token)
+        .expect_err("still beyond the bound");
     assert_eq!(refused.reason, Reason::JwkRemoteFailedToLoad);
 
     // The JWKS answers again: the next refresh recovers.
@@ -222,15 +240,25 @@ fn a_rotation_is_picked_up_and_the_old_key_refused() {
     // After the interval, the unknown kid causes one fetch, which brings the new key
     // and drops the old one.
     s.at(INTERVAL.as_secs() + 1);
-    s.verifier.verify(&new).expect("the rotated-in key verifies");
+    s.verifier
+        .verify(&new)
+        .expect("the rotated-in key verifies");
     assert_eq!(s.fetches(), 2);
     let refused = s.verifier.verify(&old).expect_err("the rotated-out key");
-    assert_eq!(refused.reason, Reason::JwkKidMismatch, "{}", refused.message);
+    assert_eq!(
+        refused.reason,
+        Reason::JwkKidMismatch,
+        "{}",
+        refused.message
+    );
     // And without any token asking, the TTL refresh picks up a second rotation too.
     let newest_kid = s.emulator.rotate_key();
     let newest = s.token();
     s.at(INTERVAL.as_secs() + 1 + TTL.as_secs() + 1);
     s.verifier.verify(&newest).expect("picked up at the TTL");
     assert_eq!(s.fetches(), 3);
-    assert!(s.verifier.verify(&new).is_err(), "{newest_kid}: old keys gone");
+    assert!(
+        s.verifier.verify(&new).is_err(),
+        "{newest_kid}: old keys gone"
+    );
 }

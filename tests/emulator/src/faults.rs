@@ -277,8 +277,17 @@ mod tests {
     fn imf_fixdate_formats_known_instants() {
         let at = |s: u64| UNIX_EPOCH + Duration::from_secs(s);
         assert_eq!(imf_fixdate(at(0)), "Thu, 01 Jan 1970 00:00:00 GMT");
-        assert_eq!(imf_fixdate(at(784_111_777)), "Sun, 06 Nov 1994 08:49:37 GMT");
-        assert_eq!(imf_fixdate(at(951_782_400)), "Tue, 29 Feb 2000 00:00:00 GMT");
-        assert_eq!(imf_fixdate(at(1_445_412_480)), "Wed, 21 Oct 2015 07:28:00 GMT");
+        assert_eq!(
+            imf_fixdate(at(784_111_777)),
+            "Sun, 06 Nov 1994 08:49:37 GMT"
+        );
+        assert_eq!(
+            imf_fixdate(at(951_782_400)),
+            "Tue, 29 Feb 2000 00:00:00 GMT"
+        );
+        assert_eq!(
+            imf_fixdate(at(1_445_412_480)),
+            "Wed, 21 Oct 2015 07:28:00 GMT"
+        );
     }
 }

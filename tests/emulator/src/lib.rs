@@ -1016,7 +1016,11 @@ fn serve_connection(stream: TcpStream, shared: &Shared) {
                 let half = response.body.len() / 2;
                 let mut bytes = http::head_bytes(&response, response.body.len(), keep_alive);
                 bytes.extend_from_slice(&response.body[..half]);
-                if writer.write_all(&bytes).and_then(|()| writer.flush()).is_err() {
+                if writer
+                    .write_all(&bytes)
+                    .and_then(|()| writer.flush())
+                    .is_err()
+                {
                     return;
                 }
                 std::thread::sleep(pause);

@@ -636,8 +636,14 @@ fn reset_after_headers_slow_body_and_dated_retry_after() {
         .send(json!({"first_name": "Headless"}).to_string())
         .expect("the head arrives");
     assert_eq!(answer.status().as_u16(), 200);
-    assert!(answer.body_mut().read_to_string().is_err(), "no body follows");
-    assert_eq!(api.ok("GET", "/v1/users", None)[0]["first_name"], "Headless");
+    assert!(
+        answer.body_mut().read_to_string().is_err(),
+        "no body follows"
+    );
+    assert_eq!(
+        api.ok("GET", "/v1/users", None)[0]["first_name"],
+        "Headless"
+    );
 
     // Half the body, a pause of delay_ms, the rest: whole, and late.
     api.emulator.inject_fault(Fault {
