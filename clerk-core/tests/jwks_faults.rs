@@ -82,9 +82,7 @@ impl Setup {
 /// in JWKS mode the key is selected by `kid` before any signature check, which is what
 /// a spray of forged tokens exercises).
 fn with_kid(token: &str, kid: &str) -> String {
-    let mut parts = token.splitn(2, '.');
-    let _header = parts.next().unwrap();
-    let rest = parts.next().unwrap();
+    let (_header, rest) = token.split_once('.').unwrap();
     let header = json!({"alg": "RS256", "typ": "JWT", "kid": kid}).to_string();
     format!("{}.{rest}", URL_SAFE_NO_PAD.encode(header))
 }

@@ -157,8 +157,12 @@ static void *rotator(void *argument) {
     char user_id[64], *json = NULL;
     struct timespec pause = {0, ROTATE_EVERY_MS * 1000000L};
     const char *needle;
-    if (clerk_client_call(shared->client, "users.create",
-                          "{\"email_address\": [\"rotator@example.com\"]}", &json) != CLERK_RESULT_OK ||
+    char params[128];
+    /* tests/c/run.sh runs this program several times against one emulator: the process
+     * id keeps each run's email addresses apart. */
+    snprintf(params, sizeof params, "{\"email_address\": [\"rotator-%ld@example.com\"]}",
+             (long)getpid());
+    if (clerk_client_call(shared->client, "users.create", params, &json) != CLERK_RESULT_OK ||
         (needle = strstr(json, "\"id\":\"user_")) == NULL ||
         !string_field(needle, "id", user_id, sizeof user_id)) {
         fprintf(stderr, "rotator: cannot create its user: %s\n", json != NULL ? json : "(NULL)");
@@ -252,7 +256,7 @@ static void *worker(void *argument) {
         json = NULL;
 
         /* Create, read back, update: the data written comes back. */
-        snprintf(email, sizeof email, "t%lx-r%d@example.com", self, round);
+        snprintf(email, sizeof email, "p%ld-t%lx-r%d@example.com", (long)getpid(), self, round);
         snprintf(params, sizeof params, "{\"email_address\": [\"%s\"]}", email);
         rc = clerk_client_call(shared->client, "users.create", params, &json);
         needle = json != NULL ? strstr(json, "\"id\":\"user_") : NULL;
