@@ -45,6 +45,7 @@ struct shared {
     pthread_mutex_t counts;
     int rotations;
     int old_key_refused;
+    char kid[64]; /* the emulator's current kid, after the last rotation */
     int rotator_wrong;
     int done;
 };
@@ -83,8 +84,9 @@ static void tally(struct outcome *outcome, int ok, const char *what, const char 
     }
 }
 
-/* POST /__emulator/rotate_key on 127.0.0.1:port; 0 on a 200 answer. */
-static int rotate_key(int port) {
+/* POST /__emulator/rotate_key on 127.0.0.1:port; 0 on a 200 answer, whose kid is
+ * copied to `kid` (when not NULL, 64 bytes). */
+static int rotate_key(int port, char *kid) {
     char answer[512];
     const char *request = "POST /__emulator/rotate_key HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                           "Content-Length: 0\r\nConnection: close\r\n\r\n";
@@ -107,7 +109,9 @@ static int rotate_key(int port) {
     }
     answer[got] = '\0';
     close(fd);
-    return strncmp(answer, "HTTP/1.1 200", 12) == 0 ? 0 : -1;
+    if (strncmp(answer, "HTTP/1.1 200", 12) != 0) return -1;
+    if (kid != NULL && !string_field(answer, "kid", kid, 64)) return -1;
+    return 0;
 }
 
 /* A session token for `user_id` signed by the emulator's current key (heap; NULL on
@@ -187,7 +191,7 @@ static void *rotator(void *argument) {
 
         old_token = session_token(shared->client, user_id);
         pthread_rwlock_wrlock(&shared->keys);
-        if (rotate_key(shared->port) != 0) wrong++;
+        if (rotate_key(shared->port, shared->kid) != 0) wrong++;
         shared->generation++;
         pthread_rwlock_unlock(&shared->keys);
         new_token = session_token(shared->client, user_id);
@@ -320,6 +324,7 @@ static void *worker(void *argument) {
 int main(void) {
     const char *api_url = required_env("CLERK_TEST_API_URL");
     const char *secret_key = required_env("CLERK_TEST_SECRET_KEY");
+    const char *kid = required_env("CLERK_TEST_KID");
     const char *port_text = strrchr(api_url, ':');
     char config[1024];
     char *json = NULL;
@@ -329,6 +334,7 @@ int main(void) {
     int retried = 0;
 
     memset(&shared, 0, sizeof shared);
+    snprintf(shared.kid, sizeof shared.kid, "%s", kid);
     shared.port = port_text != NULL ? atoi(port_text + 1) : 0;
     CHECK(shared.port > 0);
     pthread_rwlock_init(&shared.keys, NULL);
@@ -369,6 +375,12 @@ int main(void) {
     shared.done = 1;
     pthread_mutex_unlock(&shared.counts);
     pthread_join(rotator_thread, NULL);
+    /* Leave the emulator on its first key, as found: run.sh's later programs sign with
+     * it. The committed keys cycle, so a few rotations get back to it (bounded). */
+    for (i = 0; i < 4 && strcmp(shared.kid, kid) != 0; i++) {
+        CHECK(rotate_key(shared.port, shared.kid) == 0);
+    }
+    CHECK(strcmp(shared.kid, kid) == 0);
 
     /* Every round's checks either held or were a token whose key rotated meanwhile. */
     CHECK(total_wrong == 0);
