@@ -468,22 +468,18 @@ impl Transport {
                 let request = builder
                     .header("Content-Type", content_type)
                     .body(bytes.as_slice())
-                    .map_err(|e| Error::config(format!("cannot build request: {e}")))?;
+                    .map_err(unbuildable)?;
                 self.run(request, left)
             }
             // A method that carries a body carries a Content-Length, 0 for none: ureq would
             // send a body-less POST as `Transfer-Encoding: chunked`, which proxies and WAFs
             // answer with 411.
             None if matches!(outgoing.method, Method::Post | Method::Put | Method::Patch) => {
-                let request = builder
-                    .body(&[][..])
-                    .map_err(|e| Error::config(format!("cannot build request: {e}")))?;
+                let request = builder.body(&[][..]).map_err(unbuildable)?;
                 self.run(request, left)
             }
             None => {
-                let request = builder
-                    .body(())
-                    .map_err(|e| Error::config(format!("cannot build request: {e}")))?;
+                let request = builder.body(()).map_err(unbuildable)?;
                 self.run(request, left)
             }
         };
@@ -500,8 +496,8 @@ impl Transport {
             })
             .collect();
         let trace_header = header_value(&response, "x-clerk-trace-id");
-        let retry_after =
-            header_value(&response, "retry-after").and_then(|v| parse_retry_after(&v));
+        let retry_after = header_value(&response, "retry-after")
+            .and_then(|v| parse_retry_after(&v, std::time::SystemTime::now()));
         let body = response
             .body_mut()
             .with_config()
@@ -565,6 +561,15 @@ impl Transport {
     }
 }
 
+/// A request the HTTP layer cannot represent. Header names and values are checked when
+/// the client is built, so what is left is the URI made from the caller's parameters
+/// (beyond 64 KiB, say): a parameter error, not a configuration one.
+fn unbuildable(error: http::Error) -> Error {
+    Error::InvalidParams {
+        message: format!("cannot build the request from these parameters: {error}"),
+    }
+}
+
 /// The first value of a header, by case-insensitive name.
 pub(crate) fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
     headers
@@ -582,11 +587,102 @@ fn header_value(response: &http::Response<ureq::Body>, name: &str) -> Option<Str
         .filter(|v| !v.is_empty())
 }
 
-/// `Retry-After` as delay-seconds (fractions tolerated). An HTTP-date is ignored: the
-/// backoff then applies.
-fn parse_retry_after(value: &str) -> Option<Duration> {
-    let seconds: f64 = value.trim().parse().ok()?;
-    (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds.min(86_400.0)))
+/// `Retry-After` as delay-seconds (fractions tolerated) or as an HTTP-date (RFC 9110
+/// section 5.6.7: IMF-fixdate, and the obsolete RFC 850 and asctime forms), measured
+/// against `now`. Either form is capped at one day; a date in the past means "now" (0).
+/// Anything else is ignored, and the backoff then applies.
+fn parse_retry_after(value: &str, now: std::time::SystemTime) -> Option<Duration> {
+    const CAP_SECONDS: u64 = 86_400;
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<f64>() {
+        return (seconds.is_finite() && seconds >= 0.0)
+            .then(|| Duration::from_secs_f64(seconds.min(CAP_SECONDS as f64)));
+    }
+    let at = parse_http_date(value)?;
+    let now = now
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let seconds = at.saturating_sub(now).clamp(0, CAP_SECONDS as i64);
+    Some(Duration::from_secs(seconds as u64))
+}
+
+/// An HTTP-date as seconds since the Unix epoch, or `None` when it is none of the three
+/// forms RFC 9110 section 5.6.7 names (which recipients must all accept):
+/// `Sun, 06 Nov 1994 08:49:37 GMT`, `Sunday, 06-Nov-94 08:49:37 GMT`,
+/// `Sun Nov  6 08:49:37 1994`. The weekday is not checked against the date.
+fn parse_http_date(value: &str) -> Option<i64> {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let month = |name: &str| MONTHS.iter().position(|m| *m == name).map(|i| i as u32 + 1);
+    let number = |text: &str, digits: std::ops::RangeInclusive<usize>| -> Option<u32> {
+        (digits.contains(&text.len()) && text.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| text.parse().ok())
+            .flatten()
+    };
+    let time = |text: &str| -> Option<(u32, u32, u32)> {
+        let mut parts = text.split(':');
+        let hms = (
+            number(parts.next()?, 2..=2)?,
+            number(parts.next()?, 2..=2)?,
+            number(parts.next()?, 2..=2)?,
+        );
+        // 60 is a leap second, which the format allows.
+        (parts.next().is_none() && hms.0 < 24 && hms.1 < 60 && hms.2 <= 60).then_some(hms)
+    };
+    let fields: Vec<&str> = value.split_ascii_whitespace().collect();
+    let (year, month, day, (hour, minute, second)) = match fields.as_slice() {
+        // IMF-fixdate: Sun, 06 Nov 1994 08:49:37 GMT
+        [weekday, day, mon, year, hms, "GMT"] if weekday.ends_with(',') => (
+            number(year, 4..=4)?,
+            month(mon)?,
+            number(day, 2..=2)?,
+            time(hms)?,
+        ),
+        // RFC 850: Sunday, 06-Nov-94 08:49:37 GMT (a two-digit year below 70 is 20xx).
+        [weekday, date, hms, "GMT"] if weekday.ends_with(',') => {
+            let mut parts = date.split('-');
+            let (day, mon, yy) = (parts.next()?, parts.next()?, parts.next()?);
+            if parts.next().is_some() {
+                return None;
+            }
+            let yy = number(yy, 2..=2)?;
+            let year = if yy < 70 { 2000 + yy } else { 1900 + yy };
+            (year, month(mon)?, number(day, 2..=2)?, time(hms)?)
+        }
+        // asctime: Sun Nov  6 08:49:37 1994
+        [_weekday, mon, day, hms, year] => (
+            number(year, 4..=4)?,
+            month(mon)?,
+            number(day, 1..=2)?,
+            time(hms)?,
+        ),
+        _ => return None,
+    };
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let days_in_month = match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    if day == 0 || day > days_in_month {
+        return None;
+    }
+    let days = days_from_civil(i64::from(year), month, day);
+    Some(days * 86_400 + i64::from(hour) * 3_600 + i64::from(minute) * 60 + i64::from(second))
+}
+
+/// Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's `days_from_civil`).
+fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let month = i64::from(month);
+    let day_of_year =
+        (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
 }
 
 #[derive(Deserialize)]
@@ -691,12 +787,102 @@ mod tests {
         assert_eq!(none.backoff(1, u64::MAX), Duration::ZERO);
     }
 
+    /// 2015-10-21T07:28:00Z, the instant of the RFC examples below.
+    fn at(seconds_after: i64) -> std::time::SystemTime {
+        let base = std::time::UNIX_EPOCH + Duration::from_secs(1_445_412_480);
+        if seconds_after >= 0 {
+            base + Duration::from_secs(seconds_after as u64)
+        } else {
+            base - Duration::from_secs(seconds_after.unsigned_abs())
+        }
+    }
+
     #[test]
-    fn retry_after_parses_seconds_only() {
-        assert_eq!(parse_retry_after("2"), Some(Duration::from_secs(2)));
-        assert_eq!(parse_retry_after(" 0.5 "), Some(Duration::from_millis(500)));
-        assert_eq!(parse_retry_after("-1"), None);
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
+    fn retry_after_parses_seconds() {
+        let now = at(0);
+        assert_eq!(parse_retry_after("2", now), Some(Duration::from_secs(2)));
+        assert_eq!(
+            parse_retry_after(" 0.5 ", now),
+            Some(Duration::from_millis(500))
+        );
+        assert_eq!(parse_retry_after("-1", now), None);
+        assert_eq!(parse_retry_after("NaN", now), None);
+        assert_eq!(
+            parse_retry_after("1e9", now),
+            Some(Duration::from_secs(86_400))
+        );
+        assert_eq!(parse_retry_after("soon", now), None);
+    }
+
+    #[test]
+    fn retry_after_parses_every_http_date_form_against_now() {
+        // Wed, 21 Oct 2015 07:28:00 GMT is `at(0)`; asked from 10 s before it, 10 s.
+        let before = at(-10);
+        for form in [
+            "Wed, 21 Oct 2015 07:28:00 GMT",
+            "Wednesday, 21-Oct-15 07:28:00 GMT",
+            "Wed Oct 21 07:28:00 2015",
+        ] {
+            assert_eq!(
+                parse_retry_after(form, before),
+                Some(Duration::from_secs(10)),
+                "{form}"
+            );
+        }
+        assert_eq!(
+            parse_retry_after("Wed Oct  1 07:28:00 2015", at(-20 * 86_400 - 5)),
+            Some(Duration::from_secs(5))
+        );
+        assert_eq!(
+            parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"),
+            Some(784_111_777)
+        );
+        assert_eq!(
+            parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT"),
+            Some(784_111_777)
+        );
+        assert_eq!(
+            parse_http_date("Sun Nov  6 08:49:37 1994"),
+            Some(784_111_777)
+        );
+        assert_eq!(parse_http_date("Thu, 01 Jan 1970 00:00:00 GMT"), Some(0));
+        assert_eq!(
+            parse_http_date("Tue, 29 Feb 2028 23:59:60 GMT"),
+            Some(1_835_481_600)
+        );
+    }
+
+    #[test]
+    fn retry_after_date_in_the_past_is_zero_and_far_future_is_capped() {
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", at(3_600)),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(
+            parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", at(0)),
+            Some(Duration::from_secs(86_400))
+        );
+    }
+
+    #[test]
+    fn retry_after_refuses_malformed_dates() {
+        let now = at(0);
+        for bad in [
+            "Wed, 21 Oct 2015 07:28:00 UTC",
+            "Wed, 21 Oct 2015 07:28 GMT",
+            "Wed, 21 Okt 2015 07:28:00 GMT",
+            "Wed, 32 Oct 2015 07:28:00 GMT",
+            "Wed, 29 Feb 2015 07:28:00 GMT",
+            "Wed, 21 Oct 2015 24:00:00 GMT",
+            "Wed, 21 Oct 15 07:28:00 GMT",
+            "Wed 21 Oct 2015 07:28:00 GMT",
+            "Wednesday, 21-Oct-2015 07:28:00 GMT",
+            "Wed Oct 21 07:28:00",
+            "2015-10-21T07:28:00Z",
+            "",
+        ] {
+            assert_eq!(parse_retry_after(bad, now), None, "{bad:?}");
+        }
     }
 
     #[test]

@@ -19,6 +19,8 @@ pub const DELAY_MS: (u64, u64) = (0, 120_000);
 pub const BODY_BYTES: (u64, u64) = (16, 1 << 30);
 /// `retry_after` given as delta-seconds: up to one day.
 pub const RETRY_AFTER_SECONDS: (u64, u64) = (0, 86_400);
+/// `retry_after_date_in`: seconds from the answer to the date sent, up to one day.
+pub const RETRY_AFTER_DATE_IN: (u64, u64) = (0, 86_400);
 /// `retry_after`: at most this many printable ASCII characters.
 pub const RETRY_AFTER_MAX_LEN: usize = 64;
 /// `method`: at most this many ASCII letters.
@@ -97,6 +99,7 @@ pub fn check_json(fault: &Value) -> Result<(), InvalidFault> {
         ("status", STATUS),
         ("delay_ms", DELAY_MS),
         ("body_bytes", BODY_BYTES),
+        ("retry_after_date_in", RETRY_AFTER_DATE_IN),
     ] {
         match object.get(name) {
             None | Some(Value::Null) => {}
@@ -157,6 +160,9 @@ pub fn check(fault: &Fault) -> Result<(), InvalidFault> {
             u64::try_from(bytes).unwrap_or(u64::MAX),
             BODY_BYTES,
         )?;
+    }
+    if let Some(seconds) = fault.retry_after_date_in {
+        check_integer("retry_after_date_in", seconds, RETRY_AFTER_DATE_IN)?;
     }
     if let Some(retry_after) = &fault.retry_after {
         let printable = !retry_after.is_empty()
@@ -226,4 +232,62 @@ pub fn parse_request(body: &[u8]) -> Result<Vec<Fault>, InvalidFault> {
                 })
         })
         .collect()
+}
+
+/// `at` as an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`, RFC 9110 section 5.6.7), the
+/// form a `Retry-After` date takes; whole seconds, rounded down.
+pub fn imf_fixdate(at: std::time::SystemTime) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let seconds = at
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let days = seconds / 86_400;
+    let of_day = seconds % 86_400;
+    // H. Hinnant's civil_from_days, for days since 1970-01-01 (never negative here).
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let day_of_era = z % 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let mp = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = year_of_era + era * 400 + u64::from(month <= 2);
+    format!(
+        "{}, {day:02} {} {year} {:02}:{:02}:{:02} GMT",
+        DAYS[(days % 7) as usize],
+        MONTHS[(month - 1) as usize],
+        of_day / 3_600,
+        of_day % 3_600 / 60,
+        of_day % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, UNIX_EPOCH};
+
+    use super::imf_fixdate;
+
+    #[test]
+    fn imf_fixdate_formats_known_instants() {
+        let at = |s: u64| UNIX_EPOCH + Duration::from_secs(s);
+        assert_eq!(imf_fixdate(at(0)), "Thu, 01 Jan 1970 00:00:00 GMT");
+        assert_eq!(
+            imf_fixdate(at(784_111_777)),
+            "Sun, 06 Nov 1994 08:49:37 GMT"
+        );
+        assert_eq!(
+            imf_fixdate(at(951_782_400)),
+            "Tue, 29 Feb 2000 00:00:00 GMT"
+        );
+        assert_eq!(
+            imf_fixdate(at(1_445_412_480)),
+            "Wed, 21 Oct 2015 07:28:00 GMT"
+        );
+    }
 }

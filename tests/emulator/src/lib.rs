@@ -47,7 +47,7 @@ use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
@@ -82,6 +82,12 @@ pub enum FaultAction {
     InvalidJson,
     /// Answer 200 with a valid JSON body of `body_bytes` bytes (default 2 MiB), streamed.
     Oversized,
+    /// Process the request, send the answer's head (status and headers, the full
+    /// `Content-Length`), then close before any body byte.
+    ResetAfterHeaders,
+    /// Process the request, send the head and half the body at once, then the other half
+    /// after `delay_ms` (which, for this action, is not spent before answering).
+    SlowBody,
 }
 
 /// A fault to inject into matching requests.
@@ -115,6 +121,10 @@ pub struct Fault {
     /// at most 86400 when it is delta-seconds.
     #[serde(default)]
     pub retry_after: Option<String>,
+    /// `Retry-After` for a status fault as an HTTP-date (IMF-fixdate) this many seconds
+    /// (0..=86400) after the moment of the answer; `retry_after` wins when both are set.
+    #[serde(default)]
+    pub retry_after_date_in: Option<u64>,
     /// Sleep this long before answering (0..=120000).
     #[serde(default)]
     pub delay_ms: Option<u64>,
@@ -411,6 +421,10 @@ enum Outcome {
     Respond(Response),
     Reset,
     Truncate(Response),
+    /// The head of this answer, then close.
+    ResetAfterHeaders(Response),
+    /// Head and half the body, a pause, the rest.
+    SlowBody(Response, Duration),
     /// 200 with a JSON body of this many bytes, written in pieces.
     Oversized(usize),
 }
@@ -496,7 +510,12 @@ impl Shared {
         self.count(counter_key);
 
         let fault = self.take_fault(req, template);
-        if let Some(delay) = fault.as_ref().and_then(|f| f.delay_ms) {
+        // A slow body spends its delay between the two halves of the body instead.
+        if let Some(delay) = fault
+            .as_ref()
+            .filter(|f| f.action != Some(FaultAction::SlowBody))
+            .and_then(|f| f.delay_ms)
+        {
             std::thread::sleep(Duration::from_millis(delay));
         }
         if let Some(fault) = &fault {
@@ -518,7 +537,10 @@ impl Shared {
                         .clamp(faults::BODY_BYTES.0 as usize, faults::BODY_BYTES.1 as usize);
                     return Outcome::Oversized(size);
                 }
-                Some(FaultAction::Truncate) | None => {}
+                Some(
+                    FaultAction::Truncate | FaultAction::ResetAfterHeaders | FaultAction::SlowBody,
+                )
+                | None => {}
             }
             if let Some(status) = fault.status {
                 let code = match status {
@@ -536,6 +558,9 @@ impl Shared {
                     .with_header("X-Clerk-Trace-Id", &trace_id);
                 if let Some(retry_after) = &fault.retry_after {
                     response = response.with_header("Retry-After", retry_after);
+                } else if let Some(seconds) = fault.retry_after_date_in {
+                    let at = SystemTime::now() + Duration::from_secs(seconds);
+                    response = response.with_header("Retry-After", &faults::imf_fixdate(at));
                 }
                 return Outcome::Respond(response);
             }
@@ -543,8 +568,13 @@ impl Shared {
 
         let response = self.route(req, api_segments, route, spec_operation, &trace_id);
         let response = response.with_header("X-Clerk-Trace-Id", &trace_id);
-        match fault.and_then(|f| f.action) {
+        match fault.as_ref().and_then(|f| f.action) {
             Some(FaultAction::Truncate) => Outcome::Truncate(response),
+            Some(FaultAction::ResetAfterHeaders) => Outcome::ResetAfterHeaders(response),
+            Some(FaultAction::SlowBody) => Outcome::SlowBody(
+                response,
+                Duration::from_millis(fault.and_then(|f| f.delay_ms).unwrap_or(0)),
+            ),
             _ => Outcome::Respond(response),
         }
     }
@@ -1014,6 +1044,33 @@ fn serve_connection(stream: TcpStream, shared: &Shared, connection: u64) {
                 let _ = writer.flush();
                 let _ = writer.get_ref().shutdown(Shutdown::Both);
                 return;
+            }
+            Outcome::ResetAfterHeaders(response) => {
+                let _ = writer.write_all(&http::head_bytes(&response, response.body.len(), true));
+                let _ = writer.flush();
+                let _ = writer.get_ref().shutdown(Shutdown::Both);
+                return;
+            }
+            Outcome::SlowBody(response, pause) => {
+                let half = response.body.len() / 2;
+                let mut bytes = http::head_bytes(&response, response.body.len(), keep_alive);
+                bytes.extend_from_slice(&response.body[..half]);
+                if writer
+                    .write_all(&bytes)
+                    .and_then(|()| writer.flush())
+                    .is_err()
+                {
+                    return;
+                }
+                std::thread::sleep(pause);
+                // The pause may outlast the write deadline set before it.
+                writer.deadline = Instant::now() + limits.request_timeout;
+                let rest = writer
+                    .write_all(&response.body[half..])
+                    .and_then(|()| writer.flush());
+                if rest.is_err() || !keep_alive {
+                    return;
+                }
             }
         }
     }

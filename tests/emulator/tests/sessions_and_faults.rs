@@ -616,3 +616,71 @@ fn concurrent_clients_share_consistent_state() {
         "one keep-alive connection per worker, plus the checker's"
     );
 }
+
+#[test]
+fn reset_after_headers_slow_body_and_dated_retry_after() {
+    let api = Api::start();
+    let key = api.emulator.secret_key().to_string();
+    let url = format!("{}/v1/users", api.emulator.api_url());
+
+    // The head arrives (the request was processed), then the connection closes.
+    api.emulator.inject_fault(Fault {
+        method: Some("POST".into()),
+        path: "/v1/users".into(),
+        action: Some(FaultAction::ResetAfterHeaders),
+        ..Fault::default()
+    });
+    let mut answer = support::agent()
+        .post(&url)
+        .header("Authorization", format!("Bearer {key}"))
+        .send(json!({"first_name": "Headless"}).to_string())
+        .expect("the head arrives");
+    assert_eq!(answer.status().as_u16(), 200);
+    assert!(
+        answer.body_mut().read_to_string().is_err(),
+        "no body follows"
+    );
+    assert_eq!(
+        api.ok("GET", "/v1/users", None)[0]["first_name"],
+        "Headless"
+    );
+
+    // Half the body, a pause of delay_ms, the rest: whole, and late.
+    api.emulator.inject_fault(Fault {
+        method: Some("GET".into()),
+        path: "/v1/users".into(),
+        action: Some(FaultAction::SlowBody),
+        delay_ms: Some(400),
+        ..Fault::default()
+    });
+    let started = Instant::now();
+    let slow = api.ok("GET", "/v1/users", None);
+    assert!(started.elapsed() >= Duration::from_millis(400));
+    assert_eq!(slow[0]["first_name"], "Headless");
+
+    // Retry-After as an IMF-fixdate 30 s ahead.
+    api.emulator.inject_fault(Fault {
+        path: "/v1/users".into(),
+        status: Some(429),
+        retry_after_date_in: Some(30),
+        ..Fault::default()
+    });
+    let answer = support::agent()
+        .get(&url)
+        .header("Authorization", format!("Bearer {key}"))
+        .call()
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 429);
+    let date = answer.headers()["retry-after"].to_str().unwrap().to_owned();
+    assert!(date.ends_with(" GMT") && date.len() == 29, "{date}");
+
+    // Out of range: refused, naming the field.
+    let refused = Fault {
+        path: "/v1/users".into(),
+        status: Some(429),
+        retry_after_date_in: Some(86_401),
+        ..Fault::default()
+    };
+    let error = api.emulator.try_inject_fault(refused).unwrap_err();
+    assert!(error.to_string().contains("retry_after_date_in"), "{error}");
+}
