@@ -38,7 +38,11 @@ BENCH = ROOT / "bench"
 OUT = ROOT / "target" / "bench"  # build products of run.sh
 PRIVATE_KEY = ROOT / "tests" / "c" / "fixtures" / "other_signing_key.pem"
 PUBLIC_KEY = ROOT / "tests" / "c" / "fixtures" / "other_signing_key.pub.pem"
-PAGE = 100  # users per page in every listing
+PAGE = 100  # users per page in the API-call listing
+# The memory listing takes the largest pages the API allows: the most bytes per response
+# (the worst case for peak RSS) and the fewest requests (the emulator filters and sorts all
+# 100,000 users for each page, which on a loaded machine takes most of a second).
+MEMORY_PAGE = 500
 
 
 def log(message: str) -> None:
@@ -59,6 +63,11 @@ def run(argv: List[str], env: Optional[Dict[str, str]] = None, cwd: Optional[Pat
     """Runs argv to completion (bounded by timeout); JSON lines of its stdout are parsed."""
     full_env = dict(os.environ)
     full_env.update(env or {})
+    # Peak RSS through GNU time: wait4's ru_maxrss of a child forked from this (large)
+    # Python process counts the fork's pages from before its exec.
+    rss_file = tempfile.NamedTemporaryFile(suffix=".rss", delete=False)
+    rss_file.close()
+    argv = ["/usr/bin/time", "-f", "%M", "-o", rss_file.name] + argv
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         child = subprocess.Popen(argv, stdout=out, stderr=err, env=full_env, cwd=cwd)
         deadline = time.monotonic() + timeout
@@ -75,13 +84,17 @@ def run(argv: List[str], env: Optional[Dict[str, str]] = None, cwd: Optional[Pat
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read().decode(), err.read().decode()
+    rss_text = Path(rss_file.name).read_text().strip().splitlines()
+    os.unlink(rss_file.name)
     if child.returncode != 0:
-        raise RuntimeError(f"{argv[0]} exited {child.returncode}: {stderr[-2000:]}")
+        raise RuntimeError(f"{argv[5]} exited {child.returncode}: {stderr[-2000:]}")
+    max_rss_kib = int(rss_text[-1])
     lines = []
     for line in stdout.splitlines():
         if line.startswith("{"):
             lines.append(json.loads(line))
-    return Run(lines, int(usage.ru_maxrss), stdout)
+    del usage
+    return Run(lines, max_rss_kib, stdout)
 
 
 # -- verification ----------------------------------------------------------------------
@@ -220,7 +233,8 @@ def api_once(impl: str, emulator: Emulator, mode: str, n: int, arg: str) -> Dict
     result = run(argv, cwd=cwd)
     after = emulator.counters()
     (line,) = result.lines
-    line["connections"] = after["connections"] - before["connections"]
+    # Minus one: the connection of the `after` counters request itself is counted.
+    line["connections"] = after["connections"] - before["connections"] - 1
     line["requests"] = after["requests"] - before["requests"]
     line["max_rss_kib"] = result.max_rss_kib
     return line
@@ -241,9 +255,9 @@ def api_rounds(emulator: Emulator, rounds: int, gets: int, listing: int) -> List
 
 def memory_runs(emulator: Emulator, users: int) -> List[Dict[str, Any]]:
     rows = []
-    for impl in ["rust", "c", "libclerk", "go", "py-sdk", "clerk-backend"]:
+    for impl in ["rust", "c", "libclerk", "go", "py-sdk"]:
         log(f"memory: {impl} lists {users} users")
-        rows.append(api_once(impl, emulator, "list", users, str(PAGE)))
+        rows.append(api_once(impl, emulator, "list", users, str(MEMORY_PAGE)))
     return rows
 
 
@@ -325,6 +339,7 @@ def callgrind(token_file: Path, count: int) -> Dict[str, Any]:
     out_file = OUT / "callgrind.out"
     env = dict(os.environ, CLERK_BENCH_TOKEN_FILE=str(token_file), CLERK_BENCH_COUNT=str(count))
     subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out_file}",
+                    "--toggle-collect=clerk_verifier_verify",
                     str(OUT / "verify_bench_c"), str(PRIVATE_KEY), str(PUBLIC_KEY)],
                    env=env, check=True, capture_output=True)
     text = subprocess.run(["callgrind_annotate", "--inclusive=yes", "--threshold=100", str(out_file)],
@@ -340,7 +355,10 @@ def callgrind(token_file: Path, count: int) -> Dict[str, Any]:
         hits = [cost for cost, name in functions if re.search(pattern, name)]
         return max(hits) if hits else 0
 
-    total = inclusive(r"^clerk_verifier_verify$")
+    # Only clerk_verifier_verify and what it calls were collected: the program total.
+    match = re.search(r"^\s*([\d,]+)\s+\(100.0%\)\s+PROGRAM TOTALS", text, re.M) or re.search(
+        r"^\s*([\d,]+)\s+PROGRAM TOTALS", text, re.M)
+    total = int(match.group(1).replace(",", "")) if match else inclusive(r"^clerk_verifier_verify$")
     facts = {
         "callgrind_count": count,
         "verify_ir": total / count,
@@ -457,8 +475,8 @@ def machine() -> Dict[str, str]:
             model = line.split(":", 1)[1].strip()
             break
     load = os.getloadavg()
-    return {"cpus": str(os.cpu_count()), "cpu_model": model, "kernel": platform.release(),
-            "load_at_start": f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"}
+    del load
+    return {"cpus": str(os.cpu_count()), "cpu_model": model, "kernel": platform.release()}
 
 
 def goal(rows: List[List[str]], name: str, value: float, target: float, higher: bool, unit: str = "x",
@@ -481,7 +499,8 @@ def write_results(args: argparse.Namespace, verify_rows: List[Dict[str, Any]], a
                   started: float) -> None:
     results = Path(args.results)
     results.mkdir(parents=True, exist_ok=True)
-    info = machine() | {"load_at_end": " ".join(f"{x:.2f}" for x in os.getloadavg())}
+    info = machine() | {"load_at_start": args.load_at_start,
+                        "load_at_end": " ".join(f"{x:.2f}" for x in os.getloadavg())}
     vs = verify_summary(verify_rows)
     ap = api_summary(api_rows)
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
@@ -559,7 +578,7 @@ def write_results(args: argparse.Namespace, verify_rows: List[Dict[str, Any]], a
 
     md.append(f"\n## 3. Memory: peak RSS while iterating {args.memory_users:,} users\n")
     md.append(f"Each program lists every user of an emulator seeded with {args.memory_users:,} users, "
-              f"in pages of {PAGE}, one page in memory at a time where the API allows it; peak RSS of the "
+              f"in pages of {MEMORY_PAGE}, one page in memory at a time where the API allows it; peak RSS of the "
               "whole process (wait4's ru_maxrss), interpreter or runtime included.\n")
     md.append("| client | users | peak RSS (MB) | wall s | requests | TCP connections |")
     md.append("|---|---:|---:|---:|---:|---:|")
@@ -582,7 +601,8 @@ def write_results(args: argparse.Namespace, verify_rows: List[Dict[str, Any]], a
         md.append(f"| clean `cargo build --release -p clerk-ffi` | {facts['clean_build_wall_s']:.0f} s wall "
                   f"({facts['clean_build_cpu_s']:.0f} CPU-s, shared machine) | clerk-rs 0.5: ~12 min (figure from the issue, not rebuilt) |")
     else:
-        md.append("| clean release build | not measured (--quick) | |")
+        md.append("| clean release build | not measured in this run (`bench/run.sh --clean-build`) | "
+                  "clerk-rs 0.5: ~12 min (figure from the issue, not rebuilt) |")
 
     # Goals.
     g: List[List[str]] = []
@@ -706,13 +726,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--results", default=str(BENCH / "results"))
+    parser.add_argument("--clean-build", action="store_true",
+                        help="also time a clean release build of clerk-ffi (10+ min on a busy 2-core machine)")
     parser.add_argument("--setup-seconds", type=float, default=0.0, help="time run.sh spent before this")
     args = parser.parse_args()
     args.rounds, args.seconds = (2, 0.5) if args.quick else (5, 1.0)
     args.api_rounds = 1 if args.quick else 3
-    args.gets, args.listing = (200, 2_000) if args.quick else (1_000, 10_000)
+    args.gets, args.listing = (200, 2_000) if args.quick else (500, 10_000)
     args.memory_users = 20_000 if args.quick else 100_000
     started = time.monotonic()
+    args.load_at_start = " ".join(f"{x:.2f}" for x in os.getloadavg())
     OUT.mkdir(parents=True, exist_ok=True)
 
     token_file = OUT / "token.jwt"
@@ -732,7 +755,7 @@ def main() -> None:
     finally:
         emulator.stop()
     log("footprint")
-    facts.update(footprint(clean_build=not args.quick))
+    facts.update(footprint(clean_build=args.clean_build))
     log("callgrind")
     profile = callgrind(token_file, 50 if args.quick else 200)
     write_results(args, verify_rows, api_rows, memory_rows, facts, profile, started)

@@ -2,7 +2,7 @@
 # libclerk against its peers, side by side in one run on this machine (a benchmark: it
 # prints figures and asserts nothing about them; it is no part of scripts/test-all.sh).
 #
-#   bench/run.sh [--quick]
+#   bench/run.sh [--quick] [--clean-build]
 #
 # 1. Installs what is missing (as root on Debian: golang-go, libssl-dev, valgrind, time)
 #    and the peers into folders under bench/ that git ignores, never as dependencies of
@@ -13,23 +13,26 @@
 #    and api_bench, bench/c's programs, the Go benchmarks (bindings/go) and bench/go.
 # 3. Runs bench/driver.py: interleaved rounds of verification, API calls against
 #    emulators on 127.0.0.1, peak RSS while paging 100,000 users, footprint (crates, sizes,
-#    wheel vs the SDK's install, a clean release build), a callgrind profile; writes
-#    bench/results/ (results.md, results.csv, PNG charts).
+#    wheel vs the SDK's install; with --clean-build a clean release build too), a
+#    callgrind profile; writes bench/results/ (results.md, results.csv, PNG charts).
 #
-# --quick: 2 short rounds, smaller N, no clean build (for trying; about 5 minutes once
-# built). The full run takes about 15-20 minutes on 2 cores.
+# --quick: 2 short rounds, smaller N (for trying; about 4 minutes once built).
+# --clean-build: also time a clean `cargo build --release -p clerk-ffi` in its own target
+# dir (10+ minutes on a busy 2-core machine). See bench/results/results.md for how long
+# the last full run took.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
-quick=()
-case ${1:-} in
---quick) quick=(--quick) ;;
-"") ;;
-*)
-    echo "usage: bench/run.sh [--quick]" >&2
-    exit 2
-    ;;
-esac
+flags=()
+for arg in "$@"; do
+    case $arg in
+    --quick | --clean-build) flags+=("$arg") ;;
+    *)
+        echo "usage: bench/run.sh [--quick] [--clean-build]" >&2
+        exit 2
+        ;;
+    esac
+done
 started=$(date +%s)
 say() { echo "[bench $(date +%H:%M:%S)] $*"; }
 out=$root/target/bench
@@ -43,6 +46,7 @@ missing=()
 command -v go >/dev/null || missing+=(golang-go)
 [ -f /usr/include/openssl/evp.h ] || missing+=(libssl-dev)
 command -v valgrind >/dev/null || missing+=(valgrind)
+[ -x /usr/bin/time ] || missing+=(time)
 command -v node >/dev/null || missing+=(nodejs)
 command -v npm >/dev/null || missing+=(npm)
 python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
@@ -78,7 +82,7 @@ cp target/release/examples/api_bench "$out/api_bench_rs"
 lib=$root/target/release
 for program in verify_bench api_bench; do
     nice -n 10 cc -std=c99 -O2 -Wall -Wextra -Werror -pedantic -Iinclude "bench/c/$program.c" \
-        -L"$lib" -Wl,-rpath,"$lib" -lclerk -lcrypto -lpthread -o "$out/${program}_c"
+        -L"$lib" -Wl,-rpath,"$lib" -lclerk -lcrypto -pthread -o "$out/${program}_c"
 done
 say "building the Go benchmarks"
 export GOTOOLCHAIN=local GOPROXY=off CGO_ENABLED=1
@@ -92,5 +96,5 @@ nice -n 10 "$venv/bin/pip" wheel -q --no-deps -w "$out/wheel" bindings/python
 
 # 3. Measure.
 say "built in $(($(date +%s) - started)) s; measuring"
-"$venv/bin/python" bench/driver.py "${quick[@]}" --setup-seconds "$(($(date +%s) - started))"
+"$venv/bin/python" bench/driver.py "${flags[@]}" --setup-seconds "$(($(date +%s) - started))"
 say "done in $(($(date +%s) - started)) s: bench/results/results.md"
