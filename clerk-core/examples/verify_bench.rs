@@ -287,14 +287,19 @@ fn one_round(token_file: &str, public_key_file: &str) {
         .and_then(|s| s.parse::<f64>().ok())
         .map_or(RUN, Duration::from_secs_f64);
     let (signing_input, signature) = token.rsplit_once('.').expect("a JWT");
-    let signature = URL_SAFE_NO_PAD.decode(signature).expect("base64url signature");
+    let signature = URL_SAFE_NO_PAD
+        .decode(signature)
+        .expect("base64url signature");
     let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
     let spki = STANDARD.decode(body).expect("PEM body");
     let parsed = ParsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, &spki).expect("RSA key");
     parsed
         .verify_sig(signing_input.as_bytes(), &signature)
         .expect("raw verify");
-    let verifier = Verifier::builder().pem_key(pem.clone()).build().expect("verifier");
+    let verifier = Verifier::builder()
+        .pem_key(pem.clone())
+        .build()
+        .expect("verifier");
     verifier.verify(token).expect("verifies");
     for threads in [1, 2] {
         measure_jsonl("aws-lc-rs-raw", threads, run, || {
