@@ -11,7 +11,7 @@ mkdir -p "$out"
 cargo build --quiet --release -p clerk-ffi
 lib=$root/target/release
 cc -std=c99 -O2 -Wall -Wextra -Werror -pedantic -Iinclude bench/c/verify_bench.c \
-    -L"$lib" -Wl,-rpath,"$lib" -lclerk -lcrypto -o "$out/verify_bench"
+    -L"$lib" -Wl,-rpath,"$lib" -lclerk -lcrypto -pthread -o "$out/verify_bench"
 "$out/verify_bench" tests/c/fixtures/other_signing_key.pem \
     tests/c/fixtures/other_signing_key.pub.pem "${1:-2}"
 cp "$lib/libclerk.so" "$out/libclerk.so"

@@ -8,6 +8,12 @@
 //! - verifier: `Verifier::verify` on a typical v2 session token with the key cached
 //!   (PEM key; a JWKS-cached key takes the same path after the first fetch);
 //! - the ratio, and the verifier on 2 threads sharing one instance.
+//!
+//! With `CLERK_BENCH_TOKEN_FILE` and `CLERK_BENCH_PUBLIC_KEY` set (as `bench/run.sh` does,
+//! so that every contestant verifies one token) it runs one round instead: raw aws-lc-rs
+//! and `Verifier::verify` with that PEM key, each on 1 and 2 threads for
+//! `CLERK_BENCH_SECONDS` (default 1), and prints one JSON line per measurement (count,
+//! wall seconds, CPU seconds of the measuring threads).
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -76,6 +82,12 @@ impl JwksSource for StaticJwks {
 }
 
 fn main() {
+    if let (Ok(token), Ok(public)) = (
+        std::env::var("CLERK_BENCH_TOKEN_FILE"),
+        std::env::var("CLERK_BENCH_PUBLIC_KEY"),
+    ) {
+        return one_round(&token, &public);
+    }
     let key = TestKey::generate("ins_bench").expect("key");
     let token = mint_with_header_at(
         &key,
@@ -224,5 +236,80 @@ fn two_threads(work: impl Fn() + Sync) -> Rate {
         cpu: cpu_ns
             .filter(|ns| *ns > 0)
             .map(|ns| total as f64 / (ns as f64 / 1e9)),
+    }
+}
+
+/// One measurement on `threads` threads: count, wall seconds and CPU seconds.
+fn measure_jsonl(name: &str, threads: usize, run: Duration, work: impl Fn() + Sync) {
+    for _ in 0..200 {
+        work();
+    }
+    let start = Instant::now();
+    let results: Vec<(u64, Option<u64>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let cpu_start = thread_cpu_ns();
+                    let mut done = 0u64;
+                    // Bounded by time and by count.
+                    while start.elapsed() < run && done < 100_000_000 {
+                        for _ in 0..64 {
+                            work();
+                        }
+                        done += 64;
+                    }
+                    let cpu = cpu_start
+                        .zip(thread_cpu_ns())
+                        .map(|(a, b)| b.saturating_sub(a));
+                    (done, cpu)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let wall = start.elapsed().as_secs_f64();
+    let count: u64 = results.iter().map(|(done, _)| done).sum();
+    let cpu_ns: Option<u64> = results.iter().map(|(_, cpu)| *cpu).sum();
+    let line = json!({
+        "bench": "verify", "impl": name, "threads": threads, "count": count,
+        "wall_s": wall, "cpu_s": cpu_ns.map(|ns| ns as f64 / 1e9),
+    });
+    println!("{line}");
+}
+
+/// `bench/run.sh`'s round: raw aws-lc-rs and the verifier on one token from a file.
+fn one_round(token_file: &str, public_key_file: &str) {
+    let token = std::fs::read_to_string(token_file).expect("token file");
+    let token = token.trim();
+    let pem = std::fs::read_to_string(public_key_file).expect("public key file");
+    let run = std::env::var("CLERK_BENCH_SECONDS")
+        .ok()
+        .and_then(|s| s.parse::<f64>().ok())
+        .map_or(RUN, Duration::from_secs_f64);
+    let (signing_input, signature) = token.rsplit_once('.').expect("a JWT");
+    let signature = URL_SAFE_NO_PAD
+        .decode(signature)
+        .expect("base64url signature");
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    let spki = STANDARD.decode(body).expect("PEM body");
+    let parsed = ParsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, &spki).expect("RSA key");
+    parsed
+        .verify_sig(signing_input.as_bytes(), &signature)
+        .expect("raw verify");
+    let verifier = Verifier::builder()
+        .pem_key(pem.clone())
+        .build()
+        .expect("verifier");
+    verifier.verify(token).expect("verifies");
+    for threads in [1, 2] {
+        measure_jsonl("aws-lc-rs-raw", threads, run, || {
+            black_box(
+                parsed.verify_sig(black_box(signing_input.as_bytes()), black_box(&signature)),
+            )
+            .unwrap();
+        });
+        measure_jsonl("rust-verifier", threads, run, || {
+            black_box(verifier.verify(black_box(token))).unwrap();
+        });
     }
 }

@@ -11,12 +11,20 @@ then ``Verifier.verify`` on 2 threads sharing one verifier.
 Figures are tokens per CPU-second (process CPU time) and per wall-second. Each
 measurement is bounded in count and time. Usage: verify_bench.py PRIVATE_PEM PUBLIC_PEM
 [SECONDS]
+
+With ``CLERK_BENCH_TOKEN_FILE`` set (bench/run.sh: every contestant verifies one token) it
+runs one round on that token instead and prints one JSON line per measurement:
+``Verifier.verify`` and PyJWT on 1 and 2 threads, and, when the official SDK
+(clerk-backend-api) is installed, its networkless ``verify_token`` and
+``authenticate_request`` with ``jwt_key`` on 1 thread.
 """
 
 from __future__ import annotations
 
 import base64
 import ctypes
+import json
+import os
 import sys
 import threading
 import time
@@ -82,7 +90,56 @@ def measure_threads(
     return total / cpu, total / wall, total
 
 
+def jsonl_round(token: str, public_pem: str, seconds: float) -> None:
+    """bench/run.sh's round: one JSON line per measurement (counts, wall and CPU seconds)."""
+    verifier = libclerk.Verifier(public_pem)
+    public_key = serialization.load_pem_public_key(public_pem.encode())
+    rows: List[Tuple[str, Callable[[], object], Tuple[int, ...]]] = [
+        ("python-wrapper", lambda: verifier.verify(token), (1, 2)),
+        ("pyjwt", lambda: jwt.decode(token, public_key, algorithms=["RS256"]), (1, 2)),  # type: ignore[arg-type]
+    ]
+    try:
+        import httpx
+        from clerk_backend_api.security import authenticate_request, verify_token
+        from clerk_backend_api.security.types import (
+            AuthenticateRequestOptions,
+            VerifyTokenOptions,
+        )
+    except ImportError:
+        pass
+    else:
+        verify_options = VerifyTokenOptions(jwt_key=public_pem)
+        auth_options = AuthenticateRequestOptions(jwt_key=public_pem)
+        request = httpx.Request(
+            "GET", "http://127.0.0.1/", headers={"Authorization": f"Bearer {token}"}
+        )
+
+        def sdk_authenticate() -> None:
+            state = authenticate_request(request, auth_options)
+            if not state.is_signed_in:
+                raise RuntimeError(f"authenticate_request: {state.reason}")
+
+        rows.append(("py-sdk-verify_token", lambda: verify_token(token, verify_options), (1,)))
+        rows.append(("py-sdk-authenticate_request", sdk_authenticate, (1,)))
+    for name, work, thread_counts in rows:
+        work()  # fails loudly before measuring if the token does not verify
+        for threads in thread_counts:
+            cpu_rate, wall_rate, count = measure_threads(work, threads, seconds)
+            line = {
+                "bench": "verify", "impl": name, "threads": threads, "count": count,
+                "wall_s": count / wall_rate, "cpu_s": count / cpu_rate,
+            }
+            print(json.dumps(line), flush=True)
+
+
 def main() -> None:
+    if os.environ.get("CLERK_BENCH_TOKEN_FILE"):
+        with open(os.environ["CLERK_BENCH_TOKEN_FILE"]) as file:
+            token = file.read().strip()
+        with open(sys.argv[2]) as file:
+            public_pem = file.read()
+        jsonl_round(token, public_pem, float(sys.argv[3]) if len(sys.argv) > 3 else 1.0)
+        return
     private_pem = open(sys.argv[1]).read()
     public_pem = open(sys.argv[2]).read()
     seconds = float(sys.argv[3]) if len(sys.argv) > 3 else 2.0

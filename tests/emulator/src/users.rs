@@ -348,6 +348,26 @@ impl UserFilter {
     }
 
     /// Whether a user passes every filter.
+    /// True when no criterion is set: every user matches (a plain listing skips the
+    /// per-user checks, which dominate a page's cost with 100,000 users).
+    fn is_unfiltered(&self) -> bool {
+        self.emails.is_empty()
+            && self.phones.is_empty()
+            && self.external_ids.is_empty()
+            && self.usernames.is_empty()
+            && self.web3_wallets.is_empty()
+            && self.user_ids.is_empty()
+            && self.organization_ids.is_empty()
+            && self.query.is_none()
+            && self.email_query.is_none()
+            && self.phone_query.is_none()
+            && self.username_query.is_none()
+            && self.name_query.is_none()
+            && self.banned.is_none()
+            && self.time_bounds.is_empty()
+            && !self.wants_external_account
+    }
+
     pub fn matches(&self, state: &State, user: &Value) -> bool {
         let emails = identifiers(user, "email_addresses", "email_address");
         let phones = identifiers(user, "phone_numbers", "phone_number");
@@ -416,13 +436,16 @@ impl UserFilter {
 const USER_TIME_FILTERS: [&str; 3] = ["created_at", "last_active_at", "last_sign_in_at"];
 
 /// The users matching the list/count filters.
-fn filtered_users(c: &Ctx) -> Result<Vec<Value>, ApiError> {
+/// The users passing the query's filters, by reference: only a listing's page is cloned.
+fn filtered_users<'s>(c: &'s Ctx) -> Result<Vec<&'s Value>, ApiError> {
     let filter = UserFilter::from_query(c, &USER_TIME_FILTERS)?;
+    if filter.is_unfiltered() {
+        return Ok(c.state.users.iter().collect());
+    }
     Ok(c.state
         .users
         .iter()
         .filter(|user| filter.matches(c.state, user))
-        .cloned()
         .collect())
 }
 
@@ -475,7 +498,15 @@ pub fn list_users(c: &mut Ctx) -> Result<Reply, ApiError> {
                 .is_some_and(|t| if descending { t < bound } else { t > bound })
         });
     }
-    c.paged_array(users)
+    let page: Vec<Value> = {
+        let (page, total) = c.paginate(users)?;
+        let page = page.into_iter().cloned().collect();
+        if c.query_bool("paginated")?.unwrap_or(false) {
+            return Ok(Reply::Json(crate::api::data_total(page, total)));
+        }
+        page
+    };
+    Ok(Reply::Json(Value::Array(page)))
 }
 
 /// `GET /users/count`
