@@ -77,6 +77,8 @@ if [ "${1:-}" = long ]; then
     exit $?
 fi
 
+# The root workspace's lint suite does not see this crate.
+step "cargo fmt --check (fuzz crate)" cargo fmt --manifest-path fuzz/Cargo.toml -- --check
 step "corpus replay on stable (cargo test --manifest-path fuzz/Cargo.toml --test replay)" \
     env CARGO_TARGET_DIR="$root/target" cargo test --quiet --manifest-path fuzz/Cargo.toml --test replay
 
