@@ -52,6 +52,7 @@ lint() {
 suite "format, clippy, docs" lint
 suite "generated code is up to date (cargo xtask codegen --check)" cargo xtask codegen --check --spec "$spec"
 suite "rust tests (workspace)" cargo test --workspace --features clerk-core/cli --no-fail-fast
+suite "fuzzing: corpus replay on stable, libFuzzer smoke of each target (fuzz/run.sh)" bash fuzz/run.sh
 suite "C library: C tests, valgrind, ASan/UBSan, static link (tests/c/run.sh)" bash tests/c/run.sh
 suite "ThreadSanitizer: Rust concurrency test (tests/tsan/run.sh; opt-in, CLERK_TSAN=1)" bash tests/tsan/run.sh
 suite "Go package: gofmt, vet, test, -race, static link (bindings/go/run-tests.sh)" bash bindings/go/run-tests.sh

@@ -724,6 +724,8 @@ impl Client {
     /// [`call`](Self::call) with options for this call, e.g. a timeout:
     /// `client.call_with("users.list", &params, &CallOptions::new().timeout(d))`.
     pub fn call_with(&self, name: &str, params: &Value, options: &CallOptions) -> Result<Response> {
+        #[cfg(feature = "testing")]
+        crate::testing::panic_hook(name);
         let op = operation::find(name).ok_or_else(|| Error::UnknownOperation {
             name: name.to_owned(),
         })?;
@@ -751,6 +753,23 @@ impl Client {
         let timeout = options.checked_timeout()?;
         let outgoing = params::build_request(op, params)?;
         self.inner.transport.send(&outgoing, timeout)
+    }
+
+    /// The HTTP request [`call`](Self::call) would send for `name` and `params`, built
+    /// but not sent: method, URL, the client's headers and the body (the agent adds
+    /// `User-Agent`, `Accept` and `Content-Length` when sending). For tests that check
+    /// requests offline (the fuzz targets in `fuzz/`); not a stable API.
+    #[doc(hidden)]
+    pub fn prepare_request(
+        &self,
+        name: &str,
+        params: &Value,
+    ) -> Result<ureq::http::Request<Vec<u8>>> {
+        let op = operation::find(name).ok_or_else(|| Error::UnknownOperation {
+            name: name.to_owned(),
+        })?;
+        let outgoing = params::build_request(op, params)?;
+        self.inner.transport.http_request(&outgoing)
     }
 
     /// Calls an operation with typed params and decodes the response into `R`.

@@ -39,6 +39,9 @@
 pub mod client;
 pub mod error;
 pub mod generated;
+#[cfg(feature = "cli")]
+#[doc(hidden)]
+pub mod jsonl;
 mod nullable;
 pub mod operation;
 pub mod pagination;

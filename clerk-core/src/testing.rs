@@ -332,5 +332,23 @@ impl crate::RetryClock for RecordingClock {
 
     fn random(&self) -> u64 {
         self.random.load(std::sync::atomic::Ordering::SeqCst)
+/// The operation name that makes [`Client::call`](crate::Client::call) panic inside the
+/// core, for the tests that check a panic never crosses the C boundary (it becomes
+/// `CLERK_RESULT_PANIC`, an `InternalError` in Python, an error in Go) and leaves the
+/// client usable.
+///
+/// Only builds with the `testing` feature honour it (the C library has that feature, for
+/// its token-minting helpers). It is harmless there: no real operation has a `$` in its
+/// name, so only a caller who asks for it by name reaches it; through the C library the
+/// panic is caught at the boundary; and the client holds no state a panic could leave
+/// half-changed (its locks recover from poisoning). Not a stable API.
+#[doc(hidden)]
+pub const PANIC_OPERATION: &str = "$testing.panic";
+
+/// Panics when `name` is [`PANIC_OPERATION`]; a no-op for every other name.
+#[doc(hidden)]
+pub fn panic_hook(name: &str) {
+    if name == PANIC_OPERATION {
+        panic!("forced panic ({PANIC_OPERATION}, a test hook)");
     }
 }

@@ -452,21 +452,10 @@ impl Transport {
         attempt: u32,
     ) -> Result<Response> {
         let map_error = |error: ureq::Error| self.map_error(error, budget, attempt);
-        let url = format!("{}{}", self.base_url, outgoing.path_and_query);
-        let mut builder = http::Request::builder()
-            .method(outgoing.method.as_str())
-            .uri(&url)
-            .header("Clerk-API-Version", &self.api_version);
-        for (name, value) in &self.extra_headers {
-            builder = builder.header(name, value);
-        }
-        if let Some(authorization) = &self.authorization {
-            builder = builder.header("Authorization", authorization);
-        }
+        let builder = self.request_builder(outgoing);
         let sent = match &outgoing.body {
-            Some((content_type, bytes)) => {
+            Some((_, bytes)) => {
                 let request = builder
-                    .header("Content-Type", content_type)
                     .body(bytes.as_slice())
                     .map_err(unbuildable)?;
                 self.run(request, left)
@@ -525,6 +514,40 @@ impl Transport {
 }
 
 impl Transport {
+    /// Method, URL and headers of the request, less the agent's own (`User-Agent`,
+    /// `Accept`, `Content-Length`): the one place they are set, shared by
+    /// [`attempt`](Self::attempt) and [`http_request`](Self::http_request).
+    fn request_builder(&self, outgoing: &Outgoing<'_>) -> http::request::Builder {
+        let url = format!("{}{}", self.base_url, outgoing.path_and_query);
+        let mut builder = http::Request::builder()
+            .method(outgoing.method.as_str())
+            .uri(&url)
+            .header("Clerk-API-Version", &self.api_version);
+        for (name, value) in &self.extra_headers {
+            builder = builder.header(name, value);
+        }
+        if let Some(authorization) = &self.authorization {
+            builder = builder.header("Authorization", authorization);
+        }
+        if let Some((content_type, _)) = &outgoing.body {
+            builder = builder.header("Content-Type", content_type);
+        }
+        builder
+    }
+
+    /// The request [`send`](Self::send) would put on the wire, built but not sent (for
+    /// the fuzz tests, which check every built request is well-formed).
+    pub(crate) fn http_request(&self, outgoing: &Outgoing<'_>) -> Result<http::Request<Vec<u8>>> {
+        let body = outgoing
+            .body
+            .as_ref()
+            .map(|(_, bytes)| bytes.clone())
+            .unwrap_or_default();
+        self.request_builder(outgoing)
+            .body(body)
+            .map_err(|e| Error::config(format!("cannot build request: {e}")))
+    }
+
     /// Runs one request with at most `left` for all of it.
     fn run(
         &self,

@@ -11,7 +11,7 @@ mkdir -p "$out"
 cc=${CC:-cc}
 cxx=${CXX:-c++}
 strict=(-std=c99 -Wall -Wextra -Werror -pedantic -g -O1)
-programs=(test_client test_verify test_threads test_misuse)
+programs=(test_client test_verify test_threads test_misuse test_panic test_secrets)
 
 passed=0
 failed=0

@@ -254,10 +254,17 @@ fn fetch_error(error: JwksFetchError) -> VerifyError {
 /// Splits a JWKS document into (kid, JWK JSON text) pairs; keys without a `kid` are
 /// skipped since no token could select them.
 fn parse_key_set(body: &str) -> Result<Vec<(String, String)>, VerifyError> {
+    // Where it broke, not serde's message: that quotes the offending value, and an
+    // error message never echoes what a server sent.
     let set: JwkSet = serde_json::from_str(body).map_err(|e| {
         VerifyError::new(
             Reason::JwkRemoteFailedToLoad,
-            format!("The JWKS response is not a key set: {e}"),
+            format!(
+                "The JWKS response is not a key set ({:?} error at line {} column {})",
+                e.classify(),
+                e.line(),
+                e.column()
+            ),
         )
     })?;
     let keys: Vec<(String, String)> = set

@@ -1,14 +1,12 @@
 //! `clerk verify`, `clerk webhook verify`, `clerk token mint`.
 
 use std::io::{BufRead, Read, Write};
-use std::sync::Arc;
-use std::time::Duration;
 
 use clerk_core::Client;
+use clerk_core::jsonl::{CaseOptions, jsonl_case, result_line, seconds_to_ms, verify_case};
 use clerk_core::testing::{TestKey, mint_session_token_at};
-use clerk_core::verify::{FixedClock, Reason, SessionClaims, Verifier, VerifyError};
+use clerk_core::verify::Verifier;
 use clerk_core::webhooks::Webhook;
-use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 const USAGE: &str = "usage:
@@ -129,11 +127,6 @@ fn parse_seconds(text: &str) -> Result<f64, UsageError> {
         .ok_or_else(|| usage(format!("--now {text:?} is not a number of seconds")))
 }
 
-/// Seconds (maybe fractional) to whole milliseconds, truncated as JavaScript's Date does.
-fn seconds_to_ms(seconds: f64) -> i64 {
-    (seconds * 1000.0).trunc() as i64
-}
-
 /// The verifier used when no PEM key is given: the JWKS of `Client::from_env()` when
 /// `CLERK_SECRET_KEY` is set (one cache for the whole run).
 fn env_verifier() -> Result<Verifier, UsageError> {
@@ -149,70 +142,6 @@ fn env_verifier() -> Result<Verifier, UsageError> {
     builder
         .build_lenient()
         .map_err(|e| usage(format!("verifier from the environment: {e}")))
-}
-
-/// The per-case options of one verification.
-#[derive(Default)]
-struct CaseOptions {
-    jwt_key: Option<String>,
-    authorized_parties: Vec<String>,
-    audience: Vec<String>,
-    issuer: Vec<String>,
-    now_ms: Option<i64>,
-    clock_skew_ms: Option<u64>,
-}
-
-fn verify_case(
-    token: &str,
-    options: CaseOptions,
-    base: &Verifier,
-) -> Result<SessionClaims, VerifyError> {
-    let mut builder = Verifier::builder();
-    builder = match &options.jwt_key {
-        Some(pem) if !pem.is_empty() => builder.pem_key(pem.clone()),
-        _ => builder.keys_from(base),
-    };
-    builder = builder
-        .authorized_parties(options.authorized_parties)
-        .audience(options.audience)
-        .issuer(options.issuer);
-    if let Some(now_ms) = options.now_ms {
-        builder = builder.clock(Arc::new(FixedClock::new(now_ms)));
-    }
-    if let Some(skew) = options.clock_skew_ms {
-        builder = builder.clock_skew(Duration::from_millis(skew));
-    }
-    let verifier = builder
-        .build_lenient()
-        .map_err(|e| VerifyError::new(Reason::UnexpectedError, e.to_string()))?;
-    verifier.verify(token)
-}
-
-/// One result line: `{"ok":true,"claims":{...}}` or `{"ok":false,"reason","message"}`.
-/// The claims are serialized straight from what the library returned (never re-parsed
-/// into a `Value`, whose recursion limit deeply nested custom claims would hit).
-fn result_line(result: Result<SessionClaims, VerifyError>) -> (String, bool) {
-    #[derive(Serialize)]
-    struct Verified<'a> {
-        claims: &'a SessionClaims,
-        ok: bool,
-    }
-    match result {
-        Ok(claims) => match serde_json::to_string(&Verified {
-            claims: &claims,
-            ok: true,
-        }) {
-            Ok(line) => (line, true),
-            Err(e) => result_line(Err(VerifyError::new(
-                Reason::UnexpectedError,
-                format!("cannot serialize the claims: {e}"),
-            ))),
-        },
-        Err(error) => (
-            json!({"ok": false, "reason": error.reason, "message": error.message}).to_string(),
-            false,
-        ),
-    }
 }
 
 fn verify(args: &[String]) -> Result<i32, UsageError> {
@@ -267,66 +196,6 @@ fn verify(args: &[String]) -> Result<i32, UsageError> {
     let (line, ok) = result_line(verify_case(token, options, &base));
     println!("{line}");
     Ok(if ok { 0 } else { 1 })
-}
-
-/// A string or a list of strings (as the reference's options accept).
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum OneOrMany {
-    One(String),
-    Many(Vec<String>),
-}
-
-impl OneOrMany {
-    fn into_vec(self) -> Vec<String> {
-        match self {
-            OneOrMany::One(one) => vec![one],
-            OneOrMany::Many(many) => many,
-        }
-    }
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct JsonlCase {
-    token: String,
-    #[serde(default)]
-    jwt_key: Option<String>,
-    #[serde(default)]
-    authorized_parties: Option<Vec<String>>,
-    #[serde(default)]
-    now: Option<f64>,
-    #[serde(default)]
-    clock_skew_in_ms: Option<f64>,
-    #[serde(default)]
-    audience: Option<OneOrMany>,
-    #[serde(default)]
-    issuer: Option<OneOrMany>,
-}
-
-fn jsonl_case(line: &str, base: &Verifier) -> Result<SessionClaims, VerifyError> {
-    let case: JsonlCase = serde_json::from_str(line).map_err(|e| {
-        VerifyError::new(Reason::UnexpectedError, format!("invalid input line: {e}"))
-    })?;
-    let clock_skew_ms = match case.clock_skew_in_ms {
-        None => None,
-        Some(skew) if skew >= 0.0 && skew.fract() == 0.0 => Some(skew as u64),
-        Some(skew) => {
-            return Err(VerifyError::new(
-                Reason::UnexpectedError,
-                format!("clockSkewInMs {skew} must be a non-negative whole number"),
-            ));
-        }
-    };
-    let options = CaseOptions {
-        jwt_key: case.jwt_key,
-        authorized_parties: case.authorized_parties.unwrap_or_default(),
-        audience: case.audience.map(OneOrMany::into_vec).unwrap_or_default(),
-        issuer: case.issuer.map(OneOrMany::into_vec).unwrap_or_default(),
-        now_ms: case.now.map(seconds_to_ms),
-        clock_skew_ms,
-    };
-    verify_case(&case.token, options, base)
 }
 
 fn verify_jsonl(base: &Verifier) -> Result<i32, UsageError> {
