@@ -332,6 +332,9 @@ impl crate::RetryClock for RecordingClock {
 
     fn random(&self) -> u64 {
         self.random.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
 /// The operation name that makes [`Client::call`](crate::Client::call) panic inside the
 /// core, for the tests that check a panic never crosses the C boundary (it becomes
 /// `CLERK_RESULT_PANIC`, an `InternalError` in Python, an error in Go) and leaves the

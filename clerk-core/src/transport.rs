@@ -455,9 +455,7 @@ impl Transport {
         let builder = self.request_builder(outgoing);
         let sent = match &outgoing.body {
             Some((_, bytes)) => {
-                let request = builder
-                    .body(bytes.as_slice())
-                    .map_err(unbuildable)?;
+                let request = builder.body(bytes.as_slice()).map_err(unbuildable)?;
                 self.run(request, left)
             }
             // A method that carries a body carries a Content-Length, 0 for none: ureq would

@@ -187,12 +187,15 @@ fn eight_threads_share_a_client_and_a_verifier_under_key_rotation() {
     let client = Client::builder()
         .secret_key(emulator.secret_key())
         .api_url(emulator.api_url())
-        .retry_policy(RetryPolicy {
-            max_attempts: 3,
-            initial_backoff: Duration::from_millis(20),
-            max_backoff: Duration::from_secs(1),
-            max_elapsed: Duration::from_secs(20),
-        })
+        .retry_policy(
+            RetryPolicy::builder()
+                .max_attempts(3)
+                .initial_backoff(Duration::from_millis(20))
+                .max_backoff(Duration::from_secs(1))
+                .max_elapsed(Duration::from_secs(20))
+                .build()
+                .unwrap(),
+        )
         .build()
         .unwrap();
     // Every unknown kid refetches (interval 0, the tests-only setting), so a rotation is

@@ -340,12 +340,13 @@ fn imf_fixdate_in(seconds: u64) -> String {
 }
 
 fn policy() -> RetryPolicy {
-    RetryPolicy {
-        max_attempts: 3,
-        initial_backoff: Duration::from_millis(20),
-        max_backoff: Duration::from_secs(5),
-        max_elapsed: DEADLINE,
-    }
+    RetryPolicy::builder()
+        .max_attempts(3)
+        .initial_backoff(Duration::from_millis(20))
+        .max_backoff(Duration::from_secs(5))
+        .max_elapsed(DEADLINE)
+        .build()
+        .unwrap()
 }
 
 fn client_for(emulator: &Emulator, retry: RetryPolicy) -> Client {
