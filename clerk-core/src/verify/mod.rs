@@ -20,9 +20,10 @@
 //! - a header or payload that is JSON but not an object is `token-invalid`;
 //! - machine tokens are verified at the spec's paths below `/v1` (see [`machine`]).
 //!
-//! Request authentication ([`authenticate_request`]) covers the header and cookie flows
-//! and the handshake decision; satellite domains, dev-browser sync and token refresh are
-//! out of scope (see [`request`]).
+//! Request authentication ([`authenticate_request`]) follows the reference's
+//! `authenticateRequest`: header and cookie flows, handshake redirects and handshake
+//! tokens, satellites, proxies, dev-browser tokens and organization sync (deviations in
+//! [`request`]); [`SessionClaims::has`] is its `auth.has(...)`.
 //!
 //! ```no_run
 //! use clerk_core::verify::Verifier;
@@ -37,12 +38,17 @@
 //! # Ok::<(), clerk_core::Error>(())
 //! ```
 
+pub mod authorization;
 pub mod claims;
+mod handshake;
 mod jwks;
 mod jwt;
 pub(crate) mod keys;
 pub mod machine;
+pub mod options;
+mod org_sync;
 pub mod request;
+mod url;
 
 use std::fmt;
 use std::sync::Arc;
@@ -54,7 +60,11 @@ use serde_json::value::RawValue;
 pub use claims::{Organization, ScopedNames, SessionClaims};
 pub use jwks::{JwksFetchError, JwksSource};
 pub use machine::{MachineBackend, MachineToken, MachineTokenType};
-pub use request::{AuthState, AuthenticateOptions, RequestInfo, TokenType, authenticate_request};
+pub use authorization::{Check, Reverification};
+pub use options::{AcceptsToken, AuthenticateOptions, OrganizationSyncOptions};
+pub use request::{
+    AuthState, RequestAuthError, RequestInfo, ResponseHeaders, TokenType, authenticate_request,
+};
 
 use crate::{Client, Error};
 use jwks::{CacheTiming, JwksCache};
@@ -514,22 +524,6 @@ impl Verifier {
     /// Verifies a session token with the verifier's own rules.
     pub fn verify(&self, token: &str) -> Result<SessionClaims, VerifyError> {
         self.verify_with(token, &self.inner.rules)
-    }
-
-    /// Verifies with other authorized parties than the verifier's (when non-empty).
-    pub(crate) fn verify_for_parties(
-        &self,
-        token: &str,
-        authorized_parties: &[String],
-    ) -> Result<SessionClaims, VerifyError> {
-        if authorized_parties.is_empty() {
-            return self.verify(token);
-        }
-        let rules = ClaimRules {
-            authorized_parties: authorized_parties.to_vec(),
-            ..self.inner.rules.clone()
-        };
-        self.verify_with(token, &rules)
     }
 
     fn verify_with(&self, token: &str, rules: &ClaimRules) -> Result<SessionClaims, VerifyError> {
