@@ -111,7 +111,13 @@ fn verifier_for(options: &AuthenticateOptions, now_ms: Option<f64>) -> Result<Ve
     if let Some(pem) = options.jwt_key.as_deref().filter(|p| !p.is_empty()) {
         builder = builder.pem_key(pem);
     }
-    if let Some(secret) = options.secret_key.as_deref().filter(|s| !s.is_empty()) {
+    // The client verifies opaque machine tokens; with only a machine secret key, that key.
+    let secret = options
+        .secret_key
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .or(options.machine_secret_key.as_deref().filter(|s| !s.is_empty()));
+    if let Some(secret) = secret {
         let mut client = Client::builder().secret_key(secret);
         if let Ok(url) = std::env::var("CLERK_API_URL") {
             client = client.api_url(url);
@@ -132,6 +138,10 @@ fn state_json(state: &AuthState) -> Result<Map<String, Value>, String> {
     let mut out = Map::new();
     if let Some(status) = fields.remove("status") {
         out.insert("state".to_owned(), status);
+    }
+    if matches!(state, AuthState::Handshake { .. }) {
+        // A handshake concerns a session, as the reference's `tokenType` says.
+        out.insert("token_type".to_owned(), json!("session_token"));
     }
     for key in ["reason", "message", "token_type"] {
         if let Some(value) = fields.remove(key).filter(|v| !v.is_null()) {
