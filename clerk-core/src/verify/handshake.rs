@@ -6,7 +6,8 @@ use serde_json::value::RawValue;
 
 use super::keys::{Algorithm, SignatureError};
 use super::url::Url;
-use super::{KeySource, Reason, Verifier, VerifyError, jwt};
+use super::key_source::KeySource;
+use super::{Reason, Verifier, VerifyError, jwt};
 
 /// The Backend API version the handshake asks for (the reference's
 /// `SUPPORTED_BAPI_VERSION`).

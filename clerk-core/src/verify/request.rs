@@ -32,7 +32,9 @@ use super::machine::{self, MachineBackend, MachineTokenType};
 use super::options::{AcceptsToken, AuthenticateOptions, InstanceType, parse_publishable_key};
 use super::org_sync::{OrganizationMatcher, SyncTarget};
 use super::url::{Url, percent_decode};
-use super::{ClaimRules, Inner, Reason, SessionClaims, Verifier, VerifyError, jwt};
+use super::checks::ClaimRules;
+use super::pipeline::Inner;
+use super::{Reason, SessionClaims, Verifier, VerifyError, jwt};
 
 /// The parts of a request that authentication reads.
 #[derive(Debug, Clone, Default, Deserialize)]
