@@ -102,11 +102,12 @@ func TestMiddleware(t *testing.T) {
 		t.Errorf("require, cookies: %d %q", code, body)
 	}
 
-	// Suffixed cookies need the publishable key.
+	// Suffixed cookies need the publishable key; the emulator's is a development key, so
+	// the dev-browser cookie must be there too (as for @clerk/backend).
 	sum := sha1.Sum([]byte(emulator.PublishableKey))
 	suffix := base64.URLEncoding.EncodeToString(sum[:])[:8]
 	suffixed := httptest.NewRequest("GET", "/dashboard", nil)
-	suffixed.Header.Set("Cookie", "__session_"+suffix+"="+token+"; __client_uat_"+suffix+"="+uat)
+	suffixed.Header.Set("Cookie", "__session_"+suffix+"="+token+"; __client_uat_"+suffix+"="+uat+"; __clerk_db_jwt=dvb_test")
 	if code, body := serve(v.RequireHeaderAuthorization(PublishableKey(emulator.PublishableKey))(whoami), suffixed); code != 200 || body != user.ID+" signed-in/" {
 		t.Errorf("require, suffixed cookies: %d %q", code, body)
 	}

@@ -7,8 +7,8 @@ use clerk_core::testing::mint_with_header_at;
 use clerk_core::verify::machine::{MachineBackend, MachineTokenType};
 use clerk_core::verify::request::cookie_suffix;
 use clerk_core::verify::{
-    AcceptsToken, AuthState, AuthenticateOptions, FixedClock, Reason, RequestInfo, TokenType, Verifier,
-    authenticate_request,
+    AcceptsToken, AuthState, AuthenticateOptions, FixedClock, Reason, RequestInfo, TokenType,
+    Verifier, authenticate_request,
 };
 use clerk_core::{ApiError, ClerkError, Client, Error, RetryPolicy};
 use serde_json::{Value, json};
@@ -489,8 +489,8 @@ fn options(json: Value) -> AuthenticateOptions {
 }
 
 fn page(url: &str, cookie: &str, options: &AuthenticateOptions) -> AuthState {
-    let request = RequestInfo::new("GET", [("sec-fetch-dest", "document"), ("cookie", cookie)])
-        .with_url(url);
+    let request =
+        RequestInfo::new("GET", [("sec-fetch-dest", "document"), ("cookie", cookie)]).with_url(url);
     authenticate_request(&verifier(), &request, options, None).unwrap()
 }
 
@@ -523,7 +523,10 @@ fn handshake_carries_the_redirect_and_headers() {
         &format!("__session={token}; __clerk_redirect_count=3"),
         &options(json!({"publishable_key": PK_LIVE})),
     );
-    assert_eq!(signed_out_reason(&looped), "session-token-but-no-client-uat");
+    assert_eq!(
+        signed_out_reason(&looped),
+        "session-token-but-no-client-uat"
+    );
     assert_eq!(looped.location(), None);
 }
 
@@ -602,7 +605,10 @@ fn handshake_tokens_resolve_to_cookies() {
         } => {
             assert_eq!(claims.as_ref().unwrap().sub, "user_hs");
             assert_eq!(headers.set_cookies().collect::<Vec<_>>(), directives);
-            assert_eq!(headers.get("access-control-allow-credentials"), Some("true"));
+            assert_eq!(
+                headers.get("access-control-allow-credentials"),
+                Some("true")
+            );
             assert_eq!(headers.location(), None);
         }
         other => panic!("{other:?}"),
@@ -639,7 +645,11 @@ fn handshake_tokens_resolve_to_cookies() {
     );
     let url = format!("https://app.example.test/p?__clerk_handshake={forged}");
     assert_eq!(
-        signed_out_reason(&page(&url, "", &options(json!({"publishable_key": PK_LIVE})))),
+        signed_out_reason(&page(
+            &url,
+            "",
+            &options(json!({"publishable_key": PK_LIVE}))
+        )),
         "session-token-and-uat-missing"
     );
     let request = RequestInfo::new("GET", [("cookie", "__clerk_db_jwt=dvb_1")]).with_url(url);
@@ -679,9 +689,7 @@ fn satellites_sync_with_the_primary() {
     let state = page("https://sat.test/p", "__clerk_db_jwt=dvb_1", &dev);
     assert_eq!(
         state.location(),
-        Some(
-            "https://app.example.test/sign-in?__clerk_redirect_url=https%3A%2F%2Fsat.test%2Fp"
-        )
+        Some("https://app.example.test/sign-in?__clerk_redirect_url=https%3A%2F%2Fsat.test%2Fp")
     );
     // The primary answers with the dev-browser token and the sync flag.
     let primary = page(

@@ -344,8 +344,9 @@ pub unsafe extern "C" fn clerk_authenticate_request(
         let request: RequestInfo = from_object(request, "request_json")?;
         let state = authenticate_request(&verifier.verifier, &request, &options, None)
             .map_err(|error| FfiError::new(clerk_result::Config, "config", error.message))?;
-        let mut json = serde_json::to_value(&state)
-            .map_err(|error| FfiError::new(clerk_result::Unexpected, "unexpected", error.to_string()))?;
+        let mut json = serde_json::to_value(&state).map_err(|error| {
+            FfiError::new(clerk_result::Unexpected, "unexpected", error.to_string())
+        })?;
         if !checks.is_empty() {
             let results: Vec<bool> = checks
                 .iter()

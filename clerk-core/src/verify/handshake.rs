@@ -4,9 +4,9 @@
 use serde_json::Value;
 use serde_json::value::RawValue;
 
+use super::key_source::KeySource;
 use super::keys::{Algorithm, SignatureError};
 use super::url::Url;
-use super::key_source::KeySource;
 use super::{Reason, Verifier, VerifyError, jwt};
 
 /// The Backend API version the handshake asks for (the reference's

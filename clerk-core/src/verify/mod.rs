@@ -56,15 +56,15 @@ mod reason;
 pub mod request;
 mod url;
 
+pub use authorization::{Check, Reverification};
 pub use builder::{MAX_CACHE_SETTING, MAX_CLOCK_SKEW, MIN_JWKS_TTL, VerifierBuilder};
 pub use claims::{Organization, ScopedNames, SessionClaims};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use jwks::{JwksFetchError, JwksSource};
 pub use machine::{MachineBackend, MachineToken, MachineTokenType};
+pub use options::{AcceptsToken, AuthenticateOptions, OrganizationSyncOptions};
 pub use pipeline::Verifier;
 pub use reason::{Reason, VerifyError};
-pub use authorization::{Check, Reverification};
-pub use options::{AcceptsToken, AuthenticateOptions, OrganizationSyncOptions};
 pub use request::{
     AuthState, RequestAuthError, RequestInfo, ResponseHeaders, TokenType, authenticate_request,
 };

@@ -333,7 +333,10 @@ mod tests {
         );
         assert_eq!(
             parse(r#"{"accepts_token":["api_key","m2m_token"]}"#),
-            Ok(AcceptsToken::List(vec![TokenType::ApiKey, TokenType::M2mToken]))
+            Ok(AcceptsToken::List(vec![
+                TokenType::ApiKey,
+                TokenType::M2mToken
+            ]))
         );
         assert!(parse(r#"{"accepts_token":["pigeon"]}"#).is_err());
     }
@@ -344,7 +347,10 @@ mod tests {
             serde_json::from_str(r#"{"secret_key":"sk_test_secret","machine_secret_key":"ak_x"}"#)
                 .unwrap();
         let shown = format!("{options:?}");
-        assert!(!shown.contains("sk_test_secret") && !shown.contains("ak_x"), "{shown}");
+        assert!(
+            !shown.contains("sk_test_secret") && !shown.contains("ak_x"),
+            "{shown}"
+        );
     }
 
     #[test]

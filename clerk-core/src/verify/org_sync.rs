@@ -100,7 +100,8 @@ impl Pattern {
                     let mut name = String::new();
                     if c == ':' {
                         i += 1;
-                        while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '_')
+                        while i < chars.len()
+                            && (chars[i].is_ascii_alphanumeric() || chars[i] == '_')
                         {
                             name.push(chars[i]);
                             i += 1;
@@ -269,7 +270,10 @@ mod tests {
             m.find_target("/o/org_1"),
             Some(SyncTarget::OrganizationId("org_1".into()))
         );
-        assert_eq!(m.find_target("/me/profile"), Some(SyncTarget::PersonalAccount));
+        assert_eq!(
+            m.find_target("/me/profile"),
+            Some(SyncTarget::PersonalAccount)
+        );
         assert_eq!(m.find_target("/other"), None);
         assert_eq!(m.find_target("/orgs"), None);
     }

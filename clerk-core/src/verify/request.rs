@@ -27,13 +27,13 @@ use base64::engine::general_purpose::URL_SAFE;
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
 
+use super::checks::ClaimRules;
 use super::handshake::{self, HandshakeParams};
 use super::machine::{self, MachineBackend, MachineTokenType};
 use super::options::{AcceptsToken, AuthenticateOptions, InstanceType, parse_publishable_key};
 use super::org_sync::{OrganizationMatcher, SyncTarget};
-use super::url::{Url, percent_decode};
-use super::checks::ClaimRules;
 use super::pipeline::Inner;
+use super::url::{Url, percent_decode};
 use super::{Reason, SessionClaims, Verifier, VerifyError, jwt};
 
 /// The parts of a request that authentication reads.
@@ -576,18 +576,19 @@ impl Context<'_> {
             let legacy = [".lcl.dev", ".lclstage.dev", ".lclclerk.com"]
                 .iter()
                 .any(|s| host.starts_with("accounts.") && host.ends_with(s));
-            let current = [".accounts.dev", ".accountsstage.dev", ".accounts.lclclerk.com"]
-                .iter()
-                .any(|s| host.ends_with(s) && !host.ends_with(&format!(".clerk{s}")));
+            let current = [
+                ".accounts.dev",
+                ".accountsstage.dev",
+                ".accounts.lclclerk.com",
+            ]
+            .iter()
+            .any(|s| host.ends_with(s) && !host.ends_with(&format!(".clerk{s}")));
             if legacy || current {
                 return true;
             }
         }
         if !self.frontend_api.is_empty() {
-            let accounts = format!(
-                "https://{}",
-                accounts_host(&self.frontend_api)
-            );
+            let accounts = format!("https://{}", accounts_host(&self.frontend_api));
             if Url::parse(&accounts).is_some_and(|a| a.origin() == referrer.origin()) {
                 return true;
             }
@@ -786,7 +787,11 @@ fn with_debug_headers(
 ) -> ResponseHeaders {
     // Header values cannot hold line breaks or non-Latin-1 text: such a message is left
     // out, as the reference's `Headers.set` refuses it.
-    if !message.is_empty() && message.chars().all(|c| c != '\r' && c != '\n' && c != '\0' && (c as u32) < 256) {
+    if !message.is_empty()
+        && message
+            .chars()
+            .all(|c| c != '\r' && c != '\n' && c != '\0' && (c as u32) < 256)
+    {
         headers.set("x-clerk-auth-message", message.trim());
     }
     if !reason.is_empty() {
@@ -800,10 +805,15 @@ fn with_debug_headers(
 /// protocol (first values), else `host`, replace the origin.
 fn clerk_url(request: &RequestInfo) -> Result<Url, RequestAuthError> {
     let raw = request.url.as_deref().unwrap_or("http://localhost/");
-    let initial = Url::parse(raw)
-        .ok_or_else(|| config_error(format!("Invalid URL: {raw:?} (expected an absolute http or https URL)")))?;
-    let first = |value: Option<&str>| value.map(|v| v.split(',').next().unwrap_or_default().to_owned());
-    let host = first(request.header("x-forwarded-host")).or_else(|| request.header("host").map(str::to_owned));
+    let initial = Url::parse(raw).ok_or_else(|| {
+        config_error(format!(
+            "Invalid URL: {raw:?} (expected an absolute http or https URL)"
+        ))
+    })?;
+    let first =
+        |value: Option<&str>| value.map(|v| v.split(',').next().unwrap_or_default().to_owned());
+    let host = first(request.header("x-forwarded-host"))
+        .or_else(|| request.header("host").map(str::to_owned));
     let scheme = initial.origin();
     let scheme = scheme.split("://").next().unwrap_or("http").to_owned();
     let proto = first(request.header("x-forwarded-proto")).unwrap_or(scheme);
@@ -889,13 +899,17 @@ pub fn authenticate_request(
     let mut frontend_api = String::new();
     let mut original_frontend_api = String::new();
     let mut suffix = String::new();
-    let proxy_url = options.proxy_url.as_deref().filter(|p| !p.is_empty()).map(|p| {
-        if p.starts_with('/') {
-            format!("{}{p}", clerk_url.origin())
-        } else {
-            p.to_owned()
-        }
-    });
+    let proxy_url = options
+        .proxy_url
+        .as_deref()
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            if p.starts_with('/') {
+                format!("{}{p}", clerk_url.origin())
+            } else {
+                p.to_owned()
+            }
+        });
     if let Some(key) = publishable_key {
         suffix = cookie_suffix(key);
         if !machine_only {
@@ -945,8 +959,8 @@ pub fn authenticate_request(
             ));
         }
     }
-    let organizations =
-        OrganizationMatcher::new(options.organization_sync_options.as_ref()).map_err(config_error)?;
+    let organizations = OrganizationMatcher::new(options.organization_sync_options.as_ref())
+        .map_err(config_error)?;
 
     let verifier = derived_verifier(verifier, options, None);
     let mut context = Context {
@@ -1026,8 +1040,9 @@ pub fn authenticate_request(
             AcceptsToken::One(one) => machine_in_header(&context, &token, *one, backend),
         });
     }
-    if let AcceptsToken::One(one @ (TokenType::OauthToken | TokenType::ApiKey | TokenType::M2mToken)) =
-        accepts
+    if let AcceptsToken::One(
+        one @ (TokenType::OauthToken | TokenType::ApiKey | TokenType::M2mToken),
+    ) = accepts
     {
         return Ok(context.signed_out(
             Some(*one),
@@ -1256,11 +1271,16 @@ fn cookie_flow(context: &Context<'_>) -> Result<AuthState, RequestAuthError> {
         }
     }
 
-    let redirect_url = context.clerk_url.query_get("__clerk_redirect_url").filter(|u| !u.is_empty());
+    let redirect_url = context
+        .clerk_url
+        .query_get("__clerk_redirect_url")
+        .filter(|u| !u.is_empty());
     if context.is_development() && !context.is_satellite() {
         if let Some(redirect_url) = redirect_url {
             let mut back = Url::parse(&redirect_url).ok_or_else(|| {
-                config_error(format!("Invalid URL: __clerk_redirect_url {redirect_url:?}"))
+                config_error(format!(
+                    "Invalid URL: __clerk_redirect_url {redirect_url:?}"
+                ))
             })?;
             if let Some(token) = &context.dev_browser_token {
                 back.query_append("__clerk_db_jwt", token);
@@ -1333,7 +1353,9 @@ fn cookie_flow(context: &Context<'_>) -> Result<AuthState, RequestAuthError> {
 
 /// The reference's `handleMaybeOrganizationSyncHandshake`.
 fn organization_sync(context: &Context<'_>, claims: &SessionClaims) -> Option<AuthState> {
-    let target = context.organizations.find_target(context.clerk_url.path())?;
+    let target = context
+        .organizations
+        .find_target(context.clerk_url.path())?;
     let organization = claims.organization();
     let must_activate = match &target {
         SyncTarget::OrganizationSlug(slug) => {
@@ -1377,7 +1399,10 @@ mod tests {
     fn cookies_and_headers_are_found() {
         let request = RequestInfo::new(
             "GET",
-            [("Cookie", "a=1; __session=tok; __client_uat=5; q=\"x%20y\"; a=2")],
+            [(
+                "Cookie",
+                "a=1; __session=tok; __client_uat=5; q=\"x%20y\"; a=2",
+            )],
         );
         assert_eq!(request.cookie("__session").as_deref(), Some("tok"));
         assert_eq!(request.cookie("__client_uat").as_deref(), Some("5"));
@@ -1404,14 +1429,20 @@ mod tests {
             accounts_host("foo-bar-13.clerk.accounts.dev"),
             "foo-bar-13.accounts.dev"
         );
-        assert_eq!(strip_schemes("https://clerk.example.com"), "clerk.example.com");
+        assert_eq!(
+            strip_schemes("https://clerk.example.com"),
+            "clerk.example.com"
+        );
     }
 
     #[test]
     fn forwarded_headers_set_the_origin() {
         let request = RequestInfo::new(
             "GET",
-            [("x-forwarded-host", "app.example.com, proxy"), ("x-forwarded-proto", "https")],
+            [
+                ("x-forwarded-host", "app.example.com, proxy"),
+                ("x-forwarded-proto", "https"),
+            ],
         )
         .with_url("http://10.0.0.1:3000/path?x=1");
         assert_eq!(

@@ -32,7 +32,9 @@ impl Url {
         let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
         let (authority, rest) = rest.split_at(end);
         // Userinfo is not part of the origin.
-        let authority = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+        let authority = authority
+            .rsplit_once('@')
+            .map_or(authority, |(_, host)| host);
         let mut host = authority.to_ascii_lowercase();
         if host.is_empty() || host.contains(char::is_whitespace) {
             return None;

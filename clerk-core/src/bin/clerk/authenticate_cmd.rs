@@ -15,8 +15,7 @@ use std::sync::Arc;
 
 use clerk_core::Client;
 use clerk_core::verify::{
-    AuthState, AuthenticateOptions, Check, FixedClock, RequestInfo, Verifier,
-    authenticate_request,
+    AuthState, AuthenticateOptions, Check, FixedClock, RequestInfo, Verifier, authenticate_request,
 };
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -60,9 +59,8 @@ pub fn run(args: &[String]) -> i32 {
         if line.trim().is_empty() {
             continue;
         }
-        let result = authenticate_line(&line).unwrap_or_else(|message| {
-            json!({"state": "error", "message": message})
-        });
+        let result = authenticate_line(&line)
+            .unwrap_or_else(|message| json!({"state": "error", "message": message}));
         if writeln!(out, "{result}").is_err() {
             return 1;
         }
@@ -88,8 +86,8 @@ fn authenticate_line(line: &str) -> Result<Value, String> {
         url: line.url,
         headers: line.headers,
     };
-    let state = authenticate_request(&verifier, &request, &options, None)
-        .map_err(|error| error.message)?;
+    let state =
+        authenticate_request(&verifier, &request, &options, None).map_err(|error| error.message)?;
     let treat_pending = line.treat_pending_as_signed_out.unwrap_or(true);
     let mut out = state_json(&state)?;
     if !line.has.is_empty() {
@@ -116,7 +114,10 @@ fn verifier_for(options: &AuthenticateOptions, now_ms: Option<f64>) -> Result<Ve
         .secret_key
         .as_deref()
         .filter(|s| !s.is_empty())
-        .or(options.machine_secret_key.as_deref().filter(|s| !s.is_empty()));
+        .or(options
+            .machine_secret_key
+            .as_deref()
+            .filter(|s| !s.is_empty()));
     if let Some(secret) = secret {
         let mut client = Client::builder().secret_key(secret);
         if let Ok(url) = std::env::var("CLERK_API_URL") {
