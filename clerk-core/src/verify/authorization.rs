@@ -249,7 +249,9 @@ impl SessionClaims {
                     level.as_str(),
                     "first_factor" | "second_factor" | "multi_factor"
                 );
-                if !valid_level || !(*after_minutes > 0.0) {
+                // `> 0` as a positive test, so NaN fails too.
+                let positive = after_minutes.partial_cmp(&0.0) == Some(std::cmp::Ordering::Greater);
+                if !valid_level || !positive {
                     return Outcome::Fail;
                 }
                 (level.as_str(), *after_minutes)
