@@ -65,10 +65,11 @@ func TestMiddleware(t *testing.T) {
 		t.Errorf("require, signed out: %d %q", code, body)
 	}
 
-	// Signed out: an expired bearer token from an API client.
+	// Signed out: an expired bearer token from an API client (with the reason a page load
+	// would hand to the handshake, as @clerk/backend reports it).
 	expired := httptest.NewRequest("POST", "/api/me", nil)
 	expired.Header.Set("Authorization", "Bearer "+mint(t, map[string]any{"exp": time.Now().Unix() - 3600, "iat": time.Now().Unix() - 4000}))
-	if code, body := serve(with, expired); code != 200 || body != "anonymous signed-out/token-expired" {
+	if code, body := serve(with, expired); code != 200 || body != "anonymous signed-out/session-token-expired-refresh-non-eligible-non-get" {
 		t.Errorf("with, expired: %d %q", code, body)
 	}
 
@@ -103,11 +104,11 @@ func TestMiddleware(t *testing.T) {
 	}
 
 	// Suffixed cookies need the publishable key; the emulator's is a development key, so
-	// the dev-browser cookie must be there too (as for @clerk/backend).
+	// the (suffixed) dev-browser cookie must be there too (as for @clerk/backend).
 	sum := sha1.Sum([]byte(emulator.PublishableKey))
 	suffix := base64.URLEncoding.EncodeToString(sum[:])[:8]
 	suffixed := httptest.NewRequest("GET", "/dashboard", nil)
-	suffixed.Header.Set("Cookie", "__session_"+suffix+"="+token+"; __client_uat_"+suffix+"="+uat+"; __clerk_db_jwt=dvb_test")
+	suffixed.Header.Set("Cookie", "__session_"+suffix+"="+token+"; __client_uat_"+suffix+"="+uat+"; __clerk_db_jwt_"+suffix+"=dvb_test")
 	if code, body := serve(v.RequireHeaderAuthorization(PublishableKey(emulator.PublishableKey))(whoami), suffixed); code != 200 || body != user.ID+" signed-in/" {
 		t.Errorf("require, suffixed cookies: %d %q", code, body)
 	}
