@@ -135,9 +135,9 @@ func (r Reverification) MarshalJSON() ([]byte, error) {
 
 // Has evaluates check on the state in the core (one engine with the C library and the
 // CLI): a check listed in AuthenticateOptions.Has answers from HasResults; any other
-// asks the core again with the same request (for a session token that is a local
-// verification). False when the state is not signed in, or on an error (a closed
-// verifier).
+// asks the core again with the same request and its context (for a session token that is
+// a local verification). False when the state is not signed in, or on an error (a closed
+// verifier, an ended context).
 func (s *RequestState) Has(check Check) bool {
 	if s == nil || s.request == nil {
 		return false
