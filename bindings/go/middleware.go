@@ -35,35 +35,52 @@ func PublishableKey(key string) AuthorizationOption {
 	return func(a *authorization) { a.options.PublishableKey = key }
 }
 
-// AuthorizationFailureHandler replaces RequireHeaderAuthorization's 401 answer; the
-// request's context carries the RequestState (RequestStateFromContext), e.g. to redirect
-// a handshake.
+// WithOptions sets every request authentication option of the middleware (publishable
+// key, satellite domain, proxy URL, organization sync, Has checks, ...); options after
+// it change single fields.
+func WithOptions(options AuthenticateOptions) AuthorizationOption {
+	return func(a *authorization) { a.options = options }
+}
+
+// AuthorizationFailureHandler replaces RequireHeaderAuthorization's 401 answer to a
+// request that is not signed in; the request's context carries the RequestState
+// (RequestStateFromContext). A handshake never reaches it: the middleware redirects.
 func AuthorizationFailureHandler(h http.Handler) AuthorizationOption {
 	return func(a *authorization) { a.failure = h }
 }
 
 // WithHeaderAuthorization is middleware that authenticates each request (bearer token,
 // else session cookies) and, when it is signed in, puts its claims on the request's
-// context (SessionClaimsFromContext). Requests that are not signed in pass through
+// context (SessionClaimsFromContext). As @clerk/express does, the state's response
+// headers are added to every response, and a state with a Location (a handshake, a
+// satellite sync) is answered with a 307 redirect there, carrying those headers; a
+// handshake without one is a 500. Other requests that are not signed in pass through
 // without claims. The RequestState is on the context either way.
 func (v *Verifier) WithHeaderAuthorization(opts ...AuthorizationOption) func(http.Handler) http.Handler {
 	a := v.authorization(opts)
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			r, _ = v.authenticate(r, a)
+			r, state := v.authenticate(r, a)
+			if answered(w, state) {
+				return
+			}
 			next.ServeHTTP(w, r)
 		})
 	}
 }
 
 // RequireHeaderAuthorization is WithHeaderAuthorization that also refuses requests that
-// are not signed in (signed out, handshake, or a closed verifier): 401 Unauthorized, or
-// the AuthorizationFailureHandler's answer.
+// are not signed in (signed out, or a closed verifier): 401 Unauthorized, or the
+// AuthorizationFailureHandler's answer. Handshakes are redirected as by
+// WithHeaderAuthorization.
 func (v *Verifier) RequireHeaderAuthorization(opts ...AuthorizationOption) func(http.Handler) http.Handler {
 	a := v.authorization(opts)
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			r, state := v.authenticate(r, a)
+			if answered(w, state) {
+				return
+			}
 			if !state.SignedIn() {
 				a.failure.ServeHTTP(w, r)
 				return
@@ -71,6 +88,25 @@ func (v *Verifier) RequireHeaderAuthorization(opts ...AuthorizationOption) func(
 			next.ServeHTTP(w, r)
 		})
 	}
+}
+
+// answered sets the state's response headers on w and answers a redirect (307 to the
+// Location the core gave) or a handshake without one (500), as @clerk/express's
+// setResponseHeaders; false when the handler should run.
+func answered(w http.ResponseWriter, state *RequestState) bool {
+	if state == nil {
+		return false
+	}
+	state.Headers.WriteTo(w.Header())
+	if state.Headers.Location() != "" {
+		w.WriteHeader(http.StatusTemporaryRedirect)
+		return true
+	}
+	if state.Status == AuthHandshake {
+		http.Error(w, "Clerk: unexpected handshake without redirect", http.StatusInternalServerError)
+		return true
+	}
+	return false
 }
 
 func (v *Verifier) authorization(opts []AuthorizationOption) *authorization {

@@ -3,9 +3,7 @@ package clerk
 import (
 	"context"
 	"encoding/json"
-	"net/http"
 	"runtime"
-	"strings"
 	"time"
 	"unsafe"
 )
@@ -30,8 +28,9 @@ type VerifierConfig struct {
 	JWKSTTL            time.Duration
 	KIDRefetchInterval time.Duration
 	MaxStale           time.Duration
-	// PublishableKey (pk_...) selects the suffixed session cookies in AuthenticateRequest
-	// and the middleware.
+	// PublishableKey (pk_...) is AuthenticateRequest's and the middleware's default
+	// publishable key: the Frontend API of handshake redirects, the instance type and the
+	// suffixed cookie names.
 	PublishableKey string
 	// AcceptsToken are the token types AuthenticateRequest and the middleware accept
 	// (default: session tokens only).
@@ -253,115 +252,4 @@ func (v *Verifier) VerifyMachineToken(ctx context.Context, token string) (*Machi
 		return nil, err
 	}
 	return machine, nil
-}
-
-// AuthStatus is the outcome of authenticating a request.
-type AuthStatus string
-
-// The outcomes.
-const (
-	// AuthSignedIn: a valid session or accepted machine token.
-	AuthSignedIn AuthStatus = "signed-in"
-	// AuthSignedOut: no token, or a refused one (Reason says which).
-	AuthSignedOut AuthStatus = "signed-out"
-	// AuthHandshake: a browser page load whose session must be refreshed through Clerk's
-	// handshake (redirect it to the Frontend API's /v1/client/handshake).
-	AuthHandshake AuthStatus = "handshake"
-)
-
-// RequestState is what AuthenticateRequest found.
-type RequestState struct {
-	Status AuthStatus `json:"status"`
-	// TokenType is the token type the outcome concerns (not set for a handshake).
-	TokenType TokenType `json:"token_type,omitempty"`
-	// Claims are the session's claims (signed in with a session token).
-	Claims *Claims `json:"claims,omitempty"`
-	// Machine is the machine token's data (signed in with a machine token).
-	Machine json.RawMessage `json:"machine,omitempty"`
-	// Reason and Message say why a request is signed out or needs a handshake.
-	Reason  string `json:"reason,omitempty"`
-	Message string `json:"message,omitempty"`
-}
-
-// SignedIn reports whether the request is authenticated.
-func (s *RequestState) SignedIn() bool { return s != nil && s.Status == AuthSignedIn }
-
-// AuthenticateOptions override the verifier's settings for one request; empty fields keep
-// them.
-type AuthenticateOptions struct {
-	PublishableKey    string
-	AuthorizedParties []string
-	AcceptsToken      []TokenType
-}
-
-// AuthenticateRequest authenticates an incoming request from its method and headers
-// (Authorization bearer token, else the session cookies) into signed in, signed out or
-// handshake. Errors are only for a closed verifier or unusable arguments.
-func (v *Verifier) AuthenticateRequest(r *http.Request) (*RequestState, error) {
-	return v.AuthenticateRequestWith(r, AuthenticateOptions{})
-}
-
-// AuthenticateRequestWith is AuthenticateRequest with per-request options.
-func (v *Verifier) AuthenticateRequestWith(r *http.Request, opts AuthenticateOptions) (*RequestState, error) {
-	if v == nil {
-		return nil, (*handle)(nil).closedError()
-	}
-	if r == nil {
-		return nil, newError(KindInvalidArgument, "argument `r` is nil")
-	}
-	type options struct {
-		PublishableKey    string      `json:"publishable_key,omitempty"`
-		AuthorizedParties []string    `json:"authorized_parties,omitempty"`
-		AcceptsToken      []TokenType `json:"accepts_token,omitempty"`
-	}
-	wire := struct {
-		Method  string            `json:"method"`
-		Headers map[string]string `json:"headers"`
-		Options options           `json:"options"`
-	}{
-		Method:  r.Method,
-		Headers: make(map[string]string, len(r.Header)),
-		Options: options{
-			PublishableKey:    v.publishableKey,
-			AuthorizedParties: opts.AuthorizedParties,
-			AcceptsToken:      v.acceptsToken,
-		},
-	}
-	if wire.Method == "" {
-		wire.Method = http.MethodGet
-	}
-	if opts.PublishableKey != "" {
-		wire.Options.PublishableKey = opts.PublishableKey
-	}
-	if len(opts.AcceptsToken) > 0 {
-		wire.Options.AcceptsToken = opts.AcceptsToken
-	}
-	for name, values := range r.Header {
-		// One value per name: repeated Cookie headers (HTTP/2) join with "; ", others
-		// with ", " as HTTP folds them.
-		separator := ", "
-		if name == "Cookie" {
-			separator = "; "
-		}
-		wire.Headers[name] = strings.Join(values, separator)
-	}
-	request, err := json.Marshal(wire)
-	if err != nil {
-		return nil, invalidArgument("request", err)
-	}
-	text, err := newCText(string(request), "request")
-	if err != nil {
-		return nil, err
-	}
-	o := v.handle().call(r.Context(), v, func(p unsafe.Pointer, _ cText) outcome {
-		return cAuthenticateRequest(p, text)
-	})
-	if err := o.err(); err != nil {
-		return nil, err
-	}
-	state := new(RequestState)
-	if err := decodeInto(o.text, state); err != nil {
-		return nil, err
-	}
-	return state, nil
 }

@@ -7,8 +7,8 @@ use clerk_core::testing::mint_with_header_at;
 use clerk_core::verify::machine::{MachineBackend, MachineTokenType};
 use clerk_core::verify::request::cookie_suffix;
 use clerk_core::verify::{
-    AuthState, AuthenticateOptions, FixedClock, Reason, RequestInfo, TokenType, Verifier,
-    authenticate_request,
+    AcceptsToken, AuthState, AuthenticateOptions, FixedClock, Reason, RequestInfo, TokenType,
+    Verifier, authenticate_request,
 };
 use clerk_core::{ApiError, ClerkError, Client, Error, RetryPolicy};
 use serde_json::{Value, json};
@@ -32,7 +32,7 @@ fn auth(headers: &[(&str, &str)]) -> AuthState {
 
 fn auth_with(method: &str, headers: &[(&str, &str)], options: &AuthenticateOptions) -> AuthState {
     let request = RequestInfo::new(method, headers.iter().copied());
-    authenticate_request(&verifier(), &request, options, None)
+    authenticate_request(&verifier(), &request, options, None).expect("a valid configuration")
 }
 
 fn signed_out_reason(state: &AuthState) -> &str {
@@ -95,8 +95,13 @@ fn header_flow_refuses_machine_jwts_and_foreign_categories() {
 fn header_failures_are_local_and_api_requests_never_handshake() {
     let expired = session(json!({"exp": N - 100}));
     let bearer = format!("Bearer {expired}");
+    // Not a page load: signed out, with the reason a page load would have had (as the
+    // reference's handleMaybeHandshakeStatus).
     let api = auth(&[("authorization", &bearer), ("accept", "application/json")]);
-    assert_eq!(signed_out_reason(&api), "token-expired");
+    assert_eq!(
+        signed_out_reason(&api),
+        "session-token-expired-refresh-non-eligible-no-refresh-cookie"
+    );
     let bad = auth(&[("authorization", "Bearer not.a.jwt")]);
     assert_eq!(signed_out_reason(&bad), "token-invalid");
     // An opaque machine token when only sessions are accepted is a malformed session token.
@@ -112,7 +117,7 @@ fn expired_token_on_a_page_navigation_is_a_handshake() {
     let page = auth(&[("authorization", &bearer), ("sec-fetch-dest", "document")]);
     assert_eq!(
         handshake_reason(&page),
-        "session-token-expired-refresh-non-eligible-no-cookie"
+        "session-token-expired-refresh-non-eligible-no-refresh-cookie"
     );
     let html = auth(&[
         ("authorization", &bearer),
@@ -120,14 +125,17 @@ fn expired_token_on_a_page_navigation_is_a_handshake() {
     ]);
     assert_eq!(
         handshake_reason(&html),
-        "session-token-expired-refresh-non-eligible-no-cookie"
+        "session-token-expired-refresh-non-eligible-no-refresh-cookie"
     );
     let post = auth_with(
         "POST",
         &[("authorization", &bearer), ("sec-fetch-dest", "document")],
         &Default::default(),
     );
-    assert_eq!(signed_out_reason(&post), "token-expired");
+    assert_eq!(
+        signed_out_reason(&post),
+        "session-token-expired-refresh-non-eligible-non-get"
+    );
     let early = format!("Bearer {}", session(json!({"nbf": N + 100})));
     assert_eq!(
         handshake_reason(&auth(&[
@@ -176,14 +184,14 @@ fn cookie_flow_in_order() {
         "session-token-iat-before-client-uat"
     );
     assert!(api(cookie(&[("__session", &token), ("__client_uat", &uat_ok)])).is_signed_in());
-    // Verification failures after the cookie checks carry the verification reason.
+    // Verification failures after the cookie checks carry the handshake reason.
     let expired = session(json!({"exp": N - 100, "iat": N - 10}));
     assert_eq!(
         signed_out_reason(&api(cookie(&[
             ("__session", &expired),
             ("__client_uat", &uat_ok)
         ]))),
-        "token-expired"
+        "session-token-expired-refresh-non-eligible-no-refresh-cookie"
     );
     // On a page load the cookie-state problems become handshakes.
     let page = auth(&[
@@ -195,17 +203,16 @@ fn cookie_flow_in_order() {
 
 #[test]
 fn suffixed_cookies_follow_the_publishable_key() {
-    let publishable_key = "pk_test_Y2xlcmsuZXhhbXBsZS50ZXN0JA";
+    let publishable_key = "pk_live_Y2xlcmsuZXhhbXBsZS50ZXN0JA";
     let suffix = cookie_suffix(publishable_key);
-    let token = session(json!({"iat": N - 10}));
+    let token = session(json!({"iat": N - 10, "iss": "https://clerk.example.test"}));
+    // The unsuffixed session belongs to another instance: the suffixed cookies are read.
+    let other = session(json!({"iss": "https://clerk.other.test"}));
     let cookie = format!(
-        "__session_{suffix}={token}; __client_uat_{suffix}={}; __session=junk",
+        "__session_{suffix}={token}; __client_uat_{suffix}={}; __session={other}",
         N - 20
     );
-    let options = AuthenticateOptions {
-        publishable_key: Some(publishable_key.to_owned()),
-        ..Default::default()
-    };
+    let options = AuthenticateOptions::new().publishable_key(publishable_key);
     assert!(auth_with("GET", &[("cookie", &cookie)], &options).is_signed_in());
 }
 
@@ -213,10 +220,7 @@ fn suffixed_cookies_follow_the_publishable_key() {
 fn authorized_parties_from_options_apply() {
     let token = session(json!({"azp": "https://app.example.test"}));
     let bearer = format!("Bearer {token}");
-    let options = AuthenticateOptions {
-        authorized_parties: vec!["https://other.example.test".into()],
-        ..Default::default()
-    };
+    let options = AuthenticateOptions::new().authorized_parties(["https://other.example.test"]);
     assert_eq!(
         signed_out_reason(&auth_with("GET", &[("authorization", &bearer)], &options)),
         "token-invalid-authorized-parties"
@@ -231,10 +235,10 @@ fn request_and_options_come_from_json_and_the_state_goes_back() {
     )
     .unwrap();
     let options: AuthenticateOptions = serde_json::from_value(
-        json!({"authorizedParties": [], "acceptsToken": ["session_token", "api_key"]}),
+        json!({"authorized_parties": [], "accepts_token": ["session_token", "api_key"]}),
     )
     .unwrap();
-    let state = authenticate_request(&verifier(), &request, &options, None);
+    let state = authenticate_request(&verifier(), &request, &options, None).unwrap();
     let json = serde_json::to_value(&state).unwrap();
     assert_eq!(json["status"], "signed-in");
     assert_eq!(json["token_type"], "session_token");
@@ -242,8 +246,14 @@ fn request_and_options_come_from_json_and_the_state_goes_back() {
     let out = serde_json::to_value(auth(&[])).unwrap();
     assert_eq!(
         out,
-        json!({"status": "signed-out", "token_type": "session_token", "reason": "session-token-and-uat-missing", "message": ""})
+        json!({"status": "signed-out", "token_type": "session_token", "reason": "session-token-and-uat-missing", "message": "",
+            "headers": {"x-clerk-auth-reason": "session-token-and-uat-missing", "x-clerk-auth-status": "signed-out"}})
     );
+    // The reference's camelCase names are unknown keys, refused by name.
+    let error = serde_json::from_value::<AuthenticateOptions>(json!({"acceptsToken": "any"}))
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("acceptsToken"), "{error}");
 }
 
 /// What a fake backend answers.
@@ -282,11 +292,8 @@ fn machine_auth(token: &str, accepts: Vec<TokenType>, backend: &FakeBackend) -> 
         "GET",
         [("authorization", format!("Bearer {token}").as_str())],
     );
-    let options = AuthenticateOptions {
-        accepts_token: accepts,
-        ..Default::default()
-    };
-    authenticate_request(&verifier(), &request, &options, Some(backend))
+    let options = AuthenticateOptions::new().accepts_token(AcceptsToken::List(accepts));
+    authenticate_request(&verifier(), &request, &options, Some(backend)).unwrap()
 }
 
 #[test]
@@ -469,4 +476,300 @@ fn a_real_client_posts_to_the_spec_paths() {
         missing.requests()[0].request_line(),
         "POST /v1/oauth_applications/access_tokens/verify HTTP/1.1"
     );
+}
+
+// ---- handshake, dev-browser, satellite, proxy, organization sync, authorization ----
+
+const PK_LIVE: &str = "pk_live_Y2xlcmsuZXhhbXBsZS50ZXN0JA"; // clerk.example.test
+const PK_TEST: &str = "pk_test_Y2xlcmsuZXhhbXBsZS50ZXN0JA";
+
+fn options(json: Value) -> AuthenticateOptions {
+    serde_json::from_value(json).unwrap()
+}
+
+fn page(url: &str, cookie: &str, options: &AuthenticateOptions) -> AuthState {
+    let request =
+        RequestInfo::new("GET", [("sec-fetch-dest", "document"), ("cookie", cookie)]).with_url(url);
+    authenticate_request(&verifier(), &request, options, None).unwrap()
+}
+
+#[test]
+fn handshake_carries_the_redirect_and_headers() {
+    let token = session(json!({"iat": N - 10, "iss": "https://clerk.example.test"}));
+    let state = page(
+        "https://app.example.test/dash?x=1",
+        &format!("__session={token}"),
+        &options(json!({"publishable_key": PK_LIVE})),
+    );
+    assert_eq!(handshake_reason(&state), "session-token-but-no-client-uat");
+    let location = state.location().unwrap();
+    assert!(
+        location.starts_with(
+            "https://clerk.example.test/v1/client/handshake?redirect_url=https%3A%2F%2Fapp.example.test%2Fdash%3Fx%3D1&__clerk_api_version=2026-05-12&suffixed_cookies=false&__clerk_hs_reason=session-token-but-no-client-uat&format=nonce&__session="
+        ),
+        "{location}"
+    );
+    let headers = state.headers();
+    assert_eq!(headers.get("cache-control"), Some("no-store"));
+    assert_eq!(
+        headers.set_cookies().collect::<Vec<_>>(),
+        ["__clerk_redirect_count=1; SameSite=Lax; HttpOnly; Max-Age=2"]
+    );
+    assert_eq!(headers.get("x-clerk-auth-status"), Some("handshake"));
+    // Three redirects in a row: the loop guard signs out instead.
+    let looped = page(
+        "https://app.example.test/dash",
+        &format!("__session={token}; __clerk_redirect_count=3"),
+        &options(json!({"publishable_key": PK_LIVE})),
+    );
+    assert_eq!(
+        signed_out_reason(&looped),
+        "session-token-but-no-client-uat"
+    );
+    assert_eq!(looped.location(), None);
+}
+
+#[test]
+fn proxy_urls_and_development_instances_shape_the_handshake() {
+    let uat = format!("__client_uat={}", N - 20);
+    let proxied = page(
+        "https://app.example.test/p",
+        &uat,
+        &options(json!({"publishable_key": PK_LIVE, "proxy_url": "/__clerk"})),
+    );
+    assert!(
+        proxied
+            .location()
+            .unwrap()
+            .starts_with("https://app.example.test/__clerk/v1/client/handshake?"),
+        "{proxied:?}"
+    );
+    // Development: the dev-browser token is required, and travels with the handshake.
+    let missing = page(
+        "https://app.example.test/p",
+        &uat,
+        &options(json!({"publishable_key": PK_TEST})),
+    );
+    assert_eq!(handshake_reason(&missing), "dev-browser-missing");
+    let with_token = page(
+        "https://app.example.test/p",
+        &format!("{uat}; __clerk_db_jwt=dvb_1"),
+        &options(json!({"publishable_key": PK_TEST})),
+    );
+    assert_eq!(
+        handshake_reason(&with_token),
+        "client-uat-but-no-session-token"
+    );
+    assert!(
+        with_token
+            .location()
+            .unwrap()
+            .ends_with("&format=nonce&__clerk_db_jwt=dvb_1"),
+        "{with_token:?}"
+    );
+    let sync = page(
+        "https://app.example.test/p?__clerk_db_jwt=dvb_q",
+        "",
+        &options(json!({"publishable_key": PK_TEST})),
+    );
+    assert_eq!(handshake_reason(&sync), "dev-browser-sync");
+    // The dev-browser token is dropped from the redirect URL.
+    assert!(
+        sync.location()
+            .unwrap()
+            .contains("redirect_url=https%3A%2F%2Fapp.example.test%2Fp&"),
+        "{sync:?}"
+    );
+}
+
+fn handshake_token(directives: &[String]) -> String {
+    mint_with_header_at(key_a(), &Value::Null, &json!({"handshake": directives}), N).unwrap()
+}
+
+#[test]
+fn handshake_tokens_resolve_to_cookies() {
+    let token = session(json!({"sub": "user_hs"}));
+    let directives = vec![
+        format!("__session={token}; Path=/; Secure"),
+        format!("__client_uat={N}; Path=/"),
+    ];
+    let url = format!(
+        "https://app.example.test/p?a=1&__clerk_handshake={}",
+        handshake_token(&directives)
+    );
+    let prod = page(&url, "", &options(json!({"publishable_key": PK_LIVE})));
+    match &prod {
+        AuthState::SignedIn {
+            claims, headers, ..
+        } => {
+            assert_eq!(claims.as_ref().unwrap().sub, "user_hs");
+            assert_eq!(headers.set_cookies().collect::<Vec<_>>(), directives);
+            assert_eq!(
+                headers.get("access-control-allow-credentials"),
+                Some("true")
+            );
+            assert_eq!(headers.location(), None);
+        }
+        other => panic!("{other:?}"),
+    }
+    // Development instances also redirect to the URL without the handshake token.
+    let dev = page(
+        &url,
+        "__clerk_db_jwt=dvb_1",
+        &options(json!({"publishable_key": PK_TEST})),
+    );
+    assert!(dev.is_signed_in());
+    assert_eq!(
+        dev.headers().location(),
+        Some("https://app.example.test/p?a=1")
+    );
+    // No session cookie inside: signed out, cookies still set.
+    let empty = page(
+        &format!(
+            "https://app.example.test/p?__clerk_handshake={}",
+            handshake_token(&["__client_uat=0".to_owned()])
+        ),
+        "",
+        &options(json!({"publishable_key": PK_LIVE})),
+    );
+    assert_eq!(signed_out_reason(&empty), "session-token-missing");
+    assert_eq!(empty.headers().set_cookies().count(), 1);
+    // A forged handshake token: production goes on with the cookies, development refuses.
+    let real = handshake_token(&directives);
+    let other = handshake_token(&[]);
+    let forged = format!(
+        "{}.{}",
+        real.rsplit_once('.').unwrap().0,
+        other.rsplit_once('.').unwrap().1
+    );
+    let url = format!("https://app.example.test/p?__clerk_handshake={forged}");
+    assert_eq!(
+        signed_out_reason(&page(
+            &url,
+            "",
+            &options(json!({"publishable_key": PK_LIVE}))
+        )),
+        "session-token-and-uat-missing"
+    );
+    let request = RequestInfo::new("GET", [("cookie", "__clerk_db_jwt=dvb_1")]).with_url(url);
+    let error = authenticate_request(
+        &verifier(),
+        &request,
+        &options(json!({"publishable_key": PK_TEST})),
+        None,
+    )
+    .unwrap_err();
+    assert!(error.message.contains("invalid signature"), "{error}");
+}
+
+#[test]
+fn satellites_sync_with_the_primary() {
+    let satellite = options(json!({
+        "publishable_key": PK_LIVE, "is_satellite": true, "domain": "sat.test",
+        "sign_in_url": "https://app.example.test/sign-in",
+    }));
+    // A first visit without cookies stays signed out unless auto-sync is on.
+    let first = page("https://sat.test/p", "", &satellite);
+    assert_eq!(signed_out_reason(&first), "session-token-and-uat-missing");
+    let synced = page("https://sat.test/p?__clerk_synced=false", "", &satellite);
+    assert_eq!(handshake_reason(&synced), "satellite-needs-syncing");
+    assert!(
+        synced
+            .location()
+            .unwrap()
+            .starts_with("https://clerk.sat.test/v1/client/handshake?"),
+        "{synced:?}"
+    );
+    // Development satellites go through the primary's sign-in page.
+    let dev = options(json!({
+        "publishable_key": PK_TEST, "is_satellite": true, "domain": "sat.test",
+        "sign_in_url": "https://app.example.test/sign-in", "satellite_auto_sync": true,
+    }));
+    let state = page("https://sat.test/p", "__clerk_db_jwt=dvb_1", &dev);
+    assert_eq!(
+        state.location(),
+        Some("https://app.example.test/sign-in?__clerk_redirect_url=https%3A%2F%2Fsat.test%2Fp")
+    );
+    // The primary answers with the dev-browser token and the sync flag.
+    let primary = page(
+        "https://app.example.test/sign-in?__clerk_redirect_url=https%3A%2F%2Fsat.test%2Fp",
+        "__clerk_db_jwt=dvb_1",
+        &options(json!({"publishable_key": PK_TEST})),
+    );
+    assert_eq!(handshake_reason(&primary), "primary-responds-to-syncing");
+    assert_eq!(
+        primary.location(),
+        Some("https://sat.test/p?__clerk_db_jwt=dvb_1&__clerk_synced=true")
+    );
+    // Configurations the reference refuses.
+    let request = RequestInfo::new("GET", [("origin", "https://sat.test")]);
+    for bad in [
+        json!({"publishable_key": PK_LIVE, "is_satellite": true, "sign_in_url": "https://a.test/x"}),
+        json!({"publishable_key": PK_TEST, "secret_key": "sk_test_x", "is_satellite": true, "domain": "sat.test"}),
+        json!({"publishable_key": PK_LIVE, "is_satellite": true, "domain": "sat.test", "sign_in_url": "https://sat.test/in"}),
+        json!({"publishable_key": "pk_live_bm9wZQ"}),
+        json!({"organization_sync_options": {"organization_patterns": ["/orgs/:"]}}),
+    ] {
+        assert!(
+            authenticate_request(&verifier(), &request, &options(bad.clone()), None).is_err(),
+            "{bad}"
+        );
+    }
+}
+
+#[test]
+fn organization_sync_hands_over_to_a_handshake() {
+    let token = session(json!({
+        "iat": N - 10, "o": {"id": "org_1", "slg": "acme", "rol": "admin"},
+    }));
+    let cookie = format!("__session={token}; __client_uat={}", N - 20);
+    let sync = options(json!({
+        "publishable_key": PK_LIVE,
+        "organization_sync_options": {"organization_patterns": ["/orgs/:slug", "/orgs/:slug/(.*)"],
+                                      "personal_account_patterns": ["/me"]},
+    }));
+    assert!(page("https://app.example.test/orgs/acme", &cookie, &sync).is_signed_in());
+    let other = page("https://app.example.test/orgs/other/x", &cookie, &sync);
+    assert_eq!(handshake_reason(&other), "active-organization-mismatch");
+    assert!(
+        other
+            .location()
+            .unwrap()
+            .ends_with("&organization_id=other"),
+        "{other:?}"
+    );
+    let personal = page("https://app.example.test/me", &cookie, &sync);
+    assert!(personal.location().unwrap().ends_with("&organization_id="));
+}
+
+#[test]
+fn authorization_helpers_follow_the_reference() {
+    use clerk_core::verify::{Check, Reverification};
+    let token = session(json!({
+        "o": {"id": "org_1", "rol": "admin", "per": "read,manage", "fpm": "3"},
+        "fea": "o:read,o:manage,u:export", "pla": "u:pro", "fva": [3, -1],
+    }));
+    let state = auth(&[("authorization", &format!("Bearer {token}"))]);
+    let claims = state.session(true).unwrap();
+    assert!(claims.has_role("org:admin") && claims.has_role("admin"));
+    assert!(!claims.has_role("org:member"));
+    assert!(claims.has_permission("org:read:read") || claims.has_permission("org:read"));
+    assert!(claims.has(&Check::feature("export")) && claims.has(&Check::feature("u:export")));
+    assert!(!claims.has(&Check::feature("o:export")));
+    assert!(claims.has(&Check::plan("pro")) && !claims.has(&Check::plan("team:pro")));
+    assert!(claims.is_reverified(&Reverification::Preset("strict".into())));
+    assert!(!claims.is_reverified(&Reverification::Custom {
+        level: "first_factor".into(),
+        after_minutes: 2.0
+    }));
+    assert!(!claims.has(&Check::default()));
+    let check: Check = serde_json::from_value(json!({"role": "admin", "plan": "pro"})).unwrap();
+    assert!(state.has(&check, true));
+    // Pending sessions are signed out for authorization unless the caller opts in.
+    let pending = session(json!({"sts": "pending", "o": {"id": "org_1", "rol": "admin"}}));
+    let state = auth(&[("authorization", &format!("Bearer {pending}"))]);
+    assert!(state.is_signed_in());
+    assert!(state.session(true).is_none());
+    assert!(!state.has(&Check::role("admin"), true));
+    assert!(state.has(&Check::role("admin"), false));
 }

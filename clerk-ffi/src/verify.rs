@@ -5,7 +5,7 @@ use std::ffi::c_char;
 use std::time::Duration;
 
 use clerk_core::verify::{
-    AuthenticateOptions, RequestInfo, Verifier, VerifyError, authenticate_request,
+    AuthenticateOptions, Check, RequestInfo, Verifier, VerifyError, authenticate_request,
 };
 use clerk_core::webhooks::{Webhook, WebhookError};
 use serde::Deserialize;
@@ -238,18 +238,48 @@ pub unsafe extern "C" fn clerk_verifier_verify_machine_token(
     })
 }
 
-/// Authenticates an incoming HTTP request from its method and headers.
+/// Authenticates an incoming HTTP request as `@clerk/backend`'s `authenticateRequest`.
 ///
-/// `request_json` is `{"method": "GET", "headers": {"Authorization": "Bearer ...",
-/// "Cookie": "...", ...}, "options": {"publishable_key", "authorized_parties": [...],
-/// "accepts_token": ["session_token", "api_key", "m2m_token", "oauth_token"]}}`
-/// (`method` defaults to GET, `options` may be omitted; header names in any case).
+/// `request_json` is `{"method": "GET", "url": "https://app.example.com/page?x=1",
+/// "headers": {"Authorization": "Bearer ...", "Cookie": "...", "Sec-Fetch-Dest":
+/// "document", ...}, "options": {...}, "has": [check, ...],
+/// "treat_pending_as_signed_out": true}`. `method` defaults to GET; `url` (absolute;
+/// `x-forwarded-host`/`-proto` and `host` override its origin) defaults to
+/// `http://localhost/` and is needed for handshake redirects; header names in any case.
 ///
-/// Returns `CLERK_RESULT_OK` with the state in `*json_out` whatever the outcome:
+/// `options` (all optional; an unknown key is `CLERK_RESULT_INVALID_JSON` naming it):
+/// - `publishable_key`: the instance's `pk_test_...`/`pk_live_...` key: Frontend API of
+///   the handshake redirect, development or production, suffixed cookie names;
+/// - `secret_key`: tells development secret keys apart for satellite checks (the
+///   verifier holds the keys that verify);
+/// - `machine_secret_key`: the key that verifies opaque M2M tokens (`mt_...`);
+/// - `jwt_key`: accepted for symmetry with the CLI; the verifier's keys are used;
+/// - `authorized_parties` (list), `audience` (string or list), `clock_skew_ms` (at most
+///   300000): override the verifier's;
+/// - `domain`, `is_satellite`, `satellite_auto_sync`: satellite applications;
+/// - `proxy_url`: a Frontend API proxy, absolute or relative to the request origin;
+/// - `sign_in_url`, `sign_up_url`: development satellites redirect to the sign-in URL;
+/// - `accepts_token`: `"session_token"` (default), `"api_key"`, `"m2m_token"`,
+///   `"oauth_token"`, `"any"`, or a list of types;
+/// - `organization_sync_options`: `{"organization_patterns": ["/orgs/:slug", ...],
+///   "personal_account_patterns": ["/me", ...]}`.
+///
+/// `has` lists authorization checks evaluated on the result, as the reference's
+/// `auth.has(...)`: `{"role"}`, `{"permission"}`, `{"feature"}`, `{"plan"}`,
+/// `{"reverification": "strict" | {"level", "after_minutes"}}`, combinable; a pending
+/// session fails them unless `treat_pending_as_signed_out` is false.
+///
+/// Returns `CLERK_RESULT_OK` with the state in `*json_out`:
 /// `{"status": "signed-in", "token_type", "claims": {...}}` (or `"machine"` for machine
 /// tokens), `{"status": "signed-out", "token_type", "reason", "message"}` or
-/// `{"status": "handshake", "reason", "message"}` (a browser page load must be redirected
-/// to Clerk's handshake). Only malformed arguments give other codes.
+/// `{"status": "handshake", "reason", "message"}`, each with `"headers"` to set on the
+/// response: `{"location": ..., "cache-control": ..., "set-cookie": [...],
+/// "x-clerk-auth-status": ..., ...}`; on `handshake` the host redirects (307) to
+/// `headers.location` with those headers, and a resolved `__clerk_handshake` token's
+/// cookies arrive as `set-cookie`. With `has`, `"has": [true, false, ...]` in order. A
+/// configuration the reference refuses (an invalid publishable key, a satellite without
+/// `domain` or `proxy_url`, an unusable `sign_in_url`, a development handshake token that
+/// does not verify) is `CLERK_RESULT_CONFIG` with `{"kind": "config", "message"}`.
 ///
 /// Ownership and thread safety as for `clerk_verifier_verify`.
 ///
@@ -285,18 +315,46 @@ pub unsafe extern "C" fn clerk_authenticate_request(
                 ));
             }
         };
+        let checks: Vec<Check> = match request.remove("has") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(checks) => serde_json::from_value(checks)
+                .map_err(|error| FfiError::invalid_json("request_json.has", error))?,
+        };
+        let treat_pending = match request.remove("treat_pending_as_signed_out") {
+            None | Some(Value::Null) => true,
+            Some(Value::Bool(flag)) => flag,
+            Some(_) => {
+                return Err(FfiError::invalid_json(
+                    "request_json",
+                    "`treat_pending_as_signed_out` must be a boolean",
+                ));
+            }
+        };
         if let Some(key) = request
             .keys()
-            .find(|key| !matches!(key.as_str(), "method" | "headers"))
+            .find(|key| !matches!(key.as_str(), "method" | "url" | "headers"))
         {
             return Err(FfiError::invalid_json(
                 "request_json",
-                format!("unknown key `{key}` (expected method, headers, options)"),
+                format!(
+                    "unknown key `{key}` (expected method, url, headers, options, has, treat_pending_as_signed_out)"
+                ),
             ));
         }
         let request: RequestInfo = from_object(request, "request_json")?;
-        let state = authenticate_request(&verifier.verifier, &request, &options, None);
-        json_result(&state)
+        let state = authenticate_request(&verifier.verifier, &request, &options, None)
+            .map_err(|error| FfiError::new(clerk_result::Config, "config", error.message))?;
+        let mut json = serde_json::to_value(&state).map_err(|error| {
+            FfiError::new(clerk_result::Unexpected, "unexpected", error.to_string())
+        })?;
+        if !checks.is_empty() {
+            let results: Vec<bool> = checks
+                .iter()
+                .map(|check| state.has(check, treat_pending))
+                .collect();
+            json["has"] = Value::from(results);
+        }
+        json_result(&json)
     })
 }
 

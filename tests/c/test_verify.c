@@ -331,7 +331,30 @@ static void test_authenticate_request(clerk_client *client) {
     snprintf(request, sizeof request,
              "{\"method\": \"POST\", \"headers\": {\"Authorization\": \"Bearer %s\"}}", expired);
     EXPECT(clerk_authenticate_request(verifier, request, &json), CLERK_RESULT_OK, json,
-           "\"reason\":\"token-expired\"");
+           "\"reason\":\"session-token-expired-refresh-non-eligible-non-get\"");
+    /* A page load with a client but no session: a handshake redirect the host can act on. */
+    EXPECT(clerk_authenticate_request(
+               verifier,
+               "{\"url\": \"https://app.example.test/dash\", \"headers\": {\"Sec-Fetch-Dest\":"
+               " \"document\", \"Cookie\": \"__client_uat=5\"}, \"options\": {\"publishable_key\":"
+               " \"pk_live_Y2xlcmsuZXhhbXBsZS50ZXN0JA\"}}",
+               &json),
+           CLERK_RESULT_OK, json,
+           "\"location\":\"https://clerk.example.test/v1/client/handshake?redirect_url="
+           "https%3A%2F%2Fapp.example.test%2Fdash&");
+    /* Authorization checks on the verified session. */
+    snprintf(request, sizeof request,
+             "{\"headers\": {\"Authorization\": \"Bearer %s\"}, \"has\": [{\"role\":"
+             " \"org:admin\"}, {\"reverification\": \"lax\"}]}",
+             token);
+    EXPECT(clerk_authenticate_request(verifier, request, &json), CLERK_RESULT_OK, json,
+           "\"has\":[");
+    EXPECT(clerk_authenticate_request(verifier, "{\"options\": {\"publishableKey\": \"x\"}}",
+                                      &json),
+           CLERK_RESULT_INVALID_JSON, json, "publishableKey");
+    EXPECT(clerk_authenticate_request(verifier, "{\"options\": {\"is_satellite\": true}}",
+                                      &json),
+           CLERK_RESULT_CONFIG, json, "domain");
     /* Options: another authorized party. */
     snprintf(request, sizeof request,
              "{\"headers\": {\"Authorization\": \"Bearer %s\"}, \"options\":"

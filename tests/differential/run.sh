@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Differential test of `clerk verify` against @clerk/backend (the reference SDK).
-# Builds the clerk tool, installs the pinned reference from package-lock.json, generates
-# a corpus of tokens (fresh keys every run), runs both, compares; prints
-# "N passed, N failed" and exits non-zero on any disagreement.
+# Differential tests against @clerk/backend (the reference SDK): `clerk verify --jsonl`
+# against verifyToken (differential.mjs) and `clerk authenticate --jsonl` against
+# authenticateRequest (requests.mjs). Builds the clerk tool, installs the pinned
+# reference from package-lock.json, generates the corpora (fresh keys every run), runs
+# both sides, compares; each prints "N passed, N failed", and the script exits non-zero
+# on any disagreement.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
@@ -15,4 +17,7 @@ if [ ! -d "$here/node_modules/@clerk/backend" ]; then
   (cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 cd "$here"
-node differential.mjs "$target_dir/debug/clerk"
+status=0
+node differential.mjs "$target_dir/debug/clerk" || status=1
+node requests.mjs "$target_dir/debug/clerk" || status=1
+exit "$status"

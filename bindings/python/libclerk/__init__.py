@@ -39,27 +39,34 @@ from ._errors import (
     WebhookError,
 )
 from ._types import (
+    AuthenticateOptions,
+    Check,
     Claims,
+    CustomReverification,
     File,
     MachineToken,
     Organization,
+    OrganizationSyncOptions,
     RawResponse,
     RequestState,
     ScopedNames,
     WebhookEvent,
 )
-from ._verify import Verifier, verify_webhook
+from ._verify import Verifier, handshake_response, response_headers, verify_webhook
 
 __version__ = "0.1.0"
 
 __all__ = [
     "ApiError",
+    "AuthenticateOptions",
     "AuthenticationError",
+    "Check",
     "Claims",
     "ClerkError",
     "Client",
     "ClosedError",
     "ConfigError",
+    "CustomReverification",
     "DeadlineExceededError",
     "DecodeError",
     "File",
@@ -70,6 +77,7 @@ __all__ = [
     "NotFoundError",
     "OPERATIONS",
     "Organization",
+    "OrganizationSyncOptions",
     "PageIterator",
     "PermissionDeniedError",
     "RateLimitError",
@@ -85,7 +93,9 @@ __all__ = [
     "VerificationError",
     "WebhookError",
     "WebhookEvent",
+    "handshake_response",
     "library_version",
+    "response_headers",
     "verify_webhook",
 ]
 

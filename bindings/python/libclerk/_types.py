@@ -7,7 +7,7 @@ shape); these TypedDicts only describe them for type checkers.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, NamedTuple, Optional, TypedDict
+from typing import Any, Dict, List, NamedTuple, Optional, Sequence, TypedDict, Union
 
 
 class File(NamedTuple):
@@ -90,6 +90,59 @@ class RequestState(_RequestStateRequired, total=False):
     machine: Any
     reason: str
     message: str
+    #: Headers to set on the response, lowercase names: ``location`` (handshake),
+    #: ``set-cookie`` (a list), ``cache-control``, ``x-clerk-auth-status``, ...
+    headers: Dict[str, Union[str, List[str]]]
+    #: The results of the ``has`` checks, in order.
+    has: List[bool]
+
+
+class OrganizationSyncOptions(TypedDict, total=False):
+    """URL path patterns (``/orgs/:slug``, ``/me``) that select the active organization."""
+
+    organization_patterns: List[str]
+    personal_account_patterns: List[str]
+
+
+class AuthenticateOptions(TypedDict, total=False):
+    """The options of :meth:`libclerk.Verifier.authenticate_request`: ``@clerk/backend``'s
+    ``authenticateRequest`` options in snake_case, sent to the C library as they are (it
+    refuses unknown keys, naming them)."""
+
+    secret_key: str
+    publishable_key: str
+    jwt_key: str
+    machine_secret_key: str
+    authorized_parties: Sequence[str]
+    audience: Union[str, Sequence[str]]
+    clock_skew_ms: int
+    domain: str
+    is_satellite: bool
+    proxy_url: str
+    sign_in_url: str
+    sign_up_url: str
+    satellite_auto_sync: bool
+    accepts_token: Union[str, Sequence[str]]
+    organization_sync_options: OrganizationSyncOptions
+
+
+class CustomReverification(TypedDict):
+    """A reverification level (``first_factor``, ``second_factor``, ``multi_factor``)
+    and how recent it must be."""
+
+    level: str
+    after_minutes: float
+
+
+class Check(TypedDict, total=False):
+    """An authorization check, as ``auth.has(...)``: every key given must pass."""
+
+    role: str
+    permission: str
+    feature: str
+    plan: str
+    #: A preset (``strict_mfa``, ``strict``, ``moderate``, ``lax``) or a custom level.
+    reverification: Union[str, CustomReverification]
 
 
 class _WebhookEventRequired(TypedDict):

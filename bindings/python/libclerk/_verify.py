@@ -4,14 +4,31 @@ from __future__ import annotations
 
 import json
 from ctypes import byref, c_void_p, string_at
-from typing import Any, Dict, Iterable, Mapping, Optional, Sequence, Tuple, Union, cast
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Dict,
+    Iterable,
+    List,
+    Mapping,
+    Optional,
+    Sequence,
+    Tuple,
+    Union,
+    cast,
+)
 
 from . import _ffi
 from ._call import checked, checked_json, dumps
 from ._client import Client, _millis
 from ._errors import InvalidArgumentError, error_from_json
 from ._handle import Handle, HandleOwner
-from ._types import Claims, MachineToken, RequestState, WebhookEvent
+from ._types import AuthenticateOptions, Check, Claims, MachineToken, RequestState, WebhookEvent
+
+if TYPE_CHECKING:
+    # Only for type checkers (Python 3.9 has no typing.Unpack): mypy reads the
+    # keyword arguments as AuthenticateOptions' keys.
+    from typing_extensions import Unpack
 
 HeaderInput = Union[Mapping[str, str], Iterable[Tuple[str, str]]]
 
@@ -111,32 +128,69 @@ class Verifier(HandleOwner):
         method: str,
         headers: HeaderInput,
         *,
-        publishable_key: Optional[str] = None,
-        authorized_parties: Optional[Sequence[str]] = None,
-        accepts_token: Optional[Sequence[str]] = None,
+        url: Optional[str] = None,
+        options: Optional[AuthenticateOptions] = None,
+        has: Optional[Sequence[Check]] = None,
+        treat_pending_as_signed_out: Optional[bool] = None,
+        **more_options: Unpack[AuthenticateOptions],
     ) -> RequestState:
-        """Authenticates an incoming request from its method and headers (``Authorization``
-        and ``Cookie``, names in any case): ``{"status": "signed-in" | "signed-out" |
-        "handshake", ...}``. ``accepts_token`` lists ``session_token``, ``api_key``,
-        ``m2m_token``, ``oauth_token`` (default: session tokens)."""
-        options: Dict[str, Any] = {
-            "publishable_key": publishable_key,
-            "authorized_parties": _list(authorized_parties),
-            "accepts_token": _list(accepts_token),
-        }
+        """Authenticates an incoming request, as ``@clerk/backend``'s
+        ``authenticateRequest``, from its method, absolute ``url`` (needed for handshake
+        redirects; ``x-forwarded-proto``/``-host`` and ``host`` override its origin) and
+        headers (``Authorization`` and ``Cookie``, names in any case).
+
+        The options (``publishable_key``, ``secret_key``, ``domain``, ``is_satellite``,
+        ``proxy_url``, ``accepts_token``, ``organization_sync_options``, ...: see
+        :class:`AuthenticateOptions`) come as ``options`` and/or keyword arguments and go
+        to the C library as they are; it refuses unknown ones
+        (:class:`InvalidArgumentError`) and configurations the reference refuses
+        (:class:`ConfigError`). ``has`` lists :class:`Check` s evaluated on the result (a
+        pending session fails them unless ``treat_pending_as_signed_out=False``).
+
+        Returns ``{"status": "signed-in" | "signed-out" | "handshake", ..., "headers":
+        {...}, "has": [...]}``; on a handshake, answer with :func:`handshake_response`.
+        """
+        given: Dict[str, Any] = dict(options or {})
+        given.update(more_options)
         request: Dict[str, Any] = {
             "method": method,
             "headers": dict(headers.items() if isinstance(headers, Mapping) else headers),
         }
-        given = {key: value for key, value in options.items() if value is not None}
+        if url is not None:
+            request["url"] = url
         if given:
             request["options"] = given
+        if has is not None:
+            request["has"] = list(has)
+        if treat_pending_as_signed_out is not None:
+            request["treat_pending_as_signed_out"] = treat_pending_as_signed_out
         pointer = self._handle.enter()
         try:
             result = checked_json(_ffi.authenticate_request, pointer, dumps(request))
         finally:
             self._handle.leave()
         return cast(RequestState, result)
+
+
+def response_headers(state: RequestState) -> List[Tuple[str, str]]:
+    """The headers a request state asks the response to carry, as (name, value) pairs
+    (one ``set-cookie`` pair per cookie)."""
+    pairs: List[Tuple[str, str]] = []
+    for name, value in state.get("headers", {}).items():
+        if isinstance(value, str):
+            pairs.append((name, value))
+        else:
+            pairs.extend((name, item) for item in value)
+    return pairs
+
+
+def handshake_response(state: RequestState) -> Optional[Tuple[int, List[Tuple[str, str]]]]:
+    """``(307, headers)`` when the state asks for a redirect (a ``location`` header: the
+    handshake, a satellite sync), as ``@clerk/backend``'s framework adapters answer;
+    None when the app should handle the request."""
+    if "location" not in state.get("headers", {}):
+        return None
+    return 307, response_headers(state)
 
 
 def verify_webhook(secret: str, headers: HeaderInput, body: Union[bytes, str]) -> WebhookEvent:

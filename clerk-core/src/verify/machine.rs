@@ -108,19 +108,38 @@ pub fn machine_jwt_type(token: &str) -> Option<MachineTokenType> {
     }
     let decoded = jwt::decode(token)?;
     let header: jwt::Header<'_> = serde_json::from_slice(&decoded.header_json).ok()?;
-    if header
-        .typ
-        .and_then(jwt::as_str)
-        .is_some_and(|typ| super::OAUTH_TOKEN_TYPES.contains(&typ.as_ref()))
-    {
-        return Some(MachineTokenType::OauthToken);
-    }
     let payload: jwt::Payload<'_> = serde_json::from_str(&decoded.payload_json).ok()?;
-    payload
+    // M2M first, as the reference's `getMachineTokenType` and `verifyMachineAuthToken`.
+    if payload
         .sub
         .and_then(jwt::as_str)
-        .filter(|sub| sub.starts_with("mch_"))
-        .map(|_| MachineTokenType::M2mToken)
+        .is_some_and(|sub| sub.starts_with("mch_"))
+    {
+        return Some(MachineTokenType::M2mToken);
+    }
+    header
+        .typ
+        .and_then(jwt::as_str)
+        .filter(|typ| super::OAUTH_TOKEN_TYPES.contains(&typ.as_ref()))
+        .map(|_| MachineTokenType::OauthToken)
+}
+
+/// A client like `base` (same API URL and version) that authenticates with another key:
+/// the machine secret key that verifies M2M tokens.
+pub(crate) fn client_with_key(base: Option<&Client>, key: &str) -> Option<Client> {
+    let mut builder = Client::builder().secret_key(key);
+    if let Some(base) = base {
+        builder = builder
+            .api_url(base.api_url())
+            .api_version(base.api_version());
+    }
+    builder.build().ok()
+}
+
+/// The reference's `MachineTokenVerificationError.getFullMessage()` (without the HTTP
+/// status, which the core does not keep).
+pub(crate) fn full_message(error: &VerifyError) -> String {
+    format!("{} (code={}, status=n/a)", error.message, error.reason)
 }
 
 /// The machine type of any token (opaque prefix or JWT form).

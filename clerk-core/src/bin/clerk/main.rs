@@ -2,6 +2,7 @@
 //!
 //! Exit codes: 0 success, 1 the operation failed (error JSON on stderr), 2 usage error.
 
+mod authenticate_cmd;
 mod verify_cmds;
 
 use std::io::{Read, Write};
@@ -19,6 +20,7 @@ usage:
   clerk request METHOD PATH [--query JSON] [--body JSON|-]
                                           raw request below {CLERK_API_URL}/v1
   clerk verify TOKEN [options] | --jsonl  verify session tokens locally
+  clerk authenticate --jsonl              authenticate requests (JSON lines in and out)
   clerk webhook verify ...                verify a webhook signature
   clerk token mint ...                    mint a session token for tests
 environment: CLERK_SECRET_KEY, CLERK_API_URL (default https://api.clerk.com), CLERK_API_VERSION";
@@ -36,6 +38,7 @@ fn main() -> ExitCode {
         "pages" => pages(rest),
         "request" => request(rest),
         "verify" | "webhook" | "token" => verify_cmds::run(command, rest),
+        "authenticate" => authenticate_cmd::run(rest),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             0
