@@ -37,6 +37,7 @@
 #![warn(missing_docs)]
 
 pub mod client;
+mod config;
 pub mod error;
 pub mod generated;
 mod nullable;
@@ -51,9 +52,11 @@ pub mod verify;
 pub mod webhooks;
 
 pub use client::{CallOptions, Client, ClientBuilder, Response, RootCertificates};
+pub use config::{ClientConfig, RetryConfig, RootStore, VerifierConfig};
 pub use error::{ApiError, ClerkError, Error, Result};
 pub use generated::models;
 pub use nullable::Nullable;
-pub use operation::{File, Method, Operation};
+pub use operation::{File, FilePart, Method, Operation};
 pub use pagination::{Pages, Paginator};
+pub use params::query_from_json;
 pub use transport::RetryPolicy;
