@@ -496,14 +496,7 @@ impl Verifier {
     /// From the environment: `CLERK_JWT_KEY` (PEM, networkless) when set, else the JWKS
     /// of [`Client::from_env`] when `CLERK_SECRET_KEY` is set.
     pub fn from_env() -> Result<Verifier, Error> {
-        let mut builder = Verifier::builder();
-        if let Ok(pem) = std::env::var("CLERK_JWT_KEY") {
-            builder = builder.pem_key(pem);
-        }
-        if std::env::var("CLERK_SECRET_KEY").is_ok_and(|k| !k.is_empty()) {
-            builder = builder.client(Client::from_env()?);
-        }
-        builder.build()
+        crate::VerifierConfig::from_env().build(None)
     }
 
     /// The client this verifier was built with, if any (used for machine tokens).
