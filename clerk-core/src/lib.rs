@@ -7,7 +7,13 @@
 //!   ([`models`]); see [`generated::resources`];
 //! - by name with JSON: `client.call("users.list", &json!({"limit": 5}))` (or by
 //!   operationId, `"GetUserList"`); the params contract is described in [`params`];
-//! - raw: `client.request(Method::Get, "/users", &[], None)`.
+//! - raw: `client.request(Method::Get, "/users", &[], None)` (a JSON query object becomes
+//!   its pairs through [`query_from_json`], the one meaning every front end shares).
+//!
+//! Multipart uploads take the file's bytes as they are ([`Client::call_with_files`] with
+//! [`FilePart`]s). The client's and the verifier's settings exist as data too:
+//! [`ClientConfig`] and [`VerifierConfig`] are the JSON the C library, the bindings and the
+//! `clerk` tool use, one serde type per builder, refusing unknown keys.
 //!
 //! ```no_run
 //! use clerk_core::Client;
