@@ -282,8 +282,8 @@ impl ClientConfig {
 pub struct VerifierConfig {
     /// Start from the environment, as [`Verifier::from_env`] reads it: `CLERK_JWT_KEY`
     /// (a PEM public key) when set, and the JWKS of [`Client::from_env`] when
-    /// `CLERK_SECRET_KEY` is set; a client passed to [`VerifierConfig::builder`] replaces
-    /// the environment's.
+    /// `CLERK_SECRET_KEY` is set ([`Verifier::builder_from_env`]); a client passed to
+    /// [`VerifierConfig::builder`] replaces the environment's.
     #[serde(default)]
     pub from_env: bool,
     /// [`VerifierBuilder::pem_key`]: a PEM public key for networkless verification (takes
@@ -327,15 +327,11 @@ impl VerifierConfig {
     /// JWKS and verifies opaque machine tokens. With `from_env`, building the
     /// environment's client can fail ([`Error::Config`]).
     pub fn builder(&self, client: Option<Client>) -> Result<VerifierBuilder> {
-        let mut builder = Verifier::builder();
-        if self.from_env {
-            if let Ok(pem) = std::env::var("CLERK_JWT_KEY") {
-                builder = builder.pem_key(pem);
-            }
-            if client.is_none() && std::env::var("CLERK_SECRET_KEY").is_ok_and(|k| !k.is_empty()) {
-                builder = builder.client(Client::from_env()?);
-            }
-        }
+        let mut builder = if self.from_env {
+            Verifier::builder_from_env()?
+        } else {
+            Verifier::builder()
+        };
         if let Some(client) = client {
             builder = builder.client(client);
         }

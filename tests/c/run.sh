@@ -95,12 +95,16 @@ custom_install() {
         >"$out/version.c"
     "$cc" "${strict[@]}" "$out/version.c" $($pc --cflags --libs clerk) \
         -Wl,-rpath,"$($pc --variable=libdir clerk)" -o "$out/version" || return 1
-    env -u LD_LIBRARY_PATH "$out/version" | grep -q '^libclerk [0-9]' || return 1
-    ldd "$out/version" | grep -q "$prefix2/lib/libclerk.so" || return 1
+    # Outputs captured first: `cmd | grep -q` fails under pipefail when grep exits early.
+    local ran linked
+    ran=$(env -u LD_LIBRARY_PATH "$out/version") && linked=$(ldd "$out/version") || return 1
+    grep -q '^libclerk [0-9]' <<<"$ran" && grep -q "$prefix2/lib/libclerk.so" <<<"$linked" ||
+        return 1
     # The comment line of the template is copied as it is, not filled in.
+    local left
+    left=$(ls -A "$prefix2")
     grep -q '^# pkg-config file for libclerk, written by clerk-ffi/install.sh' \
-        "$prefix2/lib/pkgconfig/clerk.pc" &&
-        ! ls -a "$prefix2" | grep -q '^.libclerk-install'
+        "$prefix2/lib/pkgconfig/clerk.pc" && ! grep -q 'libclerk-install' <<<"$left"
 }
 step "install.sh honours CARGO_TARGET_DIR; rpath-linked program runs from the prefix" custom_install
 # A target directory without the build fails clearly and leaves no half-made prefix.
