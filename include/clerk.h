@@ -175,19 +175,22 @@ const char *clerk_version(void);
  *   "timeout_connect_ms", "timeout_request_ms", "max_response_bytes",
  *   "retry": {"max_attempts", "initial_backoff_ms", "max_backoff_ms", "max_elapsed_ms"},
  *   "root_certificates": "webpki" | "system", "root_certificates_pem", "proxy",
- *   "proxy_from_env"}`.
+ *   "proxy_from_env", "headers": {"Name": "value", ...}}` (the core's `ClientConfig`).
  * NULL or `""` configure the client from the environment (`CLERK_SECRET_KEY` required,
  * `CLERK_API_URL`, `CLERK_API_VERSION`); `"from_env": true` starts from the environment
  * and applies the other keys on top. Absent keys keep the defaults of
  * `clerk_core::ClientBuilder`; unknown keys and wrong JSON types are an error
- * (`CLERK_RESULT_INVALID_JSON`). Values are checked here, not at the first call, and a bad
+ * (`CLERK_RESULT_INVALID_JSON`, the message naming the key and the accepted keys). Values are checked here, not at the first call, and a bad
  * one is `CLERK_RESULT_CONFIG` with a message naming it: `api_url` a bare
  * `scheme://host[:port]` (https, or http for loopback; no path, query, fragment or
  * userinfo; port 1..=65535); `timeout_connect_ms` and `timeout_request_ms` 1..=600000;
  * `max_response_bytes` 1..=1073741824; `retry.max_attempts` 1..=10,
  * `retry.initial_backoff_ms` 0..=60000, `retry.max_backoff_ms` 0..=300000 and not below
  * the initial backoff, `retry.max_elapsed_ms` 1..=600000; `root_certificates_pem` at least
- * one certificate, every one parsable.
+ * one certificate, every one parsable; `headers` valid HTTP field names and values
+ * without CR/LF, none of those the client sets itself (`Authorization`,
+ * `Clerk-API-Version`, `User-Agent`, `Content-Type`, `Content-Length`,
+ * `Transfer-Encoding`, `Host`).
  *
  * On success `*client_out` receives the new client and `*json_out` is set to NULL; on
  * failure `*client_out` is untouched and `*json_out` receives an error object.
@@ -272,10 +275,12 @@ clerk_result clerk_client_call_with_options(const struct clerk_client *client,
  * Calls a multipart operation (profile image, logo upload) with the file's bytes passed
  * directly.
  *
- * Builds the file parameter `file_field` from `filename`, `content_type` (NULL for
- * `application/octet-stream`) and the `bytes_len` bytes at `bytes_ptr`, adds it to
- * `params_json` (as for `clerk_client_call`; it must not already hold `file_field`) and
- * calls the operation. `bytes_ptr` may be NULL only when `bytes_len` is 0.
+ * Sends the `bytes_len` bytes at `bytes_ptr` as the file parameter `file_field`, named
+ * `filename`, with `content_type` (NULL for `application/octet-stream`), beside the
+ * params of `params_json` (as for `clerk_client_call`; it must not also hold
+ * `file_field`, and `file_field` must be a file parameter of the operation, else
+ * `CLERK_RESULT_INVALID_PARAMS`). The bytes go to the multipart body as they are (no
+ * base64 on the way). `bytes_ptr` may be NULL only when `bytes_len` is 0.
  *
  * Outputs, ownership and thread safety as for `clerk_client_call`; the bytes are only read
  * during the call.
@@ -299,8 +304,10 @@ clerk_result clerk_client_call_multipart(const struct clerk_client *client,
  * `method` is `GET`, `POST`, `PUT`, `PATCH` or `DELETE` (any case); `path` is relative to
  * the API root (`{api_url}/v1`), e.g. `"/users"` (a path with a dot-segment, `/../`,
  * `/./` or percent-encoded `%2E`, is refused with `CLERK_RESULT_INVALID_PARAMS`);
- * `query_json` is NULL, `""` or an object whose values are strings, numbers, booleans or
- * arrays of those (arrays repeat the key);
+ * `query_json` is NULL, `""` or an object whose values are strings, numbers, booleans,
+ * `null` or arrays of those: arrays repeat the key, `null` leaves the entry out, and a
+ * nested object or array is refused with `CLERK_RESULT_INVALID_JSON` naming the key (the
+ * params contract's raw-request query, shared with `clerk request --query`);
  * `body_json` is NULL (no body) or any JSON text. When `status_out` is not NULL it
  * receives the HTTP status on success.
  *
@@ -444,7 +451,11 @@ const char *clerk_result_name(uint32_t result);
  * `config_json` is NULL, `""`, or a JSON object (every key optional):
  * `{"jwt_key": "-----BEGIN PUBLIC KEY-----...", "authorized_parties": [...],
  *   "audience": [...], "issuer": [...], "clock_skew_ms": 5000, "jwks_ttl_ms": 300000,
- *   "kid_refetch_interval_ms": 10000, "max_stale_ms": 3600000}`.
+ *   "kid_refetch_interval_ms": 10000, "max_stale_ms": 3600000, "from_env": false}`
+ * (the core's `VerifierConfig`; unknown keys and wrong JSON types are
+ * `CLERK_RESULT_INVALID_JSON`, the message naming the key and the accepted keys).
+ * `"from_env": true` starts from the environment (`CLERK_JWT_KEY`, and with a NULL
+ * `client` the JWKS of `CLERK_SECRET_KEY`) and applies the other keys on top.
  * Ranges (anything else is `CLERK_RESULT_CONFIG` naming the setting): `clock_skew_ms`
  * 0..=300000 (5 minutes), `jwks_ttl_ms` 100..=86400000, `kid_refetch_interval_ms` and
  * `max_stale_ms` 0..=86400000 (24 hours). A successful JWKS fetch replaces the whole key

@@ -51,6 +51,10 @@ type Config struct {
 	// FromEnv starts from the environment (CLERK_SECRET_KEY, CLERK_API_URL,
 	// CLERK_API_VERSION) and applies the other fields on top.
 	FromEnv bool
+	// Headers are sent with every request (a gateway, tracing); the client's own
+	// headers (Authorization, Clerk-API-Version, User-Agent, Content-Type, ...) and
+	// values with CR/LF are refused with KindConfig.
+	Headers map[string]string
 }
 
 // RetryPolicy sets how failed requests are retried; zero fields keep the defaults.
@@ -83,19 +87,20 @@ func (c Config) json() ([]byte, error) {
 		MaxElapsedMS     int64 `json:"max_elapsed_ms,omitempty"`
 	}
 	wire := struct {
-		FromEnv             bool   `json:"from_env,omitempty"`
-		SecretKey           string `json:"secret_key,omitempty"`
-		APIURL              string `json:"api_url,omitempty"`
-		APIVersion          string `json:"api_version,omitempty"`
-		UserAgent           string `json:"user_agent,omitempty"`
-		ConnectTimeoutMS    int64  `json:"timeout_connect_ms,omitempty"`
-		RequestTimeoutMS    int64  `json:"timeout_request_ms,omitempty"`
-		MaxResponseBytes    int64  `json:"max_response_bytes,omitempty"`
-		Retry               *retry `json:"retry,omitempty"`
-		RootCertificates    string `json:"root_certificates,omitempty"`
-		RootCertificatesPEM string `json:"root_certificates_pem,omitempty"`
-		Proxy               string `json:"proxy,omitempty"`
-		ProxyFromEnv        bool   `json:"proxy_from_env,omitempty"`
+		FromEnv             bool              `json:"from_env,omitempty"`
+		SecretKey           string            `json:"secret_key,omitempty"`
+		APIURL              string            `json:"api_url,omitempty"`
+		APIVersion          string            `json:"api_version,omitempty"`
+		UserAgent           string            `json:"user_agent,omitempty"`
+		ConnectTimeoutMS    int64             `json:"timeout_connect_ms,omitempty"`
+		RequestTimeoutMS    int64             `json:"timeout_request_ms,omitempty"`
+		MaxResponseBytes    int64             `json:"max_response_bytes,omitempty"`
+		Retry               *retry            `json:"retry,omitempty"`
+		RootCertificates    string            `json:"root_certificates,omitempty"`
+		RootCertificatesPEM string            `json:"root_certificates_pem,omitempty"`
+		Proxy               string            `json:"proxy,omitempty"`
+		ProxyFromEnv        bool              `json:"proxy_from_env,omitempty"`
+		Headers             map[string]string `json:"headers,omitempty"`
 	}{
 		FromEnv:             c.FromEnv,
 		SecretKey:           c.SecretKey,
@@ -108,6 +113,7 @@ func (c Config) json() ([]byte, error) {
 		RootCertificates:    c.RootCertificates,
 		RootCertificatesPEM: c.RootCertificatesPEM,
 		Proxy:               c.Proxy,
+		Headers:             c.Headers,
 		ProxyFromEnv:        c.ProxyFromEnv,
 	}
 	if r := c.Retry; r != nil {

@@ -269,11 +269,16 @@ func TestClientFromConfigAndEnv(t *testing.T) {
 		MaxResponseBytes: 1 << 20,
 		Retry:            &RetryPolicy{MaxAttempts: 2, InitialBackoff: 1e6, MaxBackoff: 2e6, MaxElapsed: 1e9},
 		RootCertificates: "webpki",
+		Headers:          map[string]string{"X-Gateway": "edge-1"},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
+	// The client's own headers cannot be replaced.
+	if _, err := NewClient(Config{SecretKey: "sk_test_x", Headers: map[string]string{"Authorization": "x"}}); !errors.Is(err, ErrConfig) {
+		t.Fatalf("Authorization as an extra header: %v", err)
+	}
 	if _, err := c.Call(context.Background(), OpUsersList, Params{"limit": 1}); err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,7 @@ use serde::{Deserialize, Deserializer, Serialize, de::DeserializeOwned};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::operation::{self, Method, Operation};
+use crate::operation::{self, FilePart, Method, Operation};
 use crate::pagination::{Pages, Paginator};
 use crate::params;
 use crate::transport::{RetryClock, RetryPolicy, Transport, TransportConfig};
@@ -730,6 +730,24 @@ impl Client {
             name: name.to_owned(),
         })?;
         self.call_operation_with(op, params, options)
+    }
+
+    /// [`call`](Self::call) for a multipart operation with its file parameters given as
+    /// bytes, e.g. `client.call_with_files("users.set_profile_image", &json!({"user_id":
+    /// id}), &[FilePart::new("file", "me.png", &bytes).with_content_type("image/png")])`.
+    /// Each file names a file parameter of the operation that is not also in `params`
+    /// (else [`Error::InvalidParams`]); nothing is base64-encoded on the way.
+    pub fn call_with_files(
+        &self,
+        name: &str,
+        params: &Value,
+        files: &[FilePart<'_>],
+    ) -> Result<Response> {
+        let op = operation::find(name).ok_or_else(|| Error::UnknownOperation {
+            name: name.to_owned(),
+        })?;
+        let outgoing = params::build_request_with_files(op, params, files)?;
+        self.inner.transport.send(&outgoing, None)
     }
 
     /// [`call`](Self::call) with the params given as JSON text (empty text means `{}`).

@@ -229,7 +229,14 @@ impl fmt::Display for Error {
                 write!(f, "response body exceeds the limit of {limit} bytes")
             }
             Error::InvalidParams { message } => write!(f, "invalid parameters: {message}"),
-            Error::UnknownOperation { name } => write!(f, "unknown operation: {name}"),
+            Error::UnknownOperation { name } => {
+                write!(f, "unknown operation: {name}")?;
+                let near = crate::operation::suggest(name);
+                if !near.is_empty() {
+                    write!(f, " (did you mean {}?)", near.join(", "))?;
+                }
+                Ok(())
+            }
             Error::Config { message } => write!(f, "configuration error: {message}"),
         }
     }

@@ -7,7 +7,13 @@
 //!   ([`models`]); see [`generated::resources`];
 //! - by name with JSON: `client.call("users.list", &json!({"limit": 5}))` (or by
 //!   operationId, `"GetUserList"`); the params contract is described in [`params`];
-//! - raw: `client.request(Method::Get, "/users", &[], None)`.
+//! - raw: `client.request(Method::Get, "/users", &[], None)` (a JSON query object becomes
+//!   its pairs through [`query_from_json`], the one meaning every front end shares).
+//!
+//! Multipart uploads take the file's bytes as they are ([`Client::call_with_files`] with
+//! [`FilePart`]s). The client's and the verifier's settings exist as data too:
+//! [`ClientConfig`] and [`VerifierConfig`] are the JSON the C library, the bindings and the
+//! `clerk` tool use, one serde type per builder, refusing unknown keys.
 //!
 //! ```no_run
 //! use clerk_core::Client;
@@ -37,6 +43,7 @@
 #![warn(missing_docs)]
 
 pub mod client;
+mod config;
 pub mod error;
 pub mod generated;
 #[cfg(feature = "cli")]
@@ -54,11 +61,13 @@ pub mod verify;
 pub mod webhooks;
 
 pub use client::{CallOptions, Client, ClientBuilder, Response, RootCertificates};
+pub use config::{ClientConfig, RetryConfig, RootStore, VerifierConfig};
 pub use error::{ApiError, ClerkError, Error, Result};
 pub use generated::models;
 pub use nullable::Nullable;
-pub use operation::{File, Method, Operation};
+pub use operation::{File, FilePart, Method, Operation};
 pub use pagination::{Pages, Paginator};
 #[doc(hidden)]
 pub use transport::RetryClock;
 pub use transport::{RetryPolicy, RetryPolicyBuilder};
+pub use params::query_from_json;

@@ -186,6 +186,57 @@ pub fn find(name: &str) -> Option<&'static Operation> {
         .find(|op| op.operation_id == name || op.name == name)
 }
 
+/// The operation names closest to a name that matched none (a typo such as `users.lst`):
+/// up to three `resource.method` names or operationIds, nearest first, by
+/// case-insensitive edit distance, within a third of the name's length (at least 2).
+/// Empty when nothing is close. The `clerk` tool and the error message of
+/// [`Error::UnknownOperation`](crate::Error::UnknownOperation) use it.
+pub fn suggest(name: &str) -> Vec<&'static str> {
+    let wanted = name.to_ascii_lowercase();
+    let limit = (wanted.chars().count() / 3).max(2);
+    let mut scored: Vec<(usize, &'static str)> = all()
+        .iter()
+        .flat_map(|op| [op.name, op.operation_id])
+        .filter_map(|candidate| {
+            let distance = edit_distance(&wanted, &candidate.to_ascii_lowercase());
+            (distance <= limit).then_some((distance, candidate))
+        })
+        .collect();
+    scored.sort();
+    let mut names: Vec<&'static str> = Vec::new();
+    for (_, candidate) in scored {
+        // An operationId and its resource.method name are one operation: name it once.
+        let op = find(candidate);
+        if !names.iter().any(|known| find(known) == op) {
+            names.push(candidate);
+        }
+        if names.len() == 3 {
+            break;
+        }
+    }
+    names
+}
+
+/// Levenshtein distance (insertions, deletions, substitutions), by characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = if ca == *cb {
+                diagonal
+            } else {
+                1 + diagonal.min(above).min(row[j])
+            };
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
 /// Every operation of the spec the library was generated from, in a stable order.
 pub fn all() -> &'static [Operation] {
     crate::generated::operations::OPERATIONS
@@ -204,4 +255,53 @@ pub struct File {
     pub content_type: Option<String>,
     /// The file's bytes.
     pub content: Vec<u8>,
+}
+
+/// A file for a multipart file parameter, given as bytes: what
+/// [`Client::call_with_files`](crate::Client::call_with_files) takes, so callers holding
+/// raw bytes (the C library, the `clerk` tool) never base64-encode them for the library to
+/// decode again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FilePart<'a> {
+    /// The operation's file parameter, e.g. `file`.
+    pub field: &'a str,
+    /// The file name sent in the part's `Content-Disposition`.
+    pub filename: &'a str,
+    /// The part's `Content-Type`; `application/octet-stream` when `None`.
+    pub content_type: Option<&'a str>,
+    /// The file's bytes.
+    pub content: &'a [u8],
+}
+
+impl<'a> FilePart<'a> {
+    /// The file `filename` with these bytes for the parameter `field`.
+    pub fn new(field: &'a str, filename: &'a str, content: &'a [u8]) -> FilePart<'a> {
+        FilePart {
+            field,
+            filename,
+            content_type: None,
+            content,
+        }
+    }
+
+    /// Sets the part's content type.
+    pub fn with_content_type(mut self, content_type: &'a str) -> FilePart<'a> {
+        self.content_type = Some(content_type);
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typos_suggest_the_nearest_operations() {
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(suggest("users.lst").first(), Some(&"users.list"));
+        assert_eq!(suggest("GetUserLst").first(), Some(&"GetUserList"));
+        assert_eq!(suggest("USERS.LIST").first(), Some(&"users.list"));
+        assert!(suggest("completely.unrelated.thing").is_empty());
+        assert!(suggest("users.lst").len() <= 3);
+    }
 }

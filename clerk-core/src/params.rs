@@ -27,7 +27,7 @@ use serde_json::{Map, Value};
 use base64::Engine as _;
 
 use crate::error::{Error, Result};
-use crate::operation::{Body, File, Location, Operation, ParamType};
+use crate::operation::{Body, File, FilePart, Location, Operation, ParamType};
 use crate::transport::Outgoing;
 
 /// The reserved key for a whole request body.
@@ -109,6 +109,16 @@ impl File {
 
 /// Builds the request for `op` from the flat params object.
 pub(crate) fn build_request(op: &'static Operation, params: &Value) -> Result<Outgoing<'static>> {
+    build_request_with_files(op, params, &[])
+}
+
+/// Builds the request for `op` from the flat params object and file parts given as bytes
+/// (each for a multipart file parameter not also in `params`).
+pub(crate) fn build_request_with_files(
+    op: &'static Operation,
+    params: &Value,
+    given: &[FilePart<'_>],
+) -> Result<Outgoing<'static>> {
     let empty = Map::new();
     let params = match params {
         Value::Object(map) => map,
@@ -143,13 +153,18 @@ pub(crate) fn build_request(op: &'static Operation, params: &Value) -> Result<Ou
         )));
     }
 
+    check_given_files(op, params, given)?;
+
     let mut path = String::with_capacity(op.path.len() + 32);
     let mut query = String::new();
     let mut body_fields = Map::new();
-    let mut files: Vec<(&str, File)> = Vec::new();
+    let mut decoded: Vec<(&str, File)> = Vec::new();
     let mut missing: Vec<&str> = Vec::new();
 
     for param in op.params {
+        if given.iter().any(|file| file.field == param.name) {
+            continue;
+        }
         let value = params.get(param.name).filter(|v| !v.is_null());
         let Some(value) = value else {
             if let Some(Value::Null) = params.get(param.name) {
@@ -181,7 +196,7 @@ pub(crate) fn build_request(op: &'static Operation, params: &Value) -> Result<Ou
             }
             Location::Multipart => {
                 if param.ty == ParamType::File {
-                    files.push((param.name, File::from_json(param.name, value)?));
+                    decoded.push((param.name, File::from_json(param.name, value)?));
                 } else {
                     body_fields.insert(param.name.to_owned(), value.clone());
                 }
@@ -235,7 +250,17 @@ pub(crate) fn build_request(op: &'static Operation, params: &Value) -> Result<Ou
         path.push_str(&query);
     }
 
-    let body = build_body(op, params, body_fields, files)?;
+    let mut files: Vec<FilePart<'_>> = decoded
+        .iter()
+        .map(|(field, file)| FilePart {
+            field,
+            filename: &file.filename,
+            content_type: file.content_type.as_deref(),
+            content: &file.content,
+        })
+        .collect();
+    files.extend_from_slice(given);
+    let body = build_body(op, params, body_fields, &files)?;
     Ok(Outgoing {
         method: op.method,
         path_template: op.path,
@@ -244,11 +269,56 @@ pub(crate) fn build_request(op: &'static Operation, params: &Value) -> Result<Ou
     })
 }
 
+/// Each file given as bytes must name a multipart file parameter of `op`, once, and not
+/// also be in the params object.
+fn check_given_files(
+    op: &'static Operation,
+    params: &Map<String, Value>,
+    given: &[FilePart<'_>],
+) -> Result<()> {
+    for (index, file) in given.iter().enumerate() {
+        let is_file_param = op
+            .param(file.field)
+            .is_some_and(|p| p.location == Location::Multipart && p.ty == ParamType::File);
+        if !is_file_param {
+            let file_params: Vec<&str> = op
+                .params
+                .iter()
+                .filter(|p| p.ty == ParamType::File)
+                .map(|p| p.name)
+                .collect();
+            return Err(Error::invalid_params(format!(
+                "{} has no file parameter `{}`; its file parameters: {}",
+                op.name,
+                file.field,
+                if file_params.is_empty() {
+                    "none".to_owned()
+                } else {
+                    file_params.join(", ")
+                }
+            )));
+        }
+        if params.contains_key(file.field) {
+            return Err(Error::invalid_params(format!(
+                "`{}` is given both in the params and as a file",
+                file.field
+            )));
+        }
+        if given[..index].iter().any(|other| other.field == file.field) {
+            return Err(Error::invalid_params(format!(
+                "the file `{}` is given twice",
+                file.field
+            )));
+        }
+    }
+    Ok(())
+}
+
 fn build_body(
     op: &'static Operation,
     params: &Map<String, Value>,
     mut fields: Map<String, Value>,
-    files: Vec<(&str, File)>,
+    files: &[FilePart<'_>],
 ) -> Result<Option<(String, Vec<u8>)>> {
     let whole = params.get(BODY_KEY);
     let extra = match params.get(EXTRA_BODY_KEY) {
@@ -324,13 +394,13 @@ fn build_body(
             if files.is_empty() && fields.is_empty() && !required {
                 return Ok(None);
             }
-            Ok(Some(multipart(&fields, &files)))
+            Ok(Some(multipart(&fields, files)))
         }
     }
 }
 
 /// Encodes a `multipart/form-data` body (RFC 7578).
-fn multipart(fields: &Map<String, Value>, files: &[(&str, File)]) -> (String, Vec<u8>) {
+fn multipart(fields: &Map<String, Value>, files: &[FilePart<'_>]) -> (String, Vec<u8>) {
     let boundary = format!("----libclerk{:016x}{:016x}", random(), random());
     let mut out = Vec::new();
     for (name, value) in fields {
@@ -348,21 +418,20 @@ fn multipart(fields: &Map<String, Value>, files: &[(&str, File)]) -> (String, Ve
         }
         out.extend_from_slice(b"\r\n");
     }
-    for (name, file) in files {
+    for file in files {
         out.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
         out.extend_from_slice(
             format!(
                 "Content-Disposition: form-data; name=\"{}\"; filename=\"{}\"\r\nContent-Type: {}\r\n\r\n",
-                escape_disposition(name),
-                escape_disposition(&file.filename),
+                escape_disposition(file.field),
+                escape_disposition(file.filename),
                 file.content_type
-                    .as_deref()
                     .filter(|t| !t.contains(['\r', '\n']))
                     .unwrap_or("application/octet-stream"),
             )
             .as_bytes(),
         );
-        out.extend_from_slice(&file.content);
+        out.extend_from_slice(file.content);
         out.extend_from_slice(b"\r\n");
     }
     out.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
@@ -461,6 +530,51 @@ pub(crate) fn append_query(query: &mut String, name: &str, value: &Value) {
         Value::Object(_) => push(&value.to_string()),
         scalar => push(&scalar_text(scalar).unwrap_or_default()),
     }
+}
+
+/// The query of a raw request ([`Client::request`](crate::Client::request)) from a JSON
+/// object, the one meaning shared by the C library's `query_json` and `clerk request
+/// --query`: string values are sent as they are, numbers and booleans as their JSON text;
+/// an array repeats the key once per item (`{"a": [1, 2]}` is `a=1&a=2`); `null` (as a
+/// value or an array item) leaves the entry out; a nested object or array is refused
+/// with [`Error::InvalidParams`] naming the key (a query has no nesting; encode it
+/// yourself if an endpoint wants JSON text). `null` for the whole query means none.
+pub fn query_from_json(query: &Value) -> Result<Vec<(String, String)>> {
+    fn scalar(key: &str, value: &Value) -> Result<Option<String>> {
+        match value {
+            Value::Null => Ok(None),
+            Value::String(text) => Ok(Some(text.clone())),
+            Value::Bool(_) | Value::Number(_) => Ok(Some(value.to_string())),
+            other => Err(Error::invalid_params(format!(
+                "query value `{key}` must be a string, number, boolean, null or an array of \
+                 those, not {}",
+                json_type_name(other)
+            ))),
+        }
+    }
+    let object = match query {
+        Value::Null => return Ok(Vec::new()),
+        Value::Object(object) => object,
+        other => {
+            return Err(Error::invalid_params(format!(
+                "the query must be a JSON object of names to values, not {}",
+                json_type_name(other)
+            )));
+        }
+    };
+    let mut pairs = Vec::new();
+    for (key, value) in object {
+        let items = match value {
+            Value::Array(items) => items.as_slice(),
+            single => std::slice::from_ref(single),
+        };
+        for item in items {
+            if let Some(text) = scalar(key, item)? {
+                pairs.push((key.clone(), text));
+            }
+        }
+    }
+    Ok(pairs)
 }
 
 /// Whether a path segment is `.` or `..` once percent-encoded dots (`%2E`, any case) are
@@ -687,6 +801,67 @@ mod tests {
             &json!({"item_id": "1", "part": "p", "$body": {}}),
         ));
         assert!(no_body.contains("takes no request body"), "{no_body}");
+    }
+
+    #[test]
+    fn query_from_json_repeats_arrays_skips_nulls_and_refuses_nesting() {
+        let pairs =
+            query_from_json(&json!({"a": [1, "x", true, null], "b": null, "c": "d"})).unwrap();
+        let expected = [("a", "1"), ("a", "x"), ("a", "true"), ("c", "d")];
+        let pairs: Vec<(&str, &str)> = pairs
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(pairs, expected);
+        assert!(query_from_json(&Value::Null).unwrap().is_empty());
+        for nested in [
+            json!({"a": {"b": 1}}),
+            json!({"a": [[1]]}),
+            json!({"a": [{}]}),
+        ] {
+            let error = query_from_json(&nested).unwrap_err();
+            assert_eq!(error.kind(), "invalid_params");
+            assert!(error.to_string().contains("`a`"), "{error}");
+        }
+        let error = query_from_json(&json!([1])).unwrap_err();
+        assert!(error.to_string().contains("not an array"), "{error}");
+    }
+
+    #[test]
+    fn files_given_as_bytes_are_sent_as_parts() {
+        let png = b"\x89PNG\r\n";
+        let file = FilePart::new("file", "me.png", png).with_content_type("image/png");
+        let out = build_request_with_files(&UPLOAD, &json!({"item_id": "u1"}), &[file]).unwrap();
+        let (_, bytes) = out.body.unwrap();
+        let needle = b"filename=\"me.png\"\r\nContent-Type: image/png\r\n\r\n\x89PNG\r\n\r\n";
+        assert!(bytes.windows(needle.len()).any(|w| w == needle));
+        let both = message(build_request_with_files(
+            &UPLOAD,
+            &json!({"item_id": "u1", "file": {}}),
+            &[file],
+        ));
+        assert!(both.contains("given both"), "{both}");
+        let unknown = message(build_request_with_files(
+            &UPLOAD,
+            &json!({"item_id": "u1"}),
+            &[FilePart::new("item_id", "x", b"")],
+        ));
+        assert!(
+            unknown.contains("no file parameter `item_id`; its file parameters: file"),
+            "{unknown}"
+        );
+        let twice = message(build_request_with_files(
+            &UPLOAD,
+            &json!({"item_id": "u1"}),
+            &[file, file],
+        ));
+        assert!(twice.contains("given twice"), "{twice}");
+        let missing = message(build_request_with_files(
+            &UPLOAD,
+            &json!({"item_id": "u1"}),
+            &[],
+        ));
+        assert!(missing.contains("missing required parameter"), "{missing}");
     }
 
     #[test]

@@ -81,6 +81,12 @@ impl TestKey {
 
     /// From a PEM private key: PKCS#8 (`PRIVATE KEY`) or PKCS#1 (`RSA PRIVATE KEY`).
     pub fn from_pem(kid: &str, pem: &str) -> Result<TestKey, Error> {
+        if crate::verify::keys::pem_kind(pem) == Some(crate::verify::keys::PemKind::Public) {
+            return Err(config(
+                "expects a PRIVATE key (BEGIN PRIVATE KEY or BEGIN RSA PRIVATE KEY); this is a \
+                 public key, which can verify tokens but not sign them",
+            ));
+        }
         let der = pem_to_der(pem).map_err(config)?;
         let pair = KeyPair::from_pkcs8(&der)
             .or_else(|_| KeyPair::from_der(&der))

@@ -577,7 +577,17 @@ impl Transport {
                     millis(self.timeout_connect)
                 ),
             },
-            other => map_ureq_error(other),
+            // Name the server: "Connection refused" alone does not say which URL was tried.
+            other => match map_ureq_error(other) {
+                Error::Transport { message, not_sent } => Error::Transport {
+                    message: format!(
+                        "{}: {message}",
+                        self.base_url.strip_suffix("/v1").unwrap_or(&self.base_url)
+                    ),
+                    not_sent,
+                },
+                mapped => mapped,
+            },
         }
     }
 }

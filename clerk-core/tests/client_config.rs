@@ -245,3 +245,46 @@ fn extra_headers_must_be_valid_and_not_ours() {
     accepted(Client::builder().header("X-Trace", "abc\tdef"));
     refused(Client::builder().user_agent("app\r\n"), "user_agent");
 }
+
+mod support;
+
+/// The JSON configuration (`ClientConfig`, what the C library and the bindings take)
+/// reaches the wire: extra headers are sent with every request, the user agent leads.
+#[test]
+fn client_config_json_headers_reach_the_wire() {
+    let server = support::Server::start();
+    server.push(support::Reply::json(200, "[]"));
+    let config = clerk_core::ClientConfig::from_json(&format!(
+        r#"{{"secret_key": "sk_test_cfg", "api_url": "{}", "user_agent": "cfg-test/1",
+            "retry": {{"max_attempts": 1}}, "headers": {{"X-Gateway": "edge-1", "X-Trace": "t1"}}}}"#,
+        server.url
+    ))
+    .unwrap();
+    let client = config.build().unwrap();
+    client.call("users.list", &serde_json::json!({})).unwrap();
+    let seen = &server.seen()[0];
+    assert_eq!(seen.header("x-gateway"), Some("edge-1"));
+    assert_eq!(seen.header("x-trace"), Some("t1"));
+    assert_eq!(seen.header("authorization"), Some("Bearer sk_test_cfg"));
+    assert!(
+        seen.header("user-agent")
+            .unwrap()
+            .starts_with("cfg-test/1 ")
+    );
+}
+
+/// Unknown keys are refused at every level with the accepted keys named, for both types.
+#[test]
+fn config_json_refuses_unknown_keys_naming_the_accepted_ones() {
+    for (json, named) in [
+        (r#"{"timeout_ms": 5}"#, "`timeout_request_ms`"),
+        (r#"{"retry": {"max_attempt": 5}}"#, "`max_attempts`"),
+        (r#"{"headers": {"X-A": true}}"#, "`headers`"),
+    ] {
+        let error = clerk_core::ClientConfig::from_json(json).unwrap_err();
+        assert!(matches!(error, Error::Config { .. }), "{json}");
+        assert!(error.to_string().contains(named), "{json}: {error}");
+    }
+    let error = clerk_core::VerifierConfig::from_json(r#"{"audiences": ["a"]}"#).unwrap_err();
+    assert!(error.to_string().contains("`audience`"), "{error}");
+}

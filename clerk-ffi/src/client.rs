@@ -4,14 +4,13 @@
 use std::ffi::c_char;
 use std::sync::{Mutex, OnceLock};
 
-use base64::Engine as _;
 use clerk_core::pagination::Pages;
-use clerk_core::{CallOptions, Client};
-use serde_json::{Map, Value};
+use clerk_core::{CallOptions, Client, FilePart};
+use serde_json::Value;
 
 use crate::boundary::{
-    FfiError, Output, boundary, bytes, free_handle, from_object, guard, handle, json_type_name,
-    object_or_empty, optional_str, required_str, write_handle,
+    FfiError, Output, boundary, bytes, free_handle, from_object, guard, handle, object_or_empty,
+    optional_str, required_str, write_handle,
 };
 use crate::config::build_client;
 use crate::result::clerk_result;
@@ -39,19 +38,22 @@ pub struct clerk_pager {
 ///   "timeout_connect_ms", "timeout_request_ms", "max_response_bytes",
 ///   "retry": {"max_attempts", "initial_backoff_ms", "max_backoff_ms", "max_elapsed_ms"},
 ///   "root_certificates": "webpki" | "system", "root_certificates_pem", "proxy",
-///   "proxy_from_env"}`.
+///   "proxy_from_env", "headers": {"Name": "value", ...}}` (the core's `ClientConfig`).
 /// NULL or `""` configure the client from the environment (`CLERK_SECRET_KEY` required,
 /// `CLERK_API_URL`, `CLERK_API_VERSION`); `"from_env": true` starts from the environment
 /// and applies the other keys on top. Absent keys keep the defaults of
 /// `clerk_core::ClientBuilder`; unknown keys and wrong JSON types are an error
-/// (`CLERK_RESULT_INVALID_JSON`). Values are checked here, not at the first call, and a bad
+/// (`CLERK_RESULT_INVALID_JSON`, the message naming the key and the accepted keys). Values are checked here, not at the first call, and a bad
 /// one is `CLERK_RESULT_CONFIG` with a message naming it: `api_url` a bare
 /// `scheme://host[:port]` (https, or http for loopback; no path, query, fragment or
 /// userinfo; port 1..=65535); `timeout_connect_ms` and `timeout_request_ms` 1..=600000;
 /// `max_response_bytes` 1..=1073741824; `retry.max_attempts` 1..=10,
 /// `retry.initial_backoff_ms` 0..=60000, `retry.max_backoff_ms` 0..=300000 and not below
 /// the initial backoff, `retry.max_elapsed_ms` 1..=600000; `root_certificates_pem` at least
-/// one certificate, every one parsable.
+/// one certificate, every one parsable; `headers` valid HTTP field names and values
+/// without CR/LF, none of those the client sets itself (`Authorization`,
+/// `Clerk-API-Version`, `User-Agent`, `Content-Type`, `Content-Length`,
+/// `Transfer-Encoding`, `Host`).
 ///
 /// On success `*client_out` receives the new client and `*json_out` is set to NULL; on
 /// failure `*client_out` is untouched and `*json_out` receives an error object.
@@ -219,10 +221,12 @@ unsafe fn call(
 /// Calls a multipart operation (profile image, logo upload) with the file's bytes passed
 /// directly.
 ///
-/// Builds the file parameter `file_field` from `filename`, `content_type` (NULL for
-/// `application/octet-stream`) and the `bytes_len` bytes at `bytes_ptr`, adds it to
-/// `params_json` (as for `clerk_client_call`; it must not already hold `file_field`) and
-/// calls the operation. `bytes_ptr` may be NULL only when `bytes_len` is 0.
+/// Sends the `bytes_len` bytes at `bytes_ptr` as the file parameter `file_field`, named
+/// `filename`, with `content_type` (NULL for `application/octet-stream`), beside the
+/// params of `params_json` (as for `clerk_client_call`; it must not also hold
+/// `file_field`, and `file_field` must be a file parameter of the operation, else
+/// `CLERK_RESULT_INVALID_PARAMS`). The bytes go to the multipart body as they are (no
+/// base64 on the way). `bytes_ptr` may be NULL only when `bytes_len` is 0.
 ///
 /// Outputs, ownership and thread safety as for `clerk_client_call`; the bytes are only read
 /// during the call.
@@ -256,66 +260,16 @@ pub unsafe extern "C" fn clerk_client_call_multipart(
                 bytes(bytes_ptr, bytes_len, "bytes")?,
             )
         };
-        let mut params = object_or_empty(params, "params_json")?;
-        if params.contains_key(file_field) {
-            return Err(FfiError::new(
-                clerk_result::InvalidParams,
-                "invalid_params",
-                format!("`{file_field}` is given both in params_json and as the file"),
-            ));
-        }
-        let mut file = Map::new();
-        file.insert("filename".into(), filename.into());
-        file.insert(
-            "content_base64".into(),
-            base64::engine::general_purpose::STANDARD
-                .encode(content)
-                .into(),
-        );
+        let params = object_or_empty(params, "params_json")?;
+        let mut file = FilePart::new(file_field, filename, content);
         if let Some(content_type) = content_type {
-            file.insert("content_type".into(), content_type.into());
+            file = file.with_content_type(content_type);
         }
-        params.insert(file_field.into(), Value::Object(file));
-        let response = client.client.call(name, &Value::Object(params))?;
+        let response = client
+            .client
+            .call_with_files(name, &Value::Object(params), &[file])?;
         Ok((clerk_result::Ok, Output::Json(response.body)))
     })
-}
-
-/// Turns `{"key": value-or-array}` into query pairs; arrays repeat the key, nulls are
-/// skipped.
-fn query_pairs(query: Map<String, Value>) -> Result<Vec<(String, String)>, FfiError> {
-    fn scalar(key: &str, value: &Value) -> Result<Option<String>, FfiError> {
-        match value {
-            Value::Null => Ok(None),
-            Value::String(text) => Ok(Some(text.clone())),
-            Value::Bool(_) | Value::Number(_) => Ok(Some(value.to_string())),
-            other => Err(FfiError::invalid_json(
-                "query_json",
-                format!(
-                    "`{key}` must be a string, number, boolean or an array of those, not {}",
-                    json_type_name(other)
-                ),
-            )),
-        }
-    }
-    let mut pairs = Vec::new();
-    for (key, value) in query {
-        match &value {
-            Value::Array(items) => {
-                for item in items {
-                    if let Some(text) = scalar(&key, item)? {
-                        pairs.push((key.clone(), text));
-                    }
-                }
-            }
-            _ => {
-                if let Some(text) = scalar(&key, &value)? {
-                    pairs.push((key, text));
-                }
-            }
-        }
-    }
-    Ok(pairs)
 }
 
 /// Sends a raw request: the escape hatch for endpoints the operation table lacks.
@@ -323,8 +277,10 @@ fn query_pairs(query: Map<String, Value>) -> Result<Vec<(String, String)>, FfiEr
 /// `method` is `GET`, `POST`, `PUT`, `PATCH` or `DELETE` (any case); `path` is relative to
 /// the API root (`{api_url}/v1`), e.g. `"/users"` (a path with a dot-segment, `/../`,
 /// `/./` or percent-encoded `%2E`, is refused with `CLERK_RESULT_INVALID_PARAMS`);
-/// `query_json` is NULL, `""` or an object whose values are strings, numbers, booleans or
-/// arrays of those (arrays repeat the key);
+/// `query_json` is NULL, `""` or an object whose values are strings, numbers, booleans,
+/// `null` or arrays of those: arrays repeat the key, `null` leaves the entry out, and a
+/// nested object or array is refused with `CLERK_RESULT_INVALID_JSON` naming the key (the
+/// params contract's raw-request query, shared with `clerk request --query`);
 /// `body_json` is NULL (no body) or any JSON text. When `status_out` is not NULL it
 /// receives the HTTP status on success.
 ///
@@ -435,7 +391,10 @@ unsafe fn request(
                 format!("unknown HTTP method `{method}`"),
             )
         })?;
-        let query = query_pairs(object_or_empty(query, "query_json")?)?;
+        // The core's one query meaning; its refusals keep this argument's documented code.
+        let query =
+            clerk_core::query_from_json(&Value::Object(object_or_empty(query, "query_json")?))
+                .map_err(|error| FfiError::invalid_json("query_json", error))?;
         let body = body
             .map(|text| {
                 serde_json::from_str::<Value>(text)
@@ -618,34 +577,4 @@ unsafe fn pager_next(
 pub unsafe extern "C" fn clerk_pager_free(pager: *mut clerk_pager) {
     // SAFETY: the caller passes NULL or a live pager, freed once, unused by other threads.
     guard((), || unsafe { free_handle(pager) })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn query_arrays_repeat_the_key_and_nulls_are_skipped() {
-        let query = serde_json::json!({"a": [1, "x", true], "b": null, "c": "d"});
-        let Value::Object(query) = query else {
-            unreachable!()
-        };
-        let pairs = query_pairs(query).unwrap();
-        let expected = [("a", "1"), ("a", "x"), ("a", "true"), ("c", "d")];
-        assert_eq!(pairs.len(), expected.len());
-        for (pair, (key, value)) in pairs.iter().zip(expected) {
-            assert_eq!((pair.0.as_str(), pair.1.as_str()), (key, value));
-        }
-    }
-
-    #[test]
-    fn nested_query_values_are_refused() {
-        let Value::Object(query) = serde_json::json!({"a": {"b": 1}}) else {
-            unreachable!()
-        };
-        assert_eq!(
-            query_pairs(query).unwrap_err().code,
-            clerk_result::InvalidJson
-        );
-    }
 }

@@ -2,13 +2,11 @@
 //! token minting.
 
 use std::ffi::c_char;
-use std::time::Duration;
 
 use clerk_core::verify::{
     AuthenticateOptions, Check, RequestInfo, Verifier, VerifyError, authenticate_request,
 };
 use clerk_core::webhooks::{Webhook, WebhookError};
-use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::boundary::{
@@ -16,6 +14,7 @@ use crate::boundary::{
     json_type_name, object_or_empty, optional_str, required_str, write_handle,
 };
 use crate::client::clerk_client;
+use crate::config::build_verifier;
 use crate::result::clerk_result;
 
 /// A session token verifier: its key (PEM, or a JWKS cache fed by a client) and its
@@ -61,65 +60,16 @@ impl From<WebhookError> for FfiError {
     }
 }
 
-/// Every option of `clerk_core::verify::VerifierBuilder`, durations in milliseconds.
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct VerifierConfig {
-    /// PEM public key for networkless verification (takes precedence over the JWKS).
-    jwt_key: Option<String>,
-    #[serde(default)]
-    authorized_parties: Vec<String>,
-    #[serde(default)]
-    audience: Vec<String>,
-    #[serde(default)]
-    issuer: Vec<String>,
-    clock_skew_ms: Option<u64>,
-    jwks_ttl_ms: Option<u64>,
-    kid_refetch_interval_ms: Option<u64>,
-    max_stale_ms: Option<u64>,
-}
-
-fn build_verifier(
-    config: Option<&str>,
-    client: Option<&clerk_client>,
-) -> Result<Verifier, FfiError> {
-    let blank = config.is_none_or(|text| text.trim().is_empty());
-    if blank && client.is_none() {
-        return Ok(Verifier::from_env()?);
-    }
-    let config: VerifierConfig =
-        from_object(object_or_empty(config, "config_json")?, "config_json")?;
-    let mut builder = Verifier::builder()
-        .authorized_parties(config.authorized_parties)
-        .audience(config.audience)
-        .issuer(config.issuer);
-    if let Some(client) = client {
-        builder = builder.client(client.client.clone());
-    }
-    if let Some(pem) = config.jwt_key {
-        builder = builder.pem_key(pem);
-    }
-    if let Some(ms) = config.clock_skew_ms {
-        builder = builder.clock_skew(Duration::from_millis(ms));
-    }
-    if let Some(ms) = config.jwks_ttl_ms {
-        builder = builder.jwks_ttl(Duration::from_millis(ms));
-    }
-    if let Some(ms) = config.kid_refetch_interval_ms {
-        builder = builder.kid_refetch_interval(Duration::from_millis(ms));
-    }
-    if let Some(ms) = config.max_stale_ms {
-        builder = builder.max_stale(Duration::from_millis(ms));
-    }
-    Ok(builder.build()?)
-}
-
 /// Makes a session token verifier.
 ///
 /// `config_json` is NULL, `""`, or a JSON object (every key optional):
 /// `{"jwt_key": "-----BEGIN PUBLIC KEY-----...", "authorized_parties": [...],
 ///   "audience": [...], "issuer": [...], "clock_skew_ms": 5000, "jwks_ttl_ms": 300000,
-///   "kid_refetch_interval_ms": 10000, "max_stale_ms": 3600000}`.
+///   "kid_refetch_interval_ms": 10000, "max_stale_ms": 3600000, "from_env": false}`
+/// (the core's `VerifierConfig`; unknown keys and wrong JSON types are
+/// `CLERK_RESULT_INVALID_JSON`, the message naming the key and the accepted keys).
+/// `"from_env": true` starts from the environment (`CLERK_JWT_KEY`, and with a NULL
+/// `client` the JWKS of `CLERK_SECRET_KEY`) and applies the other keys on top.
 /// Ranges (anything else is `CLERK_RESULT_CONFIG` naming the setting): `clock_skew_ms`
 /// 0..=300000 (5 minutes), `jwks_ttl_ms` 100..=86400000, `kid_refetch_interval_ms` and
 /// `max_stale_ms` 0..=86400000 (24 hours). A successful JWKS fetch replaces the whole key
@@ -157,7 +107,7 @@ pub unsafe extern "C" fn clerk_verifier_new(
         // client, valid during the call.
         let (config, client) =
             unsafe { (optional_str(config_json, "config_json")?, client.as_ref()) };
-        let verifier = build_verifier(config, client)?;
+        let verifier = build_verifier(config, client.map(|c| c.client.clone()))?;
         // SAFETY: verifier_out was checked non-NULL; the caller guarantees it is writable.
         unsafe { write_handle(verifier_out, clerk_verifier { verifier }) };
         Ok((clerk_result::Ok, Output::Nothing))

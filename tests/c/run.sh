@@ -6,7 +6,15 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
-out=$root/target/c-tests
+# Where Cargo builds: CARGO_TARGET_DIR, else cargo metadata's target_directory.
+target=${CARGO_TARGET_DIR:-$(cargo metadata --format-version 1 --no-deps 2>/dev/null |
+    sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')}
+target=${target:-$root/target}
+case $target in
+/*) ;;
+*) target=$root/$target ;;
+esac
+out=$target/c-tests
 mkdir -p "$out"
 cc=${CC:-cc}
 cxx=${CXX:-c++}
@@ -37,7 +45,7 @@ step() {
 
 step "cargo build -p clerk-ffi -p clerk-emulator" \
     cargo build --quiet -p clerk-ffi -p clerk-emulator
-lib=$root/target/debug
+lib=$target/debug
 
 # The header on its own, as strict C99 and as C++.
 step "clerk.h compiles as C99 (-Wall -Wextra -Werror -pedantic)" \
@@ -73,11 +81,46 @@ static_link() {
         ! readelf -d "$out/test_client.static" | grep -q 'libclerk'
 }
 step "link test_client statically via pkg-config --static" static_link
+
+# install.sh finds the build through CARGO_TARGET_DIR (here a second target directory
+# holding the same debug build), installs into a fresh prefix, and a program built with
+# pkg-config and the rpath form runs from it without LD_LIBRARY_PATH.
+custom_install() {
+    local custom=$out/custom-target prefix2=$out/prefix-custom
+    rm -rf "$custom" "$prefix2" && mkdir -p "$custom" && ln -s "$lib" "$custom/debug" || return 1
+    env CARGO_TARGET_DIR="$custom" CLERK_FFI_PROFILE_DIR=debug clerk-ffi/install.sh "$prefix2" ||
+        return 1
+    local pc="env PKG_CONFIG_PATH=$prefix2/lib/pkgconfig pkg-config"
+    printf '#include <stdio.h>\n#include <clerk.h>\nint main(void) { printf("libclerk %%s\\n", clerk_version()); return 0; }\n' \
+        >"$out/version.c"
+    "$cc" "${strict[@]}" "$out/version.c" $($pc --cflags --libs clerk) \
+        -Wl,-rpath,"$($pc --variable=libdir clerk)" -o "$out/version" || return 1
+    # Outputs captured first: `cmd | grep -q` fails under pipefail when grep exits early.
+    local ran linked
+    ran=$(env -u LD_LIBRARY_PATH "$out/version") && linked=$(ldd "$out/version") || return 1
+    grep -q '^libclerk [0-9]' <<<"$ran" && grep -q "$prefix2/lib/libclerk.so" <<<"$linked" ||
+        return 1
+    # The comment line of the template is copied as it is, not filled in.
+    local left
+    left=$(ls -A "$prefix2")
+    grep -q '^# pkg-config file for libclerk, written by clerk-ffi/install.sh' \
+        "$prefix2/lib/pkgconfig/clerk.pc" && ! grep -q 'libclerk-install' <<<"$left"
+}
+step "install.sh honours CARGO_TARGET_DIR; rpath-linked program runs from the prefix" custom_install
+# A target directory without the build fails clearly and leaves no half-made prefix.
+missing_build() {
+    local prefix3=$out/prefix-missing
+    rm -rf "$prefix3" "$out/empty-target" && mkdir -p "$out/empty-target"
+    ! env CARGO_TARGET_DIR="$out/empty-target" CLERK_FFI_PROFILE_DIR=debug \
+        clerk-ffi/install.sh "$prefix3" 2>"$out/missing.err" &&
+        grep -q 'libclerk.so is missing' "$out/missing.err" && [ ! -e "$prefix3" ]
+}
+step "install.sh without a build fails clearly, prefix untouched" missing_build
 step "static link flags pinned (clerk-ffi/check-static-libs.sh)" clerk-ffi/check-static-libs.sh
 
 # The emulator prints one JSON line with its URL and keys, then serves.
 emulator_log=$out/emulator.out
-emulator_cmd=${CLERK_EMULATOR_CMD:-$root/target/debug/clerk-emulator}
+emulator_cmd=${CLERK_EMULATOR_CMD:-$target/debug/clerk-emulator}
 $emulator_cmd >"$emulator_log" 2>"$out/emulator.err" &
 emulator_pid=$!
 trap 'kill "$emulator_pid" 2>/dev/null' EXIT

@@ -91,6 +91,32 @@ static void test_client_new(const char *api_url, const char *secret_key) {
            "expected a JSON object");
     EXPECT(clerk_client_new("{\"secret_kye\": \"x\"}", &client, &json),
            CLERK_RESULT_INVALID_JSON, json, "secret_kye");
+    /* Unknown keys are named beside the keys accepted, at every level. */
+    EXPECT(clerk_client_new("{\"secret_kye\": \"x\"}", &client, &json),
+           CLERK_RESULT_INVALID_JSON, json, "expected one of `from_env`, `secret_key`");
+    EXPECT(clerk_client_new("{\"retry\": {\"attempts\": 2}}", &client, &json),
+           CLERK_RESULT_INVALID_JSON, json, "unknown field `attempts`, expected one of `max_attempts`");
+    EXPECT(clerk_client_new("{\"header\": {\"X-A\": \"1\"}}", &client, &json),
+           CLERK_RESULT_INVALID_JSON, json, "`headers`");
+    /* Extra headers: an object of names to strings; the client's own headers are refused. */
+    EXPECT(clerk_client_new("{\"headers\": {\"X-A\": 1}}", &client, &json),
+           CLERK_RESULT_INVALID_JSON, json, "`headers`");
+    EXPECT(clerk_client_new("{\"headers\": [\"X-A\"]}", &client, &json),
+           CLERK_RESULT_INVALID_JSON, json, "`headers`");
+    EXPECT(clerk_client_new("{\"headers\": {\"Authorization\": \"Bearer x\"}}", &client, &json),
+           CLERK_RESULT_CONFIG, json, "Authorization");
+    EXPECT(clerk_client_new("{\"headers\": {\"X-Bad\": \"a\\r\\nb\"}}", &client, &json),
+           CLERK_RESULT_CONFIG, json, "X-Bad");
+    CHECK(client == sentinel);
+    snprintf(env_config, sizeof env_config,
+             "{\"secret_key\": \"%s\", \"api_url\": \"%s\","
+             " \"headers\": {\"X-Gateway\": \"edge-1\", \"X-Trace\": \"t\\tab\"}}",
+             secret_key, api_url);
+    EXPECT(clerk_client_new(env_config, &client, &json), CLERK_RESULT_OK, json, NULL);
+    EXPECT(clerk_client_call(client, "GetUserList", "{\"limit\": 1}", &json), CLERK_RESULT_OK,
+           json, "[");
+    clerk_client_free(client);
+    client = sentinel;
     EXPECT(clerk_client_new("{\"timeout_request_ms\": \"soon\"}", &client, &json),
            CLERK_RESULT_INVALID_JSON, json, "invalid_json");
     EXPECT(clerk_client_new("{\"api_url\": \"ftp://example.com\"}", &client, &json),

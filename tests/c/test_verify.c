@@ -271,6 +271,18 @@ static void test_pem_verifier(const char *public_pem_path) {
            CLERK_RESULT_CONFIG, json, "\"kind\":\"config\"");
     EXPECT(clerk_verifier_new("{\"jwt_kee\": \"x\"}", NULL, &verifier, &json),
            CLERK_RESULT_INVALID_JSON, json, "jwt_kee");
+    /* An unknown key is named beside the keys accepted (the core's VerifierConfig). */
+    EXPECT(clerk_verifier_new("{\"clock_skew\": 5}", NULL, &verifier, &json),
+           CLERK_RESULT_INVALID_JSON, json, "unknown field `clock_skew`, expected one of");
+    EXPECT(clerk_verifier_new("{\"clock_skew\": 5}", NULL, &verifier, &json),
+           CLERK_RESULT_INVALID_JSON, json, "`clock_skew_ms`");
+    EXPECT(clerk_verifier_new("{\"clock_skew_ms\": \"5s\"}", NULL, &verifier, &json),
+           CLERK_RESULT_INVALID_JSON, json, "`clock_skew_ms`");
+    /* A private key where the public key belongs says so. */
+    EXPECT(clerk_verifier_new("{\"jwt_key\": \"-----BEGIN PRIVATE KEY-----\\nMIIB\\n-----END "
+                              "PRIVATE KEY-----\"}",
+                              NULL, &verifier, &json),
+           CLERK_RESULT_CONFIG, json, "expects a PUBLIC key");
     EXPECT(clerk_verifier_new("{\"clock_skew_ms\": \"5s\"}", NULL, &verifier, &json),
            CLERK_RESULT_INVALID_JSON, json, "invalid_json");
     EXPECT(clerk_verifier_new("{\"authorized_parties\": \"https://a\"}", NULL, &verifier, &json),

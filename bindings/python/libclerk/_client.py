@@ -136,7 +136,8 @@ class Client(HandleOwner, _ResourcesBase):
     Keyword arguments set the client's options; without a ``secret_key`` the environment
     is still read and the arguments apply on top (``from_env`` says so explicitly).
     Timeouts are in seconds. ``retry`` is a dict with ``max_attempts``,
-    ``initial_backoff_ms``, ``max_backoff_ms`` and ``max_elapsed_ms``.
+    ``initial_backoff_ms``, ``max_backoff_ms`` and ``max_elapsed_ms``. ``headers`` are
+    sent with every request (the client's own, such as ``Authorization``, are refused).
 
     One client is safe to share across threads (and should be: it pools connections).
     Close it with :meth:`close` or a ``with`` block; verifiers and pagers made from it
@@ -159,6 +160,7 @@ class Client(HandleOwner, _ResourcesBase):
         proxy: Optional[str] = None,
         proxy_from_env: Optional[bool] = None,
         from_env: Optional[bool] = None,
+        headers: Optional[Mapping[str, str]] = None,
     ) -> None:
         options: Dict[str, Any] = {
             "secret_key": secret_key,
@@ -173,6 +175,7 @@ class Client(HandleOwner, _ResourcesBase):
             "root_certificates_pem": root_certificates_pem,
             "proxy": proxy,
             "proxy_from_env": proxy_from_env,
+            "headers": dict(headers) if headers is not None else None,
         }
         config = {key: value for key, value in options.items() if value is not None}
         config_json: Optional[bytes] = None

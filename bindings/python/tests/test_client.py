@@ -201,9 +201,13 @@ def test_every_config_key_is_accepted(emulator: Emulator) -> None:
         root_certificates="webpki",
         proxy_from_env=False,
         from_env=False,
+        headers={"X-Gateway": "edge-1"},
     )
     with client:
         assert isinstance(client.users.list(limit=1), list)
+    # The client's own headers cannot be replaced; an unknown key is named.
+    with pytest.raises(libclerk.ConfigError, match="Authorization"):
+        libclerk.Client("sk_test_x", headers={"Authorization": "Bearer other"})
 
 
 def test_threads_share_one_client(client: libclerk.Client) -> None:

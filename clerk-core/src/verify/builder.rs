@@ -259,6 +259,12 @@ impl Verifier {
     /// From the environment: `CLERK_JWT_KEY` (PEM, networkless) when set, else the JWKS
     /// of [`Client::from_env`] when `CLERK_SECRET_KEY` is set.
     pub fn from_env() -> Result<Verifier, Error> {
+        Verifier::builder_from_env()?.build()
+    }
+
+    /// A builder preset from the environment, as [`from_env`](Self::from_env) reads it,
+    /// for adding further settings (or building leniently).
+    pub fn builder_from_env() -> Result<VerifierBuilder, Error> {
         let mut builder = Verifier::builder();
         if let Ok(pem) = std::env::var("CLERK_JWT_KEY") {
             builder = builder.pem_key(pem);
@@ -266,6 +272,6 @@ impl Verifier {
         if std::env::var("CLERK_SECRET_KEY").is_ok_and(|k| !k.is_empty()) {
             builder = builder.client(Client::from_env()?);
         }
-        builder.build()
+        Ok(builder)
     }
 }

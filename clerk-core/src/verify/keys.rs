@@ -95,7 +95,13 @@ impl RsaKey {
     /// Parses a PEM public key: `PUBLIC KEY` (SubjectPublicKeyInfo) or `RSA PUBLIC KEY`
     /// (PKCS#1). Literal `\n` sequences (as env files often hold) count as line breaks.
     pub(crate) fn from_pem(pem: &str) -> Result<RsaKey, String> {
+        if pem_kind(pem) == Some(PemKind::Private) {
+            return Err(PRIVATE_GIVEN.to_owned());
+        }
         let der = pem_to_der(pem)?;
+        if pem_kind(pem).is_none() && der_is_private_key(&der) {
+            return Err(PRIVATE_GIVEN.to_owned());
+        }
         let (n, e) = rsa_components_from_der(&der)?;
         RsaKey::from_components(n, e)
     }
@@ -263,6 +269,43 @@ pub(crate) fn pem_to_der(pem: &str) -> Result<Vec<u8>, String> {
         .map_err(|e| format!("the PEM key is not valid base64: {e}"))
 }
 
+/// The message for a private key given where a public key is expected (`CLERK_JWT_KEY`,
+/// `jwt_key`, `clerk verify --jwt-key`): say what it is and what to give instead.
+const PRIVATE_GIVEN: &str = "expects a PUBLIC key (BEGIN PUBLIC KEY); this is a private key: \
+    give its public half (`openssl pkey -in KEY.pem -pubout`), or the instance's PEM public \
+    key from the Clerk dashboard";
+
+/// Which kind of key a PEM text's `BEGIN` line announces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PemKind {
+    /// `PUBLIC KEY`, `RSA PUBLIC KEY`.
+    Public,
+    /// `PRIVATE KEY`, `RSA PRIVATE KEY`, `ENCRYPTED PRIVATE KEY`.
+    Private,
+}
+
+/// The key kind of the first `-----BEGIN ...-----` line, if there is one that names a key.
+pub(crate) fn pem_kind(pem: &str) -> Option<PemKind> {
+    let start = pem.find("-----BEGIN ")? + "-----BEGIN ".len();
+    let label = &pem[start..];
+    let label = &label[..label.find("-----")?];
+    if label.ends_with("PRIVATE KEY") {
+        Some(PemKind::Private)
+    } else if label.ends_with("PUBLIC KEY") {
+        Some(PemKind::Public)
+    } else {
+        None
+    }
+}
+
+/// Whether DER without a PEM label is a private key: PKCS#1 `RSAPrivateKey` and PKCS#8
+/// `PrivateKeyInfo` both open with `INTEGER 0` (the version), which no public key does.
+fn der_is_private_key(der: &[u8]) -> bool {
+    read_tlv(der, 0x30)
+        .and_then(|(outer, _)| read_tlv(outer, 0x02))
+        .is_some_and(|(version, _)| version == [0])
+}
+
 /// DER encoding of the rsaEncryption object identifier 1.2.840.113549.1.1.1.
 const RSA_ENCRYPTION_OID: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
 
@@ -338,6 +381,34 @@ fn read_tlv(input: &[u8], tag: u8) -> Option<(&[u8], &[u8])> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A private key where a public one belongs is named as such, labelled or not; and
+    /// a public key where a private one belongs (token minting) likewise.
+    #[cfg(feature = "testing")]
+    #[test]
+    fn key_kinds_given_the_wrong_way_round_are_named() {
+        let key = crate::testing::TestKey::generate("kid").unwrap();
+        let private = key.private_key_pem();
+        let error = RsaKey::from_pem(&private).unwrap_err();
+        assert!(error.starts_with("expects a PUBLIC key"), "{error}");
+        let unlabelled: String = private
+            .lines()
+            .filter(|l| !l.starts_with("-----"))
+            .collect();
+        let error = RsaKey::from_pem(&unlabelled).unwrap_err();
+        assert!(error.contains("this is a private key"), "{error}");
+        assert!(RsaKey::from_pem(&key.public_key_pem()).is_ok());
+        let error = crate::testing::TestKey::from_pem("kid", &key.public_key_pem()).unwrap_err();
+        assert!(
+            error.to_string().contains("expects a PRIVATE key"),
+            "{error}"
+        );
+        assert_eq!(
+            pem_kind("-----BEGIN RSA PRIVATE KEY-----\n"),
+            Some(PemKind::Private)
+        );
+        assert_eq!(pem_kind("-----BEGIN CERTIFICATE-----\n"), None);
+    }
 
     #[test]
     fn der_lengths_are_bounded() {

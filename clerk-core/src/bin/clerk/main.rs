@@ -1,6 +1,7 @@
 //! `clerk`: the command-line face of clerk-core, for scripts and for our own checks.
 //!
-//! Exit codes: 0 success, 1 the operation failed (error JSON on stderr), 2 usage error.
+//! Exit codes: 0 success (also when standard output is closed early, as by `| head`),
+//! 1 the operation failed (error JSON on stderr), 2 usage error.
 
 mod authenticate_cmd;
 mod verify_cmds;
@@ -8,255 +9,333 @@ mod verify_cmds;
 use std::io::{Read, Write};
 use std::process::ExitCode;
 
-use clerk_core::{Client, Error, File, Method, operation};
+use clap::{Parser, Subcommand};
+use clerk_core::{Client, Error, FilePart, Method, operation};
 use serde_json::{Value, json};
 
-const USAGE: &str = "\
-usage:
-  clerk ops [--full]                      print the operation table as JSON lines
-  clerk call NAME [PARAMS_JSON|-] [--file FIELD=PATH[:CONTENT_TYPE]]...
-                                          call an operation by operationId or resource.method
-  clerk pages NAME [PARAMS_JSON|-]        call a list operation page after page (one JSON line per page)
-  clerk request METHOD PATH [--query JSON] [--body JSON|-]
-                                          raw request below {CLERK_API_URL}/v1
-  clerk verify TOKEN [options] | --jsonl  verify session tokens locally
-  clerk authenticate --jsonl              authenticate requests (JSON lines in and out)
-  clerk webhook verify ...                verify a webhook signature
-  clerk token mint ...                    mint a session token for tests
-environment: CLERK_SECRET_KEY, CLERK_API_URL (default https://api.clerk.com), CLERK_API_VERSION";
+/// The Clerk Backend API and session verification from the command line.
+#[derive(Parser)]
+#[command(
+    name = "clerk",
+    version,
+    propagate_version = true,
+    after_help = "Environment: CLERK_SECRET_KEY, CLERK_API_URL (default https://api.clerk.com), \
+                  CLERK_API_VERSION; CLERK_JWT_KEY for verify; RUST_LOG=clerk=debug logs \
+                  requests to stderr.\n\
+                  Exit codes: 0 ok, 1 the operation or verification failed (error JSON on \
+                  stderr), 2 usage error."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print the operation table, one JSON line per operation.
+    Ops {
+        /// Every field of each operation (params, body, pagination, ...).
+        #[arg(long)]
+        full: bool,
+    },
+    /// Call an operation by operationId (GetUserList) or resource.method (users.list).
+    Call {
+        /// The operation, e.g. users.get or GetUser (`clerk ops` lists them).
+        name: String,
+        /// The flat params object, e.g. '{"user_id": "user_123"}'; `-` reads stdin.
+        params: Option<String>,
+        /// A file parameter of a multipart operation, read from PATH.
+        #[arg(long = "file", value_name = "FIELD=PATH[:CONTENT_TYPE]")]
+        files: Vec<String>,
+    },
+    /// Call a list operation page after page, one JSON line per page.
+    Pages {
+        /// The list operation, e.g. users.list.
+        name: String,
+        /// The flat params object (`limit` sets the page size); `-` reads stdin.
+        params: Option<String>,
+    },
+    /// Send a raw request below {CLERK_API_URL}/v1 (the tool adds /v1).
+    Request {
+        /// GET, POST, PUT, PATCH or DELETE (any case).
+        method: String,
+        /// The path below /v1, e.g. /users.
+        path: String,
+        /// Query as a JSON object: arrays repeat the key, null leaves it out.
+        #[arg(long, value_name = "JSON")]
+        query: Option<String>,
+        /// The JSON body; `-` reads stdin.
+        #[arg(long, value_name = "JSON|-")]
+        body: Option<String>,
+    },
+    /// Verify session tokens locally.
+    Verify(verify_cmds::VerifyArgs),
+    /// Authenticate requests as @clerk/backend's authenticateRequest does: one JSON object
+    /// a line on stdin ({method, url, headers, options, now?, has?}), one result line each.
+    Authenticate {
+        /// Read JSON lines from stdin (the only mode).
+        #[arg(long, required = true)]
+        jsonl: bool,
+    },
+    /// Verify or sign webhook deliveries (Svix / Standard Webhooks).
+    Webhook {
+        #[command(subcommand)]
+        command: verify_cmds::WebhookCommand,
+    },
+    /// Mint session tokens for tests.
+    Token {
+        #[command(subcommand)]
+        command: verify_cmds::TokenCommand,
+    },
+}
+
+/// Why a command stopped short of success.
+pub(crate) enum Failure {
+    /// A command-line mistake: the message on stderr, exit code 2.
+    Usage(String),
+    /// The operation failed: this error object on stderr, exit code 1.
+    Failed(Value),
+    /// Standard output was closed (`| head -1`): stop at once, quietly, exit code 0.
+    ClosedPipe,
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Failure {
+        Failure::Failed(error.to_json())
+    }
+}
+
+/// A command's exit code when it ran to its end (0, or 1 for a refused token or webhook).
+pub(crate) type Outcome = Result<u8, Failure>;
+
+pub(crate) fn usage(message: impl Into<String>) -> Failure {
+    Failure::Usage(message.into())
+}
+
+/// Writes one line to standard output, flushed, so a closed pipe is seen at once.
+pub(crate) fn print_line(text: &str) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{text}").and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Err(Failure::ClosedPipe),
+        Err(error) => Err(usage(format!("cannot write to standard output: {error}"))),
+    }
+}
+
+/// Logs go to stderr, filtered by `RUST_LOG` (nothing when it is unset). The HTTP layer's
+/// wire dumps hold the `Authorization` header: they stay off unless `RUST_LOG` names them.
+fn init_logging() {
+    let Ok(filter) = std::env::var("RUST_LOG") else {
+        return;
+    };
+    let filter = if filter.contains("ureq") {
+        filter
+    } else {
+        format!("{filter},ureq=info,ureq_proto=info")
+    };
+    env_logger::Builder::new()
+        .parse_filters(&filter)
+        .target(env_logger::Target::Stderr)
+        .init();
+}
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let Some(command) = args.first() else {
-        eprintln!("{USAGE}");
-        return ExitCode::from(2);
+    init_logging();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // --help and --version print and exit 0; mistakes print usage and exit 2.
+        Err(error) => error.exit(),
     };
-    let rest = &args[1..];
-    let code = match command.as_str() {
-        "ops" => ops(rest),
-        "call" => call(rest),
-        "pages" => pages(rest),
-        "request" => request(rest),
-        "verify" | "webhook" | "token" => verify_cmds::run(command, rest),
-        "authenticate" => authenticate_cmd::run(rest),
-        "-h" | "--help" | "help" => {
-            println!("{USAGE}");
-            0
+    let (outcome, command) = match cli.command {
+        Command::Ops { full } => (ops(full), "ops"),
+        Command::Call {
+            name,
+            params,
+            files,
+        } => (call(&name, params.as_deref(), &files), "call"),
+        Command::Pages { name, params } => (pages(&name, params.as_deref()), "pages"),
+        Command::Request {
+            method,
+            path,
+            query,
+            body,
+        } => (
+            request(&method, &path, query.as_deref(), body.as_deref()),
+            "request",
+        ),
+        Command::Verify(args) => (verify_cmds::verify(args), "verify"),
+        Command::Authenticate { jsonl: _ } => (
+            Ok(authenticate_cmd::run(&["--jsonl".to_owned()]) as u8),
+            "authenticate",
+        ),
+        Command::Webhook { command } => (verify_cmds::webhook(command), "webhook"),
+        Command::Token { command } => (verify_cmds::token(command), "token"),
+    };
+    let mut stderr = std::io::stderr().lock();
+    let code = match outcome {
+        Ok(code) => code,
+        Err(Failure::ClosedPipe) => 0,
+        Err(Failure::Failed(error)) => {
+            let _ = writeln!(stderr, "{error}");
+            1
         }
-        "--version" | "version" => {
-            println!("clerk {}", env!("CARGO_PKG_VERSION"));
-            0
+        Err(Failure::Usage(message)) => {
+            let _ = writeln!(
+                stderr,
+                "error: {message}\n\nFor more information, try 'clerk {command} --help'."
+            );
+            2
         }
-        other => usage_error(&format!("unknown command {other:?}")),
     };
-    ExitCode::from(code.clamp(0, 255) as u8)
+    ExitCode::from(code)
 }
 
-fn usage_error(message: &str) -> i32 {
-    eprintln!("clerk: {message}\n{USAGE}");
-    2
-}
-
-/// Prints an error as one JSON line on stderr and returns the failure exit code.
-fn fail(error: &Error) -> i32 {
-    eprintln!("{}", error.to_json());
-    1
-}
-
-fn ops(args: &[String]) -> i32 {
-    let full = match args {
-        [] => false,
-        [flag] if flag == "--full" => true,
-        _ => return usage_error("ops takes only --full"),
-    };
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+fn ops(full: bool) -> Outcome {
     for op in operation::all() {
         let line = if full {
             serde_json::to_value(op).unwrap_or_default()
         } else {
             json!({"name": op.name, "operation_id": op.operation_id, "method": op.method, "path": op.path})
         };
-        if writeln!(out, "{line}").is_err() {
-            return 1;
-        }
+        print_line(&line.to_string())?;
     }
-    0
+    Ok(0)
 }
 
-/// Reads a JSON argument, `-` meaning standard input.
-fn json_arg(text: Option<&String>) -> Result<Value, String> {
-    let text = match text.map(String::as_str) {
-        None => return Ok(json!({})),
-        Some("-") => {
-            let mut buffer = String::new();
-            std::io::stdin()
-                .read_to_string(&mut buffer)
-                .map_err(|e| format!("cannot read standard input: {e}"))?;
-            buffer
-        }
-        Some(text) => text.to_owned(),
+/// Reads a JSON argument's text, `-` meaning standard input.
+pub(crate) fn text_arg(text: &str) -> Result<String, Failure> {
+    if text != "-" {
+        return Ok(text.to_owned());
+    }
+    let mut buffer = String::new();
+    std::io::stdin()
+        .read_to_string(&mut buffer)
+        .map_err(|e| usage(format!("cannot read standard input: {e}")))?;
+    Ok(buffer)
+}
+
+/// A JSON argument (`-` for stdin), refused with a message that says what to give.
+fn json_arg(what: &str, text: Option<&str>, example: &str) -> Result<Option<Value>, Failure> {
+    let Some(text) = text else {
+        return Ok(None);
     };
-    clerk_core::client::parse_params(&text).map_err(|e| e.to_string())
+    let text = text_arg(text)?;
+    if what == "PARAMS_JSON" && text.trim().is_empty() {
+        return Ok(Some(json!({})));
+    }
+    serde_json::from_str(&text).map(Some).map_err(|error| {
+        Failure::from(Error::InvalidParams {
+            message: format!(
+                "{what} is not valid JSON ({error}); give JSON such as {example} (in single \
+                 quotes in a shell), or - to read it from standard input"
+            ),
+        })
+    })
 }
 
-fn client() -> Result<Client, i32> {
-    Client::from_env().map_err(|e| fail(&e))
+fn params_arg(text: Option<&str>) -> Result<Value, Failure> {
+    Ok(json_arg("PARAMS_JSON", text, r#"'{"user_id": "user_123"}'"#)?.unwrap_or_else(|| json!({})))
 }
 
-fn print_body(body: &str) -> i32 {
-    println!("{body}");
-    0
+fn client() -> Result<Client, Failure> {
+    Ok(Client::from_env()?)
 }
 
-fn call(args: &[String]) -> i32 {
-    let mut positional = Vec::new();
-    let mut files = Vec::new();
-    let mut iter = args.iter();
-    while let Some(arg) = iter.next() {
-        if arg == "--file" {
-            match iter.next() {
-                Some(spec) => files.push(spec.clone()),
-                None => return usage_error("--file needs FIELD=PATH"),
+fn call(name: &str, params: Option<&str>, file_specs: &[String]) -> Outcome {
+    let params = params_arg(params)?;
+    let files = file_specs
+        .iter()
+        .map(|spec| read_file_spec(spec))
+        .collect::<Result<Vec<_>, _>>()?;
+    let parts: Vec<FilePart<'_>> = files
+        .iter()
+        .map(|file| {
+            let part = FilePart::new(&file.field, &file.filename, &file.content);
+            match &file.content_type {
+                Some(content_type) => part.with_content_type(content_type),
+                None => part,
             }
-        } else {
-            positional.push(arg);
-        }
-    }
-    let (name, params) = match positional.as_slice() {
-        [name] => (name, None),
-        [name, params] => (name, Some(*params)),
-        _ => return usage_error("call takes NAME and optionally PARAMS_JSON"),
+        })
+        .collect();
+    let client = client()?;
+    let response = if parts.is_empty() {
+        client.call(name, &params)?
+    } else {
+        client.call_with_files(name, &params, &parts)?
     };
-    let mut params = match json_arg(params) {
-        Ok(params) => params,
-        Err(message) => return fail(&invalid(message)),
-    };
-    for spec in files {
-        if let Err(message) = add_file(&mut params, &spec) {
-            return fail(&invalid(message));
-        }
-    }
-    let client = match client() {
-        Ok(client) => client,
-        Err(code) => return code,
-    };
-    match client.call(name, &params) {
-        Ok(response) => print_body(&response.body),
-        Err(error) => fail(&error),
-    }
+    print_line(&response.body)?;
+    Ok(0)
 }
 
-/// The CLI reports its own argument problems in the library's error shape.
-fn invalid(message: String) -> Error {
-    Error::InvalidParams { message }
+/// One `--file FIELD=PATH[:CONTENT_TYPE]`, read.
+struct FileArg {
+    field: String,
+    filename: String,
+    content_type: Option<String>,
+    content: Vec<u8>,
 }
 
-/// `FIELD=PATH[:CONTENT_TYPE]` → a file param in the flat params object.
-fn add_file(params: &mut Value, spec: &str) -> Result<(), String> {
-    let (field, location) = spec
-        .split_once('=')
-        .ok_or_else(|| format!("--file {spec:?} must be FIELD=PATH[:CONTENT_TYPE]"))?;
+fn read_file_spec(spec: &str) -> Result<FileArg, Failure> {
+    let (field, location) = spec.split_once('=').ok_or_else(|| {
+        usage(format!(
+            "--file {spec:?} must be FIELD=PATH[:CONTENT_TYPE], e.g. --file file=me.png:image/png"
+        ))
+    })?;
     let (path, content_type) = match location.rsplit_once(':') {
         Some((path, content_type)) if content_type.contains('/') => (path, Some(content_type)),
         _ => (location, None),
     };
-    let content = std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+    let content =
+        std::fs::read(path).map_err(|e| usage(format!("--file: cannot read {path}: {e}")))?;
     let filename = std::path::Path::new(path)
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "file".to_owned());
-    let mut file = File::new(filename, content);
-    if let Some(content_type) = content_type {
-        file = file.with_content_type(content_type);
-    }
-    let object = params
-        .as_object_mut()
-        .ok_or_else(|| "params must be a JSON object".to_owned())?;
-    object.insert(
-        field.to_owned(),
-        serde_json::to_value(&file).map_err(|e| e.to_string())?,
-    );
-    Ok(())
+    Ok(FileArg {
+        field: field.to_owned(),
+        filename,
+        content_type: content_type.map(str::to_owned),
+        content,
+    })
 }
 
-fn pages(args: &[String]) -> i32 {
-    let (name, params) = match args {
-        [name] => (name, None),
-        [name, params] => (name, Some(params)),
-        _ => return usage_error("pages takes NAME and optionally PARAMS_JSON"),
-    };
-    let params = match json_arg(params) {
-        Ok(params) => params,
-        Err(message) => return fail(&invalid(message)),
-    };
-    let client = match client() {
-        Ok(client) => client,
-        Err(code) => return code,
-    };
-    let pages = match client.pages(name, &params) {
-        Ok(pages) => pages,
-        Err(error) => return fail(&error),
-    };
-    for page in pages {
-        match page {
-            Ok(response) => println!("{}", response.body),
-            Err(error) => return fail(&error),
-        }
+fn pages(name: &str, params: Option<&str>) -> Outcome {
+    let params = params_arg(params)?;
+    let client = client()?;
+    for page in client.pages(name, &params)? {
+        print_line(&page?.body)?;
     }
-    0
+    Ok(0)
 }
 
-fn request(args: &[String]) -> i32 {
-    let mut positional = Vec::new();
-    let mut query = None;
-    let mut body = None;
-    let mut iter = args.iter();
-    while let Some(arg) = iter.next() {
-        match arg.as_str() {
-            "--query" => query = iter.next(),
-            "--body" => body = iter.next(),
-            _ => positional.push(arg),
-        }
-    }
-    let [method, path] = positional.as_slice() else {
-        return usage_error("request takes METHOD PATH [--query JSON] [--body JSON]");
-    };
+fn request(method: &str, path: &str, query: Option<&str>, body: Option<&str>) -> Outcome {
     let Some(method) = Method::parse(method) else {
-        return usage_error(&format!("unknown method {method:?}"));
+        return Err(usage(format!(
+            "unknown HTTP method {method:?}: use GET, POST, PUT, PATCH or DELETE"
+        )));
     };
-    let query_pairs = match query.map(|q| json_arg(Some(q))).transpose() {
-        Ok(None) => Vec::new(),
-        Ok(Some(Value::Object(map))) => {
-            let mut pairs = Vec::new();
-            for (name, value) in map {
-                let values = match value {
-                    Value::Array(items) => items,
-                    other => vec![other],
-                };
-                for value in values {
-                    let text = match value {
-                        Value::String(text) => text,
-                        other => other.to_string(),
-                    };
-                    pairs.push((name.clone(), text));
-                }
-            }
-            pairs
+    let query = json_arg("--query", query, r#"'{"limit": 10}'"#)?;
+    let query = clerk_core::query_from_json(query.as_ref().unwrap_or(&Value::Null))?;
+    let body = json_arg("--body", body, r#"'{"first_name": "Ada"}'"#)?;
+    let client = client()?;
+    match client.request(method, path, &query, body.as_ref()) {
+        Ok(response) => {
+            print_line(&response.body)?;
+            Ok(0)
         }
-        Ok(Some(_)) => return fail(&invalid("--query must be a JSON object".into())),
-        Err(message) => return fail(&invalid(message)),
-    };
-    let body = match body.map(|b| json_arg(Some(b))).transpose() {
-        Ok(body) => body,
-        Err(message) => return fail(&invalid(message)),
-    };
-    let client = match client() {
-        Ok(client) => client,
-        Err(code) => return code,
-    };
-    match client.request(method, path, &query_pairs, body.as_ref()) {
-        Ok(response) => print_body(&response.body),
-        Err(error) => fail(&error),
+        Err(error) => {
+            let mut json = error.to_json();
+            let doubled = path
+                .strip_prefix("/v1")
+                .filter(|rest| rest.starts_with('/'));
+            if let (Some(404), Some(rest)) = (error.status(), doubled) {
+                json["hint"] = format!(
+                    "the tool adds /v1 itself (this went to {}{path}): try `clerk request {method} {rest}`",
+                    client.base_url()
+                )
+                .into();
+            }
+            Err(Failure::Failed(json))
+        }
     }
 }
