@@ -225,16 +225,31 @@ fn main() {
     let first_two = two_threads(|_| {
         black_box(uncached.verify(black_box(&token))).unwrap();
     });
-    two_line("first-time verify, cache off", first_two, first, best_wall[2]);
+    two_line(
+        "first-time verify, cache off",
+        first_two,
+        first,
+        best_wall[2],
+    );
     let same_two = two_threads(|_| {
         black_box(cached.verify(black_box(&token))).unwrap();
     });
-    two_line("repeated-token verify, same token on both", same_two, repeated, best_wall[4]);
+    two_line(
+        "repeated-token verify, same token on both",
+        same_two,
+        repeated,
+        best_wall[4],
+    );
     let own_two = two_threads(|thread| {
         let t = if thread == 0 { &token } else { &second };
         black_box(cached.verify(black_box(t))).unwrap();
     });
-    two_line("repeated-token verify, a token per thread", own_two, repeated, best_wall[4]);
+    two_line(
+        "repeated-token verify, a token per thread",
+        own_two,
+        repeated,
+        best_wall[4],
+    );
     let stats = cached.token_cache_stats();
     println!(
         "cache: {} of {} entries, {} hits, {} misses",

@@ -77,10 +77,9 @@ fn main() {
             let parsed =
                 ParsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, key.public_spki_der()).unwrap();
             measured(count, || {
-                black_box(parsed.verify_sig(
-                    black_box(signing_input.as_bytes()),
-                    black_box(&signature),
-                ))
+                black_box(
+                    parsed.verify_sig(black_box(signing_input.as_bytes()), black_box(&signature)),
+                )
                 .unwrap();
             });
         }

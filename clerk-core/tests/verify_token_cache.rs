@@ -230,7 +230,10 @@ fn cache_on_and_off_agree_across_clock_moves_and_rotation() {
         token(key_b(), json!({"exp": N + 600})),
         token(key_a(), json!({"nbf": N + 30})),
         token(key_a(), json!({"iat": N + 20, "nbf": null})),
-        token(key_b(), json!({"exp": N + 3, "fea": "o:a", "o": {"id": "org_1"}})),
+        token(
+            key_b(),
+            json!({"exp": N + 3, "fea": "o:a", "o": {"id": "org_1"}}),
+        ),
         mint_with_header_at(key_a(), &json!({"kid": "kid_unknown"}), &json!({}), N).unwrap(),
     ];
     // Bounded walk of the clock, back and forth, with a rotation in the middle.
@@ -247,7 +250,11 @@ fn cache_on_and_off_agree_across_clock_moves_and_rotation() {
             }
         }
     }
-    assert!(on.token_cache_stats().hits > 10, "{:?}", on.token_cache_stats());
+    assert!(
+        on.token_cache_stats().hits > 10,
+        "{:?}",
+        on.token_cache_stats()
+    );
     assert_eq!(source_on.count(), source_off.count());
 }
 

@@ -123,7 +123,9 @@ impl JwksCache {
     }
 
     fn is_fresh(&self, state: &State, now_ms: i64) -> bool {
-        state.fetched_at_ms.is_some_and(|at| self.fresh_since(at, now_ms))
+        state
+            .fetched_at_ms
+            .is_some_and(|at| self.fresh_since(at, now_ms))
     }
 
     fn fresh_since(&self, fetched_at_ms: i64, now_ms: i64) -> bool {

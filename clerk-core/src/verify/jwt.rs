@@ -330,8 +330,7 @@ mod tests {
     fn decoding_matches_the_base64_crate() {
         use base64::Engine;
         use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-        let reference =
-            |s: &str| URL_SAFE_NO_PAD.decode(s.trim_end_matches('=')).ok();
+        let reference = |s: &str| URL_SAFE_NO_PAD.decode(s.trim_end_matches('=')).ok();
         let alphabet = [b'A', b'B', b'Q', b'g', b'-', b'_', b'/', b'=', b'.', b'9'];
         let mut checked = 0;
         for len in 0..=5u32 {
@@ -354,7 +353,8 @@ mod tests {
             let len = (seed % 700) as usize;
             let mut text: String = (0..len)
                 .map(|i| {
-                    let symbols = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+                    let symbols =
+                        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
                     char::from(symbols[((seed >> (i % 50)) as usize + i * 7) % 64])
                 })
                 .collect();

@@ -52,8 +52,8 @@ pub mod request;
 mod token_cache;
 
 pub use builder::{
-    DEFAULT_TOKEN_CACHE_SIZE, MAX_CACHE_SETTING, MAX_CLOCK_SKEW, MAX_TOKEN_CACHE_SIZE, MIN_JWKS_TTL,
-    VerifierBuilder,
+    DEFAULT_TOKEN_CACHE_SIZE, MAX_CACHE_SETTING, MAX_CLOCK_SKEW, MAX_TOKEN_CACHE_SIZE,
+    MIN_JWKS_TTL, VerifierBuilder,
 };
 pub use claims::{Organization, ScopedNames, SessionClaims};
 pub use clock::{Clock, FixedClock, SystemClock};
@@ -61,7 +61,7 @@ pub use jwks::{JwksFetchError, JwksSource};
 pub use machine::{MachineBackend, MachineToken, MachineTokenType};
 pub use pipeline::Verifier;
 pub use reason::{Reason, VerifyError};
-pub use token_cache::{MAX_CACHED_TOKEN_BYTES, TokenCacheStats};
 pub use request::{AuthState, AuthenticateOptions, RequestInfo, TokenType, authenticate_request};
+pub use token_cache::{MAX_CACHED_TOKEN_BYTES, TokenCacheStats};
 
 pub(crate) use checks::OAUTH_TOKEN_TYPES;

@@ -42,6 +42,7 @@ struct Verified {
 
 /// A cache hit whose key must be looked up again (outside the shard lock: the lookup may
 /// fetch the JWKS).
+#[allow(clippy::large_enum_variant)] // short-lived, returned once per hit: no boxing
 enum Hit {
     Done(Result<SessionClaims, VerifyError>),
     KeyRecheck(Option<Box<str>>),
@@ -139,14 +140,14 @@ impl Verifier {
             Hit::KeyRecheck(kid) => {
                 // As the full pipeline would: the key source's answer for this kid now
                 // (which may refresh the JWKS), then the dates.
-                let (key, generation) = match inner.keys.key_for(kid.as_deref(), inner.clock.as_ref())
-                {
-                    Ok(found) => found,
-                    Err(error) => {
-                        cache.remove(token);
-                        return Some(Err(error));
-                    }
-                };
+                let (key, generation) =
+                    match inner.keys.key_for(kid.as_deref(), inner.clock.as_ref()) {
+                        Ok(found) => found,
+                        Err(error) => {
+                            cache.remove(token);
+                            return Some(Err(error));
+                        }
+                    };
                 let now_ms = inner.clock.now_ms();
                 let checked = cache.with_entry(token, |entry| {
                     if !entry.same_key(&key) {
@@ -295,18 +296,18 @@ impl Verifier {
         usable
             .verify(
                 algorithm,
-            decoded.signing_input.as_bytes(),
-            &decoded.signature,
-        )
-        .map_err(|error| match error {
-            SignatureError::BadSignature => {
-                VerifyError::new(Reason::TokenInvalidSignature, "JWT signature is invalid.")
-            }
-            SignatureError::Unusable(message) => VerifyError::new(
-                Reason::TokenVerificationFailed,
-                format!("Error verifying JWT signature: {message}"),
-            ),
-        })?;
+                decoded.signing_input.as_bytes(),
+                &decoded.signature,
+            )
+            .map_err(|error| match error {
+                SignatureError::BadSignature => {
+                    VerifyError::new(Reason::TokenInvalidSignature, "JWT signature is invalid.")
+                }
+                SignatureError::Unusable(message) => VerifyError::new(
+                    Reason::TokenVerificationFailed,
+                    format!("Error verifying JWT signature: {message}"),
+                ),
+            })?;
 
         // 6. Claims.
         let dates = check_claims(

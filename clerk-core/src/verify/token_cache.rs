@@ -168,7 +168,11 @@ impl TokenCache {
 
     /// Runs `use_entry` on the entry for exactly `token`, under the shard's read lock;
     /// `None` (a miss, counted) when there is none.
-    pub(super) fn with_entry<R>(&self, token: &str, use_entry: impl FnOnce(&Entry) -> R) -> Option<R> {
+    pub(super) fn with_entry<R>(
+        &self,
+        token: &str,
+        use_entry: impl FnOnce(&Entry) -> R,
+    ) -> Option<R> {
         let hash = self.hash(token);
         let shard = read(self.shard(hash));
         let found = shard
@@ -266,5 +270,6 @@ fn read(lock: &RwLock<Shard>) -> RwLockReadGuard<'_, Shard> {
 }
 
 fn write(lock: &RwLock<Shard>) -> RwLockWriteGuard<'_, Shard> {
-    lock.write().unwrap_or_else(|poisoned| poisoned.into_inner())
+    lock.write()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }

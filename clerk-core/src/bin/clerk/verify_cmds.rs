@@ -15,12 +15,13 @@ const USAGE: &str = "usage:
   clerk verify TOKEN [--jwt-key FILE] [--authorized-party P]... [--audience A]... [--issuer I]...
                      [--now SECONDS] [--clock-skew-ms N]
   clerk verify --jsonl   (JSON lines on stdin: {token, jwtKey, authorizedParties, now,
-                          clockSkewInMs, audience, issuer}; one result line each)
+                          clockSkewInMs, audience, issuer, repeat}; one result line each)
   clerk webhook verify --secret whsec_... --header 'svix-id: ...' ... [--now SECONDS] [BODY_FILE]
   clerk webhook sign --secret whsec_... --id MSG_ID --timestamp SECONDS [BODY_FILE]
                      (prints the svix-signature header value, for testing receivers)
   clerk token mint --key PRIVATE_KEY_PEM_FILE --kid KID [--claims JSON] [--header JSON] [--now SECONDS]
-Without --jwt-key, CLERK_JWT_KEY or (with CLERK_SECRET_KEY) the instance JWKS is used.";
+Without --jwt-key, CLERK_JWT_KEY or (with CLERK_SECRET_KEY) the instance JWKS is used.
+CLERK_TOKEN_CACHE_SIZE sets the verified-token cache (entries, 0 = off; default 1024).";
 
 /// A command-line mistake: exit code 2 with this message.
 struct UsageError(String);
@@ -160,6 +161,23 @@ struct CaseOptions {
     issuer: Vec<String>,
     now_ms: Option<i64>,
     clock_skew_ms: Option<u64>,
+    /// How many times to verify with one verifier (`--jsonl` `repeat`; default 1): with
+    /// the token cache on, every verification after an accepted first one must be a
+    /// cache hit and give the same result, else the case fails as `unexpected-error`.
+    repeat: u32,
+}
+
+/// `CLERK_TOKEN_CACHE_SIZE`: the verified-token cache size, when set.
+fn token_cache_size() -> Result<Option<usize>, VerifyError> {
+    match std::env::var("CLERK_TOKEN_CACHE_SIZE") {
+        Err(_) => Ok(None),
+        Ok(text) => text.trim().parse().map(Some).map_err(|_| {
+            VerifyError::new(
+                Reason::UnexpectedError,
+                format!("CLERK_TOKEN_CACHE_SIZE {text:?} is not a whole number"),
+            )
+        }),
+    }
 }
 
 fn verify_case(
@@ -182,10 +200,46 @@ fn verify_case(
     if let Some(skew) = options.clock_skew_ms {
         builder = builder.clock_skew(Duration::from_millis(skew));
     }
+    if let Some(size) = token_cache_size()? {
+        builder = builder.token_cache_size(size);
+    }
     let verifier = builder
         .build_lenient()
         .map_err(|e| VerifyError::new(Reason::UnexpectedError, e.to_string()))?;
-    verifier.verify(token)
+    let first = verifier.verify(token);
+    for round in 1..options.repeat.max(1) {
+        let again = verifier.verify(token);
+        let same = match (&first, &again) {
+            (Ok(a), Ok(b)) => {
+                a == b && serde_json::to_string(a).ok() == serde_json::to_string(b).ok()
+            }
+            (Err(a), Err(b)) => a == b,
+            _ => false,
+        };
+        if !same {
+            return Err(VerifyError::new(
+                Reason::UnexpectedError,
+                format!(
+                    "verification {} differs from the first: {first:?} then {again:?}",
+                    round + 1
+                ),
+            ));
+        }
+        let stats = verifier.token_cache_stats();
+        // The cache stores tokens up to 4 KiB without `=` padding (Clerk never pads).
+        let cacheable =
+            token.len() <= clerk_core::verify::MAX_CACHED_TOKEN_BYTES && !token.contains('=');
+        if first.is_ok() && cacheable && stats.capacity > 0 && stats.hits != u64::from(round) {
+            return Err(VerifyError::new(
+                Reason::UnexpectedError,
+                format!(
+                    "verification {} was not a token cache hit: {stats:?}",
+                    round + 1
+                ),
+            ));
+        }
+    }
+    first
 }
 
 /// One result line: `{"ok":true,"claims":{...}}` or `{"ok":false,"reason","message"}`.
@@ -258,6 +312,7 @@ fn verify(args: &[String]) -> Result<i32, UsageError> {
                     .map_err(|_| usage(format!("--clock-skew-ms {n:?} is not a whole number")))
             })
             .transpose()?,
+        repeat: 1,
     };
     if let Some(pem) = &options.jwt_key {
         if let Err(error) = Verifier::from_pem(pem) {
@@ -302,6 +357,8 @@ struct JsonlCase {
     audience: Option<OneOrMany>,
     #[serde(default)]
     issuer: Option<OneOrMany>,
+    #[serde(default)]
+    repeat: Option<u32>,
 }
 
 fn jsonl_case(line: &str, base: &Verifier) -> Result<SessionClaims, VerifyError> {
@@ -325,6 +382,7 @@ fn jsonl_case(line: &str, base: &Verifier) -> Result<SessionClaims, VerifyError>
         issuer: case.issuer.map(OneOrMany::into_vec).unwrap_or_default(),
         now_ms: case.now.map(seconds_to_ms),
         clock_skew_ms,
+        repeat: case.repeat.unwrap_or(1),
     };
     verify_case(&case.token, options, base)
 }
