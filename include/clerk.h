@@ -451,15 +451,22 @@ const char *clerk_result_name(uint32_t result);
  * `config_json` is NULL, `""`, or a JSON object (every key optional):
  * `{"jwt_key": "-----BEGIN PUBLIC KEY-----...", "authorized_parties": [...],
  *   "audience": [...], "issuer": [...], "clock_skew_ms": 5000, "jwks_ttl_ms": 300000,
- *   "kid_refetch_interval_ms": 10000, "max_stale_ms": 3600000, "from_env": false}`
+ *   "kid_refetch_interval_ms": 10000, "max_stale_ms": 3600000, "token_cache_size": 1024,
+ *   "from_env": false}`
  * (the core's `VerifierConfig`; unknown keys and wrong JSON types are
  * `CLERK_RESULT_INVALID_JSON`, the message naming the key and the accepted keys).
  * `"from_env": true` starts from the environment (`CLERK_JWT_KEY`, and with a NULL
  * `client` the JWKS of `CLERK_SECRET_KEY`) and applies the other keys on top.
  * Ranges (anything else is `CLERK_RESULT_CONFIG` naming the setting): `clock_skew_ms`
  * 0..=300000 (5 minutes), `jwks_ttl_ms` 100..=86400000, `kid_refetch_interval_ms` and
- * `max_stale_ms` 0..=86400000 (24 hours). A successful JWKS fetch replaces the whole key
- * set: a key that left the instance's JWKS stops verifying at once.
+ * `max_stale_ms` 0..=86400000 (24 hours), `token_cache_size` 0..=65536. A successful
+ * JWKS fetch replaces the whole key set: a key that left the instance's JWKS stops
+ * verifying at once.
+ * `token_cache_size` bounds the verified-token cache (default 1024 entries, 0 turns it
+ * off): a token that verified before skips the signature, while the key (still in the
+ * current key set) and `exp`/`nbf`/`iat` are checked again on every hit, so decisions
+ * are the same as without it. Each entry is at most ~10.5 KiB (tokens over 4 KiB are
+ * not cached): at most ~10.5 MiB at the default size, typically ~2.5 MiB.
  * With `jwt_key` tokens are verified against that PEM key without any network; otherwise
  * keys come from the JWKS of `client` (fetched once, then cached). `client` may be NULL
  * with a `jwt_key`; the verifier keeps its own reference to the client, which may be freed

@@ -2,12 +2,16 @@
 //!
 //! Run: `cargo run --release -p clerk-core --example verify_bench --features testing`
 //!
-//! Prints tokens/s for:
+//! Prints tokens/s, per CPU-second of the measuring thread (robust on a shared machine)
+//! and by wall clock, for:
 //! - raw: aws-lc-rs verifying the same RS256 signature with a pre-parsed key (the floor
 //!   any verifier pays);
-//! - verifier: `Verifier::verify` on a typical v2 session token with the key cached
-//!   (PEM key; a JWKS-cached key takes the same path after the first fetch);
-//! - the ratio, and the verifier on 2 threads sharing one instance.
+//! - first-time verify: `Verifier::verify` on a typical v2 session token with the key
+//!   cached (PEM key, JWKS-cached key) and the verified-token cache off, and with the
+//!   cache on but more distinct tokens than it holds (every call a miss and an insert);
+//! - repeated-token verify: the same token again, the cache on (every call a hit);
+//! - the ratios to raw, and each on 2 threads sharing one verifier (scaling against 1
+//!   thread; the 2-thread CPU figure is the sum of both threads' per-CPU-second rates).
 //!
 //! With `CLERK_BENCH_TOKEN_FILE` and `CLERK_BENCH_PUBLIC_KEY` set (as `bench/run.sh` does,
 //! so that every contestant verifies one token) it runs one round instead: raw aws-lc-rs
@@ -28,7 +32,7 @@ use serde_json::json;
 const NOW: i64 = 1_700_000_000;
 const RUN: Duration = Duration::from_secs(1);
 /// Interleaved rounds; the best of each is kept (a loaded machine only ever slows a run).
-const ROUNDS: usize = 6;
+const ROUNDS: usize = 4;
 
 /// CPU time this thread has run, from Linux's `/proc/thread-self/schedstat` (ns); `None`
 /// elsewhere. Other processes on a shared machine steal wall time, not this.
@@ -120,103 +124,165 @@ fn main() {
         .expect("raw verify");
 
     let clock = Arc::new(FixedClock::new(NOW * 1000));
+    let jwks = || Arc::new(StaticJwks(key.jwks().to_string()));
+    let build = |cache: usize| {
+        Verifier::builder()
+            .jwks_source(jwks())
+            .authorized_parties(["https://app.example.test"])
+            .clock(clock.clone())
+            .token_cache_size(cache)
+            .build()
+            .unwrap()
+    };
     let pem_verifier = Verifier::builder()
         .pem_key(key.public_key_pem())
         .authorized_parties(["https://app.example.test"])
         .clock(clock.clone())
+        .token_cache_size(0)
         .build()
         .unwrap();
-    let jwks_verifier = Verifier::builder()
-        .jwks_source(Arc::new(StaticJwks(key.jwks().to_string())))
-        .authorized_parties(["https://app.example.test"])
-        .clock(clock)
-        .build()
-        .unwrap();
-    pem_verifier.verify(&token).expect("verifies");
-    jwks_verifier.verify(&token).expect("verifies");
-
-    // Interleave the measurements so that frequency drift hits both alike; keep the best.
-    let mut raw = 0f64;
-    let mut pem = 0f64;
-    let mut jwks = 0f64;
-    let mut raw_wall = 0f64;
-    let mut jwks_wall = 0f64;
-    for _ in 0..ROUNDS {
-        let r = rate(|| {
-            black_box(
-                parsed.verify_sig(black_box(signing_input.as_bytes()), black_box(&signature)),
+    // First-time verification: the cache off, or on with more distinct tokens than it
+    // holds (every verification a miss plus an insert).
+    let uncached = build(0);
+    let cached = build(1024);
+    let churn = build(16);
+    let distinct: Vec<String> = (0..64)
+        .map(|i| {
+            mint_with_header_at(
+                &key,
+                &serde_json::Value::Null,
+                &json!({"sub": format!("user_{i}"), "azp": "https://app.example.test"}),
+                NOW,
             )
-            .unwrap();
-        });
-        raw = raw.max(r.best());
-        raw_wall = raw_wall.max(r.wall);
-        pem = pem.max(
+            .unwrap()
+        })
+        .collect();
+    let second = distinct[1].clone();
+    for v in [&pem_verifier, &uncached, &cached] {
+        v.verify(&token).expect("verifies");
+    }
+    cached.verify(&second).expect("verifies");
+    let mut next = 0usize;
+
+    // Interleave the measurements so that frequency drift hits all alike; keep the best.
+    let mut best = [0f64; 5];
+    let mut best_wall = [0f64; 5];
+    for _ in 0..ROUNDS {
+        let rates = [
+            rate(|| {
+                black_box(
+                    parsed.verify_sig(black_box(signing_input.as_bytes()), black_box(&signature)),
+                )
+                .unwrap();
+            }),
             rate(|| {
                 black_box(pem_verifier.verify(black_box(&token))).unwrap();
-            })
-            .best(),
-        );
-        let j = rate(|| {
-            black_box(jwks_verifier.verify(black_box(&token))).unwrap();
-        });
-        jwks = jwks.max(j.best());
-        jwks_wall = jwks_wall.max(j.wall);
+            }),
+            rate(|| {
+                black_box(uncached.verify(black_box(&token))).unwrap();
+            }),
+            rate(|| {
+                next = (next + 1) % distinct.len();
+                black_box(churn.verify(black_box(&distinct[next]))).unwrap();
+            }),
+            rate(|| {
+                black_box(cached.verify(black_box(&token))).unwrap();
+            }),
+        ];
+        for (i, r) in rates.iter().enumerate() {
+            best[i] = best[i].max(r.best());
+            best_wall[i] = best_wall[i].max(r.wall);
+        }
     }
+    let [raw, pem, first, misses, repeated] = best;
     let unit = if thread_cpu_ns().is_some() {
-        "tokens per CPU-second"
+        "tokens per CPU-second of the measuring thread"
     } else {
         "tokens/s (wall)"
     };
-    println!("({unit}; best of {ROUNDS} interleaved runs of {RUN:?})");
-    println!("raw RSA-2048 verify (aws-lc-rs, pre-parsed key): {raw:>9.0}");
-    println!(
-        "Verifier, PEM key:                               {pem:>9.0}  ratio {:.3}",
-        pem / raw
-    );
-    println!(
-        "Verifier, JWKS-cached key:                       {jwks:>9.0}  ratio {:.3}",
-        jwks / raw
-    );
+    println!("({unit}; best of {ROUNDS} interleaved runs of {RUN:?}; wall figures in brackets)");
+    let line = |name: &str, i: usize| {
+        println!(
+            "{name:<52} {:>10.0}  ratio {:>6.3}  [wall {:>9.0}, ratio {:.3}]",
+            best[i],
+            best[i] / raw,
+            best_wall[i],
+            best_wall[i] / best_wall[0]
+        );
+    };
+    line("raw RSA-2048 verify (aws-lc-rs, pre-parsed key)", 0);
+    line("first-time verify, PEM key, cache off", 1);
+    line("first-time verify, JWKS-cached key, cache off", 2);
+    line("first-time verify, distinct tokens, cache on (miss)", 3);
+    line("repeated-token verify, cache on (hit)", 4);
+    let _ = (pem, first, misses, repeated);
 
-    // Two threads on one verifier (shared cache), and the raw baseline on two threads to
-    // show what the machine allows right now (other load on the cores shows up there).
-    let two = two_threads(|| {
-        black_box(jwks_verifier.verify(black_box(&token))).unwrap();
-    });
-    let raw_two = two_threads(|| {
+    // Two threads on one verifier, and the raw baseline on two threads to show what the
+    // machine allows right now (other load on the cores shows up there).
+    println!("2 threads (sum of both; scaling = 2-thread rate / 1-thread rate):");
+    let two_line = |name: &str, two: Rate, one: f64, one_wall: f64| {
+        println!(
+            "{name:<52} {:>10.0}  scaling {:>5.2}x  [wall {:>9.0}, scaling {:.2}x]",
+            two.cpu.map_or(f64::NAN, |cpu| 2.0 * cpu),
+            two.cpu.map_or(f64::NAN, |cpu| 2.0 * cpu / one),
+            two.wall,
+            two.wall / one_wall
+        );
+    };
+    let raw_two = two_threads(|_| {
         black_box(parsed.verify_sig(black_box(signing_input.as_bytes()), black_box(&signature)))
             .unwrap();
     });
-    println!(
-        "Verifier, JWKS-cached key, 2 threads:            {:>9.0} wall tokens/s, scaling {:.2}x wall; per-thread CPU efficiency {}",
-        two.wall,
-        two.wall / jwks_wall,
-        two.cpu.map_or("n/a".to_owned(), |cpu| format!(
-            "{:.2} of 1 thread (2 threads = {:.2}x)",
-            cpu / jwks,
-            2.0 * cpu / jwks
-        )),
+    two_line("raw RSA verify", raw_two, raw, best_wall[0]);
+    let first_two = two_threads(|_| {
+        black_box(uncached.verify(black_box(&token))).unwrap();
+    });
+    two_line(
+        "first-time verify, cache off",
+        first_two,
+        first,
+        best_wall[2],
     );
+    let same_two = two_threads(|_| {
+        black_box(cached.verify(black_box(&token))).unwrap();
+    });
+    two_line(
+        "repeated-token verify, same token on both",
+        same_two,
+        repeated,
+        best_wall[4],
+    );
+    let own_two = two_threads(|thread| {
+        let t = if thread == 0 { &token } else { &second };
+        black_box(cached.verify(black_box(t))).unwrap();
+    });
+    two_line(
+        "repeated-token verify, a token per thread",
+        own_two,
+        repeated,
+        best_wall[4],
+    );
+    let stats = cached.token_cache_stats();
     println!(
-        "raw RSA verify, 2 threads:                       {:>9.0} wall tokens/s, scaling {:.2}x wall",
-        raw_two.wall,
-        raw_two.wall / raw_wall
+        "cache: {} of {} entries, {} hits, {} misses",
+        stats.entries, stats.capacity, stats.hits, stats.misses
     );
 }
 
-/// `work` on two threads at once for about `RUN`: total wall rate, and the mean rate per
-/// CPU-second of the two threads.
-fn two_threads(work: impl Fn() + Sync) -> Rate {
+/// `work` (given the thread's index) on two threads at once for about `RUN`: total wall
+/// rate, and the mean rate per CPU-second of the two threads.
+fn two_threads(work: impl Fn(usize) + Sync) -> Rate {
     let start = Instant::now();
     let results: Vec<(u64, Option<u64>)> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..2)
-            .map(|_| {
-                scope.spawn(|| {
+            .map(|thread| {
+                let work = &work;
+                scope.spawn(move || {
                     let cpu_start = thread_cpu_ns();
                     let mut done = 0u64;
                     while start.elapsed() < RUN {
                         for _ in 0..100 {
-                            work();
+                            work(thread);
                         }
                         done += 100;
                     }

@@ -281,7 +281,7 @@ impl ClientConfig {
 ///
 /// JSON: `{"from_env", "jwt_key", "authorized_parties": [...], "audience": [...],
 /// "issuer": [...], "clock_skew_ms", "jwks_ttl_ms", "kid_refetch_interval_ms",
-/// "max_stale_ms"}`.
+/// "max_stale_ms", "token_cache_size"}`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
@@ -312,6 +312,8 @@ pub struct VerifierConfig {
     pub kid_refetch_interval_ms: Option<u64>,
     /// [`VerifierBuilder::max_stale`], in milliseconds.
     pub max_stale_ms: Option<u64>,
+    /// [`VerifierBuilder::token_cache_size`]: verified-token cache entries (0: off).
+    pub token_cache_size: Option<usize>,
 }
 
 impl VerifierConfig {
@@ -360,6 +362,9 @@ impl VerifierConfig {
         }
         if let Some(ms) = self.max_stale_ms {
             builder = builder.max_stale(millis(ms));
+        }
+        if let Some(entries) = self.token_cache_size {
+            builder = builder.token_cache_size(entries);
         }
         Ok(builder)
     }

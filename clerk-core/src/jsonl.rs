@@ -30,6 +30,23 @@ pub struct CaseOptions {
     pub now_ms: Option<i64>,
     /// The clock skew in ms.
     pub clock_skew_ms: Option<u64>,
+    /// How many times to verify with one verifier (`--jsonl` `repeat`; 0 and 1 mean once):
+    /// with the token cache on, every verification after an accepted first one must be a
+    /// cache hit and give the same result, else the case fails as `unexpected-error`.
+    pub repeat: u32,
+}
+
+/// `CLERK_TOKEN_CACHE_SIZE`: the verified-token cache size, when set.
+fn token_cache_size() -> Result<Option<usize>, VerifyError> {
+    match std::env::var("CLERK_TOKEN_CACHE_SIZE") {
+        Err(_) => Ok(None),
+        Ok(text) => text.trim().parse().map(Some).map_err(|_| {
+            VerifyError::new(
+                Reason::UnexpectedError,
+                format!("CLERK_TOKEN_CACHE_SIZE {text:?} is not a whole number"),
+            )
+        }),
+    }
 }
 
 /// Verifies one token with the case's options over `base`'s keys.
@@ -53,10 +70,46 @@ pub fn verify_case(
     if let Some(skew) = options.clock_skew_ms {
         builder = builder.clock_skew(Duration::from_millis(skew));
     }
+    if let Some(size) = token_cache_size()? {
+        builder = builder.token_cache_size(size);
+    }
     let verifier = builder
         .build_lenient()
         .map_err(|e| VerifyError::new(Reason::UnexpectedError, e.to_string()))?;
-    verifier.verify(token)
+    let first = verifier.verify(token);
+    for round in 1..options.repeat.max(1) {
+        let again = verifier.verify(token);
+        let same = match (&first, &again) {
+            (Ok(a), Ok(b)) => {
+                a == b && serde_json::to_string(a).ok() == serde_json::to_string(b).ok()
+            }
+            (Err(a), Err(b)) => a == b,
+            _ => false,
+        };
+        if !same {
+            return Err(VerifyError::new(
+                Reason::UnexpectedError,
+                format!(
+                    "verification {} differs from the first: {first:?} then {again:?}",
+                    round + 1
+                ),
+            ));
+        }
+        let stats = verifier.token_cache_stats();
+        // The cache stores tokens up to 4 KiB without `=` padding (Clerk never pads).
+        let cacheable =
+            token.len() <= crate::verify::MAX_CACHED_TOKEN_BYTES && !token.contains('=');
+        if first.is_ok() && cacheable && stats.capacity > 0 && stats.hits != u64::from(round) {
+            return Err(VerifyError::new(
+                Reason::UnexpectedError,
+                format!(
+                    "verification {} was not a token cache hit: {stats:?}",
+                    round + 1
+                ),
+            ));
+        }
+    }
+    first
 }
 
 /// One result line: `{"ok":true,"claims":{...}}` or `{"ok":false,"reason","message"}`.
@@ -119,6 +172,8 @@ struct JsonlCase {
     audience: Option<OneOrMany>,
     #[serde(default)]
     issuer: Option<OneOrMany>,
+    #[serde(default)]
+    repeat: Option<u32>,
 }
 
 /// Parses one input line of `clerk verify --jsonl` and verifies its token.
@@ -143,6 +198,7 @@ pub fn jsonl_case(line: &str, base: &Verifier) -> Result<SessionClaims, VerifyEr
         issuer: case.issuer.map(OneOrMany::into_vec).unwrap_or_default(),
         now_ms: case.now.map(seconds_to_ms),
         clock_skew_ms,
+        repeat: case.repeat.unwrap_or(1),
     };
     verify_case(&case.token, options, base)
 }

@@ -67,7 +67,7 @@ pub use generated::models;
 pub use nullable::Nullable;
 pub use operation::{File, FilePart, Method, Operation};
 pub use pagination::{Pages, Paginator};
+pub use params::query_from_json;
 #[doc(hidden)]
 pub use transport::RetryClock;
 pub use transport::{RetryPolicy, RetryPolicyBuilder};
-pub use params::query_from_json;

@@ -114,10 +114,35 @@ fn unknown_kid_refetches_at_most_once_per_interval() {
 /// kept a key that had left the JWKS trusted forever.
 #[test]
 fn a_key_removed_from_the_jwks_is_refused_at_once_despite_a_kid_spray() {
+    // The default verifier: verified-token cache on.
+    removed_key_despite_a_kid_spray(None);
+}
+
+/// The same with the verified-token cache explicitly on (the refused token was a cache
+/// entry, hit before the rotation) and off.
+#[test]
+fn a_key_removed_from_the_jwks_is_refused_at_once_cache_on_and_off() {
+    removed_key_despite_a_kid_spray(Some(16));
+    removed_key_despite_a_kid_spray(Some(0));
+}
+
+fn removed_key_despite_a_kid_spray(token_cache: Option<usize>) {
     let source = FakeSource::serving(&[key_a()]);
     let clock = Arc::new(FixedClock::new(N * 1000));
-    let v = verifier(source.clone(), clock.clone());
+    let v = match token_cache {
+        None => verifier(source.clone(), clock.clone()),
+        Some(size) => Verifier::builder()
+            .jwks_source(source.clone())
+            .clock(clock.clone())
+            .token_cache_size(size)
+            .build()
+            .unwrap(),
+    };
     v.verify(&long_lived_a()).unwrap();
+    v.verify(&long_lived_a()).unwrap();
+    if token_cache != Some(0) {
+        assert_eq!(v.token_cache_stats().hits, 1, "the second was a cache hit");
+    }
 
     // Clerk rotates: the JWKS now holds only key b.
     source.set(Ok(jwks_of(&[key_b()])));

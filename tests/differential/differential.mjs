@@ -339,8 +339,23 @@ async function reference(c, extra = {}) {
 }
 
 // ---- run ours ----
-function ours(caseList, extraEnv = {}) {
-  const input = caseList.map(({ deviation, name, ...c }) => JSON.stringify(c)).join('\n') + '\n';
+// Twice: the verified-token cache off (one verification per case), and on with each case
+// verified twice by one verifier (`repeat: 2`: the second must be a cache hit with the
+// same result, or the CLI reports unexpected-error); both runs are compared to the
+// reference.
+const cacheModes = [
+  { label: 'token cache off', env: { CLERK_TOKEN_CACHE_SIZE: '0' }, repeat: undefined },
+  { label: 'token cache on, each token twice', env: { CLERK_TOKEN_CACHE_SIZE: '16' }, repeat: 2 },
+];
+async function oursBothWays(caseList, extraEnv = {}) {
+  const results = [];
+  for (const mode of cacheModes) {
+    results.push({ mode: mode.label, lines: await ours(caseList, { ...extraEnv, ...mode.env }, mode.repeat) });
+  }
+  return results;
+}
+function ours(caseList, extraEnv = {}, repeat = undefined) {
+  const input = caseList.map(({ deviation, name, ...c }) => JSON.stringify({ ...c, repeat })).join('\n') + '\n';
   const env = { ...process.env, ...extraEnv };
   if (!extraEnv.CLERK_SECRET_KEY) delete env.CLERK_SECRET_KEY;
   delete env.CLERK_JWT_KEY;
@@ -366,7 +381,7 @@ const runs = [];
 {
   const refs = [];
   for (const c of cases) refs.push(await reference(c));
-  runs.push({ cases, refs, ours: await ours(cases) });
+  for (const { mode, lines } of await oursBothWays(cases)) runs.push({ mode, cases, refs, ours: lines });
 }
 for (const [status, body, label, list] of [
   [200, jwksBody, 'jwks', jwksCases],
@@ -382,9 +397,9 @@ for (const [status, body, label, list] of [
   const secretKey = 'sk_test_differential';
   const refs = [];
   for (const c of caseList) refs.push(await reference(c, { secretKey, apiUrl }));
-  const ourResults = await ours(caseList, { CLERK_SECRET_KEY: secretKey, CLERK_API_URL: apiUrl });
+  const ourResults = await oursBothWays(caseList, { CLERK_SECRET_KEY: secretKey, CLERK_API_URL: apiUrl });
   server.close();
-  runs.push({ cases: caseList, refs, ours: ourResults });
+  for (const { mode, lines } of ourResults) runs.push({ mode, cases: caseList, refs, ours: lines });
 }
 
 // ---- compare ----
@@ -423,10 +438,10 @@ for (const run of runs) {
     }
     if (problems.length) {
       failed += 1;
-      console.log(`FAIL ${c.name}: ${problems.join('; ')}`);
+      console.log(`FAIL ${c.name} [${run.mode}]: ${problems.join('; ')}`);
     } else {
       passed += 1;
-      if (process.env.VERBOSE) console.log(`ok   ${c.name}: ${our.ok ? 'ok' : our.reason}`);
+      if (process.env.VERBOSE) console.log(`ok   ${c.name} [${run.mode}]: ${our.ok ? 'ok' : our.reason}`);
     }
   });
 }

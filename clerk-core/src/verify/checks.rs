@@ -24,15 +24,15 @@ pub(super) enum TokenKind {
 /// The `typ` values of OAuth access tokens (RFC 9068).
 pub(crate) const OAUTH_TOKEN_TYPES: [&str; 2] = ["at+jwt", "application/at+jwt"];
 
-/// Runs the claim checks in the reference's order; returns `exp` in whole seconds. `now_ms`
-/// and `skew_ms` are the verifier's clock reading and tolerance.
+/// Runs the claim checks in the reference's order; returns the dates in whole seconds.
+/// `now_ms` and `skew_ms` are the verifier's clock reading and tolerance.
 pub(super) fn check_claims(
     payload: &jwt::Payload<'_>,
     rules: &ClaimRules,
     kind: TokenKind,
     now_ms: i64,
     skew_ms: i64,
-) -> Result<i64, VerifyError> {
+) -> Result<Dates, VerifyError> {
     let failed = |message: String| VerifyError::new(Reason::TokenVerificationFailed, message);
     let shown = |raw: Option<&RawValue>| raw.map_or("undefined", RawValue::get).to_owned();
 
@@ -82,38 +82,84 @@ pub(super) fn check_claims(
             ));
         }
     };
+    check_expiry(exp, now_ms, skew_ms)?;
+    let nbf = match payload.nbf {
+        Some(raw) => {
+            let nbf = date_seconds("nbf", raw)?;
+            check_not_before(nbf, now_ms, skew_ms)?;
+            Some(nbf)
+        }
+        None => None,
+    };
+    let iat = match payload.iat {
+        Some(raw) => {
+            let iat = date_seconds("iat", raw)?;
+            check_issued_at(iat, now_ms, skew_ms)?;
+            Some(iat)
+        }
+        None => None,
+    };
+    if kind == TokenKind::OauthJwt {
+        check_oauth_audience(payload.aud, &rules.audience)?;
+    }
+    Ok(Dates { exp, nbf, iat })
+}
+
+/// A verified token's dates in whole seconds: what a verified-token cache hit checks
+/// again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Dates {
+    pub(super) exp: i64,
+    pub(super) nbf: Option<i64>,
+    pub(super) iat: Option<i64>,
+}
+
+impl Dates {
+    /// The date checks of [`check_claims`], in its order, for dates that already parsed.
+    pub(super) fn check(&self, now_ms: i64, skew_ms: i64) -> Result<(), VerifyError> {
+        check_expiry(self.exp, now_ms, skew_ms)?;
+        if let Some(nbf) = self.nbf {
+            check_not_before(nbf, now_ms, skew_ms)?;
+        }
+        if let Some(iat) = self.iat {
+            check_issued_at(iat, now_ms, skew_ms)?;
+        }
+        Ok(())
+    }
+}
+
+fn check_expiry(exp: i64, now_ms: i64, skew_ms: i64) -> Result<(), VerifyError> {
     if exp.saturating_mul(1000) <= now_ms.saturating_sub(skew_ms) {
         return Err(VerifyError::new(
             Reason::TokenExpired,
             format!("JWT is expired. Expiry date: {exp} (seconds), current date: {now_ms} (ms)."),
         ));
     }
-    if let Some(raw) = payload.nbf {
-        let nbf = date_seconds("nbf", raw)?;
-        if nbf.saturating_mul(1000) > now_ms.saturating_add(skew_ms) {
-            return Err(VerifyError::new(
-                Reason::TokenNotActiveYet,
-                format!(
-                    "JWT cannot be used prior to not before date claim (nbf) {nbf}; current date: {now_ms} (ms)."
-                ),
-            ));
-        }
+    Ok(())
+}
+
+fn check_not_before(nbf: i64, now_ms: i64, skew_ms: i64) -> Result<(), VerifyError> {
+    if nbf.saturating_mul(1000) > now_ms.saturating_add(skew_ms) {
+        return Err(VerifyError::new(
+            Reason::TokenNotActiveYet,
+            format!(
+                "JWT cannot be used prior to not before date claim (nbf) {nbf}; current date: {now_ms} (ms)."
+            ),
+        ));
     }
-    if let Some(raw) = payload.iat {
-        let iat = date_seconds("iat", raw)?;
-        if iat.saturating_mul(1000) > now_ms.saturating_add(skew_ms) {
-            return Err(VerifyError::new(
-                Reason::TokenIatInTheFuture,
-                format!(
-                    "JWT issued at date claim (iat) {iat} is in the future; current date: {now_ms} (ms)."
-                ),
-            ));
-        }
+    Ok(())
+}
+
+fn check_issued_at(iat: i64, now_ms: i64, skew_ms: i64) -> Result<(), VerifyError> {
+    if iat.saturating_mul(1000) > now_ms.saturating_add(skew_ms) {
+        return Err(VerifyError::new(
+            Reason::TokenIatInTheFuture,
+            format!(
+                "JWT issued at date claim (iat) {iat} is in the future; current date: {now_ms} (ms)."
+            ),
+        ));
     }
-    if kind == TokenKind::OauthJwt {
-        check_oauth_audience(payload.aud, &rules.audience)?;
-    }
-    Ok(exp)
+    Ok(())
 }
 
 /// `typ`: for session and M2M tokens absent passes, otherwise exactly `JWT`; OAuth access

@@ -3,6 +3,7 @@
 //! stale-if-error.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
@@ -74,6 +75,9 @@ struct State {
     last_error: Option<VerifyError>,
     /// Counts fetch attempts, so a thread that waited for another's fetch can tell.
     attempts: u64,
+    /// Counts successful fetches (each replaces the key set): a key found under one
+    /// generation is still the key for its `kid` while the generation is unchanged.
+    generation: u64,
 }
 
 /// The cache of one verifier.
@@ -83,6 +87,11 @@ pub(crate) struct JwksCache {
     state: RwLock<State>,
     /// Held for the whole of a fetch: concurrent misses wait and reuse its result.
     fetch_lock: Mutex<()>,
+    /// Copies of `State::generation` and `State::fetched_at_ms` (`i64::MIN`: never),
+    /// written under the state lock, so that a verified-token cache hit can tell without
+    /// taking the lock that the key set it was verified under still serves, fresh.
+    published_generation: AtomicU64,
+    published_fetched_at_ms: AtomicI64,
 }
 
 fn ms(duration: Duration) -> i64 {
@@ -96,6 +105,8 @@ impl JwksCache {
             timing,
             state: RwLock::new(State::default()),
             fetch_lock: Mutex::new(()),
+            published_generation: AtomicU64::new(0),
+            published_fetched_at_ms: AtomicI64::new(i64::MIN),
         }
     }
 
@@ -114,7 +125,23 @@ impl JwksCache {
     fn is_fresh(&self, state: &State, now_ms: i64) -> bool {
         state
             .fetched_at_ms
-            .is_some_and(|at| now_ms.saturating_sub(at) < ms(self.timing.ttl))
+            .is_some_and(|at| self.fresh_since(at, now_ms))
+    }
+
+    fn fresh_since(&self, fetched_at_ms: i64, now_ms: i64) -> bool {
+        now_ms.saturating_sub(fetched_at_ms) < ms(self.timing.ttl)
+    }
+
+    /// Whether the key set is still the one of `generation` and fresh at `now_ms`: then
+    /// [`key`](Self::key) would answer from the cache, as it did under that generation.
+    /// Lock-free (two loads), for cache hits.
+    pub(crate) fn unchanged_and_fresh(&self, generation: u64, now_ms: i64) -> bool {
+        // Written generation first, then time: a new time seen here implies the new
+        // generation is seen too, so a replaced set is never taken for fresh.
+        let fetched_at = self.published_fetched_at_ms.load(Ordering::Acquire);
+        fetched_at != i64::MIN
+            && self.published_generation.load(Ordering::Acquire) == generation
+            && self.fresh_since(fetched_at, now_ms)
     }
 
     fn within_stale_bound(&self, state: &State, now_ms: i64) -> bool {
@@ -131,11 +158,21 @@ impl JwksCache {
     }
 
     /// The key for `kid` (`None`: the token has no usable `kid`).
+    #[allow(dead_code)] // for checks that need no generation (handshake tokens)
     pub(crate) fn key(
         &self,
         kid: Option<&str>,
         clock: &dyn Clock,
     ) -> Result<CachedKey, VerifyError> {
+        self.key_with_generation(kid, clock).map(|(key, _)| key)
+    }
+
+    /// [`key`](Self::key), with the generation of the key set it came from.
+    pub(crate) fn key_with_generation(
+        &self,
+        kid: Option<&str>,
+        clock: &dyn Clock,
+    ) -> Result<(CachedKey, u64), VerifyError> {
         let now_ms = clock.now_ms();
         let seen_attempts = {
             let state = self.read();
@@ -143,14 +180,14 @@ impl JwksCache {
                 .and_then(|kid| state.keys.get(kid))
                 .map(|(_, key)| key.clone());
             match cached {
-                Some(key) if self.is_fresh(&state, now_ms) => return Ok(key),
+                Some(key) if self.is_fresh(&state, now_ms) => return Ok((key, state.generation)),
                 // Stale key and the last refresh failed recently: serve it, don't hammer.
                 Some(key)
                     if state.last_error.is_some()
                         && self.recently_attempted(&state, now_ms)
                         && self.within_stale_bound(&state, now_ms) =>
                 {
-                    return Ok(key);
+                    return Ok((key, state.generation));
                 }
                 _ => {}
             }
@@ -202,6 +239,11 @@ impl JwksCache {
                     .collect();
                 state.fetched_at_ms = Some(finished_ms);
                 state.last_error = None;
+                state.generation += 1;
+                self.published_generation
+                    .store(state.generation, Ordering::Release);
+                self.published_fetched_at_ms
+                    .store(finished_ms, Ordering::Release);
             }
             Err(error) => {
                 log::warn!("JWKS refresh failed: {}", error.message);
@@ -216,13 +258,13 @@ impl JwksCache {
         state: &State,
         kid: Option<&str>,
         now_ms: i64,
-    ) -> Result<CachedKey, VerifyError> {
+    ) -> Result<(CachedKey, u64), VerifyError> {
         let cached = kid
             .and_then(|kid| state.keys.get(kid))
             .map(|(_, key)| key.clone());
         match cached {
             Some(key) if state.last_error.is_none() || self.within_stale_bound(state, now_ms) => {
-                Ok(key)
+                Ok((key, state.generation))
             }
             _ => Err(self.miss_error(state, kid)),
         }

@@ -23,21 +23,42 @@ pub(super) enum KeySource {
 
 impl KeySource {
     /// The key for a token whose header has this `kid`, or why there is none.
+    #[allow(dead_code)] // the pipeline uses `key_for`; kept for the other token checks
     pub(super) fn key(
         &self,
         kid: Option<&RawValue>,
         clock: &dyn Clock,
     ) -> Result<CachedKey, VerifyError> {
+        let kid = kid.and_then(jwt::as_str);
+        self.key_for(kid.as_deref(), clock).map(|(key, _)| key)
+    }
+
+    /// The key for this `kid` (`None`: absent or not a string), or why there is none;
+    /// with the generation of the key set it came from (always 0 for a PEM key, which
+    /// never changes).
+    pub(super) fn key_for(
+        &self,
+        kid: Option<&str>,
+        clock: &dyn Clock,
+    ) -> Result<(CachedKey, u64), VerifyError> {
         match self {
-            KeySource::Pem(key) => Ok(key.clone()),
-            KeySource::Jwks(cache) => {
-                let kid = kid.and_then(jwt::as_str);
-                cache.key(kid.as_deref(), clock)
-            }
+            KeySource::Pem(key) => Ok((key.clone(), 0)),
+            KeySource::Jwks(cache) => cache.key_with_generation(kid, clock),
             KeySource::Unconfigured => Err(VerifyError::new(
                 Reason::JwkFailedToResolve,
                 "Failed to resolve JWK during verification: set a PEM key (CLERK_JWT_KEY) or a secret key.",
             )),
+        }
+    }
+
+    /// Whether a key found under `generation` is still what [`key`](Self::key) would
+    /// return now, known without locking (PEM: always; JWKS: the same key set, fresh).
+    /// `false` means "ask `key` again", not "gone".
+    pub(super) fn unchanged(&self, generation: u64, now_ms: i64) -> bool {
+        match self {
+            KeySource::Pem(_) => true,
+            KeySource::Jwks(cache) => cache.unchanged_and_fresh(generation, now_ms),
+            KeySource::Unconfigured => false,
         }
     }
 

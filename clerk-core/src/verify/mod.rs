@@ -54,10 +54,14 @@ mod org_sync;
 mod pipeline;
 mod reason;
 pub mod request;
+mod token_cache;
 mod url;
 
 pub use authorization::{Check, Reverification};
-pub use builder::{MAX_CACHE_SETTING, MAX_CLOCK_SKEW, MIN_JWKS_TTL, VerifierBuilder};
+pub use builder::{
+    DEFAULT_TOKEN_CACHE_SIZE, MAX_CACHE_SETTING, MAX_CLOCK_SKEW, MAX_TOKEN_CACHE_SIZE,
+    MIN_JWKS_TTL, VerifierBuilder,
+};
 pub use claims::{Organization, ScopedNames, SessionClaims};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use jwks::{JwksFetchError, JwksSource};
@@ -68,5 +72,6 @@ pub use reason::{Reason, VerifyError};
 pub use request::{
     AuthState, RequestAuthError, RequestInfo, ResponseHeaders, TokenType, authenticate_request,
 };
+pub use token_cache::{MAX_CACHED_TOKEN_BYTES, TokenCacheStats};
 
 pub(crate) use checks::OAUTH_TOKEN_TYPES;

@@ -863,6 +863,9 @@ fn derived_verifier(
             clock_skew_ms,
             clock: base.inner.clock.clone(),
             client: base.inner.client.clone(),
+            // Other rules: the base verifier's cached decisions do not carry over, and a
+            // cache of its own would live for one request only.
+            token_cache: None,
         }),
     }
 }

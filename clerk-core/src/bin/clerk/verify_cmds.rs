@@ -20,7 +20,7 @@ use crate::{Failure, Outcome, print_line, usage};
     Prints {\"ok\":true,\"claims\":{...}} (exit 0) or \
     {\"ok\":false,\"reason\":\"token-expired\",\"message\":\"...\"} (exit 1).\n\
     --jsonl reads one {\"token\", \"jwtKey\", \"authorizedParties\", \"now\", \
-    \"clockSkewInMs\", \"audience\", \"issuer\"} object per line and prints one result \
+    \"clockSkewInMs\", \"audience\", \"issuer\", \"repeat\"} object per line and prints one result \
     line each (exit 0)."
 )]
 pub struct VerifyArgs {
@@ -162,6 +162,7 @@ pub fn verify(args: VerifyArgs) -> Outcome {
             .transpose()?
             .map(seconds_to_ms),
         clock_skew_ms: args.clock_skew_ms,
+        repeat: 1,
     };
     let (line, ok) = result_line(verify_case(&token, options, &base));
     print_line(&line)?;
