@@ -9,7 +9,6 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::operation::{self, Method, Operation};
-use crate::pagination::{Pages, Paginator};
 use crate::params;
 use crate::transport::{RetryPolicy, Transport, TransportConfig};
 
@@ -30,7 +29,7 @@ pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 16 * 1024 * 1024;
 pub const MAX_CALL_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// Options for one call: [`Client::call_with`], [`Client::request_with`],
-/// [`Client::pages_with`] and [`Pages::next_with`].
+/// [`Client::pages_with`] and [`Pages::next_with`](crate::Pages::next_with).
 ///
 /// Its JSON form, shared by the C library (`options_json`) and the bindings, is an object
 /// with every key optional and unknown keys refused: `{"timeout_ms": N}` with `N` an
@@ -65,7 +64,7 @@ impl CallOptions {
     }
 
     /// The per-call timeout, checked against its range.
-    fn checked_timeout(&self) -> Result<Option<Duration>> {
+    pub(crate) fn checked_timeout(&self) -> Result<Option<Duration>> {
         match self.timeout {
             Some(timeout) if timeout.is_zero() || timeout > MAX_CALL_TIMEOUT => {
                 Err(Error::invalid_params(format!(
@@ -752,38 +751,6 @@ impl Client {
         self.call_operation(op, &params)?.json()
     }
 
-    /// Pages lazily through a list operation: one [`Response`] per page, fetched when
-    /// the iterator is advanced. `limit` (default 100 here) sets the page size and
-    /// `offset` the start.
-    pub fn pages(&self, name: &str, params: &Value) -> Result<Pages> {
-        self.pages_with(name, params, &CallOptions::default())
-    }
-
-    /// [`pages`](Self::pages) with options applied to every page fetch (a timeout bounds
-    /// each fetch, not the whole listing).
-    pub fn pages_with(&self, name: &str, params: &Value, options: &CallOptions) -> Result<Pages> {
-        let op = operation::find(name).ok_or_else(|| Error::UnknownOperation {
-            name: name.to_owned(),
-        })?;
-        options.checked_timeout()?;
-        Pages::new(self.clone(), op, params, options.clone())
-    }
-
-    /// Pages lazily through a list operation with typed params, yielding typed items and
-    /// holding one page in memory at a time.
-    pub fn paginate_typed<P: Serialize + ?Sized, T: DeserializeOwned>(
-        &self,
-        op: &'static Operation,
-        params: &P,
-    ) -> Paginator<T> {
-        match to_params(params)
-            .and_then(|params| Pages::new(self.clone(), op, &params, CallOptions::default()))
-        {
-            Ok(pages) => Paginator::new(pages),
-            Err(error) => Paginator::failed(error),
-        }
-    }
-
     /// The raw escape hatch: any method and path below the API root (`{api_url}/v1`),
     /// e.g. `client.request(Method::Get, "/users", &[("limit".into(), "5".into())], None)`.
     /// The path is sent as given (encode ids yourself); query values are encoded here. A
@@ -852,7 +819,7 @@ pub fn parse_params(params_json: &str) -> Result<Value> {
         .map_err(|e| Error::invalid_params(format!("params are not valid JSON: {e}")))
 }
 
-fn to_params<P: Serialize + ?Sized>(params: &P) -> Result<Value> {
+pub(crate) fn to_params<P: Serialize + ?Sized>(params: &P) -> Result<Value> {
     serde_json::to_value(params)
         .map_err(|e| Error::invalid_params(format!("cannot serialise params: {e}")))
 }

@@ -45,7 +45,7 @@ pub struct ApiError {
 impl ApiError {
     /// The first value of a response header, by case-insensitive name.
     pub fn header(&self, name: &str) -> Option<&str> {
-        crate::transport::find_header(&self.headers, name)
+        find_header(&self.headers, name)
     }
 
     /// The first error's code, if any.
@@ -202,6 +202,15 @@ impl Error {
             body_excerpt: excerpt(body),
         }
     }
+}
+
+/// The first value of a header, by case-insensitive name (headers of an [`ApiError`] and
+/// of a response alike).
+pub(crate) fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(candidate, _)| candidate.eq_ignore_ascii_case(name))
+        .map(|(_, value)| value.as_str())
 }
 
 /// The first 200 characters of a body, lossily decoded, for error messages.

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use serde::Deserialize;
 use ureq::http;
 
-use crate::error::{ApiError, ClerkError, Error, Result};
+use crate::error::{ApiError, ClerkError, Error, Result, find_header};
 use crate::operation::Method;
 
 /// When and how often a failed request is tried again.
@@ -449,14 +449,6 @@ impl Transport {
             other => map_ureq_error(other),
         }
     }
-}
-
-/// The first value of a header, by case-insensitive name.
-pub(crate) fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    headers
-        .iter()
-        .find(|(candidate, _)| candidate.eq_ignore_ascii_case(name))
-        .map(|(_, value)| value.as_str())
 }
 
 fn header_value(response: &http::Response<ureq::Body>, name: &str) -> Option<String> {

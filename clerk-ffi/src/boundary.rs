@@ -278,6 +278,22 @@ pub unsafe extern "C" fn clerk_string_free(string: *mut c_char) {
     })
 }
 
+/// The name of a result code, e.g. `"CLERK_RESULT_DONE"` for `CLERK_RESULT_DONE`, or
+/// `"CLERK_RESULT_UNKNOWN"` for a number that is no code.
+///
+/// Ownership: the returned string is static; do not free it.
+/// Thread safety: safe to call from any thread.
+#[unsafe(no_mangle)]
+pub extern "C" fn clerk_result_name(result: u32) -> *const c_char {
+    guard(std::ptr::null(), || {
+        let name = match clerk_result::from_raw(result) {
+            Some(code) => code.name_with_nul(),
+            None => "CLERK_RESULT_UNKNOWN\0",
+        };
+        name.as_ptr().cast()
+    })
+}
+
 /// The library's version, e.g. `"0.1.0"`.
 ///
 /// Ownership: the returned string is static; do not free it.

@@ -1,7 +1,5 @@
 //! The result codes every fallible function returns, and how errors map onto them.
 
-use std::ffi::c_char;
-
 /// The outcome of a fallible libclerk function.
 ///
 /// Numbers are stable: a code is never renumbered or reused for another meaning.
@@ -115,22 +113,6 @@ impl clerk_result {
             _ => clerk_result::Unexpected,
         }
     }
-}
-
-/// The name of a result code, e.g. `"CLERK_RESULT_DONE"` for `CLERK_RESULT_DONE`, or
-/// `"CLERK_RESULT_UNKNOWN"` for a number that is no code.
-///
-/// Ownership: the returned string is static; do not free it.
-/// Thread safety: safe to call from any thread.
-#[unsafe(no_mangle)]
-pub extern "C" fn clerk_result_name(result: u32) -> *const c_char {
-    crate::boundary::guard(std::ptr::null(), || {
-        let name = match clerk_result::from_raw(result) {
-            Some(code) => code.name_with_nul(),
-            None => "CLERK_RESULT_UNKNOWN\0",
-        };
-        name.as_ptr().cast()
-    })
 }
 
 #[cfg(test)]
