@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::error_kind::{ErrorKind, error_object};
+
 /// A result whose error is [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -148,27 +150,27 @@ impl Error {
         }
     }
 
-    /// A stable snake_case name of the variant, shared with the C library's error JSON.
-    pub fn kind(&self) -> &'static str {
+    /// The kind of the error (its `kind` string, e.g. `"timeout"`, is shared with the C
+    /// library's error JSON and the bindings).
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::Api(_) => "api",
-            Error::Transport { .. } => "transport",
-            Error::Timeout { .. } => "timeout",
-            Error::Decode { .. } => "decode",
-            Error::ResponseTooLarge { .. } => "response_too_large",
-            Error::InvalidParams { .. } => "invalid_params",
-            Error::UnknownOperation { .. } => "unknown_operation",
-            Error::Config { .. } => "config",
+            Error::Api(_) => ErrorKind::Api,
+            Error::Transport { .. } => ErrorKind::Transport,
+            Error::Timeout { .. } => ErrorKind::Timeout,
+            Error::Decode { .. } => ErrorKind::Decode,
+            Error::ResponseTooLarge { .. } => ErrorKind::ResponseTooLarge,
+            Error::InvalidParams { .. } => ErrorKind::InvalidParams,
+            Error::UnknownOperation { .. } => ErrorKind::UnknownOperation,
+            Error::Config { .. } => ErrorKind::Config,
         }
     }
 
-    /// The error as the JSON object the C library and the bindings expose:
-    /// `{"kind", "message", "status"?, "errors"?, "clerk_trace_id"?, "retry_after_ms"?}`.
+    /// The error as the JSON object the C library, the bindings and the CLI expose:
+    /// `{"kind", "message", "status"?, "errors"?, "clerk_trace_id"?, "retry_after_ms"?}`
+    /// (the fields of [`ErrorKind::fields`], present when known).
     pub fn to_json(&self) -> serde_json::Value {
-        let mut out = serde_json::Map::new();
-        out.insert("kind".into(), self.kind().into());
-        out.insert("message".into(), self.to_string().into());
-        if let Error::Api(api) = self {
+        let mut json = error_object(self.kind(), self.to_string(), None);
+        if let (Error::Api(api), Some(out)) = (self, json.as_object_mut()) {
             out.insert("status".into(), api.status.into());
             out.insert(
                 "errors".into(),
@@ -181,7 +183,7 @@ impl Error {
                 out.insert("retry_after_ms".into(), (wait.as_millis() as u64).into());
             }
         }
-        serde_json::Value::Object(out)
+        json
     }
 
     pub(crate) fn invalid_params(message: impl Into<String>) -> Error {

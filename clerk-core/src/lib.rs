@@ -38,6 +38,7 @@
 
 pub mod client;
 pub mod error;
+mod error_kind;
 pub mod generated;
 mod nullable;
 pub mod operation;
@@ -52,6 +53,7 @@ pub mod webhooks;
 
 pub use client::{CallOptions, Client, ClientBuilder, Response, RootCertificates};
 pub use error::{ApiError, ClerkError, Error, Result};
+pub use error_kind::ErrorKind;
 pub use generated::models;
 pub use nullable::Nullable;
 pub use operation::{File, Method, Operation};

@@ -270,7 +270,7 @@ impl Transport {
                         "{} {} attempt {attempt} failed ({}); retrying in {} ms",
                         outgoing.method,
                         outgoing.path_template,
-                        result.as_ref().err().map(Error::kind).unwrap_or_default(),
+                        result.as_ref().err().map(|e| e.kind().as_str()).unwrap_or_default(),
                         wait.as_millis()
                     );
                     std::thread::sleep(wait);

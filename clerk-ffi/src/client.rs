@@ -6,7 +6,7 @@ use std::sync::{Mutex, OnceLock};
 
 use base64::Engine as _;
 use clerk_core::pagination::Pages;
-use clerk_core::{CallOptions, Client};
+use clerk_core::{CallOptions, Client, ErrorKind};
 use serde_json::{Map, Value};
 
 use crate::boundary::{
@@ -259,8 +259,7 @@ pub unsafe extern "C" fn clerk_client_call_multipart(
         let mut params = object_or_empty(params, "params_json")?;
         if params.contains_key(file_field) {
             return Err(FfiError::new(
-                clerk_result::InvalidParams,
-                "invalid_params",
+                ErrorKind::InvalidParams,
                 format!("`{file_field}` is given both in params_json and as the file"),
             ));
         }
@@ -430,8 +429,7 @@ unsafe fn request(
         };
         let method = clerk_core::Method::parse(method).ok_or_else(|| {
             FfiError::new(
-                clerk_result::InvalidParams,
-                "invalid_params",
+                ErrorKind::InvalidParams,
                 format!("unknown HTTP method `{method}`"),
             )
         })?;
@@ -590,8 +588,7 @@ unsafe fn pager_next(
         let options = options.map(|text| call_options(Some(text))).transpose()?;
         let mut pages = pager.pages.lock().map_err(|_| {
             FfiError::new(
-                clerk_result::Panic,
-                "panic",
+                ErrorKind::Panic,
                 "the pager is unusable: an earlier call panicked while using it",
             )
         })?;

@@ -4,12 +4,10 @@
 use std::ffi::c_char;
 use std::time::Duration;
 
-use clerk_core::verify::{
-    AuthenticateOptions, RequestInfo, Verifier, VerifyError, authenticate_request,
-};
-use clerk_core::webhooks::{Webhook, WebhookError};
+use clerk_core::verify::{AuthenticateOptions, RequestInfo, Verifier, authenticate_request};
+use clerk_core::webhooks::Webhook;
 use serde::Deserialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::boundary::{
     FfiError, Output, boundary, bytes, free_handle, from_object, guard, handle, json_result,
@@ -25,40 +23,6 @@ use crate::result::clerk_result;
 /// (its JWKS cache is shared too).
 pub struct clerk_verifier {
     verifier: Verifier,
-}
-
-/// A refusal with a kebab-case reason code: `{"kind", "message", "reason"}`.
-fn refusal(code: clerk_result, kind: &str, reason: &str, message: String) -> FfiError {
-    let mut json = Map::new();
-    json.insert("kind".into(), kind.into());
-    json.insert("message".into(), message.into());
-    json.insert("reason".into(), reason.into());
-    FfiError {
-        code,
-        json: Value::Object(json),
-    }
-}
-
-impl From<VerifyError> for FfiError {
-    fn from(error: VerifyError) -> FfiError {
-        refusal(
-            clerk_result::Verification,
-            "verification",
-            error.reason.as_str(),
-            error.message,
-        )
-    }
-}
-
-impl From<WebhookError> for FfiError {
-    fn from(error: WebhookError) -> FfiError {
-        refusal(
-            clerk_result::Webhook,
-            "webhook",
-            error.reason.as_str(),
-            error.message,
-        )
-    }
 }
 
 /// Every option of `clerk_core::verify::VerifierBuilder`, durations in milliseconds.
@@ -496,13 +460,24 @@ mod tests {
     }
 
     #[test]
-    fn verification_errors_carry_the_reason_code() {
-        let error = FfiError::from(VerifyError::new(
+    fn verification_and_webhook_errors_carry_their_code_kind_and_reason() {
+        let error = FfiError::from(clerk_core::verify::VerifyError::new(
             clerk_core::verify::Reason::TokenExpired,
             "expired",
         ));
         assert_eq!(error.code, clerk_result::Verification);
         assert_eq!(error.json["reason"], "token-expired");
         assert_eq!(error.json["kind"], "verification");
+        assert_eq!(error.json["message"], "expired");
+
+        let refused = Webhook::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+            .unwrap()
+            .verify(b"{}", std::iter::empty())
+            .unwrap_err();
+        let error = FfiError::from(refused);
+        assert_eq!(error.code, clerk_result::Webhook);
+        assert_eq!(error.json["kind"], "webhook");
+        assert_eq!(error.json["reason"], "missing-headers");
+        assert!(error.json["message"].is_string());
     }
 }

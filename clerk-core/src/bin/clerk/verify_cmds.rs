@@ -188,7 +188,19 @@ fn verify_case(
     verifier.verify(token)
 }
 
-/// One result line: `{"ok":true,"claims":{...}}` or `{"ok":false,"reason","message"}`.
+/// A refusal line: `{"ok": false}` followed by the core's error object (`kind`,
+/// `message`, `reason`), the same object the C library returns.
+fn refused(error: Value) -> Value {
+    let mut line = serde_json::Map::new();
+    line.insert("ok".into(), false.into());
+    if let Value::Object(fields) = error {
+        line.extend(fields);
+    }
+    Value::Object(line)
+}
+
+/// One result line: `{"ok":true,"claims":{...}}` or
+/// `{"ok":false,"kind":"verification","message","reason"}`.
 /// The claims are serialized straight from what the library returned (never re-parsed
 /// into a `Value`, whose recursion limit deeply nested custom claims would hit).
 fn result_line(result: Result<SessionClaims, VerifyError>) -> (String, bool) {
@@ -208,10 +220,7 @@ fn result_line(result: Result<SessionClaims, VerifyError>) -> (String, bool) {
                 format!("cannot serialize the claims: {e}"),
             ))),
         },
-        Err(error) => (
-            json!({"ok": false, "reason": error.reason, "message": error.message}).to_string(),
-            false,
-        ),
+        Err(error) => (refused(error.to_json()).to_string(), false),
     }
 }
 
@@ -373,10 +382,7 @@ fn webhook_verify(args: &[String]) -> Result<i32, UsageError> {
             Ok(0)
         }
         Err(error) => {
-            println!(
-                "{}",
-                json!({"ok": false, "reason": error.reason, "message": error.message})
-            );
+            println!("{}", refused(error.to_json()));
             Ok(1)
         }
     }
