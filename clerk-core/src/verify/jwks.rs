@@ -8,11 +8,13 @@ use std::time::Duration;
 
 use super::keys::{JwkSet, RsaKey};
 use super::{Clock, Reason, VerifyError};
-use crate::{Client, Error, Method};
+use crate::generated::operations;
+use crate::{Client, Error};
 
 /// Where a verifier gets the instance's JSON Web Key Set.
 ///
-/// [`Client`] implements it with `GET /v1/jwks`; tests implement it with fakes.
+/// [`Client`] implements it with `GET /v1/jwks` (the spec's `GetJWKS`); tests implement it
+/// with fakes.
 pub trait JwksSource: Send + Sync {
     /// Fetches the JWKS document (`{"keys": [...]}`) as JSON text.
     fn fetch_jwks(&self) -> Result<String, JwksFetchError>;
@@ -29,8 +31,10 @@ pub enum JwksFetchError {
 
 impl JwksSource for Client {
     fn fetch_jwks(&self) -> Result<String, JwksFetchError> {
-        match self.request(Method::Get, "/jwks", &[], None) {
-            Ok(response) => Ok(response.body),
+        // Through the generated operation table, so a spec change to the JWKS operation
+        // fails to compile here.
+        match self.typed_text(&operations::GET_JWKS, &[], &()) {
+            Ok(body) => Ok(body),
             Err(Error::Api(api)) => match api.errors.iter().find(|e| e.code == "clerk_key_invalid")
             {
                 Some(invalid) => Err(JwksFetchError::SecretKeyInvalid(invalid.message.clone())),
