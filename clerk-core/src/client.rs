@@ -692,9 +692,10 @@ impl Client {
         &self.inner.api_version
     }
 
-    /// The secret key, if configured (for components that key caches by instance).
-    pub fn secret_key(&self) -> Option<&str> {
-        self.inner.secret_key.as_deref()
+    /// Whether a secret key is configured (a verifier fetches the JWKS only then). The key
+    /// itself is never handed out.
+    pub fn has_secret_key(&self) -> bool {
+        self.inner.secret_key.is_some()
     }
 
     /// The `User-Agent` header this client sends.
@@ -810,7 +811,9 @@ impl Client {
     }
 }
 
-/// Parses params JSON text; empty or blank text means `{}`.
+/// Parses params JSON text; empty or blank text means `{}`. Not public API: shared with
+/// the `clerk` CLI (a sibling target) so that both read params text alike.
+#[doc(hidden)]
 pub fn parse_params(params_json: &str) -> Result<Value> {
     if params_json.trim().is_empty() {
         return Ok(Value::Object(Default::default()));

@@ -98,6 +98,9 @@ pub enum Error {
         message: String,
         /// Whether the request provably never reached the server (safe to retry any method).
         not_sent: bool,
+        /// The underlying I/O, TLS or HTTP error, also given by
+        /// [`source`](std::error::Error::source).
+        source: Option<std::sync::Arc<dyn std::error::Error + Send + Sync>>,
     },
     /// A connect, read or overall deadline passed.
     Timeout {
@@ -246,4 +249,14 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Transport {
+                source: Some(source),
+                ..
+            } => Some(source.as_ref()),
+            _ => None,
+        }
+    }
+}

@@ -243,6 +243,7 @@ mod tests {
                 Error::Transport {
                     message: "refused".into(),
                     not_sent: true,
+                    source: None,
                 },
                 ErrorKind::Transport,
             ),

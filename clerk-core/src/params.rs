@@ -415,7 +415,10 @@ fn check_type(op: &Operation, name: &str, ty: ParamType, value: &Value) -> Resul
     }
 }
 
-/// The JSON type of a value, as error messages name it ("a string", "an array", ...).
+/// The JSON type of a value, as error messages name it ("a string", "an array", ...). Not
+/// public API: clerk-ffi names JSON types in its own argument errors with it, so that C
+/// and Rust messages read alike.
+#[doc(hidden)]
 pub fn json_type_name(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",

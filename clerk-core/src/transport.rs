@@ -521,6 +521,7 @@ fn map_ureq_error(error: ureq::Error) -> Error {
         other => Error::Transport {
             message: other.to_string(),
             not_sent,
+            source: Some(std::sync::Arc::new(other)),
         },
     }
 }

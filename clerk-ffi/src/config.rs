@@ -135,7 +135,7 @@ mod tests {
                 "proxy_from_env": false}"#,
         ))
         .unwrap();
-        assert_eq!(client.secret_key(), Some("sk_test_abc"));
+        assert!(client.has_secret_key());
         assert_eq!(client.api_url(), "http://127.0.0.1:9");
         assert_eq!(client.api_version(), "2025-01-01");
         assert!(client.user_agent().starts_with("app/1 "));

@@ -22,12 +22,26 @@ pub trait JwksSource: Send + Sync {
 
 /// Why a JWKS fetch failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum JwksFetchError {
     /// Clerk refused the secret key (error code `clerk_key_invalid`).
     SecretKeyInvalid(String),
     /// Any other failure: transport, timeout, non-2xx status, undecodable body.
     Failed(String),
 }
+
+impl std::fmt::Display for JwksFetchError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            JwksFetchError::SecretKeyInvalid(message) => {
+                write!(f, "the secret key was refused: {message}")
+            }
+            JwksFetchError::Failed(message) => f.write_str(message),
+        }
+    }
+}
+
+impl std::error::Error for JwksFetchError {}
 
 impl JwksSource for Client {
     fn fetch_jwks(&self) -> Result<String, JwksFetchError> {

@@ -14,6 +14,7 @@ use crate::{Client, Error};
 /// The kind of a machine token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum MachineTokenType {
     /// An API key (`ak_...`).
     ApiKey,
@@ -150,7 +151,7 @@ pub(crate) fn has_non_session_category(token: &str) -> bool {
 
 /// Maps a Backend API failure the way the reference does: 401 → `secret-key-invalid`,
 /// 404 → `token-invalid`, anything else → `unexpected-error`.
-pub fn map_backend_error(token_type: MachineTokenType, error: &Error) -> VerifyError {
+pub(crate) fn map_backend_error(token_type: MachineTokenType, error: &Error) -> VerifyError {
     match error {
         Error::Api(api) if api.status == 401 => VerifyError::new(
             Reason::SecretKeyInvalid,
@@ -176,7 +177,7 @@ pub fn map_backend_error(token_type: MachineTokenType, error: &Error) -> VerifyE
 }
 
 /// Verifies an opaque machine token through a backend.
-pub fn verify_opaque(
+pub(crate) fn verify_opaque(
     backend: &dyn MachineBackend,
     token: &str,
 ) -> Result<MachineToken, VerifyError> {

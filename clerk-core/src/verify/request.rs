@@ -68,6 +68,7 @@ impl RequestInfo {
 /// The token types a caller accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum TokenType {
     /// A Clerk session token (JWT).
     SessionToken,
@@ -117,6 +118,7 @@ impl Default for AuthenticateOptions {
 /// The outcome of authenticating a request.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "status", rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum AuthState {
     /// Authenticated.
     SignedIn {
