@@ -8,8 +8,8 @@ use serde::{Deserialize, Deserializer, Serialize, de::DeserializeOwned};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
+use crate::json_params;
 use crate::operation::{self, Method, Operation};
-use crate::params;
 use crate::transport::{RetryPolicy, Transport, TransportConfig};
 
 pub use crate::transport::Response;
@@ -704,7 +704,7 @@ impl Client {
     }
 
     /// Calls an operation by `operationId` (`GetUserList`) or `resource.method` name
-    /// (`users.list`) with the flat params object (see [`crate::params`] for the
+    /// (`users.list`) with the flat params object (see [the params contract](crate#the-params-contract) for the
     /// contract), returning the response body as the server sent it.
     pub fn call(&self, name: &str, params: &Value) -> Result<Response> {
         self.call_with(name, params, &CallOptions::default())
@@ -738,7 +738,7 @@ impl Client {
         options: &CallOptions,
     ) -> Result<Response> {
         let timeout = options.checked_timeout()?;
-        let outgoing = params::build_request(op, params)?;
+        let outgoing = json_params::build_request(op, params)?;
         self.inner.transport.send(&outgoing, timeout)
     }
 
@@ -777,11 +777,11 @@ impl Client {
         options: &CallOptions,
     ) -> Result<Response> {
         let timeout = options.checked_timeout()?;
-        params::check_request_path(path)?;
+        json_params::check_request_path(path)?;
         let mut path_and_query = path.to_owned();
         let mut encoded = String::new();
         for (name, value) in query {
-            params::append_query(&mut encoded, name, &Value::String(value.clone()));
+            json_params::append_query(&mut encoded, name, &Value::String(value.clone()));
         }
         if !encoded.is_empty() {
             path_and_query.push(if path.contains('?') { '&' } else { '?' });

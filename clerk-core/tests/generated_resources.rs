@@ -8,7 +8,7 @@ use std::net::TcpListener;
 use std::sync::mpsc;
 use std::thread;
 
-use clerk_core::generated::params;
+use clerk_core::params;
 use clerk_core::{Client, Nullable, models};
 use serde_json::{Value, json};
 

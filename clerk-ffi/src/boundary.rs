@@ -230,7 +230,7 @@ pub(crate) fn from_object<T: serde::de::DeserializeOwned>(
         .map_err(|error| FfiError::invalid_json(argument, error))
 }
 
-pub(crate) use clerk_core::params::json_type_name;
+pub(crate) use clerk_core::json_type_name;
 
 /// Writes a handle to a `*_out` parameter checked non-NULL by the caller.
 ///

@@ -5,7 +5,7 @@ use std::ffi::c_char;
 use std::sync::{Mutex, OnceLock};
 
 use base64::Engine as _;
-use clerk_core::pagination::Pages;
+use clerk_core::Pages;
 use clerk_core::{CallOptions, Client, ErrorKind};
 use serde_json::{Map, Value};
 
@@ -467,7 +467,7 @@ pub unsafe extern "C" fn clerk_operations_json(json_out: *mut *mut c_char) -> cl
     static TABLE: OnceLock<String> = OnceLock::new();
     boundary(json_out, || {
         let table = TABLE.get_or_init(|| {
-            serde_json::to_string(clerk_core::operation::all())
+            serde_json::to_string(clerk_core::operations::all())
                 .expect("the operation table serialises: it holds only strings and enums")
         });
         Ok((clerk_result::Ok, Output::Json(table.clone())))

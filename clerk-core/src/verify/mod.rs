@@ -18,11 +18,12 @@
 //! - an `aud` of the wrong JSON type is `token-verification-failed` when an audience is
 //!   configured (the reference lets it through);
 //! - a header or payload that is JSON but not an object is `token-invalid`;
-//! - machine tokens are verified at the spec's paths below `/v1` (see [`machine`]).
+//! - machine tokens are verified at the spec's paths below `/v1`
+//!   ([`Verifier::verify_machine_token`]).
 //!
 //! Request authentication ([`authenticate_request`]) covers the header and cookie flows
 //! and the handshake decision; satellite domains, dev-browser sync and token refresh are
-//! out of scope (see [`request`]).
+//! out of scope.
 //!
 //! ```no_run
 //! use clerk_core::verify::Verifier;
@@ -39,24 +40,29 @@
 
 mod builder;
 mod checks;
-pub mod claims;
+mod claims;
 mod clock;
 mod jwks;
 mod jwt;
 mod key_source;
 pub(crate) mod keys;
-pub mod machine;
+mod machine;
 mod pipeline;
 mod reason;
-pub mod request;
+mod request;
 
 pub use builder::{MAX_CACHE_SETTING, MAX_CLOCK_SKEW, MIN_JWKS_TTL, VerifierBuilder};
-pub use claims::{Organization, ScopedNames, SessionClaims};
+pub use claims::{Organization, ScopedNames, SessionClaims, org_permissions};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use jwks::{JwksFetchError, JwksSource};
-pub use machine::{MachineBackend, MachineToken, MachineTokenType};
+pub use machine::{
+    MachineBackend, MachineToken, MachineTokenType, machine_jwt_type, machine_token_type,
+    opaque_token_type,
+};
 pub use pipeline::Verifier;
 pub use reason::{Reason, VerifyError};
-pub use request::{AuthState, AuthenticateOptions, RequestInfo, TokenType, authenticate_request};
+pub use request::{
+    AuthState, AuthenticateOptions, RequestInfo, TokenType, authenticate_request, cookie_suffix,
+};
 
 pub(crate) use checks::OAUTH_TOKEN_TYPES;

@@ -7,7 +7,7 @@ mod verify_cmds;
 use std::io::{Read, Write};
 use std::process::ExitCode;
 
-use clerk_core::{Client, Error, File, Method, operation};
+use clerk_core::{Client, Error, File, Method, operations};
 use serde_json::{Value, json};
 
 const USAGE: &str = "\
@@ -68,7 +68,7 @@ fn ops(args: &[String]) -> i32 {
     };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    for op in operation::all() {
+    for op in operations::all() {
         let line = if full {
             serde_json::to_value(op).unwrap_or_default()
         } else {
@@ -94,7 +94,7 @@ fn json_arg(text: Option<&String>) -> Result<Value, String> {
         }
         Some(text) => text.to_owned(),
     };
-    clerk_core::client::parse_params(&text).map_err(|e| e.to_string())
+    clerk_core::parse_params(&text).map_err(|e| e.to_string())
 }
 
 fn client() -> Result<Client, i32> {
