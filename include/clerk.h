@@ -160,6 +160,15 @@ extern "C" {
 void clerk_string_free(char *string);
 
 /**
+ * The name of a result code, e.g. `"CLERK_RESULT_DONE"` for `CLERK_RESULT_DONE`, or
+ * `"CLERK_RESULT_UNKNOWN"` for a number that is no code.
+ *
+ * Ownership: the returned string is static; do not free it.
+ * Thread safety: safe to call from any thread.
+ */
+const char *clerk_result_name(uint32_t result);
+
+/**
  * The library's version, e.g. `"0.1.0"`.
  *
  * Ownership: the returned string is static; do not free it.
@@ -435,15 +444,6 @@ clerk_result clerk_pager_next_with_options(const struct clerk_pager *pager,
  * `pager` is NULL or a live pager from `clerk_pager_new`, freed only once.
  */
 void clerk_pager_free(struct clerk_pager *pager);
-
-/**
- * The name of a result code, e.g. `"CLERK_RESULT_DONE"` for `CLERK_RESULT_DONE`, or
- * `"CLERK_RESULT_UNKNOWN"` for a number that is no code.
- *
- * Ownership: the returned string is static; do not free it.
- * Thread safety: safe to call from any thread.
- */
-const char *clerk_result_name(uint32_t result);
 
 /**
  * Makes a session token verifier.

@@ -12,7 +12,7 @@
 use std::time::Instant;
 
 use clerk_core::Client;
-use clerk_core::generated::params::UsersListParams;
+use clerk_core::params::UsersListParams;
 use serde_json::json;
 
 /// CPU seconds this thread has run (Linux `/proc/thread-self/schedstat`, nanoseconds).

@@ -11,7 +11,7 @@
 
 use std::error::Error;
 
-use clerk_core::generated::params::{
+use clerk_core::params::{
     OrganizationMembershipsCreateParams, OrganizationsCreateParams, SessionsCreateParams,
     UsersCreateParams, UsersListParams, UsersUpdateMetadataParams, UsersUpdateParams,
 };
@@ -232,7 +232,7 @@ fn read_only_tour(client: &Client) -> Outcome {
     }
     let organizations = client
         .organizations()
-        .list(&clerk_core::generated::params::OrganizationsListParams::new().limit(5))?;
+        .list(&clerk_core::params::OrganizationsListParams::new().limit(5))?;
     println!("organizations: {} in total", organizations.total_count);
     for org in &organizations.data {
         println!("  org {} {}", org.id, org.name);

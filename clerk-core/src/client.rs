@@ -8,9 +8,8 @@ use serde::{Deserialize, Deserializer, Serialize, de::DeserializeOwned};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
+use crate::json_params;
 use crate::operation::{self, FilePart, Method, Operation};
-use crate::pagination::{Pages, Paginator};
-use crate::params;
 use crate::transport::{RetryClock, RetryPolicy, Transport, TransportConfig};
 
 pub use crate::transport::Response;
@@ -30,7 +29,7 @@ pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 16 * 1024 * 1024;
 pub const MAX_CALL_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// Options for one call: [`Client::call_with`], [`Client::request_with`],
-/// [`Client::pages_with`] and [`Pages::next_with`].
+/// [`Client::pages_with`] and [`Pages::next_with`](crate::Pages::next_with).
 ///
 /// Its JSON form, shared by the C library (`options_json`) and the bindings, is an object
 /// with every key optional and unknown keys refused: `{"timeout_ms": N}` with `N` an
@@ -65,7 +64,7 @@ impl CallOptions {
     }
 
     /// The per-call timeout, checked against its range.
-    fn checked_timeout(&self) -> Result<Option<Duration>> {
+    pub(crate) fn checked_timeout(&self) -> Result<Option<Duration>> {
         match self.timeout {
             Some(timeout) if timeout.is_zero() || timeout > MAX_CALL_TIMEOUT => {
                 Err(Error::invalid_params(format!(
@@ -704,9 +703,10 @@ impl Client {
         &self.inner.api_version
     }
 
-    /// The secret key, if configured (for components that key caches by instance).
-    pub fn secret_key(&self) -> Option<&str> {
-        self.inner.secret_key.as_deref()
+    /// Whether a secret key is configured (a verifier fetches the JWKS only then). The key
+    /// itself is never handed out.
+    pub fn has_secret_key(&self) -> bool {
+        self.inner.secret_key.is_some()
     }
 
     /// The `User-Agent` header this client sends.
@@ -715,7 +715,7 @@ impl Client {
     }
 
     /// Calls an operation by `operationId` (`GetUserList`) or `resource.method` name
-    /// (`users.list`) with the flat params object (see [`crate::params`] for the
+    /// (`users.list`) with the flat params object (see [the params contract](crate#the-params-contract) for the
     /// contract), returning the response body as the server sent it.
     pub fn call(&self, name: &str, params: &Value) -> Result<Response> {
         self.call_with(name, params, &CallOptions::default())
@@ -746,7 +746,7 @@ impl Client {
         let op = operation::find(name).ok_or_else(|| Error::UnknownOperation {
             name: name.to_owned(),
         })?;
-        let outgoing = params::build_request_with_files(op, params, files)?;
+        let outgoing = json_params::build_request_with_files(op, params, files)?;
         self.inner.transport.send(&outgoing, None)
     }
 
@@ -769,7 +769,7 @@ impl Client {
         options: &CallOptions,
     ) -> Result<Response> {
         let timeout = options.checked_timeout()?;
-        let outgoing = params::build_request(op, params)?;
+        let outgoing = json_params::build_request(op, params)?;
         self.inner.transport.send(&outgoing, timeout)
     }
 
@@ -786,7 +786,7 @@ impl Client {
         let op = operation::find(name).ok_or_else(|| Error::UnknownOperation {
             name: name.to_owned(),
         })?;
-        let outgoing = params::build_request(op, params)?;
+        let outgoing = json_params::build_request(op, params)?;
         self.inner.transport.http_request(&outgoing)
     }
 
@@ -798,38 +798,6 @@ impl Client {
     ) -> Result<R> {
         let params = to_params(params)?;
         self.call_operation(op, &params)?.json()
-    }
-
-    /// Pages lazily through a list operation: one [`Response`] per page, fetched when
-    /// the iterator is advanced. `limit` (default 100 here) sets the page size and
-    /// `offset` the start.
-    pub fn pages(&self, name: &str, params: &Value) -> Result<Pages> {
-        self.pages_with(name, params, &CallOptions::default())
-    }
-
-    /// [`pages`](Self::pages) with options applied to every page fetch (a timeout bounds
-    /// each fetch, not the whole listing).
-    pub fn pages_with(&self, name: &str, params: &Value, options: &CallOptions) -> Result<Pages> {
-        let op = operation::find(name).ok_or_else(|| Error::UnknownOperation {
-            name: name.to_owned(),
-        })?;
-        options.checked_timeout()?;
-        Pages::new(self.clone(), op, params, options.clone())
-    }
-
-    /// Pages lazily through a list operation with typed params, yielding typed items and
-    /// holding one page in memory at a time.
-    pub fn paginate_typed<P: Serialize + ?Sized, T: DeserializeOwned>(
-        &self,
-        op: &'static Operation,
-        params: &P,
-    ) -> Paginator<T> {
-        match to_params(params)
-            .and_then(|params| Pages::new(self.clone(), op, &params, CallOptions::default()))
-        {
-            Ok(pages) => Paginator::new(pages),
-            Err(error) => Paginator::failed(error),
-        }
     }
 
     /// The raw escape hatch: any method and path below the API root (`{api_url}/v1`),
@@ -857,11 +825,11 @@ impl Client {
         options: &CallOptions,
     ) -> Result<Response> {
         let timeout = options.checked_timeout()?;
-        params::check_request_path(path)?;
+        json_params::check_request_path(path)?;
         let mut path_and_query = path.to_owned();
         let mut encoded = String::new();
         for (name, value) in query {
-            params::append_query(&mut encoded, name, &Value::String(value.clone()));
+            json_params::append_query(&mut encoded, name, &Value::String(value.clone()));
         }
         if !encoded.is_empty() {
             path_and_query.push(if path.contains('?') { '&' } else { '?' });
@@ -891,7 +859,9 @@ impl Client {
     }
 }
 
-/// Parses params JSON text; empty or blank text means `{}`.
+/// Parses params JSON text; empty or blank text means `{}`. Not public API: shared with
+/// the `clerk` CLI (a sibling target) so that both read params text alike.
+#[doc(hidden)]
 pub fn parse_params(params_json: &str) -> Result<Value> {
     if params_json.trim().is_empty() {
         return Ok(Value::Object(Default::default()));
@@ -900,7 +870,7 @@ pub fn parse_params(params_json: &str) -> Result<Value> {
         .map_err(|e| Error::invalid_params(format!("params are not valid JSON: {e}")))
 }
 
-fn to_params<P: Serialize + ?Sized>(params: &P) -> Result<Value> {
+pub(crate) fn to_params<P: Serialize + ?Sized>(params: &P) -> Result<Value> {
     serde_json::to_value(params)
         .map_err(|e| Error::invalid_params(format!("cannot serialise params: {e}")))
 }

@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::error_kind::{ErrorKind, error_object};
+
 /// A result whose error is [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -45,7 +47,7 @@ pub struct ApiError {
 impl ApiError {
     /// The first value of a response header, by case-insensitive name.
     pub fn header(&self, name: &str) -> Option<&str> {
-        crate::transport::find_header(&self.headers, name)
+        find_header(&self.headers, name)
     }
 
     /// The first error's code, if any.
@@ -96,6 +98,9 @@ pub enum Error {
         message: String,
         /// Whether the request provably never reached the server (safe to retry any method).
         not_sent: bool,
+        /// The underlying I/O, TLS or HTTP error, also given by
+        /// [`source`](std::error::Error::source).
+        source: Option<std::sync::Arc<dyn std::error::Error + Send + Sync>>,
     },
     /// A connect, read or overall deadline passed.
     Timeout {
@@ -148,27 +153,27 @@ impl Error {
         }
     }
 
-    /// A stable snake_case name of the variant, shared with the C library's error JSON.
-    pub fn kind(&self) -> &'static str {
+    /// The kind of the error (its `kind` string, e.g. `"timeout"`, is shared with the C
+    /// library's error JSON and the bindings).
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::Api(_) => "api",
-            Error::Transport { .. } => "transport",
-            Error::Timeout { .. } => "timeout",
-            Error::Decode { .. } => "decode",
-            Error::ResponseTooLarge { .. } => "response_too_large",
-            Error::InvalidParams { .. } => "invalid_params",
-            Error::UnknownOperation { .. } => "unknown_operation",
-            Error::Config { .. } => "config",
+            Error::Api(_) => ErrorKind::Api,
+            Error::Transport { .. } => ErrorKind::Transport,
+            Error::Timeout { .. } => ErrorKind::Timeout,
+            Error::Decode { .. } => ErrorKind::Decode,
+            Error::ResponseTooLarge { .. } => ErrorKind::ResponseTooLarge,
+            Error::InvalidParams { .. } => ErrorKind::InvalidParams,
+            Error::UnknownOperation { .. } => ErrorKind::UnknownOperation,
+            Error::Config { .. } => ErrorKind::Config,
         }
     }
 
-    /// The error as the JSON object the C library and the bindings expose:
-    /// `{"kind", "message", "status"?, "errors"?, "clerk_trace_id"?, "retry_after_ms"?}`.
+    /// The error as the JSON object the C library, the bindings and the CLI expose:
+    /// `{"kind", "message", "status"?, "errors"?, "clerk_trace_id"?, "retry_after_ms"?}`
+    /// (the fields of [`ErrorKind::fields`], present when known).
     pub fn to_json(&self) -> serde_json::Value {
-        let mut out = serde_json::Map::new();
-        out.insert("kind".into(), self.kind().into());
-        out.insert("message".into(), self.to_string().into());
-        if let Error::Api(api) = self {
+        let mut json = error_object(self.kind(), self.to_string(), None);
+        if let (Error::Api(api), Some(out)) = (self, json.as_object_mut()) {
             out.insert("status".into(), api.status.into());
             out.insert(
                 "errors".into(),
@@ -181,7 +186,7 @@ impl Error {
                 out.insert("retry_after_ms".into(), (wait.as_millis() as u64).into());
             }
         }
-        serde_json::Value::Object(out)
+        json
     }
 
     pub(crate) fn invalid_params(message: impl Into<String>) -> Error {
@@ -202,6 +207,15 @@ impl Error {
             body_excerpt: excerpt(body),
         }
     }
+}
+
+/// The first value of a header, by case-insensitive name (headers of an [`ApiError`] and
+/// of a response alike).
+pub(crate) fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(candidate, _)| candidate.eq_ignore_ascii_case(name))
+        .map(|(_, value)| value.as_str())
 }
 
 /// The first 200 characters of a body, lossily decoded, for error messages.
@@ -242,4 +256,14 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Transport {
+                source: Some(source),
+                ..
+            } => Some(source.as_ref()),
+            _ => None,
+        }
+    }
+}

@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use crate::verify::{FixedClock, Reason, SessionClaims, Verifier, VerifyError};
 
@@ -112,7 +111,19 @@ pub fn verify_case(
     first
 }
 
-/// One result line: `{"ok":true,"claims":{...}}` or `{"ok":false,"reason","message"}`.
+/// A refusal line: `{"ok": false}` followed by the core's error object (`kind`,
+/// `message`, `reason`), the same object the C library returns.
+pub fn refused(error: serde_json::Value) -> serde_json::Value {
+    let mut line = serde_json::Map::new();
+    line.insert("ok".into(), false.into());
+    if let serde_json::Value::Object(fields) = error {
+        line.extend(fields);
+    }
+    serde_json::Value::Object(line)
+}
+
+/// One result line: `{"ok":true,"claims":{...}}` or
+/// `{"ok":false,"kind":"verification","message","reason"}`.
 /// The claims are serialized straight from what the library returned (never re-parsed
 /// into a `Value`, whose recursion limit deeply nested custom claims would hit).
 pub fn result_line(result: Result<SessionClaims, VerifyError>) -> (String, bool) {
@@ -132,10 +143,7 @@ pub fn result_line(result: Result<SessionClaims, VerifyError>) -> (String, bool)
                 format!("cannot serialize the claims: {e}"),
             ))),
         },
-        Err(error) => (
-            json!({"ok": false, "reason": error.reason, "message": error.message}).to_string(),
-            false,
-        ),
+        Err(error) => (refused(error.to_json()).to_string(), false),
     }
 }
 

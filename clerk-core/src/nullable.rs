@@ -13,7 +13,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 ///
 /// ```no_run
 /// use clerk_core::Nullable;
-/// use clerk_core::generated::params::UsersUpdateParams;
+/// use clerk_core::params::UsersUpdateParams;
 ///
 /// # let client = clerk_core::Client::from_env()?;
 /// // Sends {"external_id": null, "first_name": "Ada"}: external_id is removed.

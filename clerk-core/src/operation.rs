@@ -10,6 +10,7 @@ use serde::Serialize;
 /// HTTP method of an operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "UPPERCASE")]
+#[non_exhaustive]
 pub enum Method {
     /// `GET`
     Get,
@@ -76,6 +77,7 @@ pub enum Location {
 /// The JSON type a parameter accepts; the generic call checks values against it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum ParamType {
     /// A JSON string.
     String,
@@ -139,6 +141,7 @@ pub enum Body {
 /// How a list operation pages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Pagination {
     /// Not a paginated list.
     None,

@@ -3,13 +3,13 @@
 use std::collections::VecDeque;
 use std::marker::PhantomData;
 
-use serde::Deserialize;
 use serde::de::{DeserializeOwned, IgnoredAny};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::client::{CallOptions, Client, Response};
+use crate::client::{CallOptions, Client, Response, to_params};
 use crate::error::{Error, Result};
-use crate::operation::{Operation, Pagination};
+use crate::operation::{self, Operation, Pagination};
 
 /// Page size used when the caller sets no `limit`.
 pub const DEFAULT_PAGE_SIZE: u64 = 100;
@@ -208,6 +208,42 @@ impl<T: DeserializeOwned> Iterator for Paginator<T> {
                     return Some(Err(error));
                 }
             }
+        }
+    }
+}
+
+/// Paging entry points of the client; here rather than in `client.rs` so that paging
+/// builds on the client and not the other way round.
+impl Client {
+    /// Pages lazily through a list operation: one [`Response`] per page, fetched when
+    /// the iterator is advanced. `limit` (default 100 here) sets the page size and
+    /// `offset` the start.
+    pub fn pages(&self, name: &str, params: &Value) -> Result<Pages> {
+        self.pages_with(name, params, &CallOptions::default())
+    }
+
+    /// [`pages`](Self::pages) with options applied to every page fetch (a timeout bounds
+    /// each fetch, not the whole listing).
+    pub fn pages_with(&self, name: &str, params: &Value, options: &CallOptions) -> Result<Pages> {
+        let op = operation::find(name).ok_or_else(|| Error::UnknownOperation {
+            name: name.to_owned(),
+        })?;
+        options.checked_timeout()?;
+        Pages::new(self.clone(), op, params, options.clone())
+    }
+
+    /// Pages lazily through a list operation with typed params, yielding typed items and
+    /// holding one page in memory at a time.
+    pub fn paginate_typed<P: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        op: &'static Operation,
+        params: &P,
+    ) -> Paginator<T> {
+        match to_params(params)
+            .and_then(|params| Pages::new(self.clone(), op, &params, CallOptions::default()))
+        {
+            Ok(pages) => Paginator::new(pages),
+            Err(error) => Paginator::failed(error),
         }
     }
 }

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use serde::Deserialize;
 use ureq::http;
 
-use crate::error::{ApiError, ClerkError, Error, Result};
+use crate::error::{ApiError, ClerkError, Error, Result, find_header};
 use crate::operation::Method;
 
 /// When and how often a failed request is tried again.
@@ -383,7 +383,7 @@ impl Transport {
                         "{} {} attempt {attempt} failed ({}); retrying in {} ms",
                         outgoing.method,
                         outgoing.path_template,
-                        result.as_ref().err().map(Error::kind).unwrap_or_default(),
+                        result.as_ref().err().map(|e| e.kind().as_str()).unwrap_or_default(),
                         wait.as_millis()
                     );
                     self.sleep(wait);
@@ -579,12 +579,17 @@ impl Transport {
             },
             // Name the server: "Connection refused" alone does not say which URL was tried.
             other => match map_ureq_error(other) {
-                Error::Transport { message, not_sent } => Error::Transport {
+                Error::Transport {
+                    message,
+                    not_sent,
+                    source,
+                } => Error::Transport {
                     message: format!(
                         "{}: {message}",
                         self.base_url.strip_suffix("/v1").unwrap_or(&self.base_url)
                     ),
                     not_sent,
+                    source,
                 },
                 mapped => mapped,
             },
@@ -599,14 +604,6 @@ fn unbuildable(error: http::Error) -> Error {
     Error::InvalidParams {
         message: format!("cannot build the request from these parameters: {error}"),
     }
-}
-
-/// The first value of a header, by case-insensitive name.
-pub(crate) fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    headers
-        .iter()
-        .find(|(candidate, _)| candidate.eq_ignore_ascii_case(name))
-        .map(|(_, value)| value.as_str())
 }
 
 fn header_value(response: &http::Response<ureq::Body>, name: &str) -> Option<String> {
@@ -770,6 +767,7 @@ fn map_ureq_error(error: ureq::Error) -> Error {
         other => Error::Transport {
             message: other.to_string(),
             not_sent,
+            source: Some(std::sync::Arc::new(other)),
         },
     }
 }

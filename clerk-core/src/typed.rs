@@ -30,7 +30,7 @@ pub(crate) struct WholeBody<'a, B: ?Sized>(pub &'a B);
 impl<B: Serialize + ?Sized> Serialize for WholeBody<'_, B> {
     fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(1))?;
-        map.serialize_entry(crate::params::BODY_KEY, self.0)?;
+        map.serialize_entry(crate::json_params::BODY_KEY, self.0)?;
         map.end()
     }
 }

@@ -17,6 +17,8 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 
+use crate::error_kind::{ErrorKind, error_object};
+
 /// How far a webhook timestamp may be from now, either way.
 pub const TOLERANCE_SECONDS: i64 = 300;
 
@@ -28,7 +30,7 @@ pub const MAX_SIGNATURES: usize = 16;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
-pub enum WebhookErrorKind {
+pub enum WebhookReason {
     /// The signing secret is not `whsec_<base64>`.
     InvalidSecret,
     /// `svix-id`, `svix-timestamp` or `svix-signature` is missing.
@@ -45,17 +47,17 @@ pub enum WebhookErrorKind {
     InvalidPayload,
 }
 
-impl WebhookErrorKind {
+impl WebhookReason {
     /// The kebab-case code.
     pub fn as_str(self) -> &'static str {
         match self {
-            WebhookErrorKind::InvalidSecret => "invalid-secret",
-            WebhookErrorKind::MissingHeaders => "missing-headers",
-            WebhookErrorKind::InvalidTimestamp => "invalid-timestamp",
-            WebhookErrorKind::TimestampTooOld => "timestamp-too-old",
-            WebhookErrorKind::TimestampTooNew => "timestamp-too-new",
-            WebhookErrorKind::NoMatchingSignature => "no-matching-signature",
-            WebhookErrorKind::InvalidPayload => "invalid-payload",
+            WebhookReason::InvalidSecret => "invalid-secret",
+            WebhookReason::MissingHeaders => "missing-headers",
+            WebhookReason::InvalidTimestamp => "invalid-timestamp",
+            WebhookReason::TimestampTooOld => "timestamp-too-old",
+            WebhookReason::TimestampTooNew => "timestamp-too-new",
+            WebhookReason::NoMatchingSignature => "no-matching-signature",
+            WebhookReason::InvalidPayload => "invalid-payload",
         }
     }
 }
@@ -63,18 +65,35 @@ impl WebhookErrorKind {
 /// A refused webhook.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct WebhookError {
-    /// The machine-readable kind.
-    pub reason: WebhookErrorKind,
+    /// Why, machine-readable.
+    pub reason: WebhookReason,
     /// Details.
     pub message: String,
 }
 
 impl WebhookError {
-    fn new(reason: WebhookErrorKind, message: impl Into<String>) -> WebhookError {
+    fn new(reason: WebhookReason, message: impl Into<String>) -> WebhookError {
         WebhookError {
             reason,
             message: message.into(),
         }
+    }
+}
+
+impl WebhookError {
+    /// Always [`ErrorKind::Webhook`].
+    pub fn kind(&self) -> ErrorKind {
+        ErrorKind::Webhook
+    }
+
+    /// The error as the JSON object the C library, the bindings and the CLI expose:
+    /// `{"kind": "webhook", "message", "reason"}`.
+    pub fn to_json(&self) -> serde_json::Value {
+        error_object(
+            self.kind(),
+            self.message.clone(),
+            Some(self.reason.as_str()),
+        )
     }
 }
 
@@ -127,13 +146,13 @@ impl Webhook {
         let encoded = encoded.strip_prefix("whsec_").unwrap_or(encoded);
         let key = STANDARD.decode(encoded).map_err(|e| {
             WebhookError::new(
-                WebhookErrorKind::InvalidSecret,
+                WebhookReason::InvalidSecret,
                 format!("the secret is not base64: {e}"),
             )
         })?;
         if key.is_empty() {
             return Err(WebhookError::new(
-                WebhookErrorKind::InvalidSecret,
+                WebhookReason::InvalidSecret,
                 "the secret is empty",
             ));
         }
@@ -193,25 +212,25 @@ impl Webhook {
         }
         let (Some(id), Some(timestamp), Some(signatures)) = (id, timestamp, signatures) else {
             return Err(WebhookError::new(
-                WebhookErrorKind::MissingHeaders,
+                WebhookReason::MissingHeaders,
                 "svix-id, svix-timestamp and svix-signature are all required",
             ));
         };
         let signed_at: i64 = timestamp.parse().map_err(|_| {
             WebhookError::new(
-                WebhookErrorKind::InvalidTimestamp,
+                WebhookReason::InvalidTimestamp,
                 format!("svix-timestamp {timestamp:?} is not an integer"),
             )
         })?;
         if signed_at < now.saturating_sub(TOLERANCE_SECONDS) {
             return Err(WebhookError::new(
-                WebhookErrorKind::TimestampTooOld,
+                WebhookReason::TimestampTooOld,
                 "message timestamp too old",
             ));
         }
         if signed_at > now.saturating_add(TOLERANCE_SECONDS) {
             return Err(WebhookError::new(
-                WebhookErrorKind::TimestampTooNew,
+                WebhookReason::TimestampTooNew,
                 "message timestamp too new",
             ));
         }
@@ -232,14 +251,14 @@ impl Webhook {
             });
         if !matched {
             return Err(WebhookError::new(
-                WebhookErrorKind::NoMatchingSignature,
+                WebhookReason::NoMatchingSignature,
                 "no matching signature found",
             ));
         }
 
         let raw: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
             WebhookError::new(
-                WebhookErrorKind::InvalidPayload,
+                WebhookReason::InvalidPayload,
                 format!("the body is not JSON: {e}"),
             )
         })?;
@@ -306,13 +325,13 @@ mod tests {
         assert!(check(&list, BODY, TIMESTAMP).is_ok());
         assert_eq!(
             check("v1,bm90IGl0", BODY, TIMESTAMP).unwrap_err().reason,
-            WebhookErrorKind::NoMatchingSignature
+            WebhookReason::NoMatchingSignature
         );
         assert_eq!(
             check(&SIGNATURE.replace("v1,", "v2,"), BODY, TIMESTAMP)
                 .unwrap_err()
                 .reason,
-            WebhookErrorKind::NoMatchingSignature
+            WebhookReason::NoMatchingSignature
         );
     }
 
@@ -326,12 +345,12 @@ mod tests {
         let past_the_bound = format!("{} {SIGNATURE}", filler(MAX_SIGNATURES));
         assert_eq!(
             check(&past_the_bound, BODY, TIMESTAMP).unwrap_err().reason,
-            WebhookErrorKind::NoMatchingSignature
+            WebhookReason::NoMatchingSignature
         );
         let stuffed = format!("{} {SIGNATURE}", filler(200));
         assert_eq!(
             check(&stuffed, BODY, TIMESTAMP).unwrap_err().reason,
-            WebhookErrorKind::NoMatchingSignature
+            WebhookReason::NoMatchingSignature
         );
         // Extra spaces between entries are not entries.
         let spaced = format!("{}   {SIGNATURE}", filler(MAX_SIGNATURES - 1));
@@ -341,7 +360,7 @@ mod tests {
     #[test]
     fn tampered_body_fails() {
         let err = check(SIGNATURE, br#"{"test": 2432232315}"#, TIMESTAMP).unwrap_err();
-        assert_eq!(err.reason, WebhookErrorKind::NoMatchingSignature);
+        assert_eq!(err.reason, WebhookReason::NoMatchingSignature);
     }
 
     #[test]
@@ -349,12 +368,12 @@ mod tests {
         assert!(check(SIGNATURE, BODY, TIMESTAMP + 300).is_ok());
         assert_eq!(
             check(SIGNATURE, BODY, TIMESTAMP + 301).unwrap_err().reason,
-            WebhookErrorKind::TimestampTooOld
+            WebhookReason::TimestampTooOld
         );
         assert!(check(SIGNATURE, BODY, TIMESTAMP - 300).is_ok());
         assert_eq!(
             check(SIGNATURE, BODY, TIMESTAMP - 301).unwrap_err().reason,
-            WebhookErrorKind::TimestampTooNew
+            WebhookReason::TimestampTooNew
         );
     }
 
@@ -364,10 +383,10 @@ mod tests {
         let err = webhook
             .verify_at(BODY, [("svix-id", ID)], TIMESTAMP)
             .unwrap_err();
-        assert_eq!(err.reason, WebhookErrorKind::MissingHeaders);
+        assert_eq!(err.reason, WebhookReason::MissingHeaders);
         assert_eq!(
             Webhook::new("whsec_!!").unwrap_err().reason,
-            WebhookErrorKind::InvalidSecret
+            WebhookReason::InvalidSecret
         );
         let trimmed = webhook
             .verify_at(

@@ -6,8 +6,9 @@
 
 use std::collections::BTreeMap;
 
-use clerk_core::generated::contract;
-use clerk_core::operation::{self, Location, Operation};
+use clerk_core::Operation;
+use clerk_core::contract;
+use clerk_core::operations::{self, Location};
 use clerk_core::{Client, Error, RetryPolicy};
 use serde_json::{Map, Value, json};
 
@@ -312,7 +313,7 @@ fn params_for(spec: &Spec, op: &Operation) -> Value {
                 .iter()
                 .filter(|p| p.location == Location::Multipart)
             {
-                let value = if param.ty == clerk_core::operation::ParamType::File {
+                let value = if param.ty == clerk_core::operations::ParamType::File {
                     let file = clerk_core::File::new("logo.png", b"\x89PNG\r\n\x1a\n".to_vec())
                         .with_content_type("image/png");
                     serde_json::to_value(&file).unwrap()
@@ -378,7 +379,7 @@ fn every_operation_is_accepted_by_the_spec() {
         saml_account_connection: schema("SAMLAccountConnection"),
         enterprise_account_connection: schema("EnterpriseAccountConnection"),
     };
-    for op in operation::all() {
+    for op in operations::all() {
         let params = params_for(&spec, op);
         sent += 1;
         match contract::call_typed(&client, op.operation_id, &params) {
@@ -453,7 +454,7 @@ fn every_operation_is_accepted_by_the_spec() {
     }
     println!(
         "contract: {sent}/{} operations sent through Prism; {parsed} responses parsed into typed models as received, {repaired} more after replacing Prism's empty connection examples; {} failures",
-        operation::all().len(),
+        operations::all().len(),
         failures.len()
     );
     for (id, why) in &failures {
@@ -474,7 +475,7 @@ fn error_answers_parse_into_api_errors() {
     // spec's ClerkErrors example when asked with `Prefer: code=`).
     for code in ["400", "401", "404"] {
         let client = prism_client(Some(("Prefer", &format!("code={code}"))));
-        let op = operation::find("GetUser").unwrap();
+        let op = operations::find("GetUser").unwrap();
         let error = client
             .call_operation(op, &params_for(&spec, op))
             .unwrap_err();

@@ -373,7 +373,7 @@ fn run(client: &Client, verb: Verb, user_id: &str, serial: usize) -> Result<Valu
             json!({"user_id": user_id, "first_name": format!("Run{serial}")}),
         ),
     };
-    let op = clerk_core::operation::find(name).expect("operation exists");
+    let op = clerk_core::operations::find(name).expect("operation exists");
     client.call_typed::<Value, Value>(op, &params)
 }
 

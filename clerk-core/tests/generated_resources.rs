@@ -3,7 +3,7 @@
 //! way a method takes its arguments (path only, path plus optional params, params
 //! struct, whole body) and each kind of answer (model, inline type, union, none, text).
 
-use clerk_core::generated::params;
+use clerk_core::params;
 use clerk_core::{Client, Nullable, models};
 use clerk_emulator::{Emulator, Recorded, Reply};
 use serde_json::{Value, json};

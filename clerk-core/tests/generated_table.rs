@@ -4,13 +4,14 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use clerk_core::generated::{models, params};
-use clerk_core::operation::{self, Body, Location, Method, Pagination, ParamType};
+use clerk_core::Method;
+use clerk_core::operations::{self, Body, Location, Pagination, ParamType};
+use clerk_core::{models, params};
 use serde_json::{Value, json};
 
 #[test]
 fn table_has_every_operation_once_sorted_by_name() {
-    let all = operation::all();
+    let all = operations::all();
     assert_eq!(all.len(), 249);
     let names: BTreeSet<&str> = all.iter().map(|op| op.name).collect();
     let ids: BTreeSet<&str> = all.iter().map(|op| op.operation_id).collect();
@@ -42,16 +43,16 @@ fn table_has_every_operation_once_sorted_by_name() {
 
 #[test]
 fn find_works_by_name_and_by_operation_id() {
-    for op in operation::all() {
-        assert_eq!(operation::find(op.name), Some(op));
-        assert_eq!(operation::find(op.operation_id), Some(op));
+    for op in operations::all() {
+        assert_eq!(operations::find(op.name), Some(op));
+        assert_eq!(operations::find(op.operation_id), Some(op));
     }
-    assert_eq!(operation::find("users.no_such_method"), None);
+    assert_eq!(operations::find("users.no_such_method"), None);
 }
 
 #[test]
 fn every_path_placeholder_has_a_path_param_and_keys_are_unambiguous() {
-    for op in operation::all() {
+    for op in operations::all() {
         let placeholders: BTreeSet<&str> = op
             .path
             .split('{')
@@ -108,7 +109,7 @@ fn every_path_placeholder_has_a_path_param_and_keys_are_unambiguous() {
 
 #[test]
 fn get_user_list_entry() {
-    let op = operation::find("GetUserList").unwrap();
+    let op = operations::find("GetUserList").unwrap();
     assert_eq!(op.name, "users.list");
     assert_eq!(op.method, Method::Get);
     assert_eq!(op.path, "/users");
@@ -127,19 +128,22 @@ fn get_user_list_entry() {
         (Location::Query, ParamType::Integer)
     );
     assert_eq!(
-        operation::find("SetUserProfileImage").unwrap().name,
+        operations::find("SetUserProfileImage").unwrap().name,
         "users.set_profile_image"
     );
-    assert_eq!(operation::find("getApiKeys").unwrap().name, "api_keys.list");
     assert_eq!(
-        operation::find("GetInstanceProtect").unwrap().name,
+        operations::find("getApiKeys").unwrap().name,
+        "api_keys.list"
+    );
+    assert_eq!(
+        operations::find("GetInstanceProtect").unwrap().name,
         "instance_settings.get_instance_protect"
     );
 }
 
 #[test]
 fn create_user_has_its_body_fields() {
-    let op = operation::find("users.create").unwrap();
+    let op = operations::find("users.create").unwrap();
     assert_eq!(op.operation_id, "CreateUser");
     assert_eq!((op.method, op.path), (Method::Post, "/users"));
     assert_eq!(op.body, Body::Object { required: true });
@@ -159,7 +163,7 @@ fn create_user_has_its_body_fields() {
 
 #[test]
 fn set_user_profile_image_is_multipart_with_a_file() {
-    let op = operation::find("SetUserProfileImage").unwrap();
+    let op = operations::find("SetUserProfileImage").unwrap();
     assert_eq!(op.method, Method::Post);
     assert_eq!(op.path, "/users/{user_id}/profile_image");
     assert!(matches!(op.body, Body::Multipart { .. }));
@@ -173,11 +177,11 @@ fn set_user_profile_image_is_multipart_with_a_file() {
 
 #[test]
 fn array_bodies_are_whole() {
-    let op = operation::find("CreateBulkInvitations").unwrap();
+    let op = operations::find("CreateBulkInvitations").unwrap();
     assert_eq!(op.name, "invitations.bulk_create");
     assert!(matches!(op.body, Body::Whole { .. }));
     assert!(op.params.is_empty());
-    let op = operation::find("CreateOrganizationInvitationBulk").unwrap();
+    let op = operations::find("CreateOrganizationInvitationBulk").unwrap();
     assert_eq!(op.body, Body::Whole { required: true });
     assert_eq!(
         op.param("organization_id").unwrap().location,
@@ -187,9 +191,9 @@ fn array_bodies_are_whole() {
 
 #[test]
 fn data_total_count_lists_are_detected() {
-    let op = operation::find("ListOrganizations").unwrap();
+    let op = operations::find("ListOrganizations").unwrap();
     assert_eq!(op.pagination, Pagination::DataTotalCount);
-    let count = operation::all()
+    let count = operations::all()
         .iter()
         .filter(|op| op.pagination != Pagination::None)
         .count();
@@ -517,7 +521,7 @@ fn table_matches_the_spec() {
             let id = op["operationId"].as_str().unwrap();
             from_spec.insert(id.to_string());
             let entry =
-                operation::find(id).unwrap_or_else(|| panic!("{id} missing from the table"));
+                operations::find(id).unwrap_or_else(|| panic!("{id} missing from the table"));
             assert_eq!(entry.path, path, "{id}");
             assert_eq!(entry.method, Method::parse(verb).unwrap(), "{id}");
             assert_eq!(
@@ -537,7 +541,7 @@ fn table_matches_the_spec() {
             assert_eq!(spec_params, table_params, "{id}: path and query parameters");
         }
     }
-    let from_table: BTreeSet<String> = operation::all()
+    let from_table: BTreeSet<String> = operations::all()
         .iter()
         .map(|op| op.operation_id.to_string())
         .collect();

@@ -404,7 +404,7 @@ fn undecodable_bodies_carry_an_excerpt() {
     let client = client_for(&server);
     let error = client
         .call_typed::<_, serde_json::Value>(
-            clerk_core::operation::find("GetUser").unwrap(),
+            clerk_core::operations::find("GetUser").unwrap(),
             &json!({"user_id": "user_1"}),
         )
         .unwrap_err();

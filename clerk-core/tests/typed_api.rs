@@ -2,7 +2,7 @@
 //! `&Default::default()` for optional params, `new(required...)` plus setters, a
 //! tri-state `null` in an update, typed answers (inline ones too) and auto-paging.
 
-use clerk_core::generated::params::{
+use clerk_core::params::{
     OrganizationMembershipsCreateParams, OrganizationsCreateParams, OrganizationsGetParams,
     SessionsCreateParams, SessionsListParams, UsersCreateParams, UsersListParams,
     UsersUpdateParams,

@@ -4,12 +4,12 @@ mod verify_common;
 use std::sync::{Arc, Mutex};
 
 use clerk_core::testing::mint_with_header_at;
-use clerk_core::verify::machine::{MachineBackend, MachineTokenType};
-use clerk_core::verify::request::cookie_suffix;
+use clerk_core::verify::cookie_suffix;
 use clerk_core::verify::{
     AcceptsToken, AuthState, AuthenticateOptions, FixedClock, Reason, RequestInfo, TokenType,
     Verifier, authenticate_request,
 };
+use clerk_core::verify::{MachineBackend, MachineTokenType};
 use clerk_core::{ApiError, ClerkError, Client, Error, RetryPolicy};
 use serde_json::{Value, json};
 use verify_common::{LoopbackServer, N, key_a};

@@ -7,6 +7,9 @@
 use std::ffi::{CStr, CString, c_char};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+use clerk_core::ErrorKind;
+use clerk_core::verify::VerifyError;
+use clerk_core::webhooks::WebhookError;
 use serde_json::{Map, Value};
 
 use crate::result::clerk_result;
@@ -19,29 +22,29 @@ pub(crate) struct FfiError {
 }
 
 impl FfiError {
-    /// An error detected by the C layer itself (not by the core).
-    pub(crate) fn new(code: clerk_result, kind: &str, message: impl Into<String>) -> FfiError {
-        let mut json = Map::new();
-        json.insert("kind".into(), kind.into());
-        json.insert("message".into(), message.into().into());
+    /// An error detected by the C layer itself (not by the core): `{"kind", "message"}`.
+    pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> FfiError {
+        FfiError::reported(kind, kind.to_json(message))
+    }
+
+    /// An error object written by the core, with the code of its kind.
+    fn reported(kind: ErrorKind, json: Value) -> FfiError {
         FfiError {
-            code,
-            json: Value::Object(json),
+            code: clerk_result::for_kind(kind),
+            json,
         }
     }
 
     pub(crate) fn null(argument: &str) -> FfiError {
         FfiError::new(
-            clerk_result::NullParameter,
-            "null_parameter",
+            ErrorKind::NullParameter,
             format!("argument `{argument}` is NULL"),
         )
     }
 
     pub(crate) fn invalid_json(argument: &str, message: impl std::fmt::Display) -> FfiError {
         FfiError::new(
-            clerk_result::InvalidJson,
-            "invalid_json",
+            ErrorKind::InvalidJson,
             format!("argument `{argument}`: {message}"),
         )
     }
@@ -49,10 +52,19 @@ impl FfiError {
 
 impl From<clerk_core::Error> for FfiError {
     fn from(error: clerk_core::Error) -> FfiError {
-        FfiError {
-            code: clerk_result::for_core_error(&error),
-            json: error.to_json(),
-        }
+        FfiError::reported(error.kind(), error.to_json())
+    }
+}
+
+impl From<VerifyError> for FfiError {
+    fn from(error: VerifyError) -> FfiError {
+        FfiError::reported(error.kind(), error.to_json())
+    }
+}
+
+impl From<WebhookError> for FfiError {
+    fn from(error: WebhookError) -> FfiError {
+        FfiError::reported(error.kind(), error.to_json())
     }
 }
 
@@ -68,9 +80,8 @@ pub(crate) enum Output {
 pub(crate) fn json_result<T: serde::Serialize + ?Sized>(
     value: &T,
 ) -> Result<(clerk_result, Output), FfiError> {
-    let json = serde_json::to_string(value).map_err(|error| {
-        FfiError::new(clerk_result::Unexpected, "unexpected", error.to_string())
-    })?;
+    let json = serde_json::to_string(value)
+        .map_err(|error| FfiError::new(ErrorKind::Unexpected, error.to_string()))?;
     Ok((clerk_result::Ok, Output::Json(json)))
 }
 
@@ -93,8 +104,7 @@ where
             .or_else(|| panic.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown panic payload".to_string());
         Err(FfiError::new(
-            clerk_result::Panic,
-            "panic",
+            ErrorKind::Panic,
             format!("libclerk panicked: {message}"),
         ))
     });
@@ -109,11 +119,7 @@ where
         Some(Err(_)) => {
             // Only a raw response body can hold a NUL byte (serde_json escapes it), and
             // such a body is not JSON: report it instead of truncating it silently.
-            let error = FfiError::new(
-                clerk_result::Decode,
-                "decode",
-                "the response body contains a NUL byte",
-            );
+            let error = FfiError::new(ErrorKind::Decode, "the response body contains a NUL byte");
             // SAFETY: json_out was checked non-NULL above; the caller guarantees it points
             // to writable storage for one pointer.
             unsafe { *json_out = into_c_string(error.json.to_string()) };
@@ -172,8 +178,7 @@ pub(crate) unsafe fn optional_str<'a>(
     let c_text = unsafe { CStr::from_ptr(pointer) };
     c_text.to_str().map(Some).map_err(|error| {
         FfiError::new(
-            clerk_result::InvalidUtf8,
-            "invalid_utf8",
+            ErrorKind::InvalidUtf8,
             format!("argument `{argument}` is not valid UTF-8: {error}"),
         )
     })
@@ -225,7 +230,7 @@ pub(crate) fn from_object<T: serde::de::DeserializeOwned>(
         .map_err(|error| FfiError::invalid_json(argument, error))
 }
 
-pub(crate) use clerk_core::params::json_type_name;
+pub(crate) use clerk_core::json_type_name;
 
 /// Writes a handle to a `*_out` parameter checked non-NULL by the caller.
 ///
@@ -275,6 +280,22 @@ pub unsafe extern "C" fn clerk_string_free(string: *mut c_char) {
             // and is freed once.
             drop(unsafe { CString::from_raw(string) });
         }
+    })
+}
+
+/// The name of a result code, e.g. `"CLERK_RESULT_DONE"` for `CLERK_RESULT_DONE`, or
+/// `"CLERK_RESULT_UNKNOWN"` for a number that is no code.
+///
+/// Ownership: the returned string is static; do not free it.
+/// Thread safety: safe to call from any thread.
+#[unsafe(no_mangle)]
+pub extern "C" fn clerk_result_name(result: u32) -> *const c_char {
+    guard(std::ptr::null(), || {
+        let name = match clerk_result::from_raw(result) {
+            Some(code) => code.name_with_nul(),
+            None => "CLERK_RESULT_UNKNOWN\0",
+        };
+        name.as_ptr().cast()
     })
 }
 

@@ -4,8 +4,7 @@
 use std::ffi::c_char;
 use std::sync::{Mutex, OnceLock};
 
-use clerk_core::pagination::Pages;
-use clerk_core::{CallOptions, Client, FilePart};
+use clerk_core::{CallOptions, Client, ErrorKind, FilePart, Pages};
 use serde_json::Value;
 
 use crate::boundary::{
@@ -386,8 +385,7 @@ unsafe fn request(
         };
         let method = clerk_core::Method::parse(method).ok_or_else(|| {
             FfiError::new(
-                clerk_result::InvalidParams,
-                "invalid_params",
+                ErrorKind::InvalidParams,
                 format!("unknown HTTP method `{method}`"),
             )
         })?;
@@ -428,7 +426,7 @@ pub unsafe extern "C" fn clerk_operations_json(json_out: *mut *mut c_char) -> cl
     static TABLE: OnceLock<String> = OnceLock::new();
     boundary(json_out, || {
         let table = TABLE.get_or_init(|| {
-            serde_json::to_string(clerk_core::operation::all())
+            serde_json::to_string(clerk_core::operations::all())
                 .expect("the operation table serialises: it holds only strings and enums")
         });
         Ok((clerk_result::Ok, Output::Json(table.clone())))
@@ -549,8 +547,7 @@ unsafe fn pager_next(
         let options = options.map(|text| call_options(Some(text))).transpose()?;
         let mut pages = pager.pages.lock().map_err(|_| {
             FfiError::new(
-                clerk_result::Panic,
-                "panic",
+                ErrorKind::Panic,
                 "the pager is unusable: an earlier call panicked while using it",
             )
         })?;

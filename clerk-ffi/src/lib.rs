@@ -16,14 +16,14 @@ mod config;
 mod result;
 mod verify;
 
-pub use boundary::{clerk_string_free, clerk_version};
+pub use boundary::{clerk_result_name, clerk_string_free, clerk_version};
 pub use client::{
     clerk_client, clerk_client_call, clerk_client_call_multipart, clerk_client_call_with_options,
     clerk_client_free, clerk_client_new, clerk_client_request, clerk_client_request_with_options,
     clerk_operations_json, clerk_pager, clerk_pager_free, clerk_pager_new, clerk_pager_next,
     clerk_pager_next_with_options,
 };
-pub use result::{clerk_result, clerk_result_name};
+pub use result::clerk_result;
 pub use verify::{
     clerk_authenticate_request, clerk_testing_mint_session_token, clerk_testing_sign_webhook,
     clerk_verifier, clerk_verifier_free, clerk_verifier_new, clerk_verifier_verify,

@@ -1,6 +1,6 @@
-//! The result codes every fallible function returns, and how errors map onto them.
+//! The result codes every fallible function returns, and how error kinds map onto them.
 
-use std::ffi::c_char;
+use clerk_core::ErrorKind;
 
 /// The outcome of a fallible libclerk function.
 ///
@@ -100,37 +100,27 @@ impl clerk_result {
         ALL_RESULTS.into_iter().find(|code| *code as u32 == raw)
     }
 
-    /// The code a core error maps to.
-    pub fn for_core_error(error: &clerk_core::Error) -> clerk_result {
-        use clerk_core::Error;
-        match error {
-            Error::Api(_) => clerk_result::Api,
-            Error::Transport { .. } => clerk_result::Transport,
-            Error::Timeout { .. } => clerk_result::Timeout,
-            Error::Decode { .. } => clerk_result::Decode,
-            Error::ResponseTooLarge { .. } => clerk_result::ResponseTooLarge,
-            Error::InvalidParams { .. } => clerk_result::InvalidParams,
-            Error::UnknownOperation { .. } => clerk_result::UnknownOperation,
-            Error::Config { .. } => clerk_result::Config,
-            _ => clerk_result::Unexpected,
+    /// The code of an error kind. Exhaustive on purpose (no catch-all arm): a kind added to
+    /// the core's table does not compile here until it has a code.
+    pub const fn for_kind(kind: ErrorKind) -> clerk_result {
+        match kind {
+            ErrorKind::Api => clerk_result::Api,
+            ErrorKind::Transport => clerk_result::Transport,
+            ErrorKind::Timeout => clerk_result::Timeout,
+            ErrorKind::Decode => clerk_result::Decode,
+            ErrorKind::ResponseTooLarge => clerk_result::ResponseTooLarge,
+            ErrorKind::InvalidParams => clerk_result::InvalidParams,
+            ErrorKind::UnknownOperation => clerk_result::UnknownOperation,
+            ErrorKind::Config => clerk_result::Config,
+            ErrorKind::Verification => clerk_result::Verification,
+            ErrorKind::Webhook => clerk_result::Webhook,
+            ErrorKind::NullParameter => clerk_result::NullParameter,
+            ErrorKind::InvalidUtf8 => clerk_result::InvalidUtf8,
+            ErrorKind::InvalidJson => clerk_result::InvalidJson,
+            ErrorKind::Panic => clerk_result::Panic,
+            ErrorKind::Unexpected => clerk_result::Unexpected,
         }
     }
-}
-
-/// The name of a result code, e.g. `"CLERK_RESULT_DONE"` for `CLERK_RESULT_DONE`, or
-/// `"CLERK_RESULT_UNKNOWN"` for a number that is no code.
-///
-/// Ownership: the returned string is static; do not free it.
-/// Thread safety: safe to call from any thread.
-#[unsafe(no_mangle)]
-pub extern "C" fn clerk_result_name(result: u32) -> *const c_char {
-    crate::boundary::guard(std::ptr::null(), || {
-        let name = match clerk_result::from_raw(result) {
-            Some(code) => code.name_with_nul(),
-            None => "CLERK_RESULT_UNKNOWN\0",
-        };
-        name.as_ptr().cast()
-    })
 }
 
 #[cfg(test)]
@@ -160,5 +150,50 @@ mod tests {
         assert_eq!(clerk_result::Verification as u32, 300);
         assert_eq!(clerk_result::Webhook as u32, 301);
         assert_eq!(clerk_result::Unexpected as u32, 999);
+    }
+
+    #[test]
+    fn every_error_kind_maps_to_its_own_code_and_the_same_name() {
+        // Every kind has a dedicated code (none falls back to CLERK_RESULT_UNEXPECTED
+        // except `unexpected` itself), no two kinds share one, and the code's C name is
+        // the kind's name: CLERK_RESULT_<KIND>.
+        let mut codes = std::collections::HashSet::new();
+        for kind in ErrorKind::ALL {
+            let code = clerk_result::for_kind(kind);
+            assert!(codes.insert(code as u32), "{kind} shares {code:?}");
+            assert_ne!(code, clerk_result::Ok, "{kind}");
+            assert_ne!(code, clerk_result::Done, "{kind}");
+            let expected = format!("CLERK_RESULT_{}\0", kind.as_str().to_ascii_uppercase());
+            assert_eq!(code.name_with_nul(), expected, "{kind}");
+            assert_eq!(clerk_result::from_raw(code as u32), Some(code));
+        }
+        // Every error code is some kind's code: only OK and DONE are not errors.
+        assert_eq!(codes.len(), ALL_RESULTS.len() - 2);
+    }
+
+    #[test]
+    fn kinds_keep_their_numbers() {
+        // The C ABI: each kind's number is fixed (see numbers_are_stable).
+        let expected = [
+            (ErrorKind::Api, 200),
+            (ErrorKind::Transport, 201),
+            (ErrorKind::Timeout, 202),
+            (ErrorKind::Decode, 203),
+            (ErrorKind::ResponseTooLarge, 204),
+            (ErrorKind::InvalidParams, 104),
+            (ErrorKind::UnknownOperation, 105),
+            (ErrorKind::Config, 106),
+            (ErrorKind::Verification, 300),
+            (ErrorKind::Webhook, 301),
+            (ErrorKind::NullParameter, 101),
+            (ErrorKind::InvalidUtf8, 102),
+            (ErrorKind::InvalidJson, 103),
+            (ErrorKind::Panic, 100),
+            (ErrorKind::Unexpected, 999),
+        ];
+        assert_eq!(expected.len(), ErrorKind::ALL.len());
+        for (kind, number) in expected {
+            assert_eq!(clerk_result::for_kind(kind) as u32, number, "{kind}");
+        }
     }
 }

@@ -3,11 +3,10 @@
 
 use std::ffi::c_char;
 
-use clerk_core::verify::{
-    AuthenticateOptions, Check, RequestInfo, Verifier, VerifyError, authenticate_request,
-};
-use clerk_core::webhooks::{Webhook, WebhookError};
-use serde_json::{Map, Value};
+use clerk_core::ErrorKind;
+use clerk_core::verify::{AuthenticateOptions, Check, RequestInfo, Verifier, authenticate_request};
+use clerk_core::webhooks::Webhook;
+use serde_json::Value;
 
 use crate::boundary::{
     FfiError, Output, boundary, bytes, free_handle, from_object, guard, handle, json_result,
@@ -24,40 +23,6 @@ use crate::result::clerk_result;
 /// (its JWKS cache is shared too).
 pub struct clerk_verifier {
     verifier: Verifier,
-}
-
-/// A refusal with a kebab-case reason code: `{"kind", "message", "reason"}`.
-fn refusal(code: clerk_result, kind: &str, reason: &str, message: String) -> FfiError {
-    let mut json = Map::new();
-    json.insert("kind".into(), kind.into());
-    json.insert("message".into(), message.into());
-    json.insert("reason".into(), reason.into());
-    FfiError {
-        code,
-        json: Value::Object(json),
-    }
-}
-
-impl From<VerifyError> for FfiError {
-    fn from(error: VerifyError) -> FfiError {
-        refusal(
-            clerk_result::Verification,
-            "verification",
-            error.reason.as_str(),
-            error.message,
-        )
-    }
-}
-
-impl From<WebhookError> for FfiError {
-    fn from(error: WebhookError) -> FfiError {
-        refusal(
-            clerk_result::Webhook,
-            "webhook",
-            error.reason.as_str(),
-            error.message,
-        )
-    }
 }
 
 /// Makes a session token verifier.
@@ -300,10 +265,9 @@ pub unsafe extern "C" fn clerk_authenticate_request(
         }
         let request: RequestInfo = from_object(request, "request_json")?;
         let state = authenticate_request(&verifier.verifier, &request, &options, None)
-            .map_err(|error| FfiError::new(clerk_result::Config, "config", error.message))?;
-        let mut json = serde_json::to_value(&state).map_err(|error| {
-            FfiError::new(clerk_result::Unexpected, "unexpected", error.to_string())
-        })?;
+            .map_err(|error| FfiError::new(ErrorKind::Config, error.message))?;
+        let mut json = serde_json::to_value(&state)
+            .map_err(|error| FfiError::new(ErrorKind::Unexpected, error.to_string()))?;
         if !checks.is_empty() {
             let results: Vec<bool> = checks
                 .iter()
@@ -511,13 +475,24 @@ mod tests {
     }
 
     #[test]
-    fn verification_errors_carry_the_reason_code() {
-        let error = FfiError::from(VerifyError::new(
+    fn verification_and_webhook_errors_carry_their_code_kind_and_reason() {
+        let error = FfiError::from(clerk_core::verify::VerifyError::new(
             clerk_core::verify::Reason::TokenExpired,
             "expired",
         ));
         assert_eq!(error.code, clerk_result::Verification);
         assert_eq!(error.json["reason"], "token-expired");
         assert_eq!(error.json["kind"], "verification");
+        assert_eq!(error.json["message"], "expired");
+
+        let refused = Webhook::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+            .unwrap()
+            .verify(b"{}", std::iter::empty())
+            .unwrap_err();
+        let error = FfiError::from(refused);
+        assert_eq!(error.code, clerk_result::Webhook);
+        assert_eq!(error.json["kind"], "webhook");
+        assert_eq!(error.json["reason"], "missing-headers");
+        assert!(error.json["message"].is_string());
     }
 }

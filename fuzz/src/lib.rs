@@ -22,7 +22,8 @@ use aws_lc_rs::signature::{
 };
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use clerk_core::operation::{self, Body, Method};
+use clerk_core::Method;
+use clerk_core::operations::{self as operation, Body};
 use clerk_core::testing::TestKey;
 use clerk_core::verify::{
     AuthState, AuthenticateOptions, FixedClock, JwksFetchError, JwksSource, RequestInfo, Verifier,

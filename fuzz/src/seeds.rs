@@ -5,7 +5,7 @@
 
 use std::sync::OnceLock;
 
-use clerk_core::operation::{self, Body, Location, ParamType};
+use clerk_core::operations::{self as operation, Body, Location, ParamType};
 use clerk_core::testing::mint_with_header_at;
 use serde_json::{Map, Value, json};
 

@@ -65,7 +65,7 @@ impl<'a> Call<'a> {
     fn body<B: DeserializeOwned>(&self) -> Result<B> {
         let body = self
             .params
-            .get(crate::params::BODY_KEY)
+            .get(crate::json_params::BODY_KEY)
             .cloned()
             .unwrap_or(Value::Null);
         serde_json::from_value(body).map_err(|e| Error::InvalidParams {

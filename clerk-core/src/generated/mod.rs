@@ -2,7 +2,7 @@
 //! Code generated from Clerk's Backend API OpenAPI spec, version 2026-05-12
 //! (`clerk-bapi-2026-05-12.json`, read from `../shared/openapi/` by default).
 //!
-//! - [`models`] (also `clerk_core::models`): a type for each schema of the spec and
+//! - [`models`] (`clerk_core::models`): a type for each schema of the spec and
 //!   each inline answer;
 //! - [`operations`]: the operation table every way of calling the API reads;
 //! - [`params`]: a typed params struct for each operation that takes query, body or
@@ -13,10 +13,10 @@
 //!
 //! ```compile_fail
 //! // `name` is required: this does not compile.
-//! let params = clerk_core::generated::params::OrganizationsCreateParams::default();
+//! let params = clerk_core::params::OrganizationsCreateParams::default();
 //! ```
 //! ```
-//! let params = clerk_core::generated::params::OrganizationsCreateParams::new("Acme")
+//! let params = clerk_core::params::OrganizationsCreateParams::new("Acme")
 //!     .max_allowed_memberships(10);
 //! # assert_eq!(params.name, "Acme");
 //! ```

@@ -60,7 +60,7 @@ impl crate::Client {
     ///
     /// ```no_run
     /// # let client = clerk_core::Client::from_env()?;
-    /// let answer = client.api_keys().list(&clerk_core::generated::params::ApiKeysListParams::new("..."))?;
+    /// let answer = client.api_keys().list(&clerk_core::params::ApiKeysListParams::new("..."))?;
     /// println!("{answer:?}");
     /// # Ok::<(), clerk_core::Error>(())
     /// ```
@@ -86,7 +86,7 @@ impl crate::Client {
     ///
     /// ```no_run
     /// # let client = clerk_core::Client::from_env()?;
-    /// let answer = client.billing().apply_subscription_item_discount("subscription_item_123", &clerk_core::generated::params::BillingApplySubscriptionItemDiscountParams::new("..."))?;
+    /// let answer = client.billing().apply_subscription_item_discount("subscription_item_123", &clerk_core::params::BillingApplySubscriptionItemDiscountParams::new("..."))?;
     /// println!("{answer:?}");
     /// # Ok::<(), clerk_core::Error>(())
     /// ```
@@ -242,7 +242,7 @@ impl crate::Client {
     ///
     /// ```no_run
     /// # let client = clerk_core::Client::from_env()?;
-    /// let answer = client.m2m_tokens().list(&clerk_core::generated::params::M2mTokensListParams::new("..."))?;
+    /// let answer = client.m2m_tokens().list(&clerk_core::params::M2mTokensListParams::new("..."))?;
     /// println!("{answer:?}");
     /// # Ok::<(), clerk_core::Error>(())
     /// ```
@@ -463,7 +463,7 @@ impl crate::Client {
     ///
     /// ```no_run
     /// # let client = clerk_core::Client::from_env()?;
-    /// let answer = client.sign_in_tokens().create(&clerk_core::generated::params::SignInTokensCreateParams::new("..."))?;
+    /// let answer = client.sign_in_tokens().create(&clerk_core::params::SignInTokensCreateParams::new("..."))?;
     /// println!("{answer:?}");
     /// # Ok::<(), clerk_core::Error>(())
     /// ```

@@ -229,7 +229,7 @@ impl VerifierBuilder {
             KeySource::Pem(Arc::new(RsaKey::from_pem(pem)))
         } else if let Some(source) = self.source {
             KeySource::Jwks(Arc::new(JwksCache::new(source, self.timing)))
-        } else if let Some(client) = self.client.as_ref().filter(|c| c.secret_key().is_some()) {
+        } else if let Some(client) = self.client.as_ref().filter(|c| c.has_secret_key()) {
             KeySource::Jwks(Arc::new(JwksCache::new(
                 Arc::new(client.clone()),
                 self.timing,

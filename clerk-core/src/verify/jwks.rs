@@ -9,11 +9,13 @@ use std::time::Duration;
 
 use super::keys::{JwkSet, RsaKey};
 use super::{Clock, Reason, VerifyError};
-use crate::{Client, Error, Method};
+use crate::generated::operations;
+use crate::{Client, Error};
 
 /// Where a verifier gets the instance's JSON Web Key Set.
 ///
-/// [`Client`] implements it with `GET /v1/jwks`; tests implement it with fakes.
+/// [`Client`] implements it with `GET /v1/jwks` (the spec's `GetJWKS`); tests implement it
+/// with fakes.
 pub trait JwksSource: Send + Sync {
     /// Fetches the JWKS document (`{"keys": [...]}`) as JSON text.
     fn fetch_jwks(&self) -> Result<String, JwksFetchError>;
@@ -21,6 +23,7 @@ pub trait JwksSource: Send + Sync {
 
 /// Why a JWKS fetch failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum JwksFetchError {
     /// Clerk refused the secret key (error code `clerk_key_invalid`).
     SecretKeyInvalid(String),
@@ -28,10 +31,25 @@ pub enum JwksFetchError {
     Failed(String),
 }
 
+impl std::fmt::Display for JwksFetchError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            JwksFetchError::SecretKeyInvalid(message) => {
+                write!(f, "the secret key was refused: {message}")
+            }
+            JwksFetchError::Failed(message) => f.write_str(message),
+        }
+    }
+}
+
+impl std::error::Error for JwksFetchError {}
+
 impl JwksSource for Client {
     fn fetch_jwks(&self) -> Result<String, JwksFetchError> {
-        match self.request(Method::Get, "/jwks", &[], None) {
-            Ok(response) => Ok(response.body),
+        // Through the generated operation table, so a spec change to the JWKS operation
+        // fails to compile here.
+        match self.typed_text(&operations::GET_JWKS, &[], &()) {
+            Ok(body) => Ok(body),
             Err(Error::Api(api)) => match api.errors.iter().find(|e| e.code == "clerk_key_invalid")
             {
                 Some(invalid) => Err(JwksFetchError::SecretKeyInvalid(invalid.message.clone())),

@@ -18,12 +18,13 @@
 //! - an `aud` of the wrong JSON type is `token-verification-failed` when an audience is
 //!   configured (the reference lets it through);
 //! - a header or payload that is JSON but not an object is `token-invalid`;
-//! - machine tokens are verified at the spec's paths below `/v1` (see [`machine`]).
+//! - machine tokens are verified at the spec's paths below `/v1`
+//!   ([`Verifier::verify_machine_token`]).
 //!
 //! Request authentication ([`authenticate_request`]) follows the reference's
 //! `authenticateRequest`: header and cookie flows, handshake redirects and handshake
 //! tokens, satellites, proxies, dev-browser tokens and organization sync (deviations in
-//! [`request`]); [`SessionClaims::has`] is its `auth.has(...)`.
+//! [`authenticate_request`]'s docs); [`SessionClaims::has`] is its `auth.has(...)`.
 //!
 //! ```no_run
 //! use clerk_core::verify::Verifier;
@@ -38,22 +39,22 @@
 //! # Ok::<(), clerk_core::Error>(())
 //! ```
 
-pub mod authorization;
+mod authorization;
 mod builder;
 mod checks;
-pub mod claims;
+mod claims;
 mod clock;
 mod handshake;
 mod jwks;
 mod jwt;
 mod key_source;
 pub(crate) mod keys;
-pub mod machine;
-pub mod options;
+mod machine;
+mod options;
 mod org_sync;
 mod pipeline;
 mod reason;
-pub mod request;
+mod request;
 mod token_cache;
 mod url;
 
@@ -62,15 +63,22 @@ pub use builder::{
     DEFAULT_TOKEN_CACHE_SIZE, MAX_CACHE_SETTING, MAX_CLOCK_SKEW, MAX_TOKEN_CACHE_SIZE,
     MIN_JWKS_TTL, VerifierBuilder,
 };
-pub use claims::{Organization, ScopedNames, SessionClaims};
+pub use claims::{Organization, ScopedNames, SessionClaims, org_permissions};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use jwks::{JwksFetchError, JwksSource};
-pub use machine::{MachineBackend, MachineToken, MachineTokenType};
-pub use options::{AcceptsToken, AuthenticateOptions, OrganizationSyncOptions};
+pub use machine::{
+    MachineBackend, MachineToken, MachineTokenType, machine_jwt_type, machine_token_type,
+    opaque_token_type,
+};
+pub use options::{
+    AcceptsToken, AuthenticateOptions, InstanceType, OrganizationSyncOptions, PublishableKey,
+    parse_publishable_key,
+};
 pub use pipeline::Verifier;
 pub use reason::{Reason, VerifyError};
 pub use request::{
     AuthState, RequestAuthError, RequestInfo, ResponseHeaders, TokenType, authenticate_request,
+    cookie_suffix,
 };
 pub use token_cache::{MAX_CACHED_TOKEN_BYTES, TokenCacheStats};
 

@@ -4,6 +4,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::error_kind::{ErrorKind, error_object};
+
 /// Why a token was refused: the kebab-case codes of the reference SDK.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -83,6 +85,23 @@ impl VerifyError {
             reason,
             message: message.into(),
         }
+    }
+}
+
+impl VerifyError {
+    /// Always [`ErrorKind::Verification`].
+    pub fn kind(&self) -> ErrorKind {
+        ErrorKind::Verification
+    }
+
+    /// The error as the JSON object the C library, the bindings and the CLI expose:
+    /// `{"kind": "verification", "message", "reason"}`.
+    pub fn to_json(&self) -> serde_json::Value {
+        error_object(
+            self.kind(),
+            self.message.clone(),
+            Some(self.reason.as_str()),
+        )
     }
 }
 

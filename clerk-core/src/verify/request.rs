@@ -124,6 +124,7 @@ fn parse_cookies(header: &str) -> BTreeMap<String, String> {
 /// The token types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum TokenType {
     /// A Clerk session token (JWT).
     SessionToken,
@@ -237,6 +238,7 @@ impl Serialize for ResponseHeaders {
 /// The outcome of authenticating a request.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "status", rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum AuthState {
     /// Authenticated.
     SignedIn {

@@ -108,7 +108,7 @@ pub fn find_spec_operation(
     method: &str,
     segments: &[String],
 ) -> Option<&'static clerk_core::Operation> {
-    clerk_core::operation::all()
+    clerk_core::operations::all()
         .iter()
         .filter(|op| op.method.as_str() == method)
         .filter_map(|op| match_template(op.path, segments).map(|(_, score)| (op, score)))

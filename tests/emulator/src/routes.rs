@@ -215,7 +215,7 @@ pub fn routes() -> &'static [Route] {
 
 /// The table's operation with exactly this `operationId`.
 fn operation(operation_id: &str) -> Option<&'static Operation> {
-    clerk_core::operation::find(operation_id).filter(|op| op.operation_id == operation_id)
+    clerk_core::operations::find(operation_id).filter(|op| op.operation_id == operation_id)
 }
 
 #[cfg(test)]

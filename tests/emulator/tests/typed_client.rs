@@ -2,7 +2,7 @@
 //! the emulator: every answer must deserialize into the spec's generated model.
 
 use clerk_core::Client;
-use clerk_core::generated::params::*;
+use clerk_core::params::*;
 use clerk_emulator::Emulator;
 
 fn client_for(emulator: &Emulator) -> Client {

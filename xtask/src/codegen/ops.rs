@@ -1006,12 +1006,7 @@ pub fn define_params(spec: &Spec, ops: &mut [Op]) -> TypeSink {
                 .iter()
                 .map(|f| example_value(&f.ty.rust, &by_name(f)).filter(|_| !f.optional()))
                 .collect::<Option<Vec<String>>>()
-                .map(|args| {
-                    format!(
-                        "&clerk_core::generated::params::{name}::new({})",
-                        args.join(", ")
-                    )
-                })
+                .map(|args| format!("&clerk_core::params::{name}::new({})", args.join(", ")))
         };
         let doc = format!(
             "Params of [`client.{}().{}`](super::resources::{}::{}) (`{}` in the operation table).",
@@ -1337,7 +1332,7 @@ impl<'a> Call<'a> {{
     }}
 
     fn body<B: DeserializeOwned>(&self) -> Result<B> {{
-        let body = self.params.get(crate::params::BODY_KEY).cloned().unwrap_or(Value::Null);
+        let body = self.params.get(crate::json_params::BODY_KEY).cloned().unwrap_or(Value::Null);
         serde_json::from_value(body).map_err(|e| Error::InvalidParams {{
             message: format!(\"$body does not fit the typed body of {{}}: {{e}}\", self.operation_id),
         }})

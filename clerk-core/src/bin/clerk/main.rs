@@ -10,7 +10,7 @@ use std::io::{Read, Write};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use clerk_core::{Client, Error, FilePart, Method, operation};
+use clerk_core::{Client, Error, FilePart, Method, operations};
 use serde_json::{Value, json};
 
 /// The Clerk Backend API and session verification from the command line.
@@ -191,7 +191,7 @@ fn main() -> ExitCode {
 }
 
 fn ops(full: bool) -> Outcome {
-    for op in operation::all() {
+    for op in operations::all() {
         let line = if full {
             serde_json::to_value(op).unwrap_or_default()
         } else {

@@ -4,7 +4,9 @@ use std::io::{BufRead, Read};
 
 use clap::{Args, Subcommand};
 use clerk_core::VerifierConfig;
-use clerk_core::jsonl::{CaseOptions, jsonl_case, result_line, seconds_to_ms, verify_case};
+use clerk_core::jsonl::{
+    CaseOptions, jsonl_case, refused, result_line, seconds_to_ms, verify_case,
+};
 use clerk_core::testing::{TestKey, mint_session_token_at};
 use clerk_core::verify::Verifier;
 use clerk_core::webhooks::Webhook;
@@ -235,9 +237,7 @@ fn webhook_verify(
             Ok(0)
         }
         Err(error) => {
-            print_line(
-                &json!({"ok": false, "reason": error.reason, "message": error.message}).to_string(),
-            )?;
+            print_line(&refused(error.to_json()).to_string())?;
             Ok(1)
         }
     }

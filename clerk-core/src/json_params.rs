@@ -1,24 +1,5 @@
-//! Turning the flat params object of the generic call into a request.
-//!
-//! The contract, shared by Rust, C, Python and Go: params are ONE JSON object whose keys
-//! are the operation's path parameters, query parameters and body fields, each by its
-//! spec name. Two reserved keys complete it:
-//! - `"$body"`: the whole request body, sent as given (for the operations whose body is an
-//!   array or a free-form object, or to take full control of an object body);
-//! - `"$extra_body"`: an object of fields merged into the JSON body without checking them
-//!   against the spec (the opt-in door for fields newer or older than the spec).
-//!
-//! Path values are percent-encoded (everything but RFC 3986 unreserved characters), so a
-//! `/`, `?` or `#` in an id stays data. An empty value, `.` or `..` is refused: those would
-//! be empty or dot-segments, which a normalising hop removes or resolves
-//! (`/memberships/..` becomes the parent path). Encoding the dots as `%2E` would not help
-//! (RFC 3986 normalisation decodes `%2E` before resolving dot-segments, and many servers
-//! do), and encoding every `.` would change ordinary ids such as `user.name@x.io` on the
-//! wire; so these three values are refused and every other value is sent as is.
-//!
-//! Any other key the operation does not know is an error that names it. Values are checked
-//! against the parameter's JSON type; `null` is accepted where the spec allows it and, for
-//! path and query parameters, means "absent".
+//! Turning the flat params object of the generic call into a request; the contract it
+//! implements is described in the crate docs ("The params contract").
 
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
@@ -484,7 +465,10 @@ fn check_type(op: &Operation, name: &str, ty: ParamType, value: &Value) -> Resul
     }
 }
 
-/// The JSON type of a value, as error messages name it ("a string", "an array", ...).
+/// The JSON type of a value, as error messages name it ("a string", "an array", ...). Not
+/// public API: clerk-ffi names JSON types in its own argument errors with it, so that C
+/// and Rust messages read alike.
+#[doc(hidden)]
 pub fn json_type_name(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
