@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde::{Deserialize, Deserializer, Serialize, de::DeserializeOwned};
 use serde_json::Value;
 
+use crate::bounds::{MAX_TIMEOUT, MIN_TIMEOUT, check_range};
 use crate::error::{Error, Result};
 use crate::json_params;
 use crate::operation::{self, FilePart, Method, Operation};
@@ -406,81 +407,8 @@ pub fn library_user_agent() -> String {
     format!("libclerk/{}", env!("CARGO_PKG_VERSION"))
 }
 
-/// The shortest connect or request timeout the builder accepts.
-const MIN_TIMEOUT: Duration = Duration::from_millis(1);
-/// The longest connect or request timeout, and the longest total budget (10 min).
-const MAX_TIMEOUT: Duration = Duration::from_secs(600);
-/// The most attempts a retry policy may make.
-const MAX_ATTEMPTS_LIMIT: u32 = 10;
-/// The longest first backoff of a retry policy.
-const MAX_INITIAL_BACKOFF: Duration = Duration::from_secs(60);
-/// The longest wait between two attempts a retry policy may allow.
-const MAX_BACKOFF_LIMIT: Duration = Duration::from_secs(300);
 /// The largest `max_response_bytes` (1 GiB).
 const MAX_RESPONSE_BYTES_LIMIT: u64 = 1 << 30;
-
-/// A duration as the range messages show it: `1 ms`, `30 s`, `10 min`.
-fn show(duration: Duration) -> String {
-    let millis = duration.as_millis();
-    if duration.subsec_nanos() % 1_000_000 != 0 {
-        format!("{duration:?}")
-    } else if millis >= 60_000 && millis % 60_000 == 0 {
-        format!("{} min", millis / 60_000)
-    } else if millis >= 1000 && millis % 1000 == 0 {
-        format!("{} s", millis / 1000)
-    } else {
-        format!("{millis} ms")
-    }
-}
-
-/// Refuses a duration setting outside `min..=max`, naming the setting and the range.
-fn check_range(setting: &str, value: Duration, min: Duration, max: Duration) -> Result<()> {
-    if (min..=max).contains(&value) {
-        return Ok(());
-    }
-    Err(Error::config(format!(
-        "{setting} must be between {} and {}, got {}",
-        show(min),
-        show(max),
-        show(value)
-    )))
-}
-
-/// The retry policy's ranges: 1..=10 attempts, a first backoff of at most 1 min, a
-/// longest wait of at most 5 min and not below the first, a total budget of 1 ms..=10 min.
-pub(crate) fn check_retry_policy(retry: &RetryPolicy) -> Result<()> {
-    if !(1..=MAX_ATTEMPTS_LIMIT).contains(&retry.max_attempts()) {
-        return Err(Error::config(format!(
-            "retry max_attempts must be between 1 and {MAX_ATTEMPTS_LIMIT}, got {}",
-            retry.max_attempts()
-        )));
-    }
-    check_range(
-        "retry initial_backoff",
-        retry.initial_backoff(),
-        Duration::ZERO,
-        MAX_INITIAL_BACKOFF,
-    )?;
-    check_range(
-        "retry max_backoff",
-        retry.max_backoff(),
-        Duration::ZERO,
-        MAX_BACKOFF_LIMIT,
-    )?;
-    if retry.max_backoff() < retry.initial_backoff() {
-        return Err(Error::config(format!(
-            "retry max_backoff ({}) must not be shorter than initial_backoff ({})",
-            show(retry.max_backoff()),
-            show(retry.initial_backoff())
-        )));
-    }
-    check_range(
-        "retry max_elapsed",
-        retry.max_elapsed(),
-        MIN_TIMEOUT,
-        MAX_TIMEOUT,
-    )
-}
 
 /// An extra header must be a valid HTTP field, and none the client sets or frames the
 /// request with.

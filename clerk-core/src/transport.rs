@@ -10,6 +10,10 @@ use std::time::{Duration, Instant};
 use serde::Deserialize;
 use ureq::http;
 
+use crate::bounds::{
+    MAX_ATTEMPTS_LIMIT, MAX_BACKOFF_LIMIT, MAX_INITIAL_BACKOFF, MAX_TIMEOUT, MIN_TIMEOUT,
+    check_range, show,
+};
 use crate::error::{ApiError, ClerkError, Error, Result, find_header};
 use crate::operation::Method;
 
@@ -146,7 +150,7 @@ impl RetryPolicyBuilder {
     /// Checks every value against its range: out of it, an [`Error::Config`] naming the
     /// setting and the range (`retry max_attempts must be between 1 and 10, got 0`).
     pub fn build(self) -> Result<RetryPolicy> {
-        crate::client::check_retry_policy(&self.policy)?;
+        check_retry_policy(&self.policy)?;
         Ok(self.policy)
     }
 }
@@ -933,4 +937,40 @@ mod tests {
             Some("<html>bad gateway</html>")
         );
     }
+}
+
+/// The retry policy's ranges: 1..=10 attempts, a first backoff of at most 1 min, a
+/// longest wait of at most 5 min and not below the first, a total budget of 1 ms..=10 min.
+fn check_retry_policy(retry: &RetryPolicy) -> Result<()> {
+    if !(1..=MAX_ATTEMPTS_LIMIT).contains(&retry.max_attempts()) {
+        return Err(Error::config(format!(
+            "retry max_attempts must be between 1 and {MAX_ATTEMPTS_LIMIT}, got {}",
+            retry.max_attempts()
+        )));
+    }
+    check_range(
+        "retry initial_backoff",
+        retry.initial_backoff(),
+        Duration::ZERO,
+        MAX_INITIAL_BACKOFF,
+    )?;
+    check_range(
+        "retry max_backoff",
+        retry.max_backoff(),
+        Duration::ZERO,
+        MAX_BACKOFF_LIMIT,
+    )?;
+    if retry.max_backoff() < retry.initial_backoff() {
+        return Err(Error::config(format!(
+            "retry max_backoff ({}) must not be shorter than initial_backoff ({})",
+            show(retry.max_backoff()),
+            show(retry.initial_backoff())
+        )));
+    }
+    check_range(
+        "retry max_elapsed",
+        retry.max_elapsed(),
+        MIN_TIMEOUT,
+        MAX_TIMEOUT,
+    )
 }

@@ -72,13 +72,12 @@ pub use machine::{
 };
 pub use options::{
     AcceptsToken, AuthenticateOptions, InstanceType, OrganizationSyncOptions, PublishableKey,
-    parse_publishable_key,
+    TokenType, parse_publishable_key,
 };
 pub use pipeline::Verifier;
 pub use reason::{Reason, VerifyError};
 pub use request::{
-    AuthState, RequestAuthError, RequestInfo, ResponseHeaders, TokenType, authenticate_request,
-    cookie_suffix,
+    AuthState, RequestAuthError, RequestInfo, ResponseHeaders, authenticate_request, cookie_suffix,
 };
 pub use token_cache::{MAX_CACHED_TOKEN_BYTES, TokenCacheStats};
 

@@ -10,7 +10,7 @@ use base64::alphabet::STANDARD;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use serde::{Deserialize, Deserializer, Serialize};
 
-use super::request::TokenType;
+use super::machine::MachineTokenType;
 
 /// Options of [`authenticate_request`](super::authenticate_request).
 ///
@@ -363,5 +363,30 @@ mod tests {
         assert!(parse_publishable_key("pk_live_Y2xlcmsuZXhhbXBsZS5jb20").is_err());
         assert!(parse_publishable_key("sk_live_Y2xlcmsuZXhhbXBsZS5jb20k").is_err());
         assert!(parse_publishable_key("").is_err());
+    }
+}
+
+/// The token types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum TokenType {
+    /// A Clerk session token (JWT).
+    SessionToken,
+    /// An API key.
+    ApiKey,
+    /// A machine-to-machine token.
+    M2mToken,
+    /// An OAuth access token.
+    OauthToken,
+}
+
+impl From<MachineTokenType> for TokenType {
+    fn from(kind: MachineTokenType) -> TokenType {
+        match kind {
+            MachineTokenType::ApiKey => TokenType::ApiKey,
+            MachineTokenType::M2mToken => TokenType::M2mToken,
+            MachineTokenType::OauthToken => TokenType::OauthToken,
+        }
     }
 }

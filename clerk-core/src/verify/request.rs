@@ -30,7 +30,9 @@ use serde::{Deserialize, Serialize, Serializer};
 use super::checks::ClaimRules;
 use super::handshake::{self, HandshakeParams};
 use super::machine::{self, MachineBackend, MachineTokenType};
-use super::options::{AcceptsToken, AuthenticateOptions, InstanceType, parse_publishable_key};
+use super::options::{
+    AcceptsToken, AuthenticateOptions, InstanceType, TokenType, parse_publishable_key,
+};
 use super::org_sync::{OrganizationMatcher, SyncTarget};
 use super::pipeline::Inner;
 use super::url::{Url, percent_decode};
@@ -119,31 +121,6 @@ fn parse_cookies(header: &str) -> BTreeMap<String, String> {
         cookies.insert(key.to_owned(), value);
     }
     cookies
-}
-
-/// The token types.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum TokenType {
-    /// A Clerk session token (JWT).
-    SessionToken,
-    /// An API key.
-    ApiKey,
-    /// A machine-to-machine token.
-    M2mToken,
-    /// An OAuth access token.
-    OauthToken,
-}
-
-impl From<MachineTokenType> for TokenType {
-    fn from(kind: MachineTokenType) -> TokenType {
-        match kind {
-            MachineTokenType::ApiKey => TokenType::ApiKey,
-            MachineTokenType::M2mToken => TokenType::M2mToken,
-            MachineTokenType::OauthToken => TokenType::OauthToken,
-        }
-    }
 }
 
 /// The response headers a state asks the host to set, in order (lowercase names).
