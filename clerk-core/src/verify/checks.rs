@@ -3,6 +3,7 @@
 use serde_json::value::RawValue;
 
 use super::jwt;
+use super::keys::Algorithm;
 use super::reason::{Reason, VerifyError};
 
 /// The claim checks, shared by the verifier and per-request overrides.
@@ -160,6 +161,21 @@ fn check_issued_at(iat: i64, now_ms: i64, skew_ms: i64) -> Result<(), VerifyErro
         ));
     }
     Ok(())
+}
+
+/// The header's `alg`, one of the RSA algorithms the reference accepts.
+pub(super) fn check_alg(alg: Option<&RawValue>) -> Result<Algorithm, VerifyError> {
+    alg.and_then(jwt::as_str)
+        .and_then(|name| Algorithm::from_name(&name))
+        .ok_or_else(|| {
+            VerifyError::new(
+                Reason::TokenInvalidAlgorithm,
+                format!(
+                    "Invalid JWT algorithm {}. Supported: RS256,RS384,RS512.",
+                    alg.map_or("undefined", RawValue::get)
+                ),
+            )
+        })
 }
 
 /// `typ`: for session and M2M tokens absent passes, otherwise exactly `JWT`; OAuth access

@@ -4,8 +4,9 @@
 use serde_json::Value;
 use serde_json::value::RawValue;
 
+use super::checks;
 use super::key_source::KeySource;
-use super::keys::{Algorithm, SignatureError};
+use super::keys::SignatureError;
 use super::url::Url;
 use super::{Reason, Verifier, VerifyError, jwt};
 
@@ -106,19 +107,7 @@ pub(crate) fn verify_handshake_token(
             ),
         ));
     }
-    let algorithm = header
-        .alg
-        .and_then(jwt::as_str)
-        .and_then(|name| Algorithm::from_name(&name))
-        .ok_or_else(|| {
-            VerifyError::new(
-                Reason::TokenInvalidAlgorithm,
-                format!(
-                    "Invalid JWT algorithm {}. Supported: RS256,RS384,RS512.",
-                    header.alg.map_or("undefined", RawValue::get)
-                ),
-            )
-        })?;
+    let algorithm = checks::check_alg(header.alg)?;
     if let Some(category) = header.cat {
         let category = jwt::as_str(category).unwrap_or_default();
         if category != jwt::SESSION_CATEGORY && category != jwt::IGNORED_CATEGORY {

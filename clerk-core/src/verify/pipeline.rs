@@ -4,15 +4,13 @@ use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use serde_json::value::RawValue;
-
-use super::checks::{ClaimRules, Dates, TokenKind, check_claims, check_typ};
+use super::checks::{ClaimRules, Dates, TokenKind, check_alg, check_claims, check_typ};
 use super::claims::SessionClaims;
 use super::clock::Clock;
 use super::jwks::CachedKey;
 use super::jwt;
 use super::key_source::KeySource;
-use super::keys::{Algorithm, SignatureError};
+use super::keys::SignatureError;
 use super::machine::MachineTokenType;
 use super::reason::{Reason, VerifyError};
 use super::token_cache::{Entry, TokenCache, TokenCacheStats};
@@ -256,19 +254,7 @@ impl Verifier {
 
         // 4. Header.
         check_typ(header.typ, kind)?;
-        let algorithm = header
-            .alg
-            .and_then(jwt::as_str)
-            .and_then(|name| Algorithm::from_name(&name))
-            .ok_or_else(|| {
-                VerifyError::new(
-                    Reason::TokenInvalidAlgorithm,
-                    format!(
-                        "Invalid JWT algorithm {}. Supported: RS256,RS384,RS512.",
-                        header.alg.map_or("undefined", RawValue::get)
-                    ),
-                )
-            })?;
+        let algorithm = check_alg(header.alg)?;
 
         // 5. Signature, before any claim is trusted.
         let usable = key.as_ref().as_ref().map_err(|message| {
