@@ -776,6 +776,42 @@ fn map_ureq_error(error: ureq::Error) -> Error {
     }
 }
 
+/// The retry policy's ranges: 1..=10 attempts, a first backoff of at most 1 min, a
+/// longest wait of at most 5 min and not below the first, a total budget of 1 ms..=10 min.
+fn check_retry_policy(retry: &RetryPolicy) -> Result<()> {
+    if !(1..=MAX_ATTEMPTS_LIMIT).contains(&retry.max_attempts()) {
+        return Err(Error::config(format!(
+            "retry max_attempts must be between 1 and {MAX_ATTEMPTS_LIMIT}, got {}",
+            retry.max_attempts()
+        )));
+    }
+    check_range(
+        "retry initial_backoff",
+        retry.initial_backoff(),
+        Duration::ZERO,
+        MAX_INITIAL_BACKOFF,
+    )?;
+    check_range(
+        "retry max_backoff",
+        retry.max_backoff(),
+        Duration::ZERO,
+        MAX_BACKOFF_LIMIT,
+    )?;
+    if retry.max_backoff() < retry.initial_backoff() {
+        return Err(Error::config(format!(
+            "retry max_backoff ({}) must not be shorter than initial_backoff ({})",
+            show(retry.max_backoff()),
+            show(retry.initial_backoff())
+        )));
+    }
+    check_range(
+        "retry max_elapsed",
+        retry.max_elapsed(),
+        MIN_TIMEOUT,
+        MAX_TIMEOUT,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -937,40 +973,4 @@ mod tests {
             Some("<html>bad gateway</html>")
         );
     }
-}
-
-/// The retry policy's ranges: 1..=10 attempts, a first backoff of at most 1 min, a
-/// longest wait of at most 5 min and not below the first, a total budget of 1 ms..=10 min.
-fn check_retry_policy(retry: &RetryPolicy) -> Result<()> {
-    if !(1..=MAX_ATTEMPTS_LIMIT).contains(&retry.max_attempts()) {
-        return Err(Error::config(format!(
-            "retry max_attempts must be between 1 and {MAX_ATTEMPTS_LIMIT}, got {}",
-            retry.max_attempts()
-        )));
-    }
-    check_range(
-        "retry initial_backoff",
-        retry.initial_backoff(),
-        Duration::ZERO,
-        MAX_INITIAL_BACKOFF,
-    )?;
-    check_range(
-        "retry max_backoff",
-        retry.max_backoff(),
-        Duration::ZERO,
-        MAX_BACKOFF_LIMIT,
-    )?;
-    if retry.max_backoff() < retry.initial_backoff() {
-        return Err(Error::config(format!(
-            "retry max_backoff ({}) must not be shorter than initial_backoff ({})",
-            show(retry.max_backoff()),
-            show(retry.initial_backoff())
-        )));
-    }
-    check_range(
-        "retry max_elapsed",
-        retry.max_elapsed(),
-        MIN_TIMEOUT,
-        MAX_TIMEOUT,
-    )
 }
