@@ -195,11 +195,20 @@ pub fn find(name: &str) -> Option<&'static Operation> {
 /// Empty when nothing is close. The `clerk` tool and the error message of
 /// [`Error::UnknownOperation`](crate::Error::UnknownOperation) use it.
 pub fn suggest(name: &str) -> Vec<&'static str> {
+    // Edit distance costs the product of the lengths: a name far longer than any
+    // operation's (a caller passing a whole document, 1 MB say) is no typo, and must not
+    // cost seconds per candidate.
+    if name.len() > MAX_SUGGESTED_NAME {
+        return Vec::new();
+    }
     let wanted = name.to_ascii_lowercase();
-    let limit = (wanted.chars().count() / 3).max(2);
+    let wanted_chars = wanted.chars().count();
+    let limit = (wanted_chars / 3).max(2);
     let mut scored: Vec<(usize, &'static str)> = all()
         .iter()
         .flat_map(|op| [op.name, op.operation_id])
+        // The distance is at least the difference in length.
+        .filter(|candidate| candidate.len().abs_diff(wanted_chars) <= limit)
         .filter_map(|candidate| {
             let distance = edit_distance(&wanted, &candidate.to_ascii_lowercase());
             (distance <= limit).then_some((distance, candidate))
@@ -219,6 +228,9 @@ pub fn suggest(name: &str) -> Vec<&'static str> {
     }
     names
 }
+
+/// The longest name [`suggest`] looks at (operation names and ids are under 80 bytes).
+const MAX_SUGGESTED_NAME: usize = 128;
 
 /// Levenshtein distance (insertions, deletions, substitutions), by characters.
 fn edit_distance(a: &str, b: &str) -> usize {
@@ -306,5 +318,25 @@ mod tests {
         assert_eq!(suggest("USERS.LIST").first(), Some(&"users.list"));
         assert!(suggest("completely.unrelated.thing").is_empty());
         assert!(suggest("users.lst").len() <= 3);
+    }
+
+    #[test]
+    fn names_longer_than_any_operation_get_no_suggestion() {
+        // Every real name is within the limit, so the cut never hides a typo of one.
+        assert!(
+            all()
+                .iter()
+                .all(|op| op.name.len().max(op.operation_id.len()) + 8 <= MAX_SUGGESTED_NAME)
+        );
+        assert!(suggest(&"x".repeat(1 << 20)).is_empty());
+        assert!(suggest(&format!("users.{}", "x".repeat(MAX_SUGGESTED_NAME))).is_empty());
+        // A typo of the longest operationId is still found.
+        let longest = all()
+            .iter()
+            .map(|op| op.operation_id)
+            .max_by_key(|id| id.len())
+            .unwrap();
+        let typo = &longest[..longest.len() - 1];
+        assert_eq!(suggest(typo).first(), Some(&longest));
     }
 }
